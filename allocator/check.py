@@ -1,0 +1,468 @@
+"""Independent checker: re-verify every SPEC rule and recompute the objective.
+
+This module is deliberately separate from the model and the cost code: it
+imports only the plain data types, the standard library and geopy, and it
+recomputes distances, rounding and every objective term itself. Tests use it
+as their oracle and the CLI runs it before writing anything, so a bug in the
+eligibility rules or the integer costs cannot hide in both places at once.
+
+Violations are plain sentences that name the school URN, specialist id or
+work group id involved and the SPEC rule broken ("rule 1" to "rule 4"; the
+pair conditions listed above the numbered rules are called "allowed pair").
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from geopy.distance import great_circle
+
+from allocator.problem import Location, ProblemData, School, Specialist, WorkGroup, key
+from allocator.solution import Allocation
+
+# SPEC: "the great-circle distance on a sphere of radius 6371.009 km". geopy's
+# default is the same today; passing it explicitly keeps us safe if it changes.
+EARTH_RADIUS_KM = 6371.009
+
+EITHER_PHASE_SCHOOLS = ("special", "all-through")
+
+TERMS = ("place", "priority", "travel", "focus", "continuity")
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What the checker found.
+
+    Attributes
+    ----------
+    violations
+        One plain sentence per broken rule; empty when the allocation is valid.
+    objective
+        The objective recomputed term by term (meaningful when `ok`).
+    terms
+        Contributions ``place``, ``priority``, ``travel``, ``focus``,
+        ``continuity``; travel and focus are negative. They sum to `objective`.
+    """
+
+    violations: tuple[str, ...]
+    objective: int
+    terms: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+
+# --------------------------------------------------------------------------
+# Arithmetic, done here and nowhere else in this module
+
+
+def round_half_away(x: float) -> int:
+    """Round to the nearest integer, halves away from zero (0.5 -> 1, -0.5 -> -1).
+
+    `Decimal(x)` is the exact binary value of the float, so ties are decided
+    on the value actually computed, without a second rounding in ``x + 0.5``.
+    """
+    return int(Decimal(x).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+@functools.lru_cache(maxsize=65536)
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    return great_circle((lat1, lon1), (lat2, lon2), radius=EARTH_RADIUS_KM).km
+
+
+def km_between(a: Location, b: Location) -> float:
+    """Great-circle km between two locations on a sphere of radius 6371.009 km."""
+    return _km(a.lat, a.lon, b.lat, b.lon)
+
+
+def travel_cost(problem: ProblemData, km: float) -> int:
+    """round(travel_per_km * km), halves away from zero."""
+    return round_half_away(problem.weights.travel_per_km * km)
+
+
+# --------------------------------------------------------------------------
+# Pair conditions: each returns the reasons a pair is not allowed, as
+# (rule, clause) tuples; an empty list means allowed. A forbidden pair is
+# rule 4; the other conditions are SPEC's "allowed pair" definitions.
+
+ALLOWED = "allowed pair"
+Reasons = list[tuple[str, str]]
+
+
+def _same_id(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None and a.strip() == b.strip()
+
+
+def _forbids(problem: ProblemData, school_idx: int, *, specialist_idx: int | None = None,
+             group_idx: int | None = None) -> list[int]:
+    return [
+        f.index
+        for f in problem.forbids
+        if f.school_idx == school_idx
+        and (
+            (specialist_idx is not None and f.specialist_idx == specialist_idx)
+            or (group_idx is not None and f.group_idx == group_idx)
+        )
+    ]
+
+
+def specialist_pair_problems(
+    problem: ProblemData, school_idx: int, specialist_idx: int
+) -> Reasons:
+    """Why school `school_idx` may not be supported by specialist `specialist_idx`.
+
+    Returns
+    -------
+    list[tuple[str, str]]
+        (rule, clause) for each condition broken; empty when the pair is allowed.
+    """
+    school = problem.schools[school_idx]
+    spec = problem.specialists[specialist_idx]
+    rules = problem.rules
+    reasons: Reasons = []
+    if not spec.available:
+        reasons.append((ALLOWED, f"the specialist's cohort {spec.cohort} is not available"))
+    if school.phase != spec.phase and school.phase not in EITHER_PHASE_SCHOOLS:
+        reasons.append((ALLOWED, f"phases do not fit (school {school.phase}, specialist {spec.phase})"))
+    if not rules.allow_cross_hub and key(school.hub) != key(spec.hub):
+        reasons.append((ALLOWED, f"hubs differ (school {school.hub!r}, specialist {spec.hub!r})"))
+    if _same_id(spec.school_urn, school.urn):
+        reasons.append((ALLOWED, "it is the specialist's own school"))
+    if rules.separate_trusts and key(school.trust) and key(school.trust) == key(spec.trust):
+        reasons.append((ALLOWED, f"both are in trust {school.trust!r} and separate_trusts is on"))
+    for index in _forbids(problem, school_idx, specialist_idx=specialist_idx):
+        reasons.append(("rule 4", f"the pair is forbidden (forbid {index + 1})"))
+    limit = rules.max_travel_km
+    if spec.max_travel_km is not None:
+        limit = min(limit, spec.max_travel_km)
+    km = km_between(school.location, spec.location)
+    if km > limit:
+        reasons.append((ALLOWED, f"{km:.3f} km is above the limit of {limit:g} km"))
+    return reasons
+
+
+def group_pair_problems(problem: ProblemData, school_idx: int, group_idx: int) -> Reasons:
+    """Why school `school_idx` may not join work group `group_idx` (empty when allowed)."""
+    school = problem.schools[school_idx]
+    group = problem.work_groups[group_idx]
+    rules = problem.rules
+    reasons: Reasons = []
+    if group.phase == "special":
+        phase_fits = school.phase == "special"
+    else:
+        phase_fits = school.phase == group.phase or school.phase in EITHER_PHASE_SCHOOLS
+    if not phase_fits:
+        reasons.append((ALLOWED, f"phases do not fit (school {school.phase}, group {group.phase})"))
+    if not rules.allow_cross_hub and key(school.hub) != key(group.hub):
+        reasons.append((ALLOWED, f"hubs differ (school {school.hub!r}, group {group.hub!r})"))
+    if (
+        group.focus is not None
+        and school.focus_choices
+        and group.focus not in school.focus_choices
+    ):
+        reasons.append((ALLOWED, 
+            f"the group's focus {group.focus} is not among the school's choices "
+            f"{';'.join(school.focus_choices)}"
+        ))
+    for index in _forbids(problem, school_idx, group_idx=group_idx):
+        reasons.append(("rule 4", f"the pair is forbidden (forbid {index + 1})"))
+    km = km_between(school.location, group.venue)
+    if km > rules.max_travel_km:
+        reasons.append((ALLOWED, f"{km:.3f} km to the venue is above the limit of {rules.max_travel_km:g} km"))
+    return reasons
+
+
+def lead_problems(problem: ProblemData, group_idx: int, specialist_idx: int) -> Reasons:
+    """Why specialist `specialist_idx` may not lead running group `group_idx` (rule 3).
+
+    Ignores `max_groups`, which depends on the other groups.
+    """
+    group = problem.work_groups[group_idx]
+    spec = problem.specialists[specialist_idx]
+    reasons: Reasons = []
+    if group.lead_idx is not None:
+        if specialist_idx != group.lead_idx:
+            fixed = problem.specialists[group.lead_idx].id
+            reasons.append(("rule 3", f"the group's fixed lead is {fixed}"))
+        elif not spec.available:
+            reasons.append(("rule 3", f"the fixed lead's cohort {spec.cohort} is not available"))
+        # A fixed lead is the hub lead's decision: no hub, phase, foci or distance check.
+        return reasons
+    if not spec.available:
+        reasons.append(("rule 3", f"the specialist's cohort {spec.cohort} is not available"))
+    if key(spec.hub) != key(group.hub):
+        reasons.append(("rule 3", f"hubs differ (specialist {spec.hub!r}, group {group.hub!r})"))
+    if group.phase != "special" and spec.phase != group.phase:
+        reasons.append(("rule 3", f"phases differ (specialist {spec.phase}, group {group.phase})"))
+    if not spec.can_lead:
+        reasons.append(("rule 3", "the specialist may not be chosen as a lead (foci: none)"))
+    elif (
+        spec.lead_foci is not None
+        and group.focus is not None
+        and group.focus not in spec.lead_foci
+    ):
+        reasons.append(("rule 3", 
+            f"the specialist's foci {';'.join(sorted(spec.lead_foci))} "
+            f"do not allow focus {group.focus}"
+        ))
+    return reasons
+
+
+# --------------------------------------------------------------------------
+# The checker
+
+
+def _school_name(school: School) -> str:
+    return f"school {school.urn}"
+
+
+def _spec_name(spec: Specialist) -> str:
+    return f"specialist {spec.id}"
+
+
+def _group_name(group: WorkGroup) -> str:
+    return f"work group {group.id}"
+
+
+def _bad_index(value: object, size: int) -> bool:
+    return value is not None and (
+        not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < size
+    )
+
+
+def _shape_violations(problem: ProblemData, allocation: Allocation) -> list[str]:
+    violations: list[str] = []
+    expected = (
+        ("school_specialist", allocation.school_specialist, problem.num_schools),
+        ("school_group", allocation.school_group, problem.num_schools),
+        ("group_lead", allocation.group_lead, problem.num_groups),
+    )
+    for name, values, size in expected:
+        if len(values) != size:
+            violations.append(f"allocation: {name} has {len(values)} entries, expected {size}.")
+    if violations:
+        return violations
+    bounds = (
+        ("school_specialist", allocation.school_specialist, problem.num_specialists),
+        ("school_group", allocation.school_group, problem.num_groups),
+        ("group_lead", allocation.group_lead, problem.num_specialists),
+    )
+    for name, values, size in bounds:
+        for i, value in enumerate(values):
+            if _bad_index(value, size):
+                violations.append(f"allocation: {name}[{i}] = {value!r} is not an index below {size}.")
+    return violations
+
+
+def _is_placed(stage: str, specialist_idx: int | None, group_idx: int | None) -> bool:
+    """Whether the school has everything its stage needs (SPEC rule 1)."""
+    if stage == "development":
+        return specialist_idx is not None
+    if stage == "embedding":
+        return specialist_idx is not None and group_idx is not None
+    return group_idx is not None
+
+
+def _rule1(problem: ProblemData, allocation: Allocation) -> list[str]:
+    needs = {
+        "development": (True, False, "one specialist and no work group"),
+        "embedding": (True, True, "one specialist and one work group"),
+        "sustaining": (False, True, "one work group and no specialist"),
+    }
+    violations = []
+    for i, school in enumerate(problem.schools):
+        s, g = allocation.school_specialist[i], allocation.school_group[i]
+        if s is None and g is None:
+            continue  # unplaced
+        if school.stage not in needs:
+            violations.append(f"rule 1: {_school_name(school)} has unknown stage {school.stage!r}.")
+            continue
+        want_s, want_g, text = needs[school.stage]
+        if (s is not None) != want_s or (g is not None) != want_g:
+            has = []
+            has.append(f"specialist {problem.specialists[s].id}" if s is not None else "no specialist")
+            has.append(f"work group {problem.work_groups[g].id}" if g is not None else "no work group")
+            violations.append(
+                f"rule 1: {_school_name(school)} ({school.stage}) must be placed completely "
+                f"with {text}, or not at all; it has {' and '.join(has)}."
+            )
+    return violations
+
+
+def _pair_violations(problem: ProblemData, allocation: Allocation) -> list[str]:
+    violations = []
+    for i, school in enumerate(problem.schools):
+        s, g = allocation.school_specialist[i], allocation.school_group[i]
+        if s is not None:
+            for rule, reason in specialist_pair_problems(problem, i, s):
+                violations.append(
+                    f"{rule}: {_school_name(school)} may not be supported by "
+                    f"{_spec_name(problem.specialists[s])}: {reason}."
+                )
+        if g is not None:
+            for rule, reason in group_pair_problems(problem, i, g):
+                violations.append(
+                    f"{rule}: {_school_name(school)} may not join "
+                    f"{_group_name(problem.work_groups[g])}: {reason}."
+                )
+    return violations
+
+
+def _rule2(problem: ProblemData, allocation: Allocation) -> list[str]:
+    violations = []
+    for j, spec in enumerate(problem.specialists):
+        for stage, limit, what in (
+            ("development", spec.capacity, "capacity"),
+            ("embedding", spec.embedding_capacity, "embedding_capacity"),
+        ):
+            urns = [
+                school.urn
+                for i, school in enumerate(problem.schools)
+                if allocation.school_specialist[i] == j and school.stage == stage
+            ]
+            if len(urns) > limit:
+                violations.append(
+                    f"rule 2: {_spec_name(spec)} supports {len(urns)} {stage} schools "
+                    f"({', '.join(urns)}), above their {what} of {limit}."
+                )
+    return violations
+
+
+def _rule3(problem: ProblemData, allocation: Allocation) -> list[str]:
+    violations = []
+    led: dict[int, list[str]] = {}
+    for g, group in enumerate(problem.work_groups):
+        size = sum(1 for value in allocation.school_group if value == g)
+        lead = allocation.group_lead[g]
+        name = _group_name(group)
+        if size == 0:
+            if lead is not None:
+                violations.append(
+                    f"rule 3: {name} has no schools, so it does not run, "
+                    f"but has lead {problem.specialists[lead].id}."
+                )
+            continue
+        if size < group.min_schools:
+            violations.append(
+                f"rule 3: {name} runs with {size} schools, below its min_schools of "
+                f"{group.min_schools}."
+            )
+        if size > group.max_schools:
+            violations.append(
+                f"rule 3: {name} runs with {size} schools, above its max_schools of "
+                f"{group.max_schools}."
+            )
+        if lead is None:
+            violations.append(f"rule 3: {name} runs with {size} schools but has no lead.")
+            continue
+        for rule, reason in lead_problems(problem, g, lead):
+            violations.append(
+                f"{rule}: {_spec_name(problem.specialists[lead])} may not lead {name}: {reason}."
+            )
+        led.setdefault(lead, []).append(group.id)
+    for j, groups in led.items():
+        spec = problem.specialists[j]
+        if len(groups) > spec.max_groups:
+            violations.append(
+                f"rule 3: {_spec_name(spec)} leads {len(groups)} running groups "
+                f"({', '.join(groups)}), above their max_groups of {spec.max_groups}."
+            )
+    return violations
+
+
+def _rule4_pins(problem: ProblemData, allocation: Allocation) -> list[str]:
+    violations = []
+    for pin in problem.pins:
+        school = problem.schools[pin.school_idx]
+        s = allocation.school_specialist[pin.school_idx]
+        g = allocation.school_group[pin.school_idx]
+        if pin.specialist_idx is not None:
+            target = _spec_name(problem.specialists[pin.specialist_idx])
+            held = s == pin.specialist_idx
+        elif pin.group_idx is not None:
+            target = _group_name(problem.work_groups[pin.group_idx])
+            held = g == pin.group_idx
+        else:
+            violations.append(
+                f"rule 4: pin {pin.index + 1} ({_school_name(school)}) names no specialist "
+                "and no group."
+            )
+            continue
+        placed = _is_placed(school.stage, s, g)
+        if not (held and placed):
+            why = "it is not placed completely" if not placed else f"it is not with {target}"
+            violations.append(
+                f"rule 4: pin {pin.index + 1} ({_school_name(school)} with {target}) "
+                f"does not hold: {why}."
+            )
+    return violations
+
+
+def _objective_terms(problem: ProblemData, allocation: Allocation) -> tuple[dict[str, int], list[str]]:
+    weights = problem.weights
+    terms = dict.fromkeys(TERMS, 0)
+    problems: list[str] = []
+    for i, school in enumerate(problem.schools):
+        s, g = allocation.school_specialist[i], allocation.school_group[i]
+        placed = _is_placed(school.stage, s, g)
+        if placed:
+            terms["place"] += weights.place
+            terms["priority"] += weights.priority * school.priority
+        if s is not None:
+            spec = problem.specialists[s]
+            terms["travel"] -= travel_cost(problem, km_between(school.location, spec.location))
+            if (
+                placed
+                and school.stage == "embedding"
+                and _same_id(spec.id, school.previous_specialist)
+            ):
+                terms["continuity"] += weights.continuity
+        if g is not None:
+            group = problem.work_groups[g]
+            terms["travel"] -= travel_cost(problem, km_between(school.location, group.venue))
+            if group.focus is not None and group.focus in school.focus_choices:
+                rank = school.focus_choices.index(group.focus)
+                if rank < len(weights.focus_rank):
+                    terms["focus"] -= weights.focus_rank[rank]
+                else:
+                    problems.append(
+                        f"weights: focus_rank has no cost for choice {rank + 1} "
+                        f"({_school_name(school)} in {_group_name(group)})."
+                    )
+    return terms, problems
+
+
+def check_allocation(problem: ProblemData, allocation: Allocation) -> CheckReport:
+    """Re-verify every SPEC rule for `allocation` and recompute its objective.
+
+    Parameters
+    ----------
+    problem
+        The validated scenario.
+    allocation
+        Who goes where, by index.
+
+    Returns
+    -------
+    CheckReport
+        Every violation found (empty when valid), the objective and its terms.
+        When the tuples have the wrong length or hold bad indices nothing else
+        is checked and the objective is 0.
+    """
+    shape = _shape_violations(problem, allocation)
+    if shape:
+        return CheckReport(tuple(shape), 0, dict.fromkeys(TERMS, 0))
+    violations: list[str] = []
+    violations += _rule1(problem, allocation)
+    violations += _pair_violations(problem, allocation)
+    violations += _rule2(problem, allocation)
+    violations += _rule3(problem, allocation)
+    violations += _rule4_pins(problem, allocation)
+    terms, weight_problems = _objective_terms(problem, allocation)
+    violations += weight_problems
+    return CheckReport(tuple(violations), sum(terms.values()), terms)
+
+

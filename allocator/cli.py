@@ -1,0 +1,235 @@
+"""The `allocate` command: parses, calls the library, maps outcomes to exit codes."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from allocator.issues import InputError, Issue
+
+EXIT_OK, EXIT_INFEASIBLE, EXIT_INPUT, EXIT_INTERNAL, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
+LOCATION_LEVELS = ["auto", "exact", "sector", "district"]
+
+
+class _DefaultToRun(click.Group):
+    """`allocate SCENARIO.yml` means `allocate run SCENARIO.yml`."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["run", *args]
+        elif args and args[0].startswith("-") and args[0] not in ("--help", "-h", "--version"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+def _print_issues(issues: tuple[Issue, ...] | list[Issue], *, header: str | None = None) -> None:
+    if header:
+        click.echo(header, err=True)
+    for issue in issues:
+        click.echo(f"  {issue}", err=True)
+
+
+def _load(scenario: str, locations: str | None, online: bool):
+    from allocator.load import load
+
+    return load(scenario, locations=locations, online=online)
+
+
+def _bad_input(exc: InputError) -> None:
+    errors = [i for i in exc.issues if not i.warning]
+    _print_issues(
+        errors,
+        header=f"error: the input has {len(errors)} problem{'s' if len(errors) != 1 else ''}; nothing was written:",
+    )
+    sys.exit(EXIT_INPUT)
+
+
+@click.group(cls=_DefaultToRun, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="allocator")
+def main() -> None:
+    """Place schools with Mastery Specialists and Work Groups.
+
+    \b
+      allocate SCENARIO.yml [OPTIONS]     solve and write the tables (same as `allocate run`)
+      allocate check SCENARIO.yml         validate and summarise, solve nothing
+
+    Exit codes: 0 written, 1 the rules cannot all hold, 2 bad input, 3 internal error,
+    4 no allocation found in the time limit.
+    """
+
+
+_location_option = click.option(
+    "--locations", type=click.Choice(LOCATION_LEVELS), default=None,
+    help="Postcode lookup level (overrides the scenario): auto = exact postcode if the "
+    "optional table is installed, else sector.",
+)
+_online_option = click.option(
+    "--online-geocoding", "online", is_flag=True, default=False,
+    help="Geocode postcodes the offline tables do not know with OpenStreetMap Nominatim "
+    "(network; results cached in ~/.cache/allocator).",
+)
+
+
+@main.command("check")
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=str))
+@_location_option
+@_online_option
+def check_command(scenario: str, locations: str | None, online: bool) -> None:
+    """Validate SCENARIO.yml and summarise it; solve nothing."""
+    from allocator.supply import advocate_warnings, describe, supply_demand, supply_lines
+
+    try:
+        loaded = _load(scenario, locations, online)
+    except InputError as exc:
+        _bad_input(exc)
+        return
+    problem = loaded.problem
+    for line in describe(problem):
+        click.echo(line)
+    click.echo(f"Locations: {loaded.locator_level} level; " + ", ".join(
+        f"{src} {n}" for src, n in sorted(_sources(problem).items())
+    ))
+    click.echo("")
+    for line in supply_lines(supply_demand(problem)):
+        click.echo(line)
+    warnings = [str(w) for w in loaded.warnings]
+    school_file = loaded.tables["schools"].file
+    warnings += [f"{school_file}:{row}: {msg}" for row, msg in advocate_warnings(problem)]
+    if warnings:
+        click.echo("")
+        click.echo(f"Warnings ({len(warnings)}):")
+        for w in warnings:
+            click.echo(f"  {w}")
+    click.echo("")
+    click.echo("OK: the scenario is valid.")
+
+
+def _sources(problem) -> dict[str, int]:
+    from collections import Counter
+
+    return Counter(s.location.source for s in problem.schools)
+
+
+@main.command("run")
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: the scenario's output.dir, else out/<scenario stem>).")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Seconds of search (default: the scenario's solver.time_limit_s, 60).")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Random seed (default 0).")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="CP-SAT search workers (default 8; several help even on 2 cores).")
+@click.option("--deterministic", is_flag=True, default=None,
+              help="Byte-identical reruns; the time limit then counts deterministic time.")
+@click.option("--format", "formats", default=None,
+              help="Output formats, comma separated: csv, xlsx, html (default: the scenario's, csv).")
+@_location_option
+@_online_option
+@click.option("-q", "--quiet", is_flag=True, default=False, help="Print nothing but errors.")
+def run_command(
+    scenario: str,
+    out_dir: Path | None,
+    time_limit: float | None,
+    seed: int | None,
+    workers: int | None,
+    deterministic: bool | None,
+    formats: str | None,
+    locations: str | None,
+    online: bool,
+    quiet: bool,
+) -> None:
+    """Solve SCENARIO.yml and write the allocation tables."""
+    from dataclasses import replace
+
+    from allocator.console import Console
+    from allocator.report import OutputError, check_output_dir, default_output_dir, write_outputs
+    from allocator.run import CheckerFailure, allocate
+
+    console = Console(quiet=quiet)
+    try:
+        loaded = _load(scenario, locations, online)
+    except InputError as exc:
+        _bad_input(exc)
+        return
+    problem = loaded.problem
+    chosen_formats = problem.output.formats
+    if formats is not None:
+        chosen_formats = tuple(dict.fromkeys(f.strip().lower() for f in formats.split(",") if f.strip()))
+        unknown = [f for f in chosen_formats if f not in ("csv", "xlsx", "html")]
+        if unknown or not chosen_formats:
+            click.echo(f"error: --format: unknown format {', '.join(unknown) or '(none)'}; use csv, xlsx, html",
+                       err=True)
+            sys.exit(EXIT_INPUT)
+    target = out_dir if out_dir is not None else default_output_dir(problem)
+    try:
+        check_output_dir(target)
+    except OutputError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
+    settings = replace(
+        problem.solver,
+        **{k: v for k, v in {"time_limit_s": time_limit, "seed": seed, "workers": workers,
+                             "deterministic": deterministic}.items() if v is not None},
+    )
+    for warning in loaded.warnings:
+        console.warn(str(warning))
+    console.start(problem, settings)
+    try:
+        solved = allocate(problem, settings, on_progress=console.progress,
+                          locations_level=loaded.locator_level)
+    except CheckerFailure as exc:
+        click.echo("internal error: the independent checker found broken rules in the computed "
+                   "allocation; nothing was written. Please report this bug:", err=True)
+        for v in exc.violations:
+            click.echo(f"  {v}", err=True)
+        sys.exit(EXIT_INTERNAL)
+    console.done(solved)
+    status = solved.status.value
+    if status == "INFEASIBLE":
+        click.echo("error: the rules cannot all hold; nothing was written:", err=True)
+        for line in solved.conflicts:
+            click.echo(f"  {line}", err=True)
+        sys.exit(EXIT_INFEASIBLE)
+    if status in ("UNKNOWN", "MODEL_INVALID"):
+        if status == "MODEL_INVALID":
+            click.echo("internal error: CP-SAT rejected the model; please report this bug", err=True)
+            sys.exit(EXIT_INTERNAL)
+        why = "Ctrl-C" if solved.result.interrupted else f"the time limit ({settings.time_limit_s:g} s)"
+        click.echo(f"error: no allocation was found before {why} stopped the search; nothing was "
+                   "written. Try a longer --time-limit.", err=True)
+        sys.exit(EXIT_NO_SOLUTION)
+    extra = {}
+    if "xlsx" in chosen_formats:
+        from allocator.workbook import write_workbook
+
+        extra["xlsx"] = lambda folder: write_workbook(folder / "allocation.xlsx", solved)
+    if "html" in chosen_formats:
+        from allocator.html import write_html
+
+        extra["html"] = lambda folder: write_html(folder / "report.html", solved)
+    try:
+        written = write_outputs(target, solved.tables, solved.summary, chosen_formats, extra)
+    except OutputError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
+    console.written(target, written)
+
+
+def entry() -> None:
+    """Console script: any unexpected error is exit 3 with a short message, not a traceback."""
+    try:
+        main.main(prog_name="allocate")
+    except Exception as exc:  # noqa: BLE001 - click exits itself on every expected outcome
+        click.echo(
+            f"internal error: {type(exc).__name__}: {exc}\nPlease report this bug "
+            "(run with ALLOCATOR_DEBUG=1 to see the traceback).",
+            err=True,
+        )
+        import os
+
+        if os.environ.get("ALLOCATOR_DEBUG"):
+            traceback.print_exc()
+        sys.exit(EXIT_INTERNAL)

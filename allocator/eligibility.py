@@ -1,0 +1,230 @@
+"""Which school–specialist and school–group pairs are allowed, and why the others are not.
+
+Pure functions of `ProblemData`, vectorised with NumPy. The model creates variables
+only for allowed pairs; explanations of unplaced schools reuse the rejection reasons.
+Every integer coefficient of the objective is computed here, once.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+import numpy as np
+
+from allocator.distances import coordinates, great_circle_km, travel_cost
+from allocator.problem import ProblemData, key
+
+
+class Reason(enum.IntEnum):
+    """Why a pair is not allowed; checked in this order, the first that applies is kept."""
+
+    ALLOWED = 0
+    STAGE = 1  # the school's stage needs no specialist (sustaining) / no group (development)
+    PHASE = 2
+    HUB = 3
+    UNAVAILABLE = 4  # specialist's cohort not available
+    NO_CAPACITY = 5  # specialist's capacity for the school's stage is 0
+    OWN_SCHOOL = 6
+    SAME_TRUST = 7
+    FOCUS = 8  # group's focus is not among the school's choices
+    FORBIDDEN = 9
+    TOO_FAR = 10
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """Allowed pairs with their objective coefficients, and the reason for every rejection.
+
+    Attributes
+    ----------
+    specialist_reason, group_reason
+        (num_schools, num_specialists) and (num_schools, num_groups) arrays of `Reason`.
+    specialist_km, group_km
+        Great-circle km school→specialist and school→venue.
+    specialist_pairs, group_pairs
+        (k, 2) int arrays of allowed (school_idx, specialist_idx) / (school_idx, group_idx).
+    specialist_pair_value, group_pair_value
+        Objective contribution of using each allowed pair: minus the rounded travel cost
+        (and focus cost), plus the continuity bonus where it applies.
+    school_value
+        place + priority * school.priority, for each school.
+    group_leads
+        For each group, the specialists who may lead it (a fixed lead alone; empty when
+        nobody may, so the group cannot run).
+    """
+
+    specialist_reason: np.ndarray
+    group_reason: np.ndarray
+    specialist_km: np.ndarray
+    group_km: np.ndarray
+    specialist_limit_km: np.ndarray
+    specialist_pairs: np.ndarray
+    group_pairs: np.ndarray
+    specialist_pair_value: np.ndarray
+    group_pair_value: np.ndarray
+    school_value: np.ndarray
+    group_leads: tuple[tuple[int, ...], ...]
+
+
+def _codes(values: list[str]) -> np.ndarray:
+    lookup: dict[str, int] = {}
+    return np.array([lookup.setdefault(v, len(lookup)) for v in values], dtype=np.int64)
+
+
+def compute_eligibility(problem: ProblemData) -> Eligibility:
+    """Decide every pair of `problem` (see `Reason`) and price the allowed ones."""
+    schools, specialists, groups = problem.schools, problem.specialists, problem.work_groups
+    rules, weights = problem.rules, problem.weights
+    num_s, num_p, num_g = len(schools), len(specialists), len(groups)
+
+    hubs = _codes([key(x.hub) for x in (*schools, *specialists, *groups)])
+    school_hub, spec_hub, group_hub = hubs[:num_s], hubs[num_s : num_s + num_p], hubs[num_s + num_p :]
+    trust_keys = [key(x.trust) for x in (*schools, *specialists)]
+    trusts = _codes(trust_keys)
+    trusts[[k == "" for k in trust_keys]] = -1  # a blank trust matches no trust
+    school_trust, spec_trust = trusts[:num_s], trusts[num_s:]
+
+    stage = np.array([s.stage for s in schools], dtype=object).reshape(num_s)
+    school_phase = np.array([s.phase for s in schools], dtype=object).reshape(num_s)
+    is_dev = stage == "development"
+    is_emb = stage == "embedding"
+    is_sus = stage == "sustaining"
+    either_phase = (school_phase == "special") | (school_phase == "all-through")
+
+    school_xy = coordinates([s.location for s in schools])
+    spec_xy = coordinates([p.location for p in specialists])
+    group_xy = coordinates([g.venue for g in groups])
+
+    # School–specialist pairs.
+    spec_phase = np.array([p.phase for p in specialists], dtype=object).reshape(num_p)
+    available = np.array([p.available for p in specialists], dtype=bool).reshape(num_p)
+    cap_dev = np.array([p.capacity for p in specialists], dtype=np.int64).reshape(num_p)
+    cap_emb = np.array([p.embedding_capacity for p in specialists], dtype=np.int64).reshape(num_p)
+    limit = np.array(
+        [
+            rules.max_travel_km if p.max_travel_km is None else min(rules.max_travel_km, p.max_travel_km)
+            for p in specialists
+        ],
+        dtype=float,
+    ).reshape(num_p)
+    urn_index = {s.urn: i for i, s in enumerate(schools)}
+    own = np.zeros((num_s, num_p), dtype=bool)
+    for p_idx, p in enumerate(specialists):
+        if p.school_urn is not None and p.school_urn in urn_index:
+            own[urn_index[p.school_urn], p_idx] = True
+    forbidden_sp = np.zeros((num_s, num_p), dtype=bool)
+    forbidden_sg = np.zeros((num_s, num_g), dtype=bool)
+    for f in problem.forbids:
+        if f.specialist_idx is not None:
+            forbidden_sp[f.school_idx, f.specialist_idx] = True
+        if f.group_idx is not None:
+            forbidden_sg[f.school_idx, f.group_idx] = True
+
+    sp_km = great_circle_km(school_xy, spec_xy) if num_s and num_p else np.zeros((num_s, num_p))
+    reason_sp = np.full((num_s, num_p), Reason.ALLOWED, dtype=np.int8)
+    checks_sp = [
+        (Reason.TOO_FAR, sp_km > limit[None, :]),
+        (Reason.FORBIDDEN, forbidden_sp),
+        (Reason.SAME_TRUST, (school_trust[:, None] == spec_trust[None, :]) & (school_trust[:, None] >= 0)
+         if rules.separate_trusts else np.zeros((num_s, num_p), dtype=bool)),
+        (Reason.OWN_SCHOOL, own),
+        (Reason.NO_CAPACITY, (is_dev[:, None] & (cap_dev[None, :] <= 0)) | (is_emb[:, None] & (cap_emb[None, :] <= 0))),
+        (Reason.UNAVAILABLE, np.broadcast_to(~available[None, :], (num_s, num_p))),
+        (Reason.HUB, (school_hub[:, None] != spec_hub[None, :])
+         if not rules.allow_cross_hub else np.zeros((num_s, num_p), dtype=bool)),
+        (Reason.PHASE, ~(either_phase[:, None] | (school_phase[:, None] == spec_phase[None, :]))),
+        (Reason.STAGE, np.broadcast_to(is_sus[:, None], (num_s, num_p))),
+    ]
+    # Apply in reverse priority so the first reason in `Reason` order wins.
+    for reason, mask in checks_sp:
+        reason_sp[mask] = reason
+
+    # School–group pairs.
+    group_phase = np.array([g.phase for g in groups], dtype=object).reshape(num_g)
+    sg_km = great_circle_km(school_xy, group_xy) if num_s and num_g else np.zeros((num_s, num_g))
+    focus_ok = np.ones((num_s, num_g), dtype=bool)
+    focus_cost = np.zeros((num_s, num_g), dtype=np.int64)
+    for s_idx, s in enumerate(schools):
+        if not s.focus_choices:
+            continue
+        for g_idx, g in enumerate(groups):
+            if g.focus is None:
+                continue
+            if g.focus in s.focus_choices:
+                focus_cost[s_idx, g_idx] = weights.focus_rank[s.focus_choices.index(g.focus)]
+            else:
+                focus_ok[s_idx, g_idx] = False
+    phase_ok_g = np.where(
+        (group_phase == "special")[None, :],
+        (school_phase == "special")[:, None],
+        either_phase[:, None] | (school_phase[:, None] == group_phase[None, :]),
+    )
+    reason_sg = np.full((num_s, num_g), Reason.ALLOWED, dtype=np.int8)
+    checks_sg = [
+        (Reason.TOO_FAR, sg_km > rules.max_travel_km),
+        (Reason.FORBIDDEN, forbidden_sg),
+        (Reason.FOCUS, ~focus_ok),
+        (Reason.HUB, (school_hub[:, None] != group_hub[None, :])
+         if not rules.allow_cross_hub else np.zeros((num_s, num_g), dtype=bool)),
+        (Reason.PHASE, ~phase_ok_g),
+        (Reason.STAGE, np.broadcast_to(is_dev[:, None], (num_s, num_g))),
+    ]
+    for reason, mask in checks_sg:
+        reason_sg[mask] = reason
+
+    # Prices.
+    sp_pairs = np.argwhere(reason_sp == Reason.ALLOWED).reshape(-1, 2)
+    sg_pairs = np.argwhere(reason_sg == Reason.ALLOWED).reshape(-1, 2)
+    sp_value = -travel_cost(sp_km[sp_pairs[:, 0], sp_pairs[:, 1]], weights.travel_per_km)
+    continuity = np.array(
+        [
+            schools[s].stage == "embedding"
+            and schools[s].previous_specialist is not None
+            and schools[s].previous_specialist.strip() == specialists[p].id.strip()
+            for s, p in sp_pairs
+        ],
+        dtype=bool,
+    ).reshape(-1)
+    sp_value = sp_value + weights.continuity * continuity.astype(np.int64)
+    sg_value = -(
+        travel_cost(sg_km[sg_pairs[:, 0], sg_pairs[:, 1]], weights.travel_per_km)
+        + focus_cost[sg_pairs[:, 0], sg_pairs[:, 1]]
+    )
+    school_value = np.array(
+        [weights.place + weights.priority * s.priority for s in schools], dtype=np.int64
+    ).reshape(num_s)
+
+    return Eligibility(
+        specialist_reason=reason_sp,
+        group_reason=reason_sg,
+        specialist_km=sp_km,
+        group_km=sg_km,
+        specialist_limit_km=limit,
+        specialist_pairs=sp_pairs,
+        group_pairs=sg_pairs,
+        specialist_pair_value=sp_value.astype(np.int64),
+        group_pair_value=sg_value.astype(np.int64),
+        school_value=school_value,
+        group_leads=tuple(lead_candidates(problem, g_idx) for g_idx in range(num_g)),
+    )
+
+
+def lead_candidates(problem: ProblemData, group_idx: int) -> tuple[int, ...]:
+    """Specialists who may lead a group (SPEC rule 3); a fixed lead is the hub lead's choice."""
+    group = problem.work_groups[group_idx]
+    if group.lead_idx is not None:
+        lead = problem.specialists[group.lead_idx]
+        return (group.lead_idx,) if lead.available and lead.max_groups > 0 else ()
+    out = []
+    for p_idx, p in enumerate(problem.specialists):
+        if not p.available or p.max_groups <= 0 or not p.can_lead:
+            continue
+        if key(p.hub) != key(group.hub):
+            continue
+        if group.phase != "special" and p.phase != group.phase:
+            continue
+        if p.lead_foci is not None and group.focus is not None and group.focus not in p.lead_foci:
+            continue
+        out.append(p_idx)
+    return tuple(out)

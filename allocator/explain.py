@@ -1,0 +1,263 @@
+"""Plain-language reasons: why a school is unplaced, why the rules cannot all hold."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from allocator.eligibility import Eligibility, Reason
+from allocator.problem import ProblemData, Requirement
+from allocator.solution import Allocation
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+def _join(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _specialist_reasons(problem: ProblemData, elig: Eligibility, s: int) -> str:
+    """Why no specialist may support school `s` (every candidate rejected)."""
+    school = problem.schools[s]
+    reasons = elig.specialist_reason[s]
+    phase_ok = reasons != Reason.PHASE
+    candidates = np.flatnonzero(phase_ok & (reasons != Reason.HUB))
+    phase_word = school.phase if school.phase in ("primary", "secondary") else "primary or secondary"
+    if len(candidates) == 0:
+        others = int(np.count_nonzero(phase_ok))
+        where = "" if problem.rules.allow_cross_hub else f" in {school.hub}"
+        tail = (
+            f" ({_plural(others, 'more')} in other hubs; cross-hub placement is off)"
+            if others and not problem.rules.allow_cross_hub
+            else ""
+        )
+        return f"there is no {phase_word} specialist{where}{tail}"
+    parts = []
+    counts = Counter(int(reasons[p]) for p in candidates)
+    stage_word = "development" if school.stage == "development" else "embedding"
+    for reason, n in sorted(counts.items()):
+        indices = [int(p) for p in candidates if reasons[p] == reason]
+        ids = [problem.specialists[p] for p in indices]
+        if reason == Reason.TOO_FAR:
+            nearest = min(float(elig.specialist_km[s, p]) for p in indices)
+            limits = sorted({float(elig.specialist_limit_km[p]) for p in indices})
+            limit = f"{limits[0]:g} km" if len(limits) == 1 else "travel"
+            parts.append(f"{n} beyond the {limit} limit (nearest {nearest:.1f} km)")
+        elif reason == Reason.UNAVAILABLE:
+            cohorts = sorted({p.cohort for p in ids})
+            parts.append(
+                f"{n} in cohort{'s' if len(cohorts) > 1 else ''} "
+                f"{_join([str(c) for c in cohorts])}, which {'are' if len(cohorts) > 1 else 'is'} not available"
+            )
+        elif reason == Reason.NO_CAPACITY:
+            parts.append(f"{n} with no {stage_word} places this year")
+        elif reason == Reason.OWN_SCHOOL:
+            parts.append(f"{n} from this school itself")
+        elif reason == Reason.SAME_TRUST:
+            parts.append(f"{n} in the same trust (separate_trusts)")
+        elif reason == Reason.FORBIDDEN:
+            parts.append(f"{n} forbidden by the scenario ({', '.join(p.id for p in ids)})")
+    scope = "" if problem.rules.allow_cross_hub else f" in {school.hub}"
+    return f"no specialist may support it: {_plural(len(candidates), phase_word + ' specialist')}{scope}: {_join(parts)}"
+
+
+def _group_reasons(problem: ProblemData, elig: Eligibility, s: int) -> str:
+    school = problem.schools[s]
+    reasons = elig.group_reason[s]
+    if len(reasons) == 0:
+        return "there is no work group in the scenario"
+    candidates = np.flatnonzero((reasons != Reason.PHASE) & (reasons != Reason.HUB))
+    if len(candidates) == 0:
+        where = "" if problem.rules.allow_cross_hub else f" in {school.hub}"
+        return f"there is no work group for a {school.phase} school{where}"
+    parts = []
+    counts = Counter(int(reasons[g]) for g in candidates)
+    for reason, n in sorted(counts.items()):
+        groups = [g for g in candidates if reasons[g] == reason]
+        if reason == Reason.TOO_FAR:
+            nearest = min(float(elig.group_km[s, g]) for g in groups)
+            parts.append(
+                f"{n} with a venue beyond the {problem.rules.max_travel_km:g} km limit "
+                f"(nearest {nearest:.1f} km)"
+            )
+        elif reason == Reason.FOCUS:
+            foci = sorted({problem.work_groups[g].focus or "" for g in groups})
+            parts.append(f"{n} with focus {_join(foci)}, not among its choices")
+        elif reason == Reason.FORBIDDEN:
+            parts.append(f"{n} forbidden by the scenario ({', '.join(problem.work_groups[g].id for g in groups)})")
+    return f"no work group may take it: {_plural(len(candidates), 'group')}: {_join(parts)}"
+
+
+def unplaced_reason(problem: ProblemData, elig: Eligibility, allocation: Allocation, s: int) -> str:
+    """A plain sentence: which rule kept every candidate out, or which were full."""
+    school = problem.schools[s]
+    needs_specialist = school.stage in ("development", "embedding")
+    needs_group = school.stage in ("embedding", "sustaining")
+    sentences = []
+    if needs_specialist:
+        allowed = np.flatnonzero(elig.specialist_reason[s] == Reason.ALLOWED)
+        if len(allowed) == 0:
+            sentences.append(_specialist_reasons(problem, elig, s))
+        else:
+            full = [p for p in allowed if _specialist_full(problem, allocation, int(p), school.stage)]
+            if len(full) == len(allowed):
+                sentences.append(
+                    f"all {_plural(len(allowed), 'allowed specialist')} are full: "
+                    + "; ".join(_specialist_load(problem, allocation, int(p), school.stage) for p in full[:6])
+                    + ("; ..." if len(full) > 6 else "")
+                )
+    if needs_group:
+        allowed_g = np.flatnonzero(elig.group_reason[s] == Reason.ALLOWED)
+        if len(allowed_g) == 0:
+            sentences.append(_group_reasons(problem, elig, s))
+        else:
+            sizes = Counter(g for g in allocation.school_group if g is not None)
+            full_g = [int(g) for g in allowed_g if sizes[int(g)] >= problem.work_groups[int(g)].max_schools]
+            idle = [int(g) for g in allowed_g if sizes[int(g)] == 0]
+            if len(full_g) == len(allowed_g):
+                sentences.append(
+                    f"all {_plural(len(allowed_g), 'allowed work group')} are full ("
+                    + ", ".join(f"{problem.work_groups[g].id} has {sizes[g]}" for g in full_g) + ")"
+                )
+            elif len(full_g) + len(idle) == len(allowed_g):
+                no_lead = [g for g in idle if not elig.group_leads[g]]
+                bits = []
+                if no_lead:
+                    bits.append(f"{', '.join(problem.work_groups[g].id for g in no_lead)} cannot run: no specialist may lead")
+                rest = [g for g in idle if g not in no_lead]
+                if rest:
+                    bits.append(
+                        f"{', '.join(problem.work_groups[g].id for g in rest)} does not run: too few schools "
+                        f"to reach its minimum size, or no lead is free"
+                    )
+                if full_g:
+                    bits.append(f"{', '.join(problem.work_groups[g].id for g in full_g)} is full")
+                sentences.append("no allowed work group runs with room: " + "; ".join(bits))
+    if not sentences:
+        sentences.append(
+            "placing it would lower the objective: its travel and focus costs outweigh the place "
+            "weight, or its place is worth more to other schools"
+        )
+    text = "; ".join(sentences)
+    return text[0].upper() + text[1:] + "."
+
+
+def _specialist_full(problem: ProblemData, allocation: Allocation, p: int, stage: str) -> bool:
+    specialist = problem.specialists[p]
+    capacity = specialist.capacity if stage == "development" else specialist.embedding_capacity
+    load = sum(
+        1
+        for s, sp in enumerate(allocation.school_specialist)
+        if sp == p and problem.schools[s].stage == stage
+    )
+    return load >= capacity
+
+
+def _specialist_load(problem: ProblemData, allocation: Allocation, p: int, stage: str) -> str:
+    urns = [
+        problem.schools[s].urn
+        for s, sp in enumerate(allocation.school_specialist)
+        if sp == p and problem.schools[s].stage == stage
+    ]
+    return f"{problem.specialists[p].id} has {_join(urns)}"
+
+
+def pin_conflicts(problem: ProblemData, elig: Eligibility) -> list[str]:
+    """Pins that cannot hold whatever else happens, in plain sentences (exit 1).
+
+    Checks each pin's pair against the rules, the other need of an embedding school,
+    capacities and group sizes counted over pins alone, and pinned groups without a
+    possible lead.
+    """
+    out: list[str] = []
+    describe = _describe_pin(problem)
+    for pin in problem.pins:
+        s = pin.school_idx
+        school = problem.schools[s]
+        if pin.specialist_idx is not None:
+            reason = Reason(int(elig.specialist_reason[s, pin.specialist_idx]))
+            if reason != Reason.ALLOWED:
+                out.append(f"{describe(pin)}: the pair is not allowed ({_pair_rule(problem, elig, pin, reason)})")
+        if pin.group_idx is not None:
+            reason = Reason(int(elig.group_reason[s, pin.group_idx]))
+            if reason != Reason.ALLOWED:
+                out.append(f"{describe(pin)}: the pair is not allowed ({_pair_rule(problem, elig, pin, reason)})")
+            elif not elig.group_leads[pin.group_idx]:
+                out.append(f"{describe(pin)}: the group cannot run, no specialist may lead it (rule 3)")
+        if school.stage in ("development", "embedding") and not np.any(elig.specialist_reason[s] == Reason.ALLOWED):
+            out.append(f"{describe(pin)}: no specialist may support school {school.urn} (rule 1)")
+        if school.stage in ("embedding", "sustaining") and not np.any(elig.group_reason[s] == Reason.ALLOWED):
+            out.append(f"{describe(pin)}: no work group may take school {school.urn} (rule 1)")
+    for p, specialist in enumerate(problem.specialists):
+        for stage, capacity in (("development", specialist.capacity), ("embedding", specialist.embedding_capacity)):
+            pinned = [pin for pin in problem.pins if pin.specialist_idx == p and problem.schools[pin.school_idx].stage == stage]
+            schools = {pin.school_idx for pin in pinned}
+            if len(schools) > capacity:
+                out.append(
+                    f"{_join([describe(pin) for pin in pinned])}: {len(schools)} {stage} schools pinned to "
+                    f"{specialist.id}, whose {stage} capacity is {capacity} (rule 2)"
+                )
+    for g, group in enumerate(problem.work_groups):
+        pinned = [pin for pin in problem.pins if pin.group_idx == g]
+        schools = {pin.school_idx for pin in pinned}
+        if len(schools) > group.max_schools:
+            out.append(
+                f"{_join([describe(pin) for pin in pinned])}: {len(schools)} schools pinned to {group.id}, "
+                f"whose max_schools is {group.max_schools} (rule 3)"
+            )
+    return list(dict.fromkeys(out))
+
+
+def _describe_pin(problem: ProblemData):
+    def describe(pin: Requirement) -> str:
+        school = problem.schools[pin.school_idx]
+        target = (
+            f"specialist {problem.specialists[pin.specialist_idx].id}"
+            if pin.specialist_idx is not None
+            else f"group {problem.work_groups[pin.group_idx].id}"  # type: ignore[index]
+        )
+        return f"pin {pin.index + 1} (school {school.urn} with {target})"
+
+    return describe
+
+
+def _pair_rule(problem: ProblemData, elig: Eligibility, pin: Requirement, reason: Reason) -> str:
+    s = pin.school_idx
+    if pin.specialist_idx is not None:
+        p = problem.specialists[pin.specialist_idx]
+        km = float(elig.specialist_km[s, pin.specialist_idx])
+        limit = float(elig.specialist_limit_km[pin.specialist_idx])
+    else:
+        km = float(elig.group_km[s, pin.group_idx])  # type: ignore[index]
+        limit = problem.rules.max_travel_km
+        p = None
+    school = problem.schools[s]
+    return {
+        Reason.STAGE: f"a {school.stage} school does not take one",
+        Reason.PHASE: "phases do not fit",
+        Reason.HUB: "different hubs and allow_cross_hub is false",
+        Reason.UNAVAILABLE: f"cohort {p.cohort if p else ''} is not available",
+        Reason.NO_CAPACITY: f"the specialist has no {school.stage} places (rule 2)",
+        Reason.OWN_SCHOOL: "it is the specialist's own school",
+        Reason.SAME_TRUST: "same trust and separate_trusts is true",
+        Reason.FOCUS: "the group's focus is not among the school's choices",
+        Reason.FORBIDDEN: "it is also forbidden",
+        Reason.TOO_FAR: f"{km:.1f} km is beyond the {limit:g} km limit",
+    }.get(reason, reason.name)
+
+
+def infeasible_message(problem: ProblemData, elig: Eligibility) -> list[str]:
+    """Sentences for exit 1: the pins that cannot hold, or all pins when no single one is to blame."""
+    conflicts = pin_conflicts(problem, elig)
+    if conflicts:
+        return conflicts
+    describe = _describe_pin(problem)
+    return [
+        "the pins cannot all hold together with rules 1-3 (group minimum sizes, capacities, "
+        "leads): " + _join([describe(pin) for pin in problem.pins])
+    ]

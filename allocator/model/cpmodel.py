@@ -1,0 +1,57 @@
+"""Builds the CP-SAT model from `ProblemData` and reads an `Allocation` back."""
+
+from __future__ import annotations
+
+from ortools.sat.python import cp_model
+
+from allocator.eligibility import Eligibility
+from allocator.model import constraints, objective
+from allocator.model.variables import Variables
+from allocator.problem import ProblemData
+from allocator.solution import Allocation
+
+
+class AllocationModel:
+    """The CP-SAT model of one scenario."""
+
+    def __init__(self, problem: ProblemData, eligibility: Eligibility):
+        self.problem = problem
+        self.eligibility = eligibility
+        self.model = cp_model.CpModel()
+        self.vars = Variables.create(self.model, problem, eligibility)
+        constraints.add_all(self.model, problem, eligibility, self.vars)
+        objective.set_objective(self.model, eligibility, self.vars)
+
+    def add_hint(self, allocation: Allocation) -> None:
+        """Warm start from an allocation (unknown pairs are ignored)."""
+        v = self.vars
+        for s in range(self.problem.num_schools):
+            sp, grp = allocation.school_specialist[s], allocation.school_group[s]
+            placed = sp is not None or grp is not None
+            self.model.add_hint(v.placed[s], placed)
+            for p in v.school2support[s]:
+                self.model.add_hint(v.support[s, p], p == sp)
+            for g in v.school2member[s]:
+                self.model.add_hint(v.member[s, g], g == grp)
+        for g in range(self.problem.num_groups):
+            lead = allocation.group_lead[g]
+            self.model.add_hint(v.runs[g], lead is not None)
+        for (g, p), var in v.leads.items():
+            self.model.add_hint(var, allocation.group_lead[g] == p)
+
+    def read(self, value) -> Allocation:  # value: a callable var -> int (solver or callback)
+        """The allocation of the current solution; `value` is `solver.value` or a callback's."""
+        v = self.vars
+        school_specialist: list[int | None] = [None] * self.problem.num_schools
+        school_group: list[int | None] = [None] * self.problem.num_schools
+        group_lead: list[int | None] = [None] * self.problem.num_groups
+        for (s, p), var in v.support.items():
+            if value(var):
+                school_specialist[s] = p
+        for (s, g), var in v.member.items():
+            if value(var):
+                school_group[s] = g
+        for (g, p), var in v.leads.items():
+            if value(var):
+                group_lead[g] = p
+        return Allocation(tuple(school_specialist), tuple(school_group), tuple(group_lead))

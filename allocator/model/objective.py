@@ -1,0 +1,43 @@
+"""One function per objective term of SPEC; all coefficients come from eligibility."""
+
+from __future__ import annotations
+
+from ortools.sat.python import cp_model
+
+from allocator.eligibility import Eligibility
+from allocator.model.variables import Variables
+
+
+def placement_terms(eligibility: Eligibility, v: Variables) -> list[tuple[cp_model.IntVar, int]]:
+    """place + priority * school.priority for each placed school."""
+    return [(v.placed[s], int(value)) for s, value in enumerate(eligibility.school_value.tolist())]
+
+
+def support_terms(eligibility: Eligibility, v: Variables) -> list[tuple[cp_model.IntVar, int]]:
+    """−round(travel_per_km · km) per school–specialist pair, + continuity where kept."""
+    return [
+        (v.support[s, p], int(value))
+        for (s, p), value in zip(
+            eligibility.specialist_pairs.tolist(), eligibility.specialist_pair_value.tolist(), strict=True
+        )
+    ]
+
+
+def membership_terms(eligibility: Eligibility, v: Variables) -> list[tuple[cp_model.IntVar, int]]:
+    """−(round(travel_per_km · km to venue) + focus_rank[r]) per school–group pair."""
+    return [
+        (v.member[s, g], int(value))
+        for (s, g), value in zip(
+            eligibility.group_pairs.tolist(), eligibility.group_pair_value.tolist(), strict=True
+        )
+    ]
+
+
+def set_objective(model: cp_model.CpModel, eligibility: Eligibility, v: Variables) -> None:
+    terms = placement_terms(eligibility, v) + support_terms(eligibility, v) + membership_terms(eligibility, v)
+    terms = [(var, coef) for var, coef in terms if coef != 0]
+    if terms:
+        variables, coefficients = zip(*terms, strict=True)
+        model.maximize(cp_model.LinearExpr.weighted_sum(list(variables), list(coefficients)))
+    else:
+        model.maximize(0)

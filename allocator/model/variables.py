@@ -1,0 +1,58 @@
+"""Every CP-SAT variable of the allocation model, in sparse dicts keyed by indices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from allocator.eligibility import Eligibility
+from allocator.problem import ProblemData
+
+
+@dataclass
+class Variables:
+    """Variables exist only for allowed pairs and possible leads.
+
+    placed[s]            school s is placed completely
+    support[s, p]        specialist p supports school s
+    member[s, g]         school s joins work group g
+    runs[g]              work group g runs
+    leads[g, p]          specialist p leads work group g
+    """
+
+    placed: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    support: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+    member: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+    runs: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    leads: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+    # Lookups by one index, for the constraints.
+    school2support: dict[int, list[int]] = field(default_factory=dict)
+    specialist2support: dict[int, list[int]] = field(default_factory=dict)
+    school2member: dict[int, list[int]] = field(default_factory=dict)
+    group2member: dict[int, list[int]] = field(default_factory=dict)
+    specialist2leads: dict[int, list[int]] = field(default_factory=dict)
+    group2leads: dict[int, list[int]] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, model: cp_model.CpModel, problem: ProblemData, eligibility: Eligibility) -> Variables:
+        v = cls()
+        for s in range(problem.num_schools):
+            v.placed[s] = model.new_bool_var(f"placed[{s}]")
+            v.school2support[s] = []
+            v.school2member[s] = []
+        for s, p in eligibility.specialist_pairs.tolist():
+            v.support[s, p] = model.new_bool_var(f"support[{s},{p}]")
+            v.school2support[s].append(p)
+            v.specialist2support.setdefault(p, []).append(s)
+        for s, g in eligibility.group_pairs.tolist():
+            v.member[s, g] = model.new_bool_var(f"member[{s},{g}]")
+            v.school2member[s].append(g)
+            v.group2member.setdefault(g, []).append(s)
+        for g in range(problem.num_groups):
+            v.runs[g] = model.new_bool_var(f"runs[{g}]")
+            v.group2leads[g] = list(eligibility.group_leads[g])
+            for p in eligibility.group_leads[g]:
+                v.leads[g, p] = model.new_bool_var(f"leads[{g},{p}]")
+                v.specialist2leads.setdefault(p, []).append(g)
+        return v

@@ -1,0 +1,171 @@
+"""The frozen, index-based problem every later layer works on.
+
+`ProblemData` is what the scenario files say once they have been read,
+validated and located: plain values, no pandas, no pydantic, no files.
+Everything downstream (eligibility, the CP-SAT model, the independent
+checker, the reports) reads only this.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PHASES_SCHOOL = ("primary", "secondary", "all-through", "special")
+PHASES_SPECIALIST = ("primary", "secondary")
+PHASES_GROUP = ("primary", "secondary", "special")
+STAGES = ("development", "embedding", "sustaining")
+LOCATION_SOURCES = ("given", "grid", "postcode", "sector", "district", "online")
+
+
+@dataclass(frozen=True)
+class Location:
+    """A WGS-84 position and where it came from (one of `LOCATION_SOURCES`)."""
+
+    lat: float
+    lon: float
+    source: str
+
+
+@dataclass(frozen=True)
+class Advocate:
+    """A Mastery Advocate of a school. Personal data: never logged or quoted."""
+
+    name: str = ""
+    email: str = ""
+    trn: str = ""
+    role: str = ""
+
+
+@dataclass(frozen=True)
+class School:
+    urn: str
+    name: str
+    hub: str
+    phase: str  # one of PHASES_SCHOOL
+    stage: str  # one of STAGES
+    postcode: str
+    location: Location
+    focus_choices: tuple[str, ...] = ()  # ranked, upper-case codes
+    previous_specialist: str | None = None  # specialist id as written (trimmed)
+    priority: int = 0
+    trust: str | None = None  # as written (trimmed); compare with `key()`
+    advocates: tuple[Advocate, ...] = ()
+    row: int = 0  # spreadsheet row (header = 1)
+
+
+@dataclass(frozen=True)
+class Specialist:
+    id: str
+    name: str
+    hub: str
+    phase: str  # one of PHASES_SPECIALIST
+    cohort: int
+    postcode: str
+    location: Location
+    available: bool
+    capacity: int  # development schools this year (rule default applied)
+    embedding_capacity: int  # embedding schools this year (rule default applied)
+    max_groups: int  # running groups they may lead (rule default applied)
+    lead_foci: frozenset[str] | None = None  # None: any group; else groups with these foci or none
+    can_lead: bool = True  # False when the `foci` cell says `none`
+    school_urn: str | None = None
+    max_travel_km: float | None = None  # personal limit (the lower of it and the rule applies)
+    trust: str | None = None
+    row: int = 0
+
+
+@dataclass(frozen=True)
+class WorkGroup:
+    id: str
+    hub: str
+    phase: str  # one of PHASES_GROUP
+    venue: Location
+    focus: str | None = None
+    venue_postcode: str | None = None
+    lead_idx: int | None = None  # fixed lead (index into specialists); None: chosen
+    min_schools: int = 3
+    max_schools: int = 8
+    row: int = 0
+
+
+@dataclass(frozen=True)
+class Rules:
+    available_cohorts: tuple[int, ...] | None = None
+    departments_per_specialist: int = 2
+    embedding_per_specialist: int = 2
+    groups_per_lead: int = 1
+    max_travel_km: float = 80.0
+    allow_cross_hub: bool = False
+    separate_trusts: bool = False
+
+
+@dataclass(frozen=True)
+class Weights:
+    place: int = 1000
+    priority: int = 200
+    travel_per_km: int = 1
+    focus_rank: tuple[int, ...] = (0, 30, 60, 90)
+    continuity: int = 50
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A pin (must hold) or forbid (must not hold): one school and one specialist or group."""
+
+    school_idx: int
+    specialist_idx: int | None = None
+    group_idx: int | None = None
+    index: int = 0  # position in the scenario's `pins:` / `forbid:` list (0-based)
+
+
+@dataclass(frozen=True)
+class SolverSettings:
+    time_limit_s: float = 60.0
+    workers: int = 8
+    seed: int = 0
+    deterministic: bool = False
+
+
+@dataclass(frozen=True)
+class OutputSettings:
+    dir: Path | None = None  # None: out/<scenario stem> relative to the working directory
+    formats: tuple[str, ...] = ("csv",)
+
+
+@dataclass(frozen=True)
+class ProblemData:
+    """A validated, located scenario. Indices into the tuples are the ids every layer uses."""
+
+    name: str
+    year: str
+    foci: tuple[str, ...]
+    schools: tuple[School, ...]
+    specialists: tuple[Specialist, ...]
+    work_groups: tuple[WorkGroup, ...]
+    rules: Rules = field(default_factory=Rules)
+    weights: Weights = field(default_factory=Weights)
+    pins: tuple[Requirement, ...] = ()
+    forbids: tuple[Requirement, ...] = ()
+    solver: SolverSettings = field(default_factory=SolverSettings)
+    output: OutputSettings = field(default_factory=OutputSettings)
+    locations: str = "auto"
+    scenario_path: Path | None = None
+    scenario_sha256: str = ""
+
+    @property
+    def num_schools(self) -> int:
+        return len(self.schools)
+
+    @property
+    def num_specialists(self) -> int:
+        return len(self.specialists)
+
+    @property
+    def num_groups(self) -> int:
+        return len(self.work_groups)
+
+
+def key(text: str | None) -> str:
+    """Comparison key for hub and trust names: trimmed, case-folded ('' for blank)."""
+    return (text or "").strip().casefold()

@@ -1,0 +1,245 @@
+"""Output tables, summary.json, and writing them whole or not at all."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from allocator.check import CheckReport
+from allocator.distances import display_km
+from allocator.eligibility import Eligibility
+from allocator.explain import unplaced_reason
+from allocator.problem import STAGES, ProblemData
+from allocator.solution import Allocation, Result
+
+SUMMARY = "summary.json"
+
+
+class OutputError(Exception):
+    """The output folder cannot be used (exit code 2): nothing was written."""
+
+
+def default_output_dir(problem: ProblemData) -> Path:
+    """out/<scenario stem> relative to the working directory, unless the scenario says."""
+    if problem.output.dir is not None:
+        base = problem.scenario_path.parent if problem.scenario_path else Path.cwd()
+        return base / problem.output.dir
+    stem = problem.scenario_path.stem if problem.scenario_path else "scenario"
+    return Path("out") / stem
+
+
+def check_output_dir(path: Path) -> None:
+    """Refuse, before solving, a folder allocate did not write (it has no summary.json)."""
+    if path.exists():
+        if not path.is_dir():
+            raise OutputError(f"{path}: exists and is not a folder; choose another --out")
+        if any(path.iterdir()) and not (path / SUMMARY).is_file():
+            raise OutputError(
+                f"{path}: exists and was not written by allocate (no {SUMMARY}); "
+                "choose another --out or remove it"
+            )
+
+
+def is_placed(problem: ProblemData, allocation: Allocation, s: int) -> bool:
+    stage = problem.schools[s].stage
+    has_sp = allocation.school_specialist[s] is not None
+    has_g = allocation.school_group[s] is not None
+    return {"development": has_sp, "embedding": has_sp and has_g, "sustaining": has_g}[stage]
+
+
+def allocation_table(problem: ProblemData, elig: Eligibility, allocation: Allocation) -> pd.DataFrame:
+    rows = []
+    for s, school in enumerate(problem.schools):
+        p = allocation.school_specialist[s]
+        g = allocation.school_group[s]
+        placed = is_placed(problem, allocation, s)
+        group = problem.work_groups[g] if g is not None else None
+        rank = ""
+        if group is not None and group.focus is not None and group.focus in school.focus_choices:
+            rank = str(school.focus_choices.index(group.focus) + 1)
+        rows.append(
+            {
+                "urn": school.urn,
+                "name": school.name,
+                "hub": school.hub,
+                "phase": school.phase,
+                "stage": school.stage,
+                "status": "placed" if placed else "unplaced",
+                "specialist": problem.specialists[p].id if p is not None else "",
+                "specialist_name": problem.specialists[p].name if p is not None else "",
+                "work_group": group.id if group is not None else "",
+                "focus": (group.focus or "") if group is not None else "",
+                "focus_rank": rank,
+                "km_to_specialist": display_km(float(elig.specialist_km[s, p]) if p is not None else None),
+                "km_to_venue": display_km(float(elig.group_km[s, g]) if g is not None else None),
+                "priority": school.priority,
+                "previous_specialist": school.previous_specialist or "",
+                "location_source": school.location.source,
+                "reason": "" if placed else unplaced_reason(problem, elig, allocation, s),
+            }
+        )
+    return pd.DataFrame(rows, columns=list(rows[0]) if rows else ALLOCATION_COLUMNS)
+
+
+ALLOCATION_COLUMNS = [
+    "urn", "name", "hub", "phase", "stage", "status", "specialist", "specialist_name",
+    "work_group", "focus", "focus_rank", "km_to_specialist", "km_to_venue", "priority",
+    "previous_specialist", "location_source", "reason",
+]
+
+
+def specialist_table(problem: ProblemData, elig: Eligibility, allocation: Allocation) -> pd.DataFrame:
+    rows = []
+    for p, sp in enumerate(problem.specialists):
+        supported = [s for s, x in enumerate(allocation.school_specialist) if x == p]
+        dev = [s for s in supported if problem.schools[s].stage == "development"]
+        emb = [s for s in supported if problem.schools[s].stage == "embedding"]
+        leads = [problem.work_groups[g].id for g, x in enumerate(allocation.group_lead) if x == p]
+        total = sum(float(elig.specialist_km[s, p]) for s in supported)
+        rows.append(
+            {
+                "id": sp.id,
+                "name": sp.name,
+                "hub": sp.hub,
+                "phase": sp.phase,
+                "cohort": sp.cohort,
+                "available": "yes" if sp.available else "no",
+                "capacity": sp.capacity,
+                "embedding_capacity": sp.embedding_capacity,
+                "load": len(dev),
+                "embedding_load": len(emb),
+                "schools": ";".join(problem.schools[s].urn for s in supported),
+                "leads": ";".join(leads),
+                "total_km": display_km(total) if supported else "0.0",
+            }
+        )
+    columns = ["id", "name", "hub", "phase", "cohort", "available", "capacity",
+               "embedding_capacity", "load", "embedding_load", "schools", "leads", "total_km"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def work_group_table(problem: ProblemData, allocation: Allocation) -> pd.DataFrame:
+    rows = []
+    for g, group in enumerate(problem.work_groups):
+        members = [s for s, x in enumerate(allocation.school_group) if x == g]
+        lead = allocation.group_lead[g]
+        runs = bool(members)
+        rows.append(
+            {
+                "id": group.id,
+                "hub": group.hub,
+                "phase": group.phase,
+                "focus": group.focus or "",
+                "runs": "yes" if runs else "no",
+                "lead": problem.specialists[lead].id if (runs and lead is not None) else "",
+                "fixed_lead": "yes" if group.lead_idx is not None else "no",
+                "schools": ";".join(problem.schools[s].urn for s in members),
+                "size": len(members),
+                "min_schools": group.min_schools,
+                "max_schools": group.max_schools,
+                "venue_postcode": group.venue_postcode or "",
+            }
+        )
+    columns = ["id", "hub", "phase", "focus", "runs", "lead", "fixed_lead", "schools", "size",
+               "min_schools", "max_schools", "venue_postcode"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def package_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for name in ("allocator", "ortools", "pandas", "numpy", "pydantic", "geopy", "pyproj"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def summary_dict(
+    problem: ProblemData,
+    allocation: Allocation,
+    result: Result,
+    report: CheckReport,
+    locations_level: str,
+) -> dict[str, Any]:
+    counts: dict[str, dict[str, int]] = {}
+    for stage in STAGES:
+        idx = [s for s, school in enumerate(problem.schools) if school.stage == stage]
+        placed = sum(is_placed(problem, allocation, s) for s in idx)
+        counts[stage] = {"applied": len(idx), "placed": placed, "unplaced": len(idx) - placed}
+    sources = Counter(s.location.source for s in problem.schools)
+    gap = result.gap
+    return {
+        "scenario": problem.name,
+        "year": problem.year,
+        "status": result.status.value,
+        "objective": result.objective,
+        "bound": None if result.bound is None else round(result.bound, 6),
+        "gap": None if gap is None else round(gap, 9),
+        "objective_terms": report.terms,
+        "solve_seconds": round(result.solve_seconds, 3),
+        "interrupted": result.interrupted,
+        "deterministic": result.deterministic,
+        "placed": sum(c["placed"] for c in counts.values()),
+        "unplaced": sum(c["unplaced"] for c in counts.values()),
+        "by_stage": counts,
+        "groups_running": sum(1 for g in allocation.group_lead if g is not None),
+        "location_sources": dict(sorted(sources.items())),
+        "locations": locations_level,
+        "seed": result.seed,
+        "workers": result.workers,
+        "scenario_sha256": problem.scenario_sha256,
+        "versions": package_versions(),
+    }
+
+
+def _csv(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_csv(path, index=False, lineterminator="\n")
+
+
+def write_outputs(
+    out_dir: Path,
+    tables: dict[str, pd.DataFrame],
+    summary: dict[str, Any],
+    formats: tuple[str, ...] = ("csv",),
+    extra_writers: dict[str, Callable[[Path], None]] | None = None,
+) -> list[Path]:
+    """Write every output into a fresh folder, then put it in place in one rename.
+
+    An existing `out_dir` is replaced only when allocate wrote it (it holds summary.json).
+    """
+    check_output_dir(out_dir)
+    out_dir = out_dir.resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        if "csv" in formats:
+            for name, frame in tables.items():
+                _csv(frame, staging / f"{name}.csv")
+        for fmt, writer in (extra_writers or {}).items():
+            if fmt in formats:
+                writer(staging)
+        (staging / SUMMARY).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        os.chmod(staging, 0o755)
+        if out_dir.exists():
+            trash = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old.", dir=out_dir.parent))
+            os.replace(out_dir, trash / "old")
+            os.replace(staging, out_dir)
+            shutil.rmtree(trash, ignore_errors=True)
+        else:
+            os.replace(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return sorted(out_dir.iterdir())

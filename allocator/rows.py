@@ -1,0 +1,317 @@
+"""Row models: each field of one row of the schools, specialists and work-group tables.
+
+Every model takes a row's text cells (blank = "") and the scenario's focus codes as
+validation context. Messages about Mastery Advocates never quote what the cell holds.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from allocator.geo import normalise_postcode
+from allocator.problem import PHASES_GROUP, PHASES_SCHOOL, PHASES_SPECIALIST, STAGES
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+ADVOCATE_FIELDS = tuple(
+    f"advocate_{n}_{part}" for n in (1, 2) for part in ("name", "email", "trn", "role")
+)
+
+
+def _blank_to_none(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value.strip() if isinstance(value, str) else value
+
+
+def _required_text(value: Any) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ValueError("is required but blank")
+    return str(value).strip()
+
+
+def _word(choices: tuple[str, ...]):
+    def check(value: Any) -> str:
+        text = _required_text(value).lower()
+        if text not in choices:
+            raise ValueError(f"{value!r} is not one of {', '.join(choices)}")
+        return text
+
+    return check
+
+
+def _integer(low: int | None = None, high: int | None = None, label: str = "a whole number"):
+    def check(value: Any) -> int | None:
+        if value is None:
+            return None
+        text = str(value).strip()
+        if not re.fullmatch(r"[+-]?\d+(\.0+)?", text):
+            raise ValueError(f"{text!r} is not {label}")
+        number = int(float(text))
+        if (low is not None and number < low) or (high is not None and number > high):
+            raise ValueError(f"{number} is not {label}")
+        return number
+
+    return check
+
+
+def _number(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        raise ValueError(f"{value!r} is not a number") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError(f"{value!r} is not a number")
+    return number
+
+
+def _urn(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not re.fullmatch(r"\d{6}", text):
+        raise ValueError(f"{text!r} is not a URN (6 digits)")
+    return text
+
+
+def _postcode(value: Any) -> str | None:
+    if value is None:
+        return None
+    normal = normalise_postcode(str(value))
+    if normal is None:
+        raise ValueError(f"{value!r} is not a UK postcode")
+    return normal
+
+
+def _codes(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    parts = [p.strip().upper() for p in re.split(r"[;,\s]+", str(value)) if p.strip()]
+    return tuple(parts)
+
+
+Text = Annotated[str, BeforeValidator(_required_text)]
+OptText = Annotated[str | None, BeforeValidator(_blank_to_none)]
+OptNumber = Annotated[float | None, BeforeValidator(lambda v: _number(_blank_to_none(v)))]
+Urn = Annotated[str, BeforeValidator(lambda v: _urn(_required_text(v)))]
+OptUrn = Annotated[str | None, BeforeValidator(lambda v: _urn(_blank_to_none(v)))]
+Postcode = Annotated[str, BeforeValidator(lambda v: _postcode(_required_text(v)))]
+OptPostcode = Annotated[str | None, BeforeValidator(lambda v: _postcode(_blank_to_none(v)))]
+Codes = Annotated[tuple[str, ...], BeforeValidator(lambda v: _codes(_blank_to_none(v)))]
+
+
+def _opt_int(low: int, high: int | None = None, label: str = "a whole number"):
+    check = _integer(low, high, label)
+    return Annotated[int | None, BeforeValidator(lambda v: check(_blank_to_none(v)))]
+
+
+def _check_codes(codes: tuple[str, ...], info: ValidationInfo, what: str) -> tuple[str, ...]:
+    foci = tuple((info.context or {}).get("foci", ("A", "B", "C", "D")))
+    unknown = [c for c in codes if c not in foci]
+    if unknown:
+        raise ValueError(
+            f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not "
+            f"{what} of this year ({', '.join(foci)})"
+        )
+    if len(set(codes)) != len(codes):
+        raise ValueError("a focus code is repeated")
+    return codes
+
+
+class _Located(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    latitude: OptNumber = None
+    longitude: OptNumber = None
+    easting: OptNumber = None
+    northing: OptNumber = None
+
+    @field_validator("latitude")
+    @classmethod
+    def _lat(cls, value: float | None) -> float | None:
+        if value is not None and not -90 <= value <= 90:
+            raise ValueError(f"{value} is not a latitude (-90 to 90)")
+        return value
+
+    @field_validator("longitude")
+    @classmethod
+    def _lon(cls, value: float | None) -> float | None:
+        if value is not None and not -180 <= value <= 180:
+            raise ValueError(f"{value} is not a longitude (-180 to 180)")
+        return value
+
+
+class SchoolRow(_Located):
+    urn: Urn
+    name: Text
+    hub: Text
+    phase: Annotated[str, BeforeValidator(_word(PHASES_SCHOOL))]
+    stage: Annotated[str, BeforeValidator(_word(STAGES))]
+    postcode: Postcode
+    focus_choices: Codes = ()
+    previous_specialist: OptText = None
+    priority: _opt_int(0, 3, "a priority from 0 to 3") = None  # type: ignore[valid-type]
+    trust: OptText = None
+    advocate_1_name: OptText = None
+    advocate_1_email: OptText = None
+    advocate_1_trn: OptText = None
+    advocate_1_role: OptText = None
+    advocate_2_name: OptText = None
+    advocate_2_email: OptText = None
+    advocate_2_trn: OptText = None
+    advocate_2_role: OptText = None
+
+    @field_validator("focus_choices")
+    @classmethod
+    def _foci(cls, codes: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        return _check_codes(codes, info, "a focus code")
+
+    @field_validator("advocate_1_trn", "advocate_2_trn")
+    @classmethod
+    def _trn(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"\d{7}", value):
+            raise ValueError("is not a TRN (7 digits)")  # never quote personal data
+        return value
+
+    @field_validator("advocate_1_email", "advocate_2_email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not _EMAIL.match(value):
+            raise ValueError("is not an email address")  # never quote personal data
+        return value
+
+    @model_validator(mode="after")
+    def _needs_choices(self) -> SchoolRow:
+        if self.phase == "secondary" and self.stage == "sustaining" and not self.focus_choices:
+            raise ValueError(
+                "focus_choices|a secondary sustaining school needs ranked focus choices, e.g. B;A;C"
+            )
+        return self
+
+
+class SpecialistRow(_Located):
+    id: Text
+    name: Text
+    hub: Text
+    phase: Annotated[str, BeforeValidator(_word(PHASES_SPECIALIST))]
+    cohort: Annotated[int, BeforeValidator(_integer(1, None, "a cohort number (1 or more)"))]
+    postcode: Postcode
+    school_urn: OptUrn = None
+    capacity: _opt_int(0, None, "a whole number, 0 or more") = None  # type: ignore[valid-type]
+    embedding_capacity: _opt_int(0, None, "a whole number, 0 or more") = None  # type: ignore[valid-type]
+    max_groups: _opt_int(0, None, "a whole number, 0 or more") = None  # type: ignore[valid-type]
+    foci: Annotated[str | None, BeforeValidator(_blank_to_none)] = None
+    max_travel_km: OptNumber = None
+    trust: OptText = None
+
+    @field_validator("foci")
+    @classmethod
+    def _foci(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or value.strip().lower() == "none":
+            return value
+        _check_codes(_codes(value), info, "a focus code")
+        return value
+
+    @field_validator("max_travel_km")
+    @classmethod
+    def _travel(cls, value: float | None) -> float | None:
+        if value is not None and value <= 0:
+            raise ValueError(f"{value} is not a distance above 0 km")
+        return value
+
+    @property
+    def lead_foci(self) -> frozenset[str] | None:
+        if self.foci is None or self.foci.strip().lower() == "none":
+            return None
+        return frozenset(_codes(self.foci))
+
+    @property
+    def can_lead(self) -> bool:
+        return self.foci is None or self.foci.strip().lower() != "none"
+
+
+class WorkGroupRow(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: Text
+    hub: Text
+    phase: Annotated[str, BeforeValidator(_word(PHASES_GROUP))]
+    focus: Annotated[str | None, BeforeValidator(lambda v: _blank_to_none(v))] = None
+    venue_postcode: OptPostcode = None
+    venue_latitude: OptNumber = None
+    venue_longitude: OptNumber = None
+    venue_easting: OptNumber = None
+    venue_northing: OptNumber = None
+    lead: OptText = None
+    min_schools: _opt_int(1, None, "a whole number, 1 or more") = None  # type: ignore[valid-type]
+    max_schools: _opt_int(1, None, "a whole number, 1 or more") = None  # type: ignore[valid-type]
+
+    @field_validator("focus")
+    @classmethod
+    def _focus(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        codes = _codes(value)
+        if len(codes) != 1:
+            raise ValueError(f"{value!r} is not one focus code")
+        _check_codes(codes, info, "a focus code")
+        return codes[0]
+
+    @model_validator(mode="after")
+    def _sizes(self) -> WorkGroupRow:
+        low = 3 if self.min_schools is None else self.min_schools
+        high = 8 if self.max_schools is None else self.max_schools
+        if low > high:
+            raise ValueError(f"min_schools|min_schools {low} is above max_schools {high}")
+        has_venue = (
+            self.venue_postcode is not None
+            or (self.venue_latitude is not None and self.venue_longitude is not None)
+            or (self.venue_easting is not None and self.venue_northing is not None)
+        )
+        if not has_venue and self.lead is None:
+            raise ValueError(
+                "venue_postcode|is required when there are no venue coordinates and no fixed lead"
+            )
+        return self
+
+
+def validation_messages(error: ValidationError) -> list[tuple[str, str]]:
+    """(column, message) pairs of a row's validation errors.
+
+    Model-level messages name their column as `column|message`.
+    """
+    out = []
+    for item in error.errors(include_input=False, include_url=False):
+        column = str(item["loc"][0]) if item["loc"] else ""
+        message = item["msg"]
+        for prefix in ("Value error, ", "Assertion failed, "):
+            if message.startswith(prefix):
+                message = message[len(prefix) :]
+        if not column and "|" in message:
+            column, message = message.split("|", 1)
+        out.append((column, message))
+    return out
+
+
+REQUIRED_COLUMNS = {
+    "schools": ("urn", "name", "hub", "phase", "stage", "postcode"),
+    "specialists": ("id", "name", "hub", "phase", "cohort", "postcode"),
+    "work_groups": ("id", "hub", "phase"),
+}
+ROW_MODELS: dict[str, type[BaseModel]] = {
+    "schools": SchoolRow,
+    "specialists": SpecialistRow,
+    "work_groups": WorkGroupRow,
+}

@@ -1,0 +1,192 @@
+"""The scenario file (scenario.yml): pydantic models with SPEC's defaults."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+MAX_WEIGHT = 1_000_000
+
+
+def _id_text(value: Any) -> Any:
+    """Ids are text: a YAML number is read as its decimal text."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return str(int(value)) if float(value).is_integer() else str(value)
+    return value.strip() if isinstance(value, str) else value
+
+
+IdText = Annotated[str, BeforeValidator(_id_text)]
+Weight = Annotated[int, Field(ge=0, le=MAX_WEIGHT, strict=True)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RulesSpec(_Strict):
+    available_cohorts: list[Annotated[int, Field(ge=1, strict=True)]] | None = None
+    departments_per_specialist: Annotated[int, Field(ge=0, strict=True)] = 2
+    embedding_per_specialist: Annotated[int, Field(ge=0, strict=True)] = 2
+    groups_per_lead: Annotated[int, Field(ge=0, strict=True)] = 1
+    max_travel_km: Annotated[float, Field(gt=0)] = 80.0
+    allow_cross_hub: Annotated[bool, Field(strict=True)] = False
+    separate_trusts: Annotated[bool, Field(strict=True)] = False
+
+
+class WeightsSpec(_Strict):
+    place: Weight = 1000
+    priority: Weight = 200
+    travel_per_km: Weight = 1
+    focus_rank: list[Weight] | None = None
+    continuity: Weight = 50
+
+
+class RequirementSpec(_Strict):
+    school: IdText
+    specialist: IdText | None = None
+    group: IdText | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> RequirementSpec:
+        if (self.specialist is None) == (self.group is None):
+            raise ValueError("names one school and exactly one of specialist or group")
+        return self
+
+
+class SolverSpec(_Strict):
+    time_limit_s: Annotated[float, Field(gt=0)] = 60.0
+    workers: Annotated[int, Field(ge=1, le=64, strict=True)] = 8
+    seed: Annotated[int, Field(ge=0, strict=True)] = 0
+    deterministic: Annotated[bool, Field(strict=True)] = False
+
+
+class OutputSpec(_Strict):
+    dir: str | None = None
+    formats: list[Literal["csv", "xlsx", "html"]] = ["csv"]
+
+    @field_validator("formats", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [v for v in re.split(r"[,\s]+", value) if v]
+        if isinstance(value, list):
+            return [v.lower().strip() if isinstance(v, str) else v for v in value]
+        return value
+
+
+class ScenarioSpec(_Strict):
+    name: Annotated[str, Field(min_length=1)]
+    year: str
+    schools: str
+    specialists: str
+    work_groups: str | None = None
+    foci: list[IdText] = ["A", "B", "C", "D"]
+    rules: RulesSpec = RulesSpec()
+    weights: WeightsSpec = WeightsSpec()
+    pins: list[RequirementSpec] = []
+    forbid: list[RequirementSpec] = []
+    solver: SolverSpec = SolverSpec()
+    locations: Literal["auto", "exact", "sector", "district"] = "auto"
+    output: OutputSpec = OutputSpec()
+
+    @field_validator("year")
+    @classmethod
+    def _year(cls, value: str) -> str:
+        match = re.fullmatch(r"(\d{4})/(\d{2})", str(value).strip())
+        if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
+            raise ValueError(f"{value!r} is not a school year like 2025/26")
+        return str(value).strip()
+
+    @field_validator("foci")
+    @classmethod
+    def _foci(cls, value: list[str]) -> list[str]:
+        codes = [v.strip().upper() for v in value]
+        if not codes:
+            raise ValueError("lists no focus codes")
+        if len(set(codes)) != len(codes):
+            raise ValueError("a focus code is repeated")
+        for code in codes:
+            if not re.fullmatch(r"[A-Z0-9]{1,8}", code):
+                raise ValueError(f"{code!r} is not a focus code (letters or digits)")
+        return codes
+
+    @model_validator(mode="after")
+    def _focus_rank(self) -> ScenarioSpec:
+        ranks = self.weights.focus_rank
+        if ranks is not None and len(ranks) != len(self.foci):
+            raise ValueError(
+                f"weights.focus_rank|has {len(ranks)} values but foci lists {len(self.foci)} "
+                "codes: give one cost per focus code"
+            )
+        return self
+
+    @property
+    def focus_rank(self) -> tuple[int, ...]:
+        if self.weights.focus_rank is not None:
+            return tuple(self.weights.focus_rank)
+        return tuple(30 * rank for rank in range(len(self.foci)))
+
+
+def yaml_lines(text: str) -> dict[tuple[Any, ...], int]:
+    """Line (1-based) of every key and list item of a YAML document, by path."""
+    lines: dict[tuple[Any, ...], int] = {}
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return lines
+
+    def walk(node: Any, path: tuple[Any, ...]) -> None:
+        lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                child = (*path, key_node.value)
+                walk(value_node, child)
+                lines[child] = key_node.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                walk(item, (*path, index))
+
+    if root is not None:
+        walk(root, ())
+    return lines
+
+
+def line_of(lines: dict[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int | None:
+    """The line of the deepest known prefix of `loc`."""
+    for end in range(len(loc), -1, -1):
+        if tuple(loc[:end]) in lines:
+            return lines[tuple(loc[:end])]
+    return None
+
+
+def scenario_messages(error: ValidationError) -> list[tuple[tuple[Any, ...], str]]:
+    """(path, message) for each problem in the scenario file."""
+    out = []
+    for item in error.errors(include_url=False):
+        loc = tuple(item["loc"])
+        message = item["msg"]
+        for prefix in ("Value error, ", "Assertion failed, "):
+            if message.startswith(prefix):
+                message = message[len(prefix) :]
+        if "|" in message:
+            where, message = message.split("|", 1)
+            loc = tuple(where.split("."))
+        if item["type"] == "extra_forbidden":
+            message = "is not a known key (check its spelling)"
+        elif item["type"] == "missing":
+            message = "is required"
+        out.append((loc, message))
+    return out

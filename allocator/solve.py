@@ -1,0 +1,170 @@
+"""solve(problem) -> Result: the only place that talks to CpSolver."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from ortools.sat.python import cp_model
+
+from allocator.eligibility import Eligibility, compute_eligibility
+from allocator.model import AllocationModel
+from allocator.problem import ProblemData, SolverSettings
+from allocator.solution import Allocation, Result, SolveStatus
+
+_STATUS = {
+    cp_model.OPTIMAL: SolveStatus.OPTIMAL,
+    cp_model.FEASIBLE: SolveStatus.FEASIBLE,
+    cp_model.INFEASIBLE: SolveStatus.INFEASIBLE,
+    cp_model.UNKNOWN: SolveStatus.UNKNOWN,
+    cp_model.MODEL_INVALID: SolveStatus.MODEL_INVALID,
+}
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What the search has reached so far (for live progress displays)."""
+
+    elapsed_s: float
+    solutions: int
+    objective: float | None
+    bound: float | None
+
+    @property
+    def gap(self) -> float | None:
+        if self.objective is None or self.bound is None:
+            return None
+        return max(0.0, (self.bound - self.objective) / max(1.0, abs(self.objective)))
+
+
+class _Watcher(cp_model.CpSolverSolutionCallback):
+    def __init__(self) -> None:
+        super().__init__()
+        self.solutions = 0
+        self.objective: float | None = None
+        self.bound: float | None = None
+        self.lock = threading.Lock()
+
+    def on_solution_callback(self) -> None:
+        with self.lock:
+            self.solutions += 1
+            self.objective = self.objective_value
+            self.bound = self.best_objective_bound
+
+
+def solver_parameters(settings: SolverSettings) -> dict[str, object]:
+    """CP-SAT parameters for our settings.
+
+    Deterministic mode uses CP-SAT's interleaved search, whose result depends on the
+    seed and the number of workers but not on thread timing, and a deterministic time
+    limit, so the same inputs give the same allocation on any machine speed.
+    """
+    params: dict[str, object] = {
+        "num_workers": settings.workers,
+        "random_seed": settings.seed,
+        "catch_sigint_signal": False,  # we stop the search ourselves and keep the best found
+    }
+    if settings.deterministic:
+        params["interleave_search"] = True
+        params["max_deterministic_time"] = settings.time_limit_s
+    else:
+        params["max_time_in_seconds"] = settings.time_limit_s
+    return params
+
+
+def solve(
+    problem: ProblemData,
+    settings: SolverSettings | None = None,
+    *,
+    eligibility: Eligibility | None = None,
+    hint: Allocation | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    progress_every_s: float = 0.5,
+) -> Result:
+    """Find the best allocation of `problem` (SPEC rules and objective).
+
+    Parameters
+    ----------
+    problem
+        The validated scenario.
+    settings
+        Solver settings; default: the scenario's.
+    eligibility
+        Precomputed eligibility (computed here when None).
+    hint
+        An allocation to start the search from.
+    on_progress
+        Called from the calling thread about every `progress_every_s` seconds while the
+        search runs, and once at the end.
+
+    Returns
+    -------
+    Result
+        A status, never an exception: OPTIMAL/FEASIBLE carry an allocation. Ctrl-C
+        (KeyboardInterrupt) stops the search and keeps the best allocation found
+        (`interrupted` is then True).
+    """
+    settings = settings or problem.solver
+    eligibility = eligibility if eligibility is not None else compute_eligibility(problem)
+    model = AllocationModel(problem, eligibility)
+    if hint is not None:
+        model.add_hint(hint)
+    solver = cp_model.CpSolver()
+    for name, value in solver_parameters(settings).items():
+        setattr(solver.parameters, name, value)
+    watcher = _Watcher()
+    outcome: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            outcome["status"] = solver.solve(model.model, watcher)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
+            outcome["error"] = exc
+
+    start = time.perf_counter()
+    worker = threading.Thread(target=run, name="cp-sat", daemon=True)
+    interrupted = False
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(progress_every_s)
+            if on_progress is not None and worker.is_alive():
+                on_progress(_progress(watcher, start))
+    except KeyboardInterrupt:
+        interrupted = True
+        solver.stop_search()
+        worker.join()
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    elapsed = time.perf_counter() - start
+    status = _STATUS.get(outcome.get("status"), SolveStatus.UNKNOWN)  # type: ignore[arg-type]
+    if on_progress is not None:
+        on_progress(_progress(watcher, start))
+    allocation = model.read(solver.value) if status.has_allocation else None
+    objective = int(round(solver.objective_value)) if status.has_allocation else None
+    bound = float(solver.best_objective_bound) if status.has_allocation else None
+    return Result(
+        status=status,
+        allocation=allocation,
+        objective=objective,
+        bound=bound,
+        solve_seconds=elapsed,
+        interrupted=interrupted,
+        deterministic=settings.deterministic,
+        seed=settings.seed,
+        workers=settings.workers,
+        num_solutions=watcher.solutions,
+    )
+
+
+def _progress(watcher: _Watcher, start: float) -> Progress:
+    with watcher.lock:
+        return Progress(time.perf_counter() - start, watcher.solutions, watcher.objective, watcher.bound)
+
+
+def with_settings(problem: ProblemData, **overrides: object) -> ProblemData:
+    """The problem with some solver settings replaced (None values are ignored)."""
+    changes = {k: v for k, v in overrides.items() if v is not None}
+    return replace(problem, solver=replace(problem.solver, **changes)) if changes else problem

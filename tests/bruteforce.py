@@ -1,0 +1,106 @@
+"""Exhaustive optimum of a tiny problem, judged by the independent checker.
+
+Every allocation is enumerated: each school unplaced or given any specialist
+and/or group its stage needs, and each running group any lead. The checker
+decides validity and the objective. The only pruning drops choices the
+checker would reject whatever the other schools do:
+
+- a school-specialist or school-group pair, or a lead, that the checker's own
+  pair functions reject (they depend on that pair alone);
+- a partial allocation already over a capacity or a group's `max_schools`
+  (counts only grow as schools are added);
+- a complete one with a running group below `min_schools`.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from allocator.check import (
+    check_allocation,
+    group_pair_problems,
+    lead_problems,
+    specialist_pair_problems,
+)
+from allocator.problem import ProblemData
+from allocator.solution import Allocation
+
+Option = tuple[int | None, int | None]  # (specialist_idx, group_idx)
+
+
+def school_options(problem: ProblemData, school_idx: int) -> list[Option]:
+    """Unplaced, or every allowed specialist/group combination the school's stage needs."""
+    stage = problem.schools[school_idx].stage
+    specialists = [
+        j
+        for j in range(problem.num_specialists)
+        if not specialist_pair_problems(problem, school_idx, j)
+    ]
+    groups = [g for g in range(problem.num_groups) if not group_pair_problems(problem, school_idx, g)]
+    options: list[Option] = [(None, None)]
+    if stage == "development":
+        options += [(j, None) for j in specialists]
+    elif stage == "embedding":
+        options += [(j, g) for j in specialists for g in groups]
+    elif stage == "sustaining":
+        options += [(None, g) for g in groups]
+    return options
+
+
+def brute_force_optimum(problem: ProblemData) -> int | None:
+    """The best objective over all valid allocations, or None when there is none.
+
+    Without pins the empty allocation is valid, so None means the pins make the
+    rules impossible.
+    """
+    options = [school_options(problem, i) for i in range(problem.num_schools)]
+    leads = [
+        [j for j in range(problem.num_specialists) if not lead_problems(problem, g, j)]
+        for g in range(problem.num_groups)
+    ]
+    best: int | None = None
+
+    def over_limits(chosen: list[Option]) -> bool:
+        stages = [problem.schools[i].stage for i in range(len(chosen))]
+        for j, spec in enumerate(problem.specialists):
+            dev = sum(1 for (s, _), st in zip(chosen, stages) if s == j and st == "development")
+            emb = sum(1 for (s, _), st in zip(chosen, stages) if s == j and st == "embedding")
+            if dev > spec.capacity or emb > spec.embedding_capacity:
+                return True
+        for g, group in enumerate(problem.work_groups):
+            if sum(1 for _, h in chosen if h == g) > group.max_schools:
+                return True
+        return False
+
+    def evaluate(chosen: list[Option]) -> None:
+        nonlocal best
+        sizes = [sum(1 for _, h in chosen if h == g) for g in range(problem.num_groups)]
+        running = [g for g in range(problem.num_groups) if sizes[g] > 0]
+        if any(sizes[g] < problem.work_groups[g].min_schools for g in running):
+            return
+        school_specialist = tuple(s for s, _ in chosen)
+        school_group = tuple(h for _, h in chosen)
+        for lead_choice in itertools.product(*(leads[g] for g in running)):
+            group_lead: list[int | None] = [None] * problem.num_groups
+            for g, lead in zip(running, lead_choice):
+                group_lead[g] = lead
+            allocation = Allocation(school_specialist, school_group, tuple(group_lead))
+            report = check_allocation(problem, allocation)
+            if report.ok:
+                if best is None or report.objective > best:
+                    best = report.objective
+                # Leads cost nothing in the objective: one valid choice of leads is enough.
+                return
+
+    def search(chosen: list[Option]) -> None:
+        if len(chosen) == problem.num_schools:
+            evaluate(chosen)
+            return
+        for option in options[len(chosen)]:
+            chosen.append(option)
+            if not over_limits(chosen):
+                search(chosen)
+            chosen.pop()
+
+    search([])
+    return best
