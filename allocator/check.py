@@ -96,8 +96,13 @@ def _same_id(a: str | None, b: str | None) -> bool:
     return a is not None and b is not None and a.strip() == b.strip()
 
 
-def _forbids(problem: ProblemData, school_idx: int, *, specialist_idx: int | None = None,
-             group_idx: int | None = None) -> list[int]:
+def _forbids(
+    problem: ProblemData,
+    school_idx: int,
+    *,
+    specialist_idx: int | None = None,
+    group_idx: int | None = None,
+) -> list[int]:
     return [
         f.index
         for f in problem.forbids
@@ -109,9 +114,7 @@ def _forbids(problem: ProblemData, school_idx: int, *, specialist_idx: int | Non
     ]
 
 
-def specialist_pair_problems(
-    problem: ProblemData, school_idx: int, specialist_idx: int
-) -> Reasons:
+def specialist_pair_problems(problem: ProblemData, school_idx: int, specialist_idx: int) -> Reasons:
     """Why school `school_idx` may not be supported by specialist `specialist_idx`.
 
     Returns
@@ -126,7 +129,9 @@ def specialist_pair_problems(
     if not spec.available:
         reasons.append((ALLOWED, f"the specialist's cohort {spec.cohort} is not available"))
     if school.phase != spec.phase and school.phase not in EITHER_PHASE_SCHOOLS:
-        reasons.append((ALLOWED, f"phases do not fit (school {school.phase}, specialist {spec.phase})"))
+        reasons.append(
+            (ALLOWED, f"phases do not fit (school {school.phase}, specialist {spec.phase})")
+        )
     if not rules.allow_cross_hub and key(school.hub) != key(spec.hub):
         reasons.append((ALLOWED, f"hubs differ (school {school.hub!r}, specialist {spec.hub!r})"))
     if _same_id(spec.school_urn, school.urn):
@@ -158,20 +163,21 @@ def group_pair_problems(problem: ProblemData, school_idx: int, group_idx: int) -
         reasons.append((ALLOWED, f"phases do not fit (school {school.phase}, group {group.phase})"))
     if not rules.allow_cross_hub and key(school.hub) != key(group.hub):
         reasons.append((ALLOWED, f"hubs differ (school {school.hub!r}, group {group.hub!r})"))
-    if (
-        group.focus is not None
-        and school.focus_choices
-        and group.focus not in school.focus_choices
-    ):
-        reasons.append((ALLOWED, 
-            f"the group's focus {group.focus} is not among the school's choices "
-            f"{';'.join(school.focus_choices)}"
-        ))
+    if group.focus is not None and school.focus_choices and group.focus not in school.focus_choices:
+        reasons.append(
+            (
+                ALLOWED,
+                f"the group's focus {group.focus} is not among the school's choices "
+                f"{';'.join(school.focus_choices)}",
+            )
+        )
     for index in _forbids(problem, school_idx, group_idx=group_idx):
         reasons.append(("rule 4", f"the pair is forbidden (forbid {index + 1})"))
     km = km_between(school.location, group.venue)
     if km > rules.max_travel_km:
-        reasons.append((ALLOWED, f"{km:.3f} km to the venue is above the limit of {rules.max_travel_km:g} km"))
+        reasons.append(
+            (ALLOWED, f"{km:.3f} km to the venue is above the limit of {rules.max_travel_km:g} km")
+        )
     return reasons
 
 
@@ -200,14 +206,15 @@ def lead_problems(problem: ProblemData, group_idx: int, specialist_idx: int) -> 
     if not spec.can_lead:
         reasons.append(("rule 3", "the specialist may not be chosen as a lead (foci: none)"))
     elif (
-        spec.lead_foci is not None
-        and group.focus is not None
-        and group.focus not in spec.lead_foci
+        spec.lead_foci is not None and group.focus is not None and group.focus not in spec.lead_foci
     ):
-        reasons.append(("rule 3", 
-            f"the specialist's foci {';'.join(sorted(spec.lead_foci))} "
-            f"do not allow focus {group.focus}"
-        ))
+        reasons.append(
+            (
+                "rule 3",
+                f"the specialist's foci {';'.join(sorted(spec.lead_foci))} "
+                f"do not allow focus {group.focus}",
+            )
+        )
     return reasons
 
 
@@ -253,7 +260,9 @@ def _shape_violations(problem: ProblemData, allocation: Allocation) -> list[str]
     for name, values, size in bounds:
         for i, value in enumerate(values):
             if _bad_index(value, size):
-                violations.append(f"allocation: {name}[{i}] = {value!r} is not an index below {size}.")
+                violations.append(
+                    f"allocation: {name}[{i}] = {value!r} is not an index below {size}."
+                )
     return violations
 
 
@@ -283,8 +292,12 @@ def _rule1(problem: ProblemData, allocation: Allocation) -> list[str]:
         want_s, want_g, text = needs[school.stage]
         if (s is not None) != want_s or (g is not None) != want_g:
             has = []
-            has.append(f"specialist {problem.specialists[s].id}" if s is not None else "no specialist")
-            has.append(f"work group {problem.work_groups[g].id}" if g is not None else "no work group")
+            has.append(
+                f"specialist {problem.specialists[s].id}" if s is not None else "no specialist"
+            )
+            has.append(
+                f"work group {problem.work_groups[g].id}" if g is not None else "no work group"
+            )
             violations.append(
                 f"rule 1: {_school_name(school)} ({school.stage}) must be placed completely "
                 f"with {text}, or not at all; it has {' and '.join(has)}."
@@ -401,7 +414,9 @@ def _rule4_pins(problem: ProblemData, allocation: Allocation) -> list[str]:
     return violations
 
 
-def _objective_terms(problem: ProblemData, allocation: Allocation) -> tuple[dict[str, int], list[str]]:
+def _objective_terms(
+    problem: ProblemData, allocation: Allocation
+) -> tuple[dict[str, int], list[str]]:
     weights = problem.weights
     terms = dict.fromkeys(TERMS, 0)
     problems: list[str] = []
@@ -464,5 +479,3 @@ def check_allocation(problem: ProblemData, allocation: Allocation) -> CheckRepor
     terms, weight_problems = _objective_terms(problem, allocation)
     violations += weight_problems
     return CheckReport(tuple(violations), sum(terms.values()), terms)
-
-

@@ -41,6 +41,8 @@ import numpy.typing as npt
 from allocator.problem import Location
 
 if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
+
     from pyproj import Transformer
 
 __all__ = [
@@ -227,13 +229,21 @@ def in_great_britain(lat: float, lon: float) -> bool:
 # --------------------------------------------------------------------------- shipped tables
 
 
+def _data_dir() -> Traversable:
+    try:
+        return importlib.resources.files("allocator") / "data"
+    except NotADirectoryError:
+        # Python 3.11 cannot list a namespace package (no __init__.py) behind an
+        # editable install's path hook; a regular package never gets here.
+        return Path(__file__).with_name("data")
+
+
 @functools.cache
 def _centroid_table(file_name: str, key: str) -> dict[str, tuple[float, float]]:
     """Read one shipped centroid table into ``{key: (lat, lon)}``, once per process."""
     import pandas as pd
 
-    resource = importlib.resources.files("allocator") / "data" / file_name
-    with importlib.resources.as_file(resource) as path:
+    with importlib.resources.as_file(_data_dir() / file_name) as path:
         frame = pd.read_csv(
             path,
             usecols=[key, "lat", "lon"],

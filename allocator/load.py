@@ -57,9 +57,10 @@ class Loaded:
 def display_path(path: Path) -> str:
     """A path as messages show it: relative to the working directory when below it."""
     try:
-        return os.path.relpath(path)
+        relative = os.path.relpath(path)
     except ValueError:
         return str(path)
+    return str(path) if relative.startswith("..") else relative
 
 
 def load(
@@ -108,12 +109,7 @@ def load(
         raise InputError([Issue(shown, None, "", "is not a scenario: expected keys such as name:")])
     lines = yaml_lines(text)
 
-    spec: ScenarioSpec | None = None
-    try:
-        spec = ScenarioSpec.model_validate(data)
-    except ValidationError as exc:
-        for loc, message in scenario_messages(exc):
-            issues.error(shown, line_of(lines, loc), ".".join(str(p) for p in loc), message)
+    spec = _validated_spec(data, lines, shown, issues)
 
     foci = _best_effort_foci(spec, data)
     base = path.parent
@@ -166,6 +162,68 @@ def load(
         digest.update(chunk)
     problem = _with(problem, scenario_path=path, scenario_sha256=digest.hexdigest())
     return Loaded(problem, issues.warnings, tables, locator.effective_level)
+
+
+def _validated_spec(
+    data: dict[str, Any], lines: dict[tuple[Any, ...], int], shown: str, issues: Collector
+) -> ScenarioSpec | None:
+    """The scenario model; when invalid, every problem is reported and the invalid entries
+    are dropped so that the tables can still be cross-checked (up to a few rounds, since
+    whole-model checks only run once the fields are valid)."""
+    import copy
+
+    repaired = data
+    reported: set[tuple[tuple[Any, ...], str]] = set()
+    for _ in range(5):
+        try:
+            spec = ScenarioSpec.model_validate(repaired)
+        except ValidationError as exc:
+            if repaired is data:
+                repaired = copy.deepcopy(data)
+            for loc, message in scenario_messages(exc):
+                if (loc, message) not in reported:
+                    reported.add((loc, message))
+                    issues.error(shown, line_of(lines, loc), yaml_path(loc), message)
+                _drop(repaired, loc)
+            continue
+        return spec
+    return None
+
+
+def yaml_path(loc: tuple[Any, ...]) -> str:
+    """('pins', 0, 'school') → 'pins[1].school' (list items counted from 1, as people do)."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part + 1}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+_PLACEHOLDERS = {"name": "scenario", "year": "2000/01"}
+_SKIP = "\x00invalid"  # a pin or forbid already reported as invalid
+
+
+def _drop(data: Any, loc: tuple[Any, ...]) -> None:
+    """Remove the entry at `loc` (a whole list item where the path goes through one)."""
+    if not loc:
+        return
+    node = data
+    for depth, part in enumerate(loc):
+        last = depth == len(loc) - 1
+        if isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node[part] = {"school": _SKIP, "group": _SKIP}  # keeps later indices (and their lines) stable
+            return
+        if not isinstance(node, dict) or part not in node:
+            return
+        if last:
+            if depth == 0 and part in _PLACEHOLDERS:
+                node[part] = _PLACEHOLDERS[part]
+            else:
+                del node[part]
+            return
+        node = node[part]
 
 
 def _with(problem: ProblemData, **changes: Any) -> ProblemData:
@@ -462,6 +520,8 @@ def _requirements(
     out = []
     raw_list = data.get(key) or []
     for n, req in enumerate(spec.pins if key == "pins" else spec.forbid):
+        if req.school == _SKIP:
+            continue
         raw = raw_list[n] if n < len(raw_list) and isinstance(raw_list[n], dict) else {}
         ok = True
         for field_name, index, what in (

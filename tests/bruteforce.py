@@ -36,7 +36,9 @@ def school_options(problem: ProblemData, school_idx: int) -> list[Option]:
         for j in range(problem.num_specialists)
         if not specialist_pair_problems(problem, school_idx, j)
     ]
-    groups = [g for g in range(problem.num_groups) if not group_pair_problems(problem, school_idx, g)]
+    groups = [
+        g for g in range(problem.num_groups) if not group_pair_problems(problem, school_idx, g)
+    ]
     options: list[Option] = [(None, None)]
     if stage == "development":
         options += [(j, None) for j in specialists]
@@ -61,16 +63,24 @@ def brute_force_optimum(problem: ProblemData) -> int | None:
     best: int | None = None
 
     def over_limits(chosen: list[Option]) -> bool:
-        stages = [problem.schools[i].stage for i in range(len(chosen))]
-        for j, spec in enumerate(problem.specialists):
-            dev = sum(1 for (s, _), st in zip(chosen, stages) if s == j and st == "development")
-            emb = sum(1 for (s, _), st in zip(chosen, stages) if s == j and st == "embedding")
-            if dev > spec.capacity or emb > spec.embedding_capacity:
-                return True
-        for g, group in enumerate(problem.work_groups):
-            if sum(1 for _, h in chosen if h == g) > group.max_schools:
-                return True
-        return False
+        development = [0] * problem.num_specialists
+        embedding = [0] * problem.num_specialists
+        sizes = [0] * problem.num_groups
+        for i, (s, g) in enumerate(chosen):
+            if s is not None and problem.schools[i].stage == "development":
+                development[s] += 1
+            if s is not None and problem.schools[i].stage == "embedding":
+                embedding[s] += 1
+            if g is not None:
+                sizes[g] += 1
+        return (
+            any(n > spec.capacity for n, spec in zip(development, problem.specialists, strict=True))
+            or any(
+                n > spec.embedding_capacity
+                for n, spec in zip(embedding, problem.specialists, strict=True)
+            )
+            or any(n > grp.max_schools for n, grp in zip(sizes, problem.work_groups, strict=True))
+        )
 
     def evaluate(chosen: list[Option]) -> None:
         nonlocal best
@@ -82,7 +92,7 @@ def brute_force_optimum(problem: ProblemData) -> int | None:
         school_group = tuple(h for _, h in chosen)
         for lead_choice in itertools.product(*(leads[g] for g in running)):
             group_lead: list[int | None] = [None] * problem.num_groups
-            for g, lead in zip(running, lead_choice):
+            for g, lead in zip(running, lead_choice, strict=True):
                 group_lead[g] = lead
             allocation = Allocation(school_specialist, school_group, tuple(group_lead))
             report = check_allocation(problem, allocation)

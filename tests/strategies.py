@@ -217,14 +217,18 @@ def _requirement(
     if not kinds:
         return None
     if draw(st.sampled_from(kinds)) == "specialist":
-        return Requirement(school_idx, specialist_idx=draw(st.integers(0, num_specialists - 1)),
-                           index=index)
+        return Requirement(
+            school_idx, specialist_idx=draw(st.integers(0, num_specialists - 1)), index=index
+        )
     return Requirement(school_idx, group_idx=draw(st.integers(0, num_groups - 1)), index=index)
 
 
 def _same_pair(a: Requirement, b: Requirement) -> bool:
-    return (a.school_idx, a.specialist_idx, a.group_idx) == (b.school_idx, b.specialist_idx,
-                                                             b.group_idx)
+    return (a.school_idx, a.specialist_idx, a.group_idx) == (
+        b.school_idx,
+        b.specialist_idx,
+        b.group_idx,
+    )
 
 
 def _consistent(pin: Requirement, pins: list[Requirement]) -> bool:
@@ -232,8 +236,10 @@ def _consistent(pin: Requirement, pins: list[Requirement]) -> bool:
     for other in pins:
         if other.school_idx != pin.school_idx:
             continue
-        if pin.specialist_idx is not None and other.specialist_idx not in (None,
-                                                                           pin.specialist_idx):
+        if pin.specialist_idx is not None and other.specialist_idx not in (
+            None,
+            pin.specialist_idx,
+        ):
             return False
         if pin.group_idx is not None and other.group_idx not in (None, pin.group_idx):
             return False

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from typing import Any
 
 import pytest
-from bruteforce import brute_force_optimum
+from tests.bruteforce import brute_force_optimum
 from hypothesis import HealthCheck, given, settings
-from strategies import tiny_problems
+from tests.strategies import tiny_problems
 
 from allocator.check import CheckReport, check_allocation, km_between, round_half_away
 from allocator.problem import (
@@ -38,24 +39,35 @@ def loc(lat: float) -> Location:
     return Location(lat=lat, lon=-1.5, source="given")
 
 
-def school(urn: str = "100001", stage: str = "development", **kw: object) -> School:
-    values: dict = dict(name=f"School {urn}", hub="North", phase="secondary",
-                        postcode="CV1 1AA", location=loc(52.0))
+def school(urn: str = "100001", stage: str = "development", **kw: Any) -> School:
+    values: dict = dict(
+        name=f"School {urn}", hub="North", phase="secondary", postcode="CV1 1AA", location=loc(52.0)
+    )
     values.update(kw)
     return School(urn=urn, stage=stage, **values)
 
 
-def specialist(sid: str = "S1", **kw: object) -> Specialist:
-    values: dict = dict(name=f"Specialist {sid}", hub="North", phase="secondary", cohort=1,
-                        postcode="CV1 1AA", location=loc(52.1), available=True, capacity=2,
-                        embedding_capacity=2, max_groups=1)
+def specialist(sid: str = "S1", **kw: Any) -> Specialist:
+    values: dict = dict(
+        name=f"Specialist {sid}",
+        hub="North",
+        phase="secondary",
+        cohort=1,
+        postcode="CV1 1AA",
+        location=loc(52.1),
+        available=True,
+        capacity=2,
+        embedding_capacity=2,
+        max_groups=1,
+    )
     values.update(kw)
     return Specialist(id=sid, **values)
 
 
-def group(gid: str = "G1", **kw: object) -> WorkGroup:
-    values: dict = dict(hub="North", phase="secondary", venue=loc(52.2), min_schools=1,
-                        max_schools=3)
+def group(gid: str = "G1", **kw: Any) -> WorkGroup:
+    values: dict = dict(
+        hub="North", phase="secondary", venue=loc(52.2), min_schools=1, max_schools=3
+    )
     values.update(kw)
     return WorkGroup(id=gid, **values)
 
@@ -64,10 +76,17 @@ def problem(
     schools: tuple[School, ...],
     specialists: tuple[Specialist, ...] = (),
     groups: tuple[WorkGroup, ...] = (),
-    **kw: object,
+    **kw: Any,
 ) -> ProblemData:
-    return ProblemData(name="test", year="2025/26", foci=("A", "B", "C"), schools=schools,
-                       specialists=specialists, work_groups=groups, **kw)
+    return ProblemData(
+        name="test",
+        year="2025/26",
+        foci=("A", "B", "C"),
+        schools=schools,
+        specialists=specialists,
+        work_groups=groups,
+        **kw,
+    )
 
 
 def alloc(specs: tuple, groups: tuple = (), leads: tuple = ()) -> Allocation:
@@ -91,8 +110,20 @@ def only(report: CheckReport, *fragments: str) -> str:
 
 @pytest.mark.parametrize(
     ("x", "expected"),
-    [(0.5, 1), (1.5, 2), (2.5, 3), (-0.5, -1), (-1.5, -2), (-2.5, -3), (0.0, 0),
-     (0.49999999999999994, 0), (2.4999, 2), (2.5001, 3), (-2.4999, -2), (7.0, 7)],
+    [
+        (0.5, 1),
+        (1.5, 2),
+        (2.5, 3),
+        (-0.5, -1),
+        (-1.5, -2),
+        (-2.5, -3),
+        (0.0, 0),
+        (0.49999999999999994, 0),
+        (2.4999, 2),
+        (2.5001, 3),
+        (-2.4999, -2),
+        (7.0, 7),
+    ],
 )
 def test_round_half_away_from_zero(x: float, expected: int) -> None:
     assert round_half_away(x) == expected
@@ -121,8 +152,9 @@ def test_valid_allocation_objective_by_hand() -> None:
         ),
         (specialist("S1"), specialist("S2", hub=" north ", location=loc(52.0))),
         (group("G1", focus="B", min_schools=2),),
-        weights=Weights(place=1000, priority=200, travel_per_km=1, focus_rank=(0, 30, 60),
-                        continuity=50),
+        weights=Weights(
+            place=1000, priority=200, travel_per_km=1, focus_rank=(0, 30, 60), continuity=50
+        ),
     )
     report = check_allocation(p, alloc((0, 0, None), (None, 0, 0), (1,)))
     assert report.ok, report.violations
@@ -133,16 +165,25 @@ def test_valid_allocation_objective_by_hand() -> None:
     # focus      100002 in a B group: B is its 2nd choice (r = 1) =   -30
     #            100003: B is its 1st choice (r = 0)              =    -0
     # continuity 100002 keeps S1                                  =   +50
-    assert report.terms == {"place": 3000, "priority": 400, "travel": -55, "focus": -30,
-                            "continuity": 50}
+    assert report.terms == {
+        "place": 3000,
+        "priority": 400,
+        "travel": -55,
+        "focus": -30,
+        "continuity": 50,
+    }
     assert report.objective == 3365
 
 
 def test_travel_rounds_the_product_not_the_km() -> None:
     # Sustaining school at 52.0, venue at 52.2: 22.2390 km.
     # travel_per_km 3: round(3 x 22.2390) = round(66.717) = 67 (rounding km first gives 66).
-    p = problem((school("100001", "sustaining"),), (specialist(),), (group(),),
-                weights=Weights(place=100, travel_per_km=3))
+    p = problem(
+        (school("100001", "sustaining"),),
+        (specialist(),),
+        (group(),),
+        weights=Weights(place=100, travel_per_km=3),
+    )
     report = check_allocation(p, Allocation((None,), (0,), (0,)))
     assert report.ok, report.violations
     assert report.terms["travel"] == -67
@@ -240,7 +281,7 @@ def test_rule1_complete_placement(stage: str, spec: int | None, grp: int | None)
 # Allowed school-specialist pairs
 
 
-def _spec_pair(sch: School, spec: Specialist, **kw: object) -> CheckReport:
+def _spec_pair(sch: School, spec: Specialist, **kw: Any) -> CheckReport:
     return check_allocation(problem((sch,), (spec,), **kw), alloc((0,)))
 
 
@@ -252,18 +293,27 @@ def _spec_pair(sch: School, spec: Specialist, **kw: object) -> CheckReport:
         (school(), specialist(phase="primary"), {}, "phases do not fit"),
         (school(hub="South"), specialist(), {}, "hubs differ"),
         (school(), specialist(school_urn=" 100001 "), {}, "own school"),
-        (school(trust="Oak Trust"), specialist(trust=" oak TRUST"),
-         {"rules": Rules(separate_trusts=True)}, "trust"),
+        (
+            school(trust="Oak Trust"),
+            specialist(trust=" oak TRUST"),
+            {"rules": Rules(separate_trusts=True)},
+            "trust",
+        ),
         (school(), specialist(), {"forbids": (Requirement(0, specialist_idx=0),)}, "forbidden"),
         (school(), specialist(), {"rules": Rules(max_travel_km=11.0)}, "above the limit"),
         (school(), specialist(max_travel_km=11.0), {}, "above the limit"),
         # The rule's limit applies when the personal one is higher.
-        (school(), specialist(max_travel_km=100.0), {"rules": Rules(max_travel_km=11.0)},
-         "above the limit"),
+        (
+            school(),
+            specialist(max_travel_km=100.0),
+            {"rules": Rules(max_travel_km=11.0)},
+            "above the limit",
+        ),
     ],
 )
-def test_specialist_pair_not_allowed(sch: School, spec: Specialist, kw: dict,
-                                     fragment: str) -> None:
+def test_specialist_pair_not_allowed(
+    sch: School, spec: Specialist, kw: dict, fragment: str
+) -> None:
     violation = only(_spec_pair(sch, spec, **kw), "school 100001", "specialist S1", fragment)
     assert violation.startswith("rule 4" if fragment == "forbidden" else "allowed pair")
 
@@ -287,8 +337,11 @@ def test_specialist_pair_not_allowed(sch: School, spec: Specialist, kw: dict,
     ],
 )
 def test_specialist_pair_allowed(sch: School, spec: Specialist, kw: dict) -> None:
-    report = _spec_pair(sch, spec, **kw) if "forbids" not in kw else check_allocation(
-        problem((sch,), (spec, specialist("S2")), **kw), alloc((0,)))
+    report = (
+        _spec_pair(sch, spec, **kw)
+        if "forbids" not in kw
+        else check_allocation(problem((sch,), (spec, specialist("S2")), **kw), alloc((0,)))
+    )
     assert report.ok, report.violations
 
 
@@ -296,7 +349,7 @@ def test_specialist_pair_allowed(sch: School, spec: Specialist, kw: dict) -> Non
 # Allowed school-group pairs (sustaining schools, so no specialist is involved)
 
 
-def _group_pair(sch: School, grp: WorkGroup, **kw: object) -> CheckReport:
+def _group_pair(sch: School, grp: WorkGroup, **kw: Any) -> CheckReport:
     # The lead S1 is given the group's phase (secondary for a special group) so it may lead.
     lead_phase = "primary" if grp.phase == "primary" else "secondary"
     p = problem((sch,), (specialist(phase=lead_phase),), (grp,), **kw)
@@ -308,17 +361,32 @@ def _group_pair(sch: School, grp: WorkGroup, **kw: object) -> CheckReport:
     [
         (school(stage="sustaining", phase="primary"), group(), {}, "phases do not fit"),
         (school(stage="sustaining"), group(phase="primary"), {}, "phases do not fit"),
-        (school(stage="sustaining", phase="all-through"), group(phase="special"), {},
-         "phases do not fit"),
-        (school(stage="sustaining", phase="secondary"), group(phase="special"), {},
-         "phases do not fit"),
+        (
+            school(stage="sustaining", phase="all-through"),
+            group(phase="special"),
+            {},
+            "phases do not fit",
+        ),
+        (
+            school(stage="sustaining", phase="secondary"),
+            group(phase="special"),
+            {},
+            "phases do not fit",
+        ),
         (school(stage="sustaining", hub="South"), group(), {}, "hubs differ"),
-        (school(stage="sustaining", focus_choices=("A", "C")), group(focus="B"), {},
-         "focus B is not among"),
-        (school(stage="sustaining"), group(), {"forbids": (Requirement(0, group_idx=0),)},
-         "forbidden"),
-        (school(stage="sustaining"), group(), {"rules": Rules(max_travel_km=22.0)},
-         "to the venue"),
+        (
+            school(stage="sustaining", focus_choices=("A", "C")),
+            group(focus="B"),
+            {},
+            "focus B is not among",
+        ),
+        (
+            school(stage="sustaining"),
+            group(),
+            {"forbids": (Requirement(0, group_idx=0),)},
+            "forbidden",
+        ),
+        (school(stage="sustaining"), group(), {"rules": Rules(max_travel_km=22.0)}, "to the venue"),
     ],
 )
 def test_group_pair_not_allowed(sch: School, grp: WorkGroup, kw: dict, fragment: str) -> None:
@@ -357,20 +425,34 @@ def test_personal_travel_limit_does_not_apply_to_the_venue() -> None:
 
 def test_rule2_capacity() -> None:
     p = problem((school("100001"), school("100002")), (specialist(capacity=1),))
-    only(check_allocation(p, alloc((0, 0))), "rule 2", "specialist S1", "2 development",
-         "100001", "100002", "capacity of 1")
+    only(
+        check_allocation(p, alloc((0, 0))),
+        "rule 2",
+        "specialist S1",
+        "2 development",
+        "100001",
+        "100002",
+        "capacity of 1",
+    )
     assert check_allocation(p, alloc((0, None))).ok
 
 
 def test_rule2_embedding_capacity() -> None:
     p = problem((school("100001", "embedding"),), (specialist(embedding_capacity=0),), (group(),))
-    only(check_allocation(p, Allocation((0,), (0,), (0,))), "rule 2", "specialist S1",
-         "embedding_capacity of 0")
+    only(
+        check_allocation(p, Allocation((0,), (0,), (0,))),
+        "rule 2",
+        "specialist S1",
+        "embedding_capacity of 0",
+    )
 
 
 def test_rule2_capacities_are_per_stage() -> None:
-    p = problem((school("100001"), school("100002", "embedding")),
-                (specialist(capacity=1, embedding_capacity=1),), (group(),))
+    p = problem(
+        (school("100001"), school("100002", "embedding")),
+        (specialist(capacity=1, embedding_capacity=1),),
+        (group(),),
+    )
     assert check_allocation(p, Allocation((0, 0), (None, 0), (0,))).ok
 
 
@@ -384,26 +466,42 @@ def _sustaining(n: int) -> tuple[School, ...]:
 
 def test_rule3_below_min_schools() -> None:
     p = problem(_sustaining(1), (specialist(),), (group(min_schools=2),))
-    only(check_allocation(p, Allocation((None,), (0,), (0,))), "rule 3", "work group G1",
-         "min_schools of 2")
+    only(
+        check_allocation(p, Allocation((None,), (0,), (0,))),
+        "rule 3",
+        "work group G1",
+        "min_schools of 2",
+    )
 
 
 def test_rule3_above_max_schools() -> None:
     p = problem(_sustaining(3), (specialist(),), (group(max_schools=2),))
-    only(check_allocation(p, Allocation((None,) * 3, (0, 0, 0), (0,))), "rule 3",
-         "work group G1", "max_schools of 2")
+    only(
+        check_allocation(p, Allocation((None,) * 3, (0, 0, 0), (0,))),
+        "rule 3",
+        "work group G1",
+        "max_schools of 2",
+    )
 
 
 def test_rule3_running_group_needs_a_lead() -> None:
     p = problem(_sustaining(1), (specialist(),), (group(),))
-    only(check_allocation(p, Allocation((None,), (0,), (None,))), "rule 3", "work group G1",
-         "no lead")
+    only(
+        check_allocation(p, Allocation((None,), (0,), (None,))),
+        "rule 3",
+        "work group G1",
+        "no lead",
+    )
 
 
 def test_rule3_group_without_schools_has_no_lead() -> None:
     p = problem(_sustaining(1), (specialist(),), (group(),))
-    only(check_allocation(p, Allocation((None,), (None,), (0,))), "rule 3", "work group G1",
-         "does not run")
+    only(
+        check_allocation(p, Allocation((None,), (None,), (0,))),
+        "rule 3",
+        "work group G1",
+        "does not run",
+    )
 
 
 def test_rule3_fixed_lead_is_respected_and_not_checked() -> None:
@@ -411,14 +509,23 @@ def test_rule3_fixed_lead_is_respected_and_not_checked() -> None:
     other = specialist("S2", hub="South", phase="primary", can_lead=False)
     p = problem(_sustaining(1), (specialist(), other), (group(lead_idx=1),))
     assert check_allocation(p, Allocation((None,), (0,), (1,))).ok
-    only(check_allocation(p, Allocation((None,), (0,), (0,))), "rule 3", "specialist S1",
-         "work group G1", "fixed lead is S2")
+    only(
+        check_allocation(p, Allocation((None,), (0,), (0,))),
+        "rule 3",
+        "specialist S1",
+        "work group G1",
+        "fixed lead is S2",
+    )
 
 
 def test_rule3_fixed_lead_must_be_available() -> None:
     p = problem(_sustaining(1), (specialist(available=False),), (group(lead_idx=0),))
-    only(check_allocation(p, Allocation((None,), (0,), (0,))), "rule 3", "specialist S1",
-         "not available")
+    only(
+        check_allocation(p, Allocation((None,), (0,), (0,))),
+        "rule 3",
+        "specialist S1",
+        "not available",
+    )
 
 
 @pytest.mark.parametrize(
@@ -433,11 +540,17 @@ def test_rule3_fixed_lead_must_be_available() -> None:
         (specialist(lead_foci=frozenset({"A"})), group(focus="B"), {}, "do not allow focus B"),
     ],
 )
-def test_rule3_chosen_lead_not_allowed(spec: Specialist, grp: WorkGroup, kw: dict,
-                                       fragment: str) -> None:
+def test_rule3_chosen_lead_not_allowed(
+    spec: Specialist, grp: WorkGroup, kw: dict, fragment: str
+) -> None:
     p = problem(_sustaining(1), (spec,), (grp,), **kw)
-    only(check_allocation(p, Allocation((None,), (0,), (0,))), "rule 3", "specialist S1",
-         "work group G1", fragment)
+    only(
+        check_allocation(p, Allocation((None,), (0,), (0,))),
+        "rule 3",
+        "specialist S1",
+        "work group G1",
+        fragment,
+    )
 
 
 @pytest.mark.parametrize(
@@ -460,8 +573,14 @@ def test_rule3_chosen_lead_allowed(spec: Specialist, grp: WorkGroup) -> None:
 
 def test_rule3_max_groups_counts_fixed_and_chosen() -> None:
     p = problem(_sustaining(2), (specialist(max_groups=1),), (group("G1", lead_idx=0), group("G2")))
-    only(check_allocation(p, Allocation((None, None), (0, 1), (0, 0))), "rule 3",
-         "specialist S1", "leads 2 running groups", "G1, G2", "max_groups of 1")
+    only(
+        check_allocation(p, Allocation((None, None), (0, 1), (0, 0))),
+        "rule 3",
+        "specialist S1",
+        "leads 2 running groups",
+        "G1, G2",
+        "max_groups of 1",
+    )
     # A group that does not run needs no lead and counts for nothing.
     assert check_allocation(p, Allocation((None, None), (0, 0), (0, None))).ok
 
@@ -477,17 +596,30 @@ def test_rule3_fixed_lead_with_max_groups_0_cannot_run() -> None:
 
 
 def test_rule4_specialist_pin() -> None:
-    p = problem((school(),), (specialist(), specialist("S2")),
-                pins=(Requirement(0, specialist_idx=0, index=0),))
-    only(check_allocation(p, alloc((None,))), "rule 4", "pin 1", "school 100001",
-         "specialist S1", "not placed")
+    p = problem(
+        (school(),),
+        (specialist(), specialist("S2")),
+        pins=(Requirement(0, specialist_idx=0, index=0),),
+    )
+    only(
+        check_allocation(p, alloc((None,))),
+        "rule 4",
+        "pin 1",
+        "school 100001",
+        "specialist S1",
+        "not placed",
+    )
     only(check_allocation(p, alloc((1,))), "rule 4", "pin 1", "not with specialist S1")
     assert check_allocation(p, alloc((0,))).ok
 
 
 def test_rule4_group_pin_needs_complete_placement() -> None:
-    p = problem((school(stage="embedding"),), (specialist(),), (group(),),
-                pins=(Requirement(0, group_idx=0, index=1),))
+    p = problem(
+        (school(stage="embedding"),),
+        (specialist(),),
+        (group(),),
+        pins=(Requirement(0, group_idx=0, index=1),),
+    )
     report = check_allocation(p, Allocation((None,), (0,), (0,)))
     assert sorted(v.split(":")[0] for v in report.violations) == ["rule 1", "rule 4"]
     assert any("pin 2" in v and "not placed completely" in v for v in report.violations)
@@ -505,29 +637,35 @@ def test_brute_force_on_a_hand_built_problem() -> None:
     # Not worth placing when travel costs more than the place is worth.
     assert brute_force_optimum(replace(p, weights=Weights(place=5))) == 0
     # A pin on a pair that is not allowed makes the rules impossible.
-    pinned = replace(p, rules=Rules(max_travel_km=10.0),
-                     pins=(Requirement(0, specialist_idx=0),))
+    pinned = replace(p, rules=Rules(max_travel_km=10.0), pins=(Requirement(0, specialist_idx=0),))
     assert brute_force_optimum(pinned) is None
 
 
-def test_brute_force_chooses_among_leads_and_groups() -> None:
-    # Two sustaining schools; G1 (venue 52.2) needs 2 schools, G2 (venue 52.1) takes 1.
-    # S1 may only lead G1 (max 1 group), S2 has foci A only and G2 is focus B: G2 cannot run.
-    # Best: both schools in G1 led by S1: 2 x 100 - 2 x round(22.24) = 200 - 44 = 156.
+def test_brute_force_chooses_among_leads() -> None:
+    # 100001 (choices A) at 52.0 fits only G1 (focus A, venue 52.0); 100002 (choices B) at
+    # 52.1 fits only G2 (focus B, venue 52.1); each group takes one school.
+    # S1 may lead either group, S2 (foci A) only G1; each leads at most one group.
+    # Both groups run only with S2 -> G1 and S1 -> G2: 2 x 100 - 0 km - 0 km = 200.
     p = problem(
-        _sustaining(2),
+        (
+            school("100001", "sustaining", focus_choices=("A",)),
+            school("100002", "sustaining", focus_choices=("B",), location=loc(52.1)),
+        ),
         (specialist(), specialist("S2", lead_foci=frozenset({"A"}))),
-        (group("G1", min_schools=2), group("G2", focus="B", venue=loc(52.1))),
+        (
+            group("G1", focus="A", venue=loc(52.0), max_schools=1),
+            group("G2", focus="B", venue=loc(52.1), max_schools=1),
+        ),
         weights=Weights(place=100),
     )
-    assert brute_force_optimum(p) == 156
+    assert brute_force_optimum(p) == 200
+    assert check_allocation(p, Allocation((None, None), (0, 1), (1, 0))).objective == 200
 
 
 # --------------------------------------------------------------------------
 # Properties on random tiny problems
 
-PROPERTY = settings(max_examples=150, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @PROPERTY
