@@ -22,6 +22,12 @@ class AllocationModel:
         constraints.add_all(self.model, problem, eligibility, self.vars)
         objective.set_objective(self.model, eligibility, self.vars)
 
+    def fix_objective(self, value: int) -> None:
+        """Drop the objective and require it to equal `value` (for the canonical pass)."""
+        expression = objective.objective_expression(self.eligibility, self.vars)
+        self.model.clear_objective()
+        self.model.add(expression == value)
+
     def add_hint(self, allocation: Allocation) -> None:
         """Warm start from an allocation (unknown pairs are ignored)."""
         v = self.vars

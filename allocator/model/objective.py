@@ -33,11 +33,15 @@ def membership_terms(eligibility: Eligibility, v: Variables) -> list[tuple[cp_mo
     ]
 
 
-def set_objective(model: cp_model.CpModel, eligibility: Eligibility, v: Variables) -> None:
+def objective_expression(eligibility: Eligibility, v: Variables) -> cp_model.LinearExprT:
+    """The SPEC objective as one linear expression (to be maximised)."""
     terms = placement_terms(eligibility, v) + support_terms(eligibility, v) + membership_terms(eligibility, v)
     terms = [(var, coef) for var, coef in terms if coef != 0]
-    if terms:
-        variables, coefficients = zip(*terms, strict=True)
-        model.maximize(cp_model.LinearExpr.weighted_sum(list(variables), list(coefficients)))
-    else:
-        model.maximize(0)
+    if not terms:
+        return 0
+    variables, coefficients = zip(*terms, strict=True)
+    return cp_model.LinearExpr.weighted_sum(list(variables), list(coefficients))
+
+
+def set_objective(model: cp_model.CpModel, eligibility: Eligibility, v: Variables) -> None:
+    model.maximize(objective_expression(eligibility, v))
