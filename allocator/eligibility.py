@@ -8,7 +8,7 @@ Every integer coefficient of the objective is computed here, once.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -65,6 +65,7 @@ class Eligibility:
     group_pair_value: np.ndarray
     school_value: np.ndarray
     group_leads: tuple[tuple[int, ...], ...]
+    focus_cost: np.ndarray  # (num_schools, num_groups) focus_rank cost where the focus fits
 
 
 def _codes(values: list[str]) -> np.ndarray:
@@ -173,24 +174,7 @@ def compute_eligibility(problem: ProblemData) -> Eligibility:
     for reason, mask in checks_sg:
         reason_sg[mask] = reason
 
-    # Prices.
-    sp_pairs = np.argwhere(reason_sp == Reason.ALLOWED).reshape(-1, 2)
-    sg_pairs = np.argwhere(reason_sg == Reason.ALLOWED).reshape(-1, 2)
-    sp_value = -travel_cost(sp_km[sp_pairs[:, 0], sp_pairs[:, 1]], weights.travel_per_km)
-    continuity = np.array(
-        [
-            schools[s].stage == "embedding"
-            and schools[s].previous_specialist is not None
-            and schools[s].previous_specialist.strip() == specialists[p].id.strip()
-            for s, p in sp_pairs
-        ],
-        dtype=bool,
-    ).reshape(-1)
-    sp_value = sp_value + weights.continuity * continuity.astype(np.int64)
-    sg_value = -(
-        travel_cost(sg_km[sg_pairs[:, 0], sg_pairs[:, 1]], weights.travel_per_km)
-        + focus_cost[sg_pairs[:, 0], sg_pairs[:, 1]]
-    )
+    sp_pairs, sp_value, sg_pairs, sg_value = _price(problem, reason_sp, reason_sg, sp_km, sg_km, focus_cost)
     school_value = np.array(
         [weights.place + weights.priority * s.priority for s in schools], dtype=np.int64
     ).reshape(num_s)
@@ -203,10 +187,68 @@ def compute_eligibility(problem: ProblemData) -> Eligibility:
         specialist_limit_km=limit,
         specialist_pairs=sp_pairs,
         group_pairs=sg_pairs,
-        specialist_pair_value=sp_value.astype(np.int64),
-        group_pair_value=sg_value.astype(np.int64),
+        specialist_pair_value=sp_value,
+        group_pair_value=sg_value,
         school_value=school_value,
         group_leads=tuple(lead_candidates(problem, g_idx) for g_idx in range(num_g)),
+        focus_cost=focus_cost,
+    )
+
+
+def _price(
+    problem: ProblemData,
+    reason_sp: np.ndarray,
+    reason_sg: np.ndarray,
+    sp_km: np.ndarray,
+    sg_km: np.ndarray,
+    focus_cost: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Allowed pairs and the objective value of using each (the only place costs are made)."""
+    schools, specialists, weights = problem.schools, problem.specialists, problem.weights
+    sp_pairs = np.argwhere(reason_sp == Reason.ALLOWED).reshape(-1, 2)
+    sg_pairs = np.argwhere(reason_sg == Reason.ALLOWED).reshape(-1, 2)
+    sp_value = -travel_cost(sp_km[sp_pairs[:, 0], sp_pairs[:, 1]], weights.travel_per_km)
+    continuity = np.array(
+        [
+            schools[s].stage == "embedding"
+            and schools[s].previous_specialist is not None
+            and schools[s].previous_specialist.strip() == specialists[p].id.strip()
+            for s, p in sp_pairs.tolist()
+        ],
+        dtype=bool,
+    ).reshape(-1)
+    sp_value = sp_value + weights.continuity * continuity.astype(np.int64)
+    sg_value = -(
+        travel_cost(sg_km[sg_pairs[:, 0], sg_pairs[:, 1]], weights.travel_per_km)
+        + focus_cost[sg_pairs[:, 0], sg_pairs[:, 1]]
+    )
+    return sp_pairs, sp_value.astype(np.int64), sg_pairs, sg_value.astype(np.int64)
+
+
+def relax(
+    problem: ProblemData,
+    elig: Eligibility,
+    specialist_pairs: list[tuple[int, int]] = (),  # type: ignore[assignment]
+    group_pairs: list[tuple[int, int]] = (),  # type: ignore[assignment]
+) -> Eligibility:
+    """The same eligibility with some rejected pairs allowed (for what-if explanations)."""
+    reason_sp = elig.specialist_reason.copy()
+    reason_sg = elig.group_reason.copy()
+    for s, p in specialist_pairs:
+        reason_sp[s, p] = Reason.ALLOWED
+    for s, g in group_pairs:
+        reason_sg[s, g] = Reason.ALLOWED
+    sp_pairs, sp_value, sg_pairs, sg_value = _price(
+        problem, reason_sp, reason_sg, elig.specialist_km, elig.group_km, elig.focus_cost
+    )
+    return replace(
+        elig,
+        specialist_reason=reason_sp,
+        group_reason=reason_sg,
+        specialist_pairs=sp_pairs,
+        specialist_pair_value=sp_value,
+        group_pairs=sg_pairs,
+        group_pair_value=sg_value,
     )
 
 

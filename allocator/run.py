@@ -9,7 +9,12 @@ from typing import Any
 
 import pandas as pd
 
+from dataclasses import replace
+
+from allocator.breakdown import best_alternatives, school_shares
 from allocator.check import CheckReport, check_allocation
+from allocator.conflicts import conflict_lines, minimal_conflict
+from allocator.recommend import recommend
 from allocator.eligibility import Eligibility, compute_eligibility
 from allocator.explain import infeasible_message, pin_conflicts
 from allocator.problem import ProblemData, SolverSettings
@@ -51,8 +56,15 @@ def allocate(
     hint: Allocation | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     locations_level: str = "",
+    recommendations: bool = True,
 ) -> Solved:
     """Solve `problem`, verify the allocation independently and build the output tables.
+
+    Parameters
+    ----------
+    recommendations
+        Re-solve what-if variants to recommend, for each unplaced school, the single
+        change that places it at the smallest loss (adds a few solves per school).
 
     Raises
     ------
@@ -64,15 +76,16 @@ def allocate(
     seconds = {"eligibility": time.perf_counter() - started}
     settings = settings or problem.solver
     conflicts = pin_conflicts(problem, elig)
-    if conflicts:
+    if conflicts:  # certain to be infeasible: no need to search
         result = Result(SolveStatus.INFEASIBLE, None, None, None, 0.0, seed=settings.seed,
                         workers=settings.workers, deterministic=settings.deterministic)
-        return Solved(problem, elig, result, conflicts=conflicts, seconds=seconds)
+        return Solved(problem, elig, result, conflicts=_why_infeasible(problem, elig, conflicts),
+                      seconds=seconds)
     result = solve(problem, settings, eligibility=elig, hint=hint, on_progress=on_progress)
     seconds["solve"] = result.solve_seconds
     solved = Solved(problem, elig, result, seconds=seconds)
     if result.status == SolveStatus.INFEASIBLE:
-        solved.conflicts = infeasible_message(problem, elig)
+        solved.conflicts = _why_infeasible(problem, elig, infeasible_message(problem, elig))
         return solved
     if result.allocation is None:
         return solved
@@ -93,6 +106,47 @@ def allocate(
         "specialists": specialist_table(problem, elig, result.allocation),
         "work_groups": work_group_table(problem, result.allocation),
     }
-    solved.summary = summary_dict(problem, result.allocation, result, report, locations_level)
     seconds["tables"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    _add_explanations(solved, recommendations)
+    seconds["explain"] = time.perf_counter() - t0
+    solved.summary = summary_dict(problem, result.allocation, result, report, locations_level)
+    solved.summary["seconds"] = {k: round(v, 3) for k, v in seconds.items()}
     return solved
+
+
+def _why_infeasible(problem: ProblemData, elig: Eligibility, details: list[str]) -> list[str]:
+    """A minimal conflicting set in plain sentences, then the specific pin problems."""
+    lines = conflict_lines(minimal_conflict(problem, elig))
+    specific = [d for d in details if d.startswith("pin ")]
+    if specific:
+        lines.append("in detail:")
+        lines += [f"  - {d}" for d in specific]
+    return lines
+
+
+def _add_explanations(solved: Solved, recommendations: bool) -> None:
+    """Objective shares, best alternatives and recommendations as allocation columns."""
+    problem, elig, result = solved.problem, solved.eligibility, solved.result
+    allocation = result.allocation
+    assert allocation is not None and result.objective is not None
+    table = solved.tables["allocations"]
+    shares = school_shares(problem, elig, allocation)
+    table["objective_share"] = [share.total for share in shares]
+    alternatives = best_alternatives(problem, elig, allocation)
+    table["best_alternative"] = [a.description for a in alternatives]
+    table["alternative_loss"] = pd.array([a.loss for a in alternatives], dtype="Int64")
+    unplaced = [s for s in range(problem.num_schools) if table.at[s, "status"] == "unplaced"]
+    texts = [""] * problem.num_schools
+    if recommendations and unplaced:
+        settings = replace(result_settings(solved), deterministic=False)
+        for rec in recommend(problem, elig, allocation, result.objective, unplaced, settings):
+            texts[rec.school_idx] = rec.text or "No single change places it."
+    table["recommendation"] = texts
+
+
+def result_settings(solved: Solved) -> SolverSettings:
+    """Solver settings for what-if re-solves: the run's seed and workers, a short limit."""
+    r = solved.result
+    limit = min(10.0, solved.problem.solver.time_limit_s)
+    return SolverSettings(time_limit_s=limit, workers=r.workers, seed=r.seed)

@@ -138,6 +138,7 @@ def solve(
     hint: Allocation | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     progress_every_s: float = 0.5,
+    require_placed: tuple[int, ...] = (),
 ) -> Result:
     """Find the best allocation of `problem` (SPEC rules and objective).
 
@@ -151,6 +152,8 @@ def solve(
         Precomputed eligibility (computed here when None).
     hint
         An allocation to start the search from.
+    require_placed
+        Schools that must be placed (for what-if explanations).
     on_progress
         Called from the calling thread about every `progress_every_s` seconds while the
         search runs, and once at the end.
@@ -172,7 +175,12 @@ def solve(
     """
     settings = settings or problem.solver
     eligibility = eligibility if eligibility is not None else compute_eligibility(problem)
-    model = AllocationModel(problem, eligibility)
+    def build() -> AllocationModel:
+        built = AllocationModel(problem, eligibility)
+        built.require_placed(require_placed)
+        return built
+
+    model = build()
     if hint is not None:
         model.add_hint(hint)
     watcher = _Watcher()
@@ -183,13 +191,13 @@ def solve(
     bound = solver.best_objective_bound if status.has_allocation else None
     if settings.deterministic and not interrupted and status != SolveStatus.INFEASIBLE:
         if status == SolveStatus.OPTIMAL:
-            canonical = AllocationModel(problem, eligibility)
+            canonical = build()
             canonical.fix_objective(int(round(solver.objective_value)))
             second = _search(canonical.model, _single_thread(settings), _Watcher(), None, progress_every_s, start)
             if second.status.has_allocation:  # else keep the portfolio's (valid) allocation
                 solver, reader, interrupted = second.solver, canonical, second.interrupted
         else:
-            single = AllocationModel(problem, eligibility)
+            single = build()
             second = _search(single.model, _single_thread(settings), watcher, on_progress, progress_every_s, start)
             status, solver, reader, interrupted = second.status, second.solver, single, second.interrupted
             objective_value = solver.objective_value if status.has_allocation else None

@@ -61,13 +61,14 @@ def test_default_output_folder_is_out_slash_stem(tmp_path, monkeypatch):
 
 
 def test_exit_1_when_pins_cannot_hold_and_nothing_written(tmp_path):
-    # School 965110 is about 100 km from every specialist: a pin to one breaks the travel rule.
-    scenario = demo_copy(tmp_path, pins=[{"school": "965110", "specialist": "MS08"}])
+    # School 965110 (primary) is about 100 km from every primary specialist: a pin to one
+    # (MS19) breaks the travel rule.
+    scenario = demo_copy(tmp_path, pins=[{"school": "965110", "specialist": "MS19"}])
     out = tmp_path / "out"
     result = run(str(scenario), "--out", str(out))
     assert result.exit_code == 1
-    assert "pin 1 (school 965110 with specialist MS08)" in result.output
-    assert "limit" in result.output
+    assert "pin 1 (school 965110 with specialist MS19)" in result.output
+    assert "the 60 km travel limit: raise max_travel_km" in result.output
     assert not out.exists()
 
 

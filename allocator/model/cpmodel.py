@@ -22,6 +22,11 @@ class AllocationModel:
         constraints.add_all(self.model, problem, eligibility, self.vars)
         objective.set_objective(self.model, eligibility, self.vars)
 
+    def require_placed(self, school_indices: tuple[int, ...]) -> None:
+        """Every one of these schools must be placed (what-if explanations)."""
+        for s in school_indices:
+            self.model.add(self.vars.placed[s] == 1)
+
     def fix_objective(self, value: int) -> None:
         """Drop the objective and require it to equal `value` (for the canonical pass)."""
         expression = objective.objective_expression(self.eligibility, self.vars)

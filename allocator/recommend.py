@@ -1,0 +1,165 @@
+"""For each unplaced school, the single change that places it at the smallest loss.
+
+First the school is forced in with no change at all: when that runs a group that was
+idle, the recommendation is to run that named group (with the school pinned to it);
+otherwise pinning it may displace others. Then the candidate changes: one more place of
+the school's stage for a named specialist; a travel limit raised (for this school) to
+reach a named specialist or venue; cross-hub placement for this school. A change is
+recommended only when it does better than forcing the school in without it. Every
+figure is verified by re-solving the scenario with the change and the school required
+to be placed; the reported effect on the objective is that re-solve's, not an estimate.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from allocator.eligibility import Eligibility, Reason, compute_eligibility, relax
+from allocator.problem import ProblemData, SolverSettings
+from allocator.solution import Allocation, SolveStatus
+from allocator.solve import solve
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str  # "capacity", "travel", "cross_hub"
+    text: str  # what the hub lead would do, in plain words
+    problem: ProblemData
+    eligibility: Eligibility
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    school_idx: int
+    text: str  # "" when no single change places the school
+    kind: str = ""
+    objective: int | None = None  # objective after the change, re-solved
+    delta: int | None = None  # objective after − objective before
+
+
+def _candidates(problem: ProblemData, elig: Eligibility, allocation: Allocation, s: int,
+                per_kind: int) -> list[Change]:
+    school = problem.schools[s]
+    out: list[Change] = []
+    stage = school.stage
+    needs_specialist = stage in ("development", "embedding")
+    needs_group = stage in ("embedding", "sustaining")
+    if needs_specialist:
+        reasons = elig.specialist_reason[s]
+        km = elig.specialist_km[s]
+        # One more place for a specialist who may support it but is full (or has none).
+        eligible = [int(p) for p in np.flatnonzero((reasons == Reason.ALLOWED) | (reasons == Reason.NO_CAPACITY))]
+        for p in sorted(eligible, key=lambda p: km[p])[:per_kind]:
+            sp = problem.specialists[p]
+            field = "capacity" if stage == "development" else "embedding_capacity"
+            changed = replace(sp, **{field: getattr(sp, field) + 1})
+            specialists = problem.specialists[:p] + (changed,) + problem.specialists[p + 1 :]
+            variant = replace(problem, specialists=specialists)
+            out.append(Change(
+                "capacity", f"give {sp.id} one more {stage} place ({getattr(sp, field)} → {getattr(sp, field) + 1})",
+                variant, compute_eligibility(variant) if reasons[p] == Reason.NO_CAPACITY else elig,
+            ))
+        # A travel limit raised, for this school, to reach a specialist beyond it.
+        far = [int(p) for p in np.flatnonzero(reasons == Reason.TOO_FAR)]
+        for p in sorted(far, key=lambda p: km[p])[:per_kind]:
+            need = math.ceil(km[p] * 10) / 10
+            out.append(Change(
+                "travel",
+                f"raise the travel limit to {need:.1f} km for this school to reach {problem.specialists[p].id}",
+                problem, relax(problem, elig, specialist_pairs=[(s, p)]),
+            ))
+    if needs_group:
+        reasons_g = elig.group_reason[s]
+        km_g = elig.group_km[s]
+        far_g = [int(g) for g in np.flatnonzero(reasons_g == Reason.TOO_FAR)]
+        for g in sorted(far_g, key=lambda g: km_g[g])[:per_kind]:
+            need = math.ceil(km_g[g] * 10) / 10
+            out.append(Change(
+                "travel",
+                f"raise the travel limit to {need:.1f} km for this school to reach the venue of "
+                f"{problem.work_groups[g].id}",
+                problem, relax(problem, elig, group_pairs=[(s, g)]),
+            ))
+    # Cross-hub placement for this school alone.
+    if not problem.rules.allow_cross_hub:
+        crossed = compute_eligibility(replace(problem, rules=replace(problem.rules, allow_cross_hub=True)))
+        sp_pairs = [(s, int(p)) for p in np.flatnonzero(
+            (crossed.specialist_reason[s] == Reason.ALLOWED) & (elig.specialist_reason[s] == Reason.HUB))]
+        sg_pairs = [(s, int(g)) for g in np.flatnonzero(
+            (crossed.group_reason[s] == Reason.ALLOWED) & (elig.group_reason[s] == Reason.HUB))]
+        if sp_pairs or sg_pairs:
+            out.append(Change(
+                "cross_hub", "allow cross-hub placement for this school",
+                problem, relax(problem, elig, specialist_pairs=sp_pairs, group_pairs=sg_pairs),
+            ))
+    return out
+
+
+def _describe_forced(problem: ProblemData, before: Allocation, after: Allocation, s: int) -> tuple[str, str]:
+    """What placing school `s` with no change of rules does: run an idle group, or displace."""
+    g = after.school_group[s]
+    running_before = {x for x in before.school_group if x is not None}
+    displaced = [
+        problem.schools[i].urn
+        for i in range(problem.num_schools)
+        if i != s
+        and (before.school_specialist[i] is not None or before.school_group[i] is not None)
+        and after.school_specialist[i] is None and after.school_group[i] is None
+    ]
+    tail = f"; {', '.join(displaced)} would lose {'its' if len(displaced) == 1 else 'their'} place" if displaced else ""
+    if g is not None and g not in running_before:
+        return "run_group", f"Run {problem.work_groups[g].id} with this school in it (pin it there){tail}"
+    return "pin", f"Pin it: no rule needs to change{tail}"
+
+
+def recommend(
+    problem: ProblemData,
+    elig: Eligibility,
+    allocation: Allocation,
+    objective: int,
+    unplaced: list[int],
+    settings: SolverSettings | None = None,
+    per_kind: int = 1,
+) -> list[Recommendation]:
+    """The best single change for each unplaced school, verified by re-solving.
+
+    Parameters
+    ----------
+    objective
+        The objective of `allocation` (before any change).
+    per_kind
+        How many candidates of each kind to try (the nearest first).
+    """
+    settings = settings or replace(problem.solver, time_limit_s=min(10.0, problem.solver.time_limit_s),
+                                   deterministic=False)
+    out = []
+    for s in unplaced:
+        # Forcing it in with no change at all: another school may give up its place.
+        forced = solve(problem, settings, eligibility=elig, hint=allocation, require_placed=(s,))
+        floor = forced.objective if forced.status.has_allocation else None
+        best: tuple[int, Change, int] | None = None
+        for change in _candidates(problem, elig, allocation, s, per_kind):
+            result = solve(change.problem, settings, eligibility=change.eligibility, hint=allocation,
+                           require_placed=(s,))
+            if result.status not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE) or result.objective is None:
+                continue
+            if floor is not None and result.objective <= floor:
+                continue  # the change does nothing that forcing it in would not
+            if best is None or result.objective > best[0]:
+                best = (result.objective, change, result.objective - objective)
+        if best is None:
+            if floor is None or forced.allocation is None:
+                out.append(Recommendation(s, ""))
+            else:
+                kind, text = _describe_forced(problem, allocation, forced.allocation, s)
+                out.append(Recommendation(
+                    s, f"{text}: objective {floor - objective:+,} (to {floor:,})", kind, floor, floor - objective))
+            continue
+        new_objective, change, delta = best
+        effect = f"objective {delta:+,} (to {new_objective:,})"
+        out.append(Recommendation(s, f"{change.text[0].upper()}{change.text[1:]}: places it, {effect}",
+                                  change.kind, new_objective, delta))
+    return out
