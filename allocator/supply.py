@@ -1,8 +1,12 @@
-"""What a scenario holds, and supply against demand per hub and phase (for `allocate check`)."""
+"""What a scenario holds, and supply against demand per hub, phase and stage.
+
+Shown by `allocate check` and at the start of `allocate`, with plain, quantitative
+remedies where demand exceeds supply.
+"""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 
 from allocator.problem import ProblemData, key
@@ -12,91 +16,127 @@ from allocator.problem import ProblemData, key
 class SupplyRow:
     hub: str
     phase: str
-    what: str  # "development", "embedding", "group seats" or "group seats, focus X"
+    stage: str  # "development", "embedding", "work group seats" or "focus X (first choices)"
     demand: int
     supply: int
-    remedy: str = ""
+    sentence: str
 
     @property
     def short(self) -> int:
         return max(0, self.demand - self.supply)
 
 
-def _phases_of_school(phase: str) -> tuple[str, ...]:
-    return ("primary", "secondary") if phase in ("special", "all-through") else (phase,)
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+def _or_list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + ", or " + items[-1]
 
 
 def supply_demand(problem: ProblemData) -> list[SupplyRow]:
-    """Places against applications per hub and phase, with a plain remedy where short.
+    """Places against applications per hub, phase and stage.
 
-    Special and all-through schools count against the primary and secondary supply
-    alike (they may take either), so they are listed under their own phase.
+    Special and all-through schools may use either phase's places, so they are shown
+    against the places left over by both phases' own schools.
     """
-    hub_names: dict[str, str] = {}
+    names: dict[str, str] = {}
     for item in (*problem.schools, *problem.specialists, *problem.work_groups):
-        hub_names.setdefault(key(item.hub), item.hub.strip())
+        names.setdefault(key(item.hub), item.hub.strip())
     rows: list[SupplyRow] = []
-    demand: dict[tuple[str, str, str], int] = Counter()
-    for school in problem.schools:
-        h = key(school.hub)
-        if school.stage in ("development", "embedding"):
-            demand[h, school.phase, school.stage] += 1
-        if school.stage in ("embedding", "sustaining"):
-            demand[h, school.phase, "group seats"] += 1
-    for (h, phase, what), n in sorted(demand.items()):
-        phases = _phases_of_school(phase)
-        if what == "group seats":
-            groups = [
-                g for g in problem.work_groups
-                if key(g.hub) == h and (g.phase in phases or (phase == "special" and g.phase == "special"))
-            ]
-            if phase != "special":
-                groups = [g for g in groups if g.phase != "special"]
-            supply = sum(g.max_schools for g in groups)
-            remedy = ""
-            if n > supply:
-                remedy = (
-                    f"add {-(-(n - supply) // 8)} {phase} work group(s) or raise max_schools"
+    for h in sorted(names, key=lambda k: names[k]):
+        hub = names[h]
+        schools = [s for s in problem.schools if key(s.hub) == h]
+        specialists = [p for p in problem.specialists if key(p.hub) == h]
+        groups = [g for g in problem.work_groups if key(g.hub) == h]
+        for stage, field, default in (
+            ("development", "capacity", problem.rules.departments_per_specialist),
+            ("embedding", "embedding_capacity", problem.rules.embedding_per_specialist),
+        ):
+            spare_total = 0
+            for phase in ("primary", "secondary"):
+                demand = sum(1 for s in schools if s.stage == stage and s.phase == phase)
+                mine = [p for p in specialists if p.phase == phase]
+                offering = [p for p in mine if p.available and getattr(p, field) > 0]
+                supply = sum(getattr(p, field) for p in offering)
+                spare_total += max(0, supply - demand)
+                if demand == 0 and supply == 0:
+                    continue
+                sentence = (
+                    f"{hub} {phase} {stage}: {_plural(demand, 'school')}; "
+                    f"{_plural(len(offering), 'available specialist')} offer{'s' if len(offering) == 1 else ''} "
+                    f"{_plural(supply, stage + ' place')}"
                 )
-        else:
-            specialists = [
-                p for p in problem.specialists
-                if key(p.hub) == h and p.phase in phases and p.available
-            ]
-            per = (lambda p: p.capacity) if what == "development" else (lambda p: p.embedding_capacity)
-            supply = sum(per(p) for p in specialists)
-            remedy = ""
-            if n > supply:
-                short = n - supply
-                default = (
-                    problem.rules.departments_per_specialist
-                    if what == "development"
-                    else problem.rules.embedding_per_specialist
+                if demand > supply:
+                    short = demand - supply
+                    remedies = [f"add {-(-short // max(1, default))} {phase} specialist(s)",
+                                f"raise {field} for {_plural(short, 'place')}"]
+                    idle = [p for p in mine if not p.available]
+                    for cohort in sorted({p.cohort for p in idle}):
+                        members = [p for p in idle if p.cohort == cohort]
+                        places = sum(getattr(p, field) for p in members)
+                        if places:
+                            remedies.append(
+                                f"make cohort {cohort} available ({_plural(len(members), 'specialist')}, "
+                                f"{_plural(places, 'place')})"
+                            )
+                    sentence += f"; short by {short}: " + _or_list(remedies)
+                rows.append(SupplyRow(hub, phase, stage, demand, supply, sentence))
+            flexible = sum(1 for s in schools if s.stage == stage and s.phase in ("special", "all-through"))
+            if flexible:
+                sentence = (
+                    f"{hub} special/all-through {stage}: {_plural(flexible, 'school')}; "
+                    f"{_plural(spare_total, 'place')} left by primary and secondary schools"
                 )
-                extra = -(-short // max(1, default))
-                idle = [
-                    p for p in problem.specialists
-                    if key(p.hub) == h and p.phase in phases and not p.available
-                ]
-                bits = [f"add {extra} {'/'.join(phases)} specialist(s)", f"raise {what} capacity"]
-                if idle:
-                    cohorts = sorted({p.cohort for p in idle})
-                    bits.append(
-                        f"make cohort{'s' if len(cohorts) > 1 else ''} "
-                        f"{', '.join(map(str, cohorts))} available ({len(idle)} specialists)"
-                    )
-                remedy = ", ".join(bits[:-1]) + " or " + bits[-1] if len(bits) > 1 else bits[0]
-        rows.append(SupplyRow(hub_names.get(h, h), phase, what, n, supply, remedy))
-    # Focus seats for secondary sustaining schools by first choice.
-    by_focus: dict[tuple[str, str], int] = defaultdict(int)
-    for school in problem.schools:
-        if school.stage == "sustaining" and school.focus_choices:
-            by_focus[key(school.hub), school.focus_choices[0]] += 1
-    for (h, focus), n in sorted(by_focus.items()):
-        seats = sum(g.max_schools for g in problem.work_groups if key(g.hub) == h and g.focus == focus)
-        remedy = "" if n <= seats else f"not every first choice of focus {focus} can be met"
-        rows.append(SupplyRow(hub_names.get(h, h), "secondary", f"first choice {focus}", n, seats, remedy))
+                if flexible > spare_total:
+                    sentence += f"; short by {flexible - spare_total}: add a specialist or raise {field}"
+                rows.append(SupplyRow(hub, "special/all-through", stage, flexible, spare_total, sentence))
+        # Work-group seats, by group phase; special and all-through schools use what is left.
+        seekers = [s for s in schools if s.stage in ("embedding", "sustaining")]
+        spare_seats = 0
+        for phase in ("primary", "secondary"):
+            own = [s for s in seekers if s.phase == phase]
+            phase_groups = [g for g in groups if g.phase == phase]
+            seats = sum(g.max_schools for g in phase_groups)
+            spare_seats += max(0, seats - len(own))
+            if not own and not seats:
+                continue
+            sentence = (
+                f"{hub} {phase} work groups: {_plural(len(own), 'embedding or sustaining school')}; "
+                f"{_plural(len(phase_groups), 'group')} offer {_plural(seats, 'seat')}"
+            )
+            if len(own) > seats:
+                short = len(own) - seats
+                sentence += f"; short by {short}: add {-(-short // 8)} {phase} group(s) or raise max_schools"
+            rows.append(SupplyRow(hub, phase, "work group seats", len(own), seats, sentence))
+        flexible = [s for s in seekers if s.phase in ("special", "all-through")]
+        if flexible:
+            special_seats = sum(g.max_schools for g in groups if g.phase == "special")
+            seats = spare_seats + special_seats
+            sentence = (
+                f"{hub} special/all-through work groups: {_plural(len(flexible), 'school')}; "
+                f"{_plural(spare_seats, 'seat')} left in primary and secondary groups"
+                + (f", {special_seats} in special groups" if special_seats else "")
+            )
+            if len(flexible) > seats:
+                sentence += f"; short by {len(flexible) - seats}: add a group or raise max_schools"
+            rows.append(SupplyRow(hub, "special/all-through", "work group seats", len(flexible), seats, sentence))
+        first = Counter(s.focus_choices[0] for s in seekers if s.focus_choices)
+        for focus, n in sorted(first.items()):
+            seats = sum(g.max_schools for g in groups if g.focus == focus)
+            sentence = f"{hub} focus {focus}: {_plural(n, 'first choice')}; {_plural(seats, 'seat')} in focus {focus} groups"
+            if n > seats:
+                sentence += f"; {n - seats} cannot have their first choice: add a focus {focus} group"
+            rows.append(SupplyRow(hub, "secondary", f"focus {focus}", n, seats, sentence))
     return rows
+
+
+def supply_lines(rows: list[SupplyRow]) -> list[str]:
+    """The supply/demand table as printed lines (shortfalls marked)."""
+    out = ["Supply and demand:"]
+    for r in rows:
+        out.append(("  ! " if r.short else "    ") + r.sentence)
+    return out
 
 
 def describe(problem: ProblemData) -> list[str]:
@@ -123,16 +163,9 @@ def describe(problem: ProblemData) -> list[str]:
     return lines
 
 
-def supply_lines(rows: list[SupplyRow]) -> list[str]:
-    out = ["Supply and demand:", f"  {'hub':<32} {'phase':<12} {'what':<18} {'demand':>6} {'supply':>6}"]
-    for r in rows:
-        flag = f"  SHORT {r.short}: {r.remedy}" if r.short else ""
-        out.append(f"  {r.hub:<32} {r.phase:<12} {r.what:<18} {r.demand:>6} {r.supply:>6}{flag}")
-    return out
-
-
 def advocate_warnings(problem: ProblemData) -> list[tuple[int, str]]:
-    """(row, message) for secondary schools with fewer than two Mastery Advocates."""
+    """(row, message): secondary schools with fewer than two Mastery Advocates, embedding
+    schools without a previous specialist. Never quotes the advocates' details."""
     out = []
     for school in problem.schools:
         if school.phase == "secondary" and len(school.advocates) < 2:
