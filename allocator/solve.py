@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
+from allocator.components import Component, components
 from allocator.eligibility import Eligibility, compute_eligibility
 from allocator.model import AllocationModel
 from allocator.problem import ProblemData, SolverSettings
@@ -94,9 +95,8 @@ def _search(
     model: cp_model.CpModel,
     params: dict[str, object],
     watcher: _Watcher,
-    on_progress: Callable[[Progress], None] | None,
+    report: Callable[[], None] | None,
     progress_every_s: float,
-    start: float,
 ) -> _Search:
     """Run CP-SAT in a worker thread so that Ctrl-C (KeyboardInterrupt in this thread)
     stops the search and keeps the best allocation found, and progress can be shown."""
@@ -118,8 +118,8 @@ def _search(
     try:
         while worker.is_alive():
             worker.join(progress_every_s)
-            if on_progress is not None and worker.is_alive():
-                on_progress(_progress(watcher, start))
+            if report is not None and worker.is_alive():
+                report()
     except KeyboardInterrupt:
         interrupted = True
         solver.stop_search()
@@ -139,6 +139,7 @@ def solve(
     on_progress: Callable[[Progress], None] | None = None,
     progress_every_s: float = 0.5,
     require_placed: tuple[int, ...] = (),
+    decompose: bool = True,
 ) -> Result:
     """Find the best allocation of `problem` (SPEC rules and objective).
 
@@ -154,6 +155,9 @@ def solve(
         An allocation to start the search from.
     require_placed
         Schools that must be placed (for what-if explanations).
+    decompose
+        Solve the independent parts of the problem (`allocator.components`) one after
+        another instead of one model of everything.
     on_progress
         Called from the calling thread about every `progress_every_s` seconds while the
         search runs, and once at the end.
@@ -175,54 +179,186 @@ def solve(
     """
     settings = settings or problem.solver
     eligibility = eligibility if eligibility is not None else compute_eligibility(problem)
+    start = time.perf_counter()
+    if decompose:
+        parts = components(problem, eligibility)
+    else:
+        parts = [Component(list(range(problem.num_schools)), list(range(problem.num_groups)), eligibility)]
+    covered = {s for part in parts for s in part.schools}
+    required = set(require_placed) | {pin.school_idx for pin in problem.pins}
+
+    def result(status: SolveStatus, allocation: Allocation | None = None, objective: float | None = None,
+               bound: float | None = None, interrupted: bool = False, solutions: int = 0) -> Result:
+        return Result(
+            status=status,
+            allocation=allocation,
+            objective=None if objective is None else int(round(objective)),
+            bound=None if bound is None else float(bound),
+            solve_seconds=time.perf_counter() - start,
+            interrupted=interrupted,
+            deterministic=settings.deterministic,
+            seed=settings.seed,
+            workers=settings.workers,
+            num_solutions=solutions,
+        )
+
+    if required - covered:  # a school that must be placed has no allowed pair at all
+        return result(SolveStatus.INFEASIBLE)
+    tracker = _Tracker(start, [_upper_bound(problem, part) for part in parts])
+    total_size = sum(part.size for part in parts) or 1
+    school_specialist: list[int | None] = [None] * problem.num_schools
+    school_group: list[int | None] = [None] * problem.num_schools
+    group_lead: list[int | None] = [None] * problem.num_groups
+    statuses: list[SolveStatus] = []
+    interrupted = False
+    for n, part in enumerate(parts):
+        if interrupted:
+            if required & set(part.schools):
+                return result(SolveStatus.UNKNOWN, interrupted=True)
+            tracker.finish(0.0, tracker.bounds[n])  # unsolved: nobody placed, trivial bound
+            statuses.append(SolveStatus.FEASIBLE)
+            continue
+        if settings.deterministic:
+            limit = settings.time_limit_s * part.size / total_size  # a share fixed by sizes alone
+        else:
+            limit = max(0.01, settings.time_limit_s - (time.perf_counter() - start))
+        outcome = _solve_part(
+            problem, part, replace(settings, time_limit_s=limit), hint, require_placed,
+            tracker, on_progress, progress_every_s,
+        )
+        interrupted = outcome.interrupted
+        if outcome.status == SolveStatus.INFEASIBLE:
+            return result(SolveStatus.INFEASIBLE, solutions=tracker.solutions)
+        if not outcome.status.has_allocation or outcome.allocation is None:
+            return result(outcome.status, interrupted=interrupted, solutions=tracker.solutions)
+        statuses.append(outcome.status)
+        tracker.finish(outcome.objective, outcome.bound)
+        for s in part.schools:
+            school_specialist[s] = outcome.allocation.school_specialist[s]
+            school_group[s] = outcome.allocation.school_group[s]
+        for g in part.groups:
+            group_lead[g] = outcome.allocation.group_lead[g]
+    if on_progress is not None:
+        on_progress(tracker.progress())
+    status = SolveStatus.OPTIMAL if all(s == SolveStatus.OPTIMAL for s in statuses) else SolveStatus.FEASIBLE
+    if interrupted and status == SolveStatus.OPTIMAL and len(statuses) < len(parts):
+        status = SolveStatus.FEASIBLE
+    return result(
+        status,
+        Allocation(tuple(school_specialist), tuple(school_group), tuple(group_lead)),
+        tracker.done_objective,
+        tracker.done_bound if status != SolveStatus.OPTIMAL else tracker.done_objective,
+        interrupted,
+        tracker.solutions,
+    )
+
+
+def _upper_bound(problem: ProblemData, part: Component) -> float:
+    """A trivial bound on a part's objective: every school placed at its best pair values."""
+    elig = part.eligibility
+    best = {s: int(elig.school_value[s]) for s in part.schools}
+    for values, pairs in ((elig.specialist_pair_value, elig.specialist_pairs),
+                          (elig.group_pair_value, elig.group_pairs)):
+        top: dict[int, int] = {}
+        for (s, _), value in zip(pairs.tolist(), values.tolist(), strict=True):
+            top[s] = max(top.get(s, value), value)
+        for s, value in top.items():
+            best[s] += max(0, value)
+    return float(sum(max(0, v) for v in best.values()))
+
+
+class _Tracker:
+    """Progress over the parts: finished parts' totals plus the part being searched."""
+
+    def __init__(self, start: float, bounds: list[float]):
+        self.start = start
+        self.bounds = bounds
+        self.done_objective = 0.0
+        self.done_bound = 0.0
+        self.finished = 0
+        self.solutions = 0
+        self.watcher = _Watcher()
+
+    def new_watcher(self) -> _Watcher:
+        self.solutions += self.watcher.solutions
+        self.watcher = _Watcher()
+        return self.watcher
+
+    def finish(self, objective: float, bound: float) -> None:
+        self.done_objective += objective
+        self.done_bound += bound
+        self.finished += 1
+
+    def progress(self) -> Progress:
+        with self.watcher.lock:
+            current_obj, current_bound = self.watcher.objective, self.watcher.bound
+            solutions = self.solutions + self.watcher.solutions
+        remaining = sum(self.bounds[self.finished + 1 :])
+        running = self.finished < len(self.bounds)
+        objective = self.done_objective + (current_obj or 0.0)
+        if running:
+            head = current_bound if current_bound is not None else self.bounds[self.finished]
+            bound = self.done_bound + head + remaining
+        else:
+            bound = self.done_bound
+        return Progress(time.perf_counter() - self.start, solutions, objective, bound)
+
+
+@dataclass
+class _PartOutcome:
+    status: SolveStatus
+    allocation: Allocation | None
+    objective: float
+    bound: float
+    interrupted: bool
+
+
+def _solve_part(
+    problem: ProblemData,
+    part: Component,
+    settings: SolverSettings,
+    hint: Allocation | None,
+    require_placed: tuple[int, ...],
+    tracker: _Tracker,
+    on_progress: Callable[[Progress], None] | None,
+    progress_every_s: float,
+) -> _PartOutcome:
+    """One independent part: the portfolio search, then (deterministic mode) the
+    repeatable single-thread pass."""
+
     def build() -> AllocationModel:
-        built = AllocationModel(problem, eligibility)
+        built = AllocationModel(problem, part.eligibility, part.schools, part.groups)
         built.require_placed(require_placed)
         return built
+
+    def report() -> None:
+        if on_progress is not None:
+            on_progress(tracker.progress())
 
     model = build()
     if hint is not None:
         model.add_hint(hint)
-    watcher = _Watcher()
-    start = time.perf_counter()
-    main = _search(model.model, solver_parameters(settings), watcher, on_progress, progress_every_s, start)
+    watcher = tracker.new_watcher()
+    main = _search(model.model, solver_parameters(settings), watcher, report, progress_every_s)
     status, solver, interrupted, reader = main.status, main.solver, main.interrupted, model
-    objective_value = solver.objective_value if status.has_allocation else None
-    bound = solver.best_objective_bound if status.has_allocation else None
+    objective = solver.objective_value if status.has_allocation else 0.0
+    bound = solver.best_objective_bound if status.has_allocation else 0.0
     if settings.deterministic and not interrupted and status != SolveStatus.INFEASIBLE:
         if status == SolveStatus.OPTIMAL:
             canonical = build()
-            canonical.fix_objective(int(round(solver.objective_value)))
-            second = _search(canonical.model, _single_thread(settings), _Watcher(), None, progress_every_s, start)
+            canonical.fix_objective(int(round(objective)))
+            second = _search(canonical.model, _single_thread(settings), _Watcher(), None, progress_every_s)
             if second.status.has_allocation:  # else keep the portfolio's (valid) allocation
                 solver, reader, interrupted = second.solver, canonical, second.interrupted
         else:
             single = build()
-            second = _search(single.model, _single_thread(settings), watcher, on_progress, progress_every_s, start)
+            second = _search(single.model, _single_thread(settings), tracker.new_watcher(), report,
+                             progress_every_s)
             status, solver, reader, interrupted = second.status, second.solver, single, second.interrupted
-            objective_value = solver.objective_value if status.has_allocation else None
-            bound = solver.best_objective_bound if status.has_allocation else None
-    elapsed = time.perf_counter() - start
-    if on_progress is not None:
-        on_progress(_progress(watcher, start))
+            objective = solver.objective_value if status.has_allocation else 0.0
+            bound = solver.best_objective_bound if status.has_allocation else 0.0
     allocation = reader.read(solver.value) if status.has_allocation else None
-    return Result(
-        status=status,
-        allocation=allocation,
-        objective=None if objective_value is None else int(round(objective_value)),
-        bound=None if bound is None else float(bound),
-        solve_seconds=elapsed,
-        interrupted=interrupted,
-        deterministic=settings.deterministic,
-        seed=settings.seed,
-        workers=settings.workers,
-        num_solutions=watcher.solutions,
-    )
-
-
-def _progress(watcher: _Watcher, start: float) -> Progress:
-    with watcher.lock:
-        return Progress(time.perf_counter() - start, watcher.solutions, watcher.objective, watcher.bound)
+    return _PartOutcome(status, allocation, objective, bound, interrupted)
 
 
 def with_settings(problem: ProblemData, **overrides: object) -> ProblemData:

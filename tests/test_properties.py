@@ -56,3 +56,14 @@ def test_deterministic_mode_repeats_the_same_allocation(problem):
     second = solve(problem, det)
     assert first.allocation == second.allocation
     assert first.objective == second.objective
+
+
+@settings(max_examples=40, deadline=None)
+@given(tiny_problems(max_schools=6, max_specialists=4, max_groups=3, with_pins=True))
+def test_solving_independent_parts_equals_solving_the_whole(problem):
+    whole = solve(problem, FAST, decompose=False)
+    parts = solve(problem, FAST)
+    assert parts.status == whole.status
+    assert parts.objective == whole.objective
+    if parts.allocation is not None:
+        assert check_allocation(problem, parts.allocation).violations == ()

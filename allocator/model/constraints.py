@@ -15,7 +15,8 @@ def add_whole_placement(model: cp_model.CpModel, problem: ProblemData, v: Variab
     development: one specialist; embedding: one specialist and one group;
     sustaining: one group.
     """
-    for s, school in enumerate(problem.schools):
+    for s in v.placed:
+        school = problem.schools[s]
         if school.stage in ("development", "embedding"):
             model.add(sum(v.support[s, p] for p in v.school2support[s]) == v.placed[s])
         if school.stage in ("embedding", "sustaining"):
@@ -37,7 +38,8 @@ def add_specialist_capacity(model: cp_model.CpModel, problem: ProblemData, v: Va
 
 def add_group_size_and_lead(model: cp_model.CpModel, problem: ProblemData, v: Variables) -> None:
     """Rule 3: a group with any school runs, with min..max schools and exactly one lead."""
-    for g, group in enumerate(problem.work_groups):
+    for g in v.runs:
+        group = problem.work_groups[g]
         members = [v.member[s, g] for s in v.group2member.get(g, [])]
         size = sum(members)
         runs = v.runs[g]
@@ -66,6 +68,8 @@ def add_pins(model: cp_model.CpModel, problem: ProblemData, v: Variables) -> Non
     variable at all (eligibility).
     """
     for pin in problem.pins:
+        if pin.school_idx not in v.placed:
+            continue  # another component's pin
         model.add(v.placed[pin.school_idx] == 1)
         if pin.specialist_idx is not None:
             var = v.support.get((pin.school_idx, pin.specialist_idx))

@@ -14,18 +14,25 @@ from allocator.solution import Allocation
 class AllocationModel:
     """The CP-SAT model of one scenario."""
 
-    def __init__(self, problem: ProblemData, eligibility: Eligibility):
+    def __init__(
+        self,
+        problem: ProblemData,
+        eligibility: Eligibility,
+        schools: list[int] | None = None,
+        groups: list[int] | None = None,
+    ):
         self.problem = problem
         self.eligibility = eligibility
         self.model = cp_model.CpModel()
-        self.vars = Variables.create(self.model, problem, eligibility)
+        self.vars = Variables.create(self.model, problem, eligibility, schools, groups)
         constraints.add_all(self.model, problem, eligibility, self.vars)
         objective.set_objective(self.model, eligibility, self.vars)
 
     def require_placed(self, school_indices: tuple[int, ...]) -> None:
         """Every one of these schools must be placed (what-if explanations)."""
         for s in school_indices:
-            self.model.add(self.vars.placed[s] == 1)
+            if s in self.vars.placed:
+                self.model.add(self.vars.placed[s] == 1)
 
     def fix_objective(self, value: int) -> None:
         """Drop the objective and require it to equal `value` (for the canonical pass)."""
@@ -36,7 +43,7 @@ class AllocationModel:
     def add_hint(self, allocation: Allocation) -> None:
         """Warm start from an allocation (unknown pairs are ignored)."""
         v = self.vars
-        for s in range(self.problem.num_schools):
+        for s in v.placed:
             sp, grp = allocation.school_specialist[s], allocation.school_group[s]
             placed = sp is not None or grp is not None
             self.model.add_hint(v.placed[s], placed)
@@ -44,7 +51,7 @@ class AllocationModel:
                 self.model.add_hint(v.support[s, p], p == sp)
             for g in v.school2member[s]:
                 self.model.add_hint(v.member[s, g], g == grp)
-        for g in range(self.problem.num_groups):
+        for g in v.runs:
             lead = allocation.group_lead[g]
             self.model.add_hint(v.runs[g], lead is not None)
         for (g, p), var in v.leads.items():

@@ -10,7 +10,8 @@ from allocator.model.variables import Variables
 
 def placement_terms(eligibility: Eligibility, v: Variables) -> list[tuple[cp_model.IntVar, int]]:
     """place + priority * school.priority for each placed school."""
-    return [(v.placed[s], int(value)) for s, value in enumerate(eligibility.school_value.tolist())]
+    values = eligibility.school_value
+    return [(var, int(values[s])) for s, var in v.placed.items()]
 
 
 def support_terms(eligibility: Eligibility, v: Variables) -> list[tuple[cp_model.IntVar, int]]:

@@ -35,9 +35,18 @@ class Variables:
     group2leads: dict[int, list[int]] = field(default_factory=dict)
 
     @classmethod
-    def create(cls, model: cp_model.CpModel, problem: ProblemData, eligibility: Eligibility) -> Variables:
+    def create(
+        cls,
+        model: cp_model.CpModel,
+        problem: ProblemData,
+        eligibility: Eligibility,
+        schools: list[int] | None = None,
+        groups: list[int] | None = None,
+    ) -> Variables:
+        """Variables for the given schools and groups (default: all); the eligibility's
+        pairs must lie among them (see `allocator.components`)."""
         v = cls()
-        for s in range(problem.num_schools):
+        for s in range(problem.num_schools) if schools is None else schools:
             v.placed[s] = model.new_bool_var(f"placed[{s}]")
             v.school2support[s] = []
             v.school2member[s] = []
@@ -49,7 +58,7 @@ class Variables:
             v.member[s, g] = model.new_bool_var(f"member[{s},{g}]")
             v.school2member[s].append(g)
             v.group2member.setdefault(g, []).append(s)
-        for g in range(problem.num_groups):
+        for g in range(problem.num_groups) if groups is None else groups:
             v.runs[g] = model.new_bool_var(f"runs[{g}]")
             v.group2leads[g] = list(eligibility.group_leads[g])
             for p in eligibility.group_leads[g]:

@@ -1,0 +1,81 @@
+"""Independent parts of a problem: connected components of the allowed-pair and lead graph.
+
+Two schools interact only through a specialist or a group they could share, and groups
+only through a lead they could share. Hub labels are not used: a fixed lead or
+cross-hub placement can couple hubs, and the graph sees it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from allocator.eligibility import Eligibility
+from allocator.problem import ProblemData
+
+
+@dataclass(frozen=True)
+class Component:
+    schools: list[int]
+    groups: list[int]
+    eligibility: Eligibility  # only this component's pairs and leads
+
+    @property
+    def size(self) -> int:
+        return len(self.eligibility.specialist_pairs) + len(self.eligibility.group_pairs) + len(self.schools)
+
+
+def _labels(num_nodes: int, edges: np.ndarray) -> np.ndarray:
+    """Connected-component label of each node (union-find with path halving)."""
+    parent = list(range(num_nodes))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for a, b in edges.tolist():
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return np.array([find(a) for a in range(num_nodes)], dtype=np.int64)
+
+
+def components(problem: ProblemData, elig: Eligibility) -> list[Component]:
+    """The independent parts of `problem`, largest first; schools with no allowed pair and
+    groups nobody may join form no part (they are unplaced / do not run)."""
+    S, P, G = problem.num_schools, problem.num_specialists, problem.num_groups
+    sp, sg = elig.specialist_pairs, elig.group_pairs
+    lead_edges = [(S + P + g, S + p) for g, leads in enumerate(elig.group_leads) for p in leads]
+    edges = np.concatenate(
+        [
+            np.column_stack([sp[:, 0], S + sp[:, 1]]) if len(sp) else np.zeros((0, 2), np.int64),
+            np.column_stack([sg[:, 0], S + P + sg[:, 1]]) if len(sg) else np.zeros((0, 2), np.int64),
+            np.array(lead_edges, dtype=np.int64).reshape(-1, 2),
+        ]
+    ).astype(np.int64)
+    labels = _labels(S + P + G, edges)
+    school_label, group_label = labels[:S], labels[S + P :]
+    sp_label = school_label[sp[:, 0]] if len(sp) else np.zeros(0, np.int64)
+    sg_label = school_label[sg[:, 0]] if len(sg) else np.zeros(0, np.int64)
+    # A part matters when it has a school with some allowed pair (pins on schools without
+    # any are caught before solving).
+    active = np.unique(np.concatenate([sp_label, sg_label]))
+    out = []
+    for label in active.tolist():
+        sp_rows = np.flatnonzero(sp_label == label)
+        sg_rows = np.flatnonzero(sg_label == label)
+        schools = sorted(set(sp[sp_rows, 0].tolist()) | set(sg[sg_rows, 0].tolist()))
+        groups = np.flatnonzero(group_label == label).tolist()
+        sub = replace(
+            elig,
+            specialist_pairs=sp[sp_rows],
+            specialist_pair_value=elig.specialist_pair_value[sp_rows],
+            group_pairs=sg[sg_rows],
+            group_pair_value=elig.group_pair_value[sg_rows],
+        )
+        out.append(Component(schools, groups, sub))
+    out.sort(key=lambda c: -c.size)
+    return out
