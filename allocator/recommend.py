@@ -19,7 +19,9 @@ import numpy as np
 
 from allocator.eligibility import Eligibility, Reason, compute_eligibility, relax
 from allocator.problem import ProblemData, SolverSettings
-from allocator.solution import Allocation, SolveStatus
+from allocator.breakdown import school_shares
+from allocator.components import components
+from allocator.solution import Allocation
 from allocator.solve import solve
 
 
@@ -38,6 +40,7 @@ class Recommendation:
     kind: str = ""
     objective: int | None = None  # objective after the change, re-solved
     delta: int | None = None  # objective after − objective before
+    change: Change | None = None  # the change re-solved (None for a plain pin)
 
 
 def _candidates(problem: ProblemData, elig: Eligibility, allocation: Allocation, s: int,
@@ -135,31 +138,52 @@ def recommend(
     """
     settings = settings or replace(problem.solver, time_limit_s=min(10.0, problem.solver.time_limit_s),
                                    deterministic=False)
+    shares = [share.total for share in school_shares(problem, elig, allocation)]
+
+    def what_if(variant: ProblemData, variant_elig: Eligibility, s: int) -> tuple[int | None, Allocation | None]:
+        """The whole objective with `s` placed under a change. Only the independent part
+        holding `s` is re-solved; the rest of the allocation cannot gain from the change."""
+        part = next((c for c in components(variant, variant_elig) if s in c.schools), None)
+        if part is None:
+            return None, None
+        result = solve(variant, settings, eligibility=variant_elig, hint=allocation,
+                       require_placed=(s,), only_parts_with=(s,))
+        if not result.status.has_allocation or result.objective is None:
+            return None, None
+        before = sum(shares[x] for x in part.schools)
+        merged = Allocation(
+            tuple(result.allocation.school_specialist[x] if x in part.schools else allocation.school_specialist[x]
+                  for x in range(problem.num_schools)),
+            tuple(result.allocation.school_group[x] if x in part.schools else allocation.school_group[x]
+                  for x in range(problem.num_schools)),
+            tuple(result.allocation.group_lead[g] if g in part.groups else allocation.group_lead[g]
+                  for g in range(problem.num_groups)),
+        )
+        return objective + result.objective - before, merged
+
     out = []
     for s in unplaced:
         # Forcing it in with no change at all: another school may give up its place.
-        forced = solve(problem, settings, eligibility=elig, hint=allocation, require_placed=(s,))
-        floor = forced.objective if forced.status.has_allocation else None
+        floor, forced_allocation = what_if(problem, elig, s)
         best: tuple[int, Change, int] | None = None
         for change in _candidates(problem, elig, allocation, s, per_kind):
-            result = solve(change.problem, settings, eligibility=change.eligibility, hint=allocation,
-                           require_placed=(s,))
-            if result.status not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE) or result.objective is None:
+            changed, _ = what_if(change.problem, change.eligibility, s)
+            if changed is None:
                 continue
-            if floor is not None and result.objective <= floor:
+            if floor is not None and changed <= floor:
                 continue  # the change does nothing that forcing it in would not
-            if best is None or result.objective > best[0]:
-                best = (result.objective, change, result.objective - objective)
+            if best is None or changed > best[0]:
+                best = (changed, change, changed - objective)
         if best is None:
-            if floor is None or forced.allocation is None:
+            if floor is None or forced_allocation is None:
                 out.append(Recommendation(s, ""))
             else:
-                kind, text = _describe_forced(problem, allocation, forced.allocation, s)
+                kind, text = _describe_forced(problem, allocation, forced_allocation, s)
                 out.append(Recommendation(
                     s, f"{text}: objective {floor - objective:+,} (to {floor:,})", kind, floor, floor - objective))
             continue
         new_objective, change, delta = best
         effect = f"objective {delta:+,} (to {new_objective:,})"
         out.append(Recommendation(s, f"{change.text[0].upper()}{change.text[1:]}: places it, {effect}",
-                                  change.kind, new_objective, delta))
+                                  change.kind, new_objective, delta, change))
     return out

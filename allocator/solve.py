@@ -140,6 +140,7 @@ def solve(
     progress_every_s: float = 0.5,
     require_placed: tuple[int, ...] = (),
     decompose: bool = True,
+    only_parts_with: tuple[int, ...] = (),
 ) -> Result:
     """Find the best allocation of `problem` (SPEC rules and objective).
 
@@ -158,6 +159,9 @@ def solve(
     decompose
         Solve the independent parts of the problem (`allocator.components`) one after
         another instead of one model of everything.
+    only_parts_with
+        Solve only the parts holding these schools (the result's objective and
+        allocation then cover those parts alone; for what-if explanations).
     on_progress
         Called from the calling thread about every `progress_every_s` seconds while the
         search runs, and once at the end.
@@ -186,6 +190,10 @@ def solve(
         parts = [Component(list(range(problem.num_schools)), list(range(problem.num_groups)), eligibility)]
     covered = {s for part in parts for s in part.schools}
     required = set(require_placed) | {pin.school_idx for pin in problem.pins}
+    if only_parts_with:
+        wanted = set(only_parts_with)
+        parts = [part for part in parts if wanted & set(part.schools)]
+        required &= {s for part in parts for s in part.schools} | (required - covered)
 
     def result(status: SolveStatus, allocation: Allocation | None = None, objective: float | None = None,
                bound: float | None = None, interrupted: bool = False, solutions: int = 0) -> Result:
