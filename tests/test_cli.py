@@ -159,3 +159,24 @@ def test_bad_option_values_are_exit_2(tmp_path, flag):
     result = CliRunner().invoke(main, [str(scenario), flag, value, "--out", str(tmp_path / "o")])
     assert result.exit_code == 2
     assert not (tmp_path / "o").exists()
+
+
+def test_exit_3_when_the_checker_finds_a_broken_rule(tmp_path, monkeypatch):
+    """A computed allocation the independent checker rejects is a bug: never written."""
+    import allocator.run as run_module
+    from allocator.check import CheckReport
+
+    real = run_module.check_allocation
+
+    def broken(problem, allocation):
+        report = real(problem, allocation)
+        return CheckReport(("rule 2: specialist MS01 is over capacity (simulated)",), report.objective,
+                           report.terms)
+
+    monkeypatch.setattr(run_module, "check_allocation", broken)
+    scenario = demo_copy(tmp_path)
+    out = tmp_path / "out"
+    result = run(str(scenario), "--out", str(out))
+    assert result.exit_code == 3
+    assert "simulated" in result.output and "nothing was written" in result.output
+    assert not out.exists()
