@@ -38,7 +38,13 @@ from allocator.rows import (
     WorkGroupRow,
     validation_messages,
 )
-from allocator.scenario import ScenarioSpec, line_of, scenario_messages, yaml_lines
+from allocator.scenario import (
+    ScenarioSpec,
+    line_of,
+    scenario_messages,
+    yaml_lines,
+    yaml_scalars,
+)
 from allocator.tables import Table, read_table, split_sheet
 
 TABLE_KEYS = ("schools", "specialists", "work_groups")
@@ -123,7 +129,9 @@ def load(
         table_path = base / file_part
         try:
             file_bytes.append(table_path.read_bytes())
-            tables[key] = read_table(table_path, display_path(table_path), sheet)
+            # A named sheet is part of the name: two tables may share one workbook.
+            shown_table = display_path(table_path) + ("" if sheet is None else f"#{sheet}")
+            tables[key] = read_table(table_path, shown_table, sheet)
         except FileNotFoundError:
             issues.error(
                 shown, line_of(lines, (key,)), key,
@@ -154,7 +162,9 @@ def load(
         raise  # pragma: no cover - raise_if_any raised
     problem = None
     if spec is not None:
-        problem = _cross_check(spec, data, lines, shown, tables, rows, locator, issues)
+        problem = _cross_check(
+            spec, data, lines, shown, tables, rows, locator, issues, written=yaml_scalars(text)
+        )
     issues.raise_if_any()
     assert problem is not None  # spec is valid when no error was collected
     digest = hashlib.sha256()
@@ -201,29 +211,41 @@ def yaml_path(loc: tuple[Any, ...]) -> str:
     return out
 
 
-_PLACEHOLDERS = {"name": "scenario", "year": "2000/01"}
+_PLACEHOLDERS = {"name": "scenario", "year": "2000/01", "schools": "-", "specialists": "-"}
 _SKIP = "\x00invalid"  # a pin or forbid already reported as invalid
 
 
 def _drop(data: Any, loc: tuple[Any, ...]) -> None:
-    """Remove the entry at `loc` (a whole list item where the path goes through one)."""
+    """Remove the entry at `loc`, so that its default applies.
+
+    A pin or forbid is replaced by a placeholder (later indices, and their lines, stay);
+    invalid cohorts leave the valid ones; any other list goes whole (a focus_rank with
+    one item dropped would then have the wrong length). A required key gets a stand-in.
+    """
     if not loc:
         return
-    node = data
+    if len(loc) == 1 and loc[0] in _PLACEHOLDERS and isinstance(data, dict):
+        data[loc[0]] = _PLACEHOLDERS[loc[0]]
+        return
+    node, parent, parent_key = data, None, None
     for depth, part in enumerate(loc):
         last = depth == len(loc) - 1
         if isinstance(node, list) and isinstance(part, int) and part < len(node):
-            node[part] = {"school": _SKIP, "group": _SKIP}  # keeps later indices (and their lines) stable
+            if depth == 1 and loc[0] in ("pins", "forbid"):
+                node[part] = {"school": _SKIP, "group": _SKIP}
+            elif loc[:2] == ("rules", "available_cohorts"):
+                parent[parent_key] = [  # type: ignore[index]
+                    v for v in node if isinstance(v, int) and not isinstance(v, bool) and v >= 1
+                ]
+            else:
+                del parent[parent_key]  # type: ignore[attr-defined]
             return
         if not isinstance(node, dict) or part not in node:
             return
         if last:
-            if depth == 0 and part in _PLACEHOLDERS:
-                node[part] = _PLACEHOLDERS[part]
-            else:
-                del node[part]
+            del node[part]
             return
-        node = node[part]
+        node, parent, parent_key = node[part], node, part
 
 
 def _with(problem: ProblemData, **changes: Any) -> ProblemData:
@@ -308,6 +330,7 @@ def _cross_check(
     rows: dict[str, list[tuple[int, Any]]],
     locator: geo.Locator,
     issues: Collector,
+    written: dict[tuple[Any, ...], str] | None = None,
 ) -> ProblemData | None:
     rules_spec = spec.rules
     school_file = tables["schools"].file if "schools" in tables else "schools"
@@ -399,7 +422,7 @@ def _cross_check(
             )
         )
     specialist_index = {s.id: i for i, s in enumerate(specialists)}
-    all_specialist_ids = {r.id for _, r in rows["specialists"]}
+    all_specialist_ids = _listed_ids(tables, data, "specialists", "id")
 
     # Work groups.
     groups: list[WorkGroup] = []
@@ -407,7 +430,7 @@ def _cross_check(
         r: WorkGroupRow  # type: ignore[no-redef]
         lead_idx = None
         if r.lead is not None:
-            if r.lead not in all_specialist_ids:
+            if all_specialist_ids is not None and r.lead not in all_specialist_ids:
                 issues.error(group_file, row_no, "lead", f"{r.lead} is not in the specialists table")
             elif r.lead in specialist_index:
                 lead_idx = specialist_index[r.lead]
@@ -451,17 +474,26 @@ def _cross_check(
 
     # Warnings that do not stop a run.
     for school in schools:
-        if school.previous_specialist and school.previous_specialist not in all_specialist_ids:
+        if (
+            school.previous_specialist
+            and all_specialist_ids is not None
+            and school.previous_specialist not in all_specialist_ids
+        ):
             issues.warn(
                 school_file, school.row, "previous_specialist",
                 f"{school.previous_specialist} is not in this year's specialists table "
                 "(no continuity bonus is possible)",
             )
 
+    listed = {
+        "school": _listed_ids(tables, data, "schools", "urn"),
+        "specialist": all_specialist_ids,
+        "group": _listed_ids(tables, data, "work_groups", "id"),
+    }
     pins = _requirements(spec, data, "pins", lines, shown, school_index, specialist_index,
-                         group_index, schools, issues)
+                         group_index, schools, issues, listed, written or {})
     forbids = _requirements(spec, data, "forbid", lines, shown, school_index, specialist_index,
-                            group_index, schools, issues)
+                            group_index, schools, issues, listed, written or {})
     _check_pins(pins, forbids, spec, lines, shown, schools, issues)
 
     if issues.errors:
@@ -505,6 +537,19 @@ def _cross_check(
     )
 
 
+def _listed_ids(
+    tables: dict[str, Table], data: dict[str, Any], key: str, column: str
+) -> set[str] | None:
+    """The ids on every row of a table, valid or not; None when the table is unusable
+    (missing, unreadable or without a required column: already reported)."""
+    if key not in tables:
+        return set() if key == "work_groups" and not data.get(key) else None
+    table = tables[key]
+    if any(c not in table.columns for c in REQUIRED_COLUMNS[key]):
+        return None
+    return {record.get(column, "") for _, record in table.rows} - {""}
+
+
 def _requirements(
     spec: ScenarioSpec,
     data: dict[str, Any],
@@ -516,6 +561,8 @@ def _requirements(
     group_index: dict[str, int],
     schools: list[School],
     issues: Collector,
+    listed: dict[str, set[str] | None],
+    written: dict[tuple[Any, ...], str],
 ) -> list[Requirement]:
     out = []
     raw_list = data.get(key) or []
@@ -534,13 +581,18 @@ def _requirements(
                 continue
             if value not in index:
                 ok = False
+                known = listed[field_name]
+                if known is not None and value in known:
+                    continue  # its row is invalid or unlocated, and reported as such
                 hint = ""
                 if isinstance(raw.get(field_name), int | float) and not isinstance(
                     raw.get(field_name), bool
                 ):
-                    hint = f' (YAML read it as the number {value}; quote ids, e.g. "0{value}")' \
-                        if field_name == "school" else \
-                        f' (YAML read it as a number; quote ids, e.g. {field_name}: "{value}")'
+                    as_written = written.get((key, n, field_name), str(raw.get(field_name)))
+                    hint = (
+                        f" (YAML read the unquoted {as_written} as the number {value}; "
+                        f'quote ids, e.g. {field_name}: "{as_written}")'
+                    )
                 issues.error(
                     shown, line_of(lines, (key, n, field_name)), f"{key}[{n + 1}].{field_name}",
                     f"{value} is not a {what}{hint}",

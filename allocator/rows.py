@@ -201,12 +201,15 @@ class SchoolRow(_Located):
         return self
 
 
+_cohort = _integer(1, None, "a cohort number (1 or more)")
+
+
 class SpecialistRow(_Located):
     id: Text
     name: Text
     hub: Text
     phase: Annotated[str, BeforeValidator(_word(PHASES_SPECIALIST))]
-    cohort: Annotated[int, BeforeValidator(_integer(1, None, "a cohort number (1 or more)"))]
+    cohort: Annotated[int, BeforeValidator(lambda v: _cohort(_required_text(v)))]
     postcode: Postcode
     school_urn: OptUrn = None
     capacity: _opt_int(0, None, "a whole number, 0 or more") = None  # type: ignore[valid-type]

@@ -102,6 +102,13 @@ class ScenarioSpec(_Strict):
     locations: Literal["auto", "exact", "sector", "district"] = "auto"
     output: OutputSpec = OutputSpec()
 
+    @field_validator("schools", "specialists")
+    @classmethod
+    def _table(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("is required: the path of the table")
+        return value
+
     @field_validator("year")
     @classmethod
     def _year(cls, value: str) -> str:
@@ -162,6 +169,29 @@ def yaml_lines(text: str) -> dict[tuple[Any, ...], int]:
     if root is not None:
         walk(root, ())
     return lines
+
+
+def yaml_scalars(text: str) -> dict[tuple[Any, ...], str]:
+    """Every scalar of a YAML document as written (`0712`, not the number 458), by path."""
+    scalars: dict[tuple[Any, ...], str] = {}
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return scalars
+
+    def walk(node: Any, path: tuple[Any, ...]) -> None:
+        if isinstance(node, yaml.ScalarNode):
+            scalars[path] = node.value
+        elif isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                walk(value_node, (*path, key_node.value))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                walk(item, (*path, index))
+
+    if root is not None:
+        walk(root, ())
+    return scalars
 
 
 def line_of(lines: dict[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int | None:

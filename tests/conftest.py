@@ -169,3 +169,9 @@ def data_scenario(tmp_path: Path) -> Callable[[str], ScenarioCopy]:
         return copy_scenario(DATA_DIR / name, tmp_path / name)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def demo_copier() -> Callable[[Path], ScenarioCopy]:
+    """`copy_demo` itself, for tests (hypothesis) that make a fresh copy per example."""
+    return copy_demo
