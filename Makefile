@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test check lint bench clean
+.PHONY: setup demo test browser check lint bench clean
 
 setup: $(STAMP)
 
@@ -20,8 +20,19 @@ demo: $(STAMP)
 	$(BIN)/allocate check scenarios/demo/scenario.yml
 	$(BIN)/allocate scenarios/demo/scenario.yml
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
+
+# Headless Chromium for the HTML report test (Debian's package). Installed quietly when
+# missing, as root or with passwordless sudo; otherwise the test fails with instructions.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo -n"; \
+	  else sudo="false"; fi; \
+	  echo "Installing chromium for the HTML report test (apt-get)..."; \
+	  { $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends chromium; } >/dev/null 2>&1 \
+	  || echo "warning: could not install chromium; run 'apt-get update && apt-get install -y chromium' as root (tests/test_html.py will fail without it)"; }
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check allocator tests

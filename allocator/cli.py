@@ -129,6 +129,11 @@ def _sources(problem) -> dict[str, int]:
 @_location_option
 @_online_option
 @click.option("-q", "--quiet", is_flag=True, default=False, help="Print nothing but errors.")
+@click.option("--raw-csv", is_flag=True, default=False,
+              help="Write CSV cells exactly; by default a text cell starting with =, +, -, @, "
+              "tab or carriage return gets a leading ' so spreadsheets never run it as a formula.")
+@click.option("--redact", is_flag=True, default=False,
+              help="Leave the Mastery Advocates' names, emails and roles out of every output.")
 def run_command(
     scenario: str,
     out_dir: Path | None,
@@ -140,12 +145,20 @@ def run_command(
     locations: str | None,
     online: bool,
     quiet: bool,
+    raw_csv: bool,
+    redact: bool,
 ) -> None:
     """Solve SCENARIO.yml and write the allocation tables."""
     from dataclasses import replace
 
     from allocator.console import Console
-    from allocator.report import OutputError, check_output_dir, default_output_dir, write_outputs
+    from allocator.report import (
+        OutputError,
+        check_output_dir,
+        default_output_dir,
+        without_advocates,
+        write_outputs,
+    )
     from allocator.run import CheckerFailure, allocate
 
     console = Console(quiet=quiet)
@@ -201,6 +214,9 @@ def run_command(
         click.echo(f"error: no allocation was found before {why} stopped the search; nothing was "
                    "written. Try a longer --time-limit.", err=True)
         sys.exit(EXIT_NO_SOLUTION)
+    if redact:
+        solved.tables = {**solved.tables,
+                         "allocations": without_advocates(solved.tables["allocations"])}
     extra = {}
     if "xlsx" in chosen_formats:
         from allocator.workbook import write_workbook
@@ -211,7 +227,8 @@ def run_command(
 
         extra["html"] = lambda folder: write_html(folder / "report.html", solved)
     try:
-        written = write_outputs(target, solved.tables, solved.summary, chosen_formats, extra)
+        written = write_outputs(target, solved.tables, solved.summary, chosen_formats, extra,
+                                raw_csv=raw_csv)
     except OutputError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_INPUT)

@@ -6,6 +6,7 @@ otherwise); the summary goes to stdout. Personal data (advocates) is never print
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -23,14 +24,34 @@ def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:,.0f}"
 
 
-class Console:
-    """Prints progress and summaries; `quiet` prints nothing but errors."""
+def progress_text(p: Progress, time_limit_s: float | None = None) -> str:
+    """One line: elapsed time, solutions found, best objective, bound and gap."""
+    found = p.solutions > 0  # before the first solution there is no best (nor gap) to show
+    gap = "-" if p.gap is None or not found else f"{100 * p.gap:.2f}%"
+    best = _fmt(p.objective if found else None)
+    limit = f" of {time_limit_s:g}" if time_limit_s else ""
+    return (
+        f"  {p.elapsed_s:6.1f} s{limit}  solutions {p.solutions:>4}  best {best:>10}  "
+        f"bound {_fmt(p.bound):>10}  gap {gap:>7}"
+    )
 
-    def __init__(self, quiet: bool = False, stream: TextIO | None = None, line_every_s: float = 5.0):
+
+class Console:
+    """Prints progress and summaries; `quiet` prints nothing but errors.
+
+    On a terminal the progress line is redrawn in place (cut to the terminal's width so
+    it never wraps); elsewhere (a log file, CI) a plain line is printed every
+    `line_every_s` seconds.
+    """
+
+    def __init__(
+        self, quiet: bool = False, stream: TextIO | None = None, line_every_s: float = 5.0
+    ) -> None:
         self.quiet = quiet
         self.stream = stream or sys.stderr
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.line_every_s = line_every_s
+        self.time_limit_s: float | None = None
         self._last_line = 0.0
         self._drawn = False
 
@@ -45,21 +66,22 @@ class Console:
         click.echo(
             f"Solving {problem.name}: {problem.num_schools} schools, {problem.num_specialists} "
             f"specialists, {problem.num_groups} work groups (limit {settings.time_limit_s:g} s, "
-            f"{settings.workers} workers, seed {settings.seed}{mode}; Ctrl-C stops and keeps the best)",
+            f"{settings.workers} workers, seed {settings.seed}{mode}; "
+            "Ctrl-C stops and keeps the best)",
             file=self.stream,
         )
+        # A deterministic limit counts CP-SAT's own time units, not the clock's.
+        self.time_limit_s = None if settings.deterministic else settings.time_limit_s
         self._last_line = time.monotonic()
 
     def progress(self, p: Progress) -> None:
+        """Show how the search is going (called about every 0.5 s while it runs)."""
         if self.quiet:
             return
-        gap = "-" if p.gap is None else f"{100 * p.gap:.2f}%"
-        text = (
-            f"  {p.elapsed_s:6.1f} s  solutions {p.solutions:>4}  best {_fmt(p.objective):>12}  "
-            f"bound {_fmt(p.bound):>12}  gap {gap:>7}"
-        )
+        text = progress_text(p, self.time_limit_s)
         if self.tty:
-            self.stream.write("\r" + text + "\x1b[K")
+            width = shutil.get_terminal_size((100, 24)).columns - 1
+            self.stream.write("\r" + text[:width] + "\x1b[K")
             self.stream.flush()
             self._drawn = True
         elif time.monotonic() - self._last_line >= self.line_every_s:
@@ -68,10 +90,22 @@ class Console:
             self._last_line = time.monotonic()
 
     def done(self, solved: Solved) -> None:
+        """End the progress display, then print the summary table."""
         if self.quiet:
             return
         if self._drawn:
+            # Redraw the last line from the final result, so what stays on screen is
+            # exactly what the summary says.
+            result = solved.result
+            if result.objective is not None:
+                from allocator.solve import Progress
+
+                final = Progress(result.solve_seconds, result.num_solutions or 1,
+                                 float(result.objective), result.bound)
+                width = shutil.get_terminal_size((100, 24)).columns - 1
+                self.stream.write("\r" + progress_text(final, self.time_limit_s)[:width] + "\x1b[K")
             self.stream.write("\n")
+            self.stream.flush()
             self._drawn = False
         if solved.result.allocation is None:
             return
@@ -97,7 +131,8 @@ def summary_lines(solved: Solved) -> list[str]:
     lines.append(f"{'stage':<12} {'applied':>7} {'placed':>7} {'unplaced':>8}")
     for stage, c in s["by_stage"].items():
         lines.append(f"{stage:<12} {c['applied']:>7} {c['placed']:>7} {c['unplaced']:>8}")
-    lines.append(f"{'total':<12} {s['placed'] + s['unplaced']:>7} {s['placed']:>7} {s['unplaced']:>8}")
+    applied = s["placed"] + s["unplaced"]
+    lines.append(f"{'total':<12} {applied:>7} {s['placed']:>7} {s['unplaced']:>8}")
     allocations = solved.tables["allocations"]
     specialists = solved.tables["specialists"]
     used = int(((specialists["load"] + specialists["embedding_load"]) > 0).sum())

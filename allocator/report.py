@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import shutil
 import tempfile
 from collections import Counter
@@ -18,7 +19,7 @@ from allocator.check import CheckReport
 from allocator.distances import display_km
 from allocator.eligibility import Eligibility
 from allocator.explain import unplaced_reason
-from allocator.problem import STAGES, ProblemData
+from allocator.problem import STAGES, ProblemData, School
 from allocator.solution import Allocation, Result
 
 SUMMARY = "summary.json"
@@ -56,7 +57,31 @@ def is_placed(problem: ProblemData, allocation: Allocation, s: int) -> bool:
     return {"development": has_sp, "embedding": has_sp and has_g, "sustaining": has_g}[stage]
 
 
-def allocation_table(problem: ProblemData, elig: Eligibility, allocation: Allocation) -> pd.DataFrame:
+ADVOCATE_FIELDS = ("name", "email", "role")  # never the TRN: it is not exported
+ADVOCATE_COLUMNS = [f"advocate_{n}_{part}" for n in (1, 2) for part in ADVOCATE_FIELDS]
+
+
+def _advocate_cells(school: School) -> dict[str, str]:
+    cells = dict.fromkeys(ADVOCATE_COLUMNS, "")
+    for n, advocate in enumerate(school.advocates[:2], start=1):
+        for part in ADVOCATE_FIELDS:
+            cells[f"advocate_{n}_{part}"] = getattr(advocate, part) or ""
+    return cells
+
+
+def without_advocates(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` without the Mastery Advocates' personal data (for `--redact`)."""
+    return frame.drop(columns=[c for c in frame.columns if c.startswith("advocate_")])
+
+
+def allocation_table(
+    problem: ProblemData, elig: Eligibility, allocation: Allocation, *, redact: bool = False
+) -> pd.DataFrame:
+    """One row per school; with the advocates' names, emails and roles unless `redact`.
+
+    Advocates are personal data: they go only to files the hub lead asked for, never
+    to the console or logs, and their TRNs are never exported.
+    """
     rows = []
     for s, school in enumerate(problem.schools):
         p = allocation.school_specialist[s]
@@ -85,9 +110,11 @@ def allocation_table(problem: ProblemData, elig: Eligibility, allocation: Alloca
                 "previous_specialist": school.previous_specialist or "",
                 "location_source": school.location.source,
                 "reason": "" if placed else unplaced_reason(problem, elig, allocation, s),
+                **({} if redact else _advocate_cells(school)),
             }
         )
-    return pd.DataFrame(rows, columns=list(rows[0]) if rows else ALLOCATION_COLUMNS)
+    empty = ALLOCATION_COLUMNS + ([] if redact else ADVOCATE_COLUMNS)
+    return pd.DataFrame(rows, columns=list(rows[0]) if rows else empty)
 
 
 ALLOCATION_COLUMNS = [
@@ -204,8 +231,38 @@ def summary_dict(
     }
 
 
-def _csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False, lineterminator="\n")
+# A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def neutralise_cell(value: Any) -> Any:
+    """Prefix `'` to a text cell a spreadsheet would run as a formula.
+
+    Numbers, and text that is just a number (a negative distance written as "-1.5"),
+    are left alone: a spreadsheet reads them as numbers, never as formulas.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        if not _PLAIN_NUMBER.fullmatch(value):
+            return "'" + value
+    return value
+
+
+def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with every text cell neutralised (numeric columns untouched)."""
+    out = frame.copy()
+    for column in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[column]) and not pd.api.types.is_bool_dtype(
+            out[column]
+        ):
+            out[column] = out[column].map(neutralise_cell)
+    return out
+
+
+def _csv(frame: pd.DataFrame, path: Path, raw: bool = False) -> None:
+    """Write `frame` as UTF-8 CSV; unless `raw`, text cells that start like a formula
+    are prefixed with `'` so a spreadsheet shows them instead of running them."""
+    (frame if raw else neutralise(frame)).to_csv(path, index=False, lineterminator="\n")
 
 
 def write_outputs(
@@ -214,10 +271,13 @@ def write_outputs(
     summary: dict[str, Any],
     formats: tuple[str, ...] = ("csv",),
     extra_writers: dict[str, Callable[[Path], None]] | None = None,
+    raw_csv: bool = False,
 ) -> list[Path]:
     """Write every output into a fresh folder, then put it in place in one rename.
 
     An existing `out_dir` is replaced only when allocate wrote it (it holds summary.json).
+    CSV text cells that start like a formula (`=`, `+`, `-`, `@`, tab, carriage return)
+    get a leading `'` unless `raw_csv`.
     """
     check_output_dir(out_dir)
     out_dir = out_dir.resolve()
@@ -226,7 +286,7 @@ def write_outputs(
     try:
         if "csv" in formats:
             for name, frame in tables.items():
-                _csv(frame, staging / f"{name}.csv")
+                _csv(frame, staging / f"{name}.csv", raw=raw_csv)
         for fmt, writer in (extra_writers or {}).items():
             if fmt in formats:
                 writer(staging)

@@ -1,0 +1,751 @@
+"""report.html: one self-contained page a hub lead can open anywhere, with no network.
+
+The page shows the summary, a map of schools, specialists and work group venues
+with a line for every placement (coloured by stage; unplaced schools marked), a
+histogram of trip distances, and the tables. Everything is inline: the map and
+histogram are SVG drawn here, the land under the map is the simplified outline of
+Great Britain in `data/gb_outline.csv.gz` (OS Code-Point Open, Open Government
+Licence v3.0), and a few lines of hand-written JavaScript add zoom, pan,
+highlighting, sortable tables and an optional OpenStreetMap background that is
+off until the reader ticks it (the only thing that ever uses the network).
+
+The map uses the Web Mercator projection, so the optional tiles line up exactly;
+at the size of a hub it looks like any local map. Advocates' personal data is
+never put in the page.
+"""
+
+from __future__ import annotations
+
+import gzip
+import html
+import math
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from allocator.workbook import numeric_columns
+
+if TYPE_CHECKING:
+    from allocator.problem import Location
+    from allocator.run import Solved
+
+CROSS = '<path class="cross" d="M-3.5-3.5L3.5 3.5M-3.5 3.5L3.5-3.5"/>'
+STAGE_COLOURS = {"development": "#1b9e77", "embedding": "#d95f02", "sustaining": "#7570b3"}
+MAP_W, MAP_H = 1000, 680
+EARTH_CIRCUMFERENCE_KM = 40_075.017  # at the equator (WGS-84): one Web Mercator world width
+OUTLINE = Path(__file__).resolve().parent / "data" / "gb_outline.csv.gz"
+OUTLINE_CREDIT = (
+    "Outline of Great Britain derived from OS Code-Point Open: contains OS data © Crown "
+    "copyright and database right; Royal Mail data © Royal Mail copyright and database right; "
+    "National Statistics data © Crown copyright and database right (Open Government Licence v3.0)."
+)
+
+
+def write_html(path: Path, solved: Solved) -> None:
+    """Write the report of `solved` as one self-contained HTML file at `path`."""
+    path.write_text(render_html(solved), encoding="utf-8")
+
+
+def _e(value: Any) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+# --------------------------------------------------------------------------- map
+
+
+def mercator(lat: float, lon: float) -> tuple[float, float]:
+    """Web Mercator in world units: x, y in [0, 1], y down (as map tiles number them)."""
+    phi = math.radians(max(-85.0, min(85.0, lat)))
+    x = (lon + 180.0) / 360.0
+    y = (1.0 - math.log(math.tan(phi) + 1.0 / math.cos(phi)) / math.pi) / 2.0
+    return x, y
+
+
+class Frame:
+    """Maps world units to SVG pixels so that `points` fill a MAP_W × MAP_H box."""
+
+    def __init__(self, points: Sequence[tuple[float, float]], pad: float = 0.08) -> None:
+        xs = [p[0] for p in points] or [mercator(52.5, -1.5)[0]]
+        ys = [p[1] for p in points] or [mercator(52.5, -1.5)[1]]
+        min_span = 8e-5  # about 3 km at English latitudes: one school still gets a map
+        dx = max(max(xs) - min(xs), min_span)
+        dy = max(max(ys) - min(ys), min_span)
+        self.scale = min(MAP_W / (dx * (1 + 2 * pad)), MAP_H / (dy * (1 + 2 * pad)))
+        cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+        self.x0 = cx - MAP_W / (2 * self.scale)
+        self.y0 = cy - MAP_H / (2 * self.scale)
+
+    def __call__(self, loc: Location) -> tuple[float, float]:
+        x, y = mercator(loc.lat, loc.lon)
+        return round((x - self.x0) * self.scale, 2), round((y - self.y0) * self.scale, 2)
+
+    def lonlat(self, lon: float, lat: float) -> tuple[float, float]:
+        x, y = mercator(lat, lon)
+        return round((x - self.x0) * self.scale, 1), round((y - self.y0) * self.scale, 1)
+
+
+@lru_cache(maxsize=1)
+def outline_rings() -> tuple[tuple[tuple[float, float], ...], ...]:
+    """The rings of the Great Britain outline as (lon, lat) tuples."""
+    rings: dict[str, list[tuple[float, float]]] = {}
+    with gzip.open(OUTLINE, "rt", encoding="utf-8") as handle:
+        next(handle)
+        for line in handle:
+            ring, lon, lat = line.strip().split(",")
+            rings.setdefault(ring, []).append((float(lon), float(lat)))
+    return tuple(tuple(r) for r in rings.values())
+
+
+def _outline_path(frame: Frame) -> str:
+    parts = []
+    for ring in outline_rings():
+        pts = [frame.lonlat(lon, lat) for lon, lat in ring]
+        parts.append("M" + "L".join(f"{x:g} {y:g}" for x, y in pts) + "Z")
+    return "".join(parts)
+
+
+def _marker(kind: str, x: float, y: float, classes: str, data: dict[str, str], title: str,
+            shape: str) -> str:
+    attrs = "".join(f' data-{k}="{_e(v)}"' for k, v in data.items())
+    return (
+        f'<g class="marker {kind} {classes}" transform="translate({x} {y})" data-x="{x}" '
+        f'data-y="{y}"{attrs}><title>{_e(title)}</title>{shape}</g>'
+    )
+
+
+def map_svg(solved: Solved) -> str:
+    """The map: land, a line per placement, venues, specialists and one marker per school."""
+    problem = solved.problem
+    allocation = solved.result.allocation
+    assert allocation is not None  # the report is written only for a found allocation
+    rows = solved.tables["allocations"]
+    status = dict(zip(rows["urn"], rows["status"], strict=True))
+    km_sp = dict(zip(rows["urn"], rows["km_to_specialist"], strict=True))
+    km_wg = dict(zip(rows["urn"], rows["km_to_venue"], strict=True))
+
+    shown_specialists = [
+        p for p, sp in enumerate(problem.specialists)
+        if sp.available or p in allocation.school_specialist or p in allocation.group_lead
+    ]
+    world = [mercator(s.location.lat, s.location.lon) for s in problem.schools]
+    world += [mercator(problem.specialists[p].location.lat, problem.specialists[p].location.lon)
+              for p in shown_specialists]
+    world += [mercator(g.venue.lat, g.venue.lon) for g in problem.work_groups]
+    frame = Frame(world)
+
+    links, schools, specialists, venues = [], [], [], []
+    fit: list[tuple[float, float]] = []  # what "Zoom to placements" shows
+    for s, school in enumerate(problem.schools):
+        x, y = frame(school.location)
+        placed = status.get(school.urn) == "placed"
+        p = allocation.school_specialist[s]
+        g = allocation.school_group[s]
+        if placed:
+            fit.append((x, y))
+        if placed and p is not None:
+            sx, sy = frame(problem.specialists[p].location)
+            fit.append((sx, sy))
+            links.append(
+                f'<line class="link to-specialist stage-{school.stage}" x1="{x}" y1="{y}" '
+                f'x2="{sx}" y2="{sy}" data-urn="{_e(school.urn)}" '
+                f'data-specialist="{_e(problem.specialists[p].id)}"><title>{_e(school.name)} – '
+                f'specialist {_e(problem.specialists[p].id)}: {_e(km_sp.get(school.urn))} km'
+                "</title></line>"
+            )
+        if placed and g is not None:
+            vx, vy = frame(problem.work_groups[g].venue)
+            fit.append((vx, vy))
+            links.append(
+                f'<line class="link to-venue stage-{school.stage}" x1="{x}" y1="{y}" '
+                f'x2="{vx}" y2="{vy}" data-urn="{_e(school.urn)}" '
+                f'data-group="{_e(problem.work_groups[g].id)}"><title>{_e(school.name)} – '
+                f'work group {_e(problem.work_groups[g].id)}: {_e(km_wg.get(school.urn))} km'
+                "</title></line>"
+            )
+        what = []
+        if p is not None and placed:
+            what.append(f"specialist {problem.specialists[p].id}")
+        if g is not None and placed:
+            what.append(f"work group {problem.work_groups[g].id}")
+        title = (f"{school.name} ({school.urn}), {school.phase} {school.stage}: "
+                 + (", ".join(what) if placed else "unplaced"))
+        shape = '<circle r="6"/>' + ("" if placed else CROSS)
+        schools.append(_marker(
+            "school", x, y, f"stage-{school.stage} {'placed' if placed else 'unplaced'}",
+            {"urn": school.urn}, title, shape,
+        ))
+    for p in shown_specialists:
+        sp = problem.specialists[p]
+        x, y = frame(sp.location)
+        load = sum(1 for v in allocation.school_specialist if v == p)
+        used = load > 0 or p in allocation.group_lead
+        title = (f"{sp.name} ({sp.id}), {sp.phase} specialist, cohort {sp.cohort}: "
+                 f"{load} school{'s' if load != 1 else ''}"
+                 + ("" if sp.available else " (not available this year)"))
+        classes = ("used" if used else "idle") + ("" if sp.available else " unavailable")
+        specialists.append(_marker(
+            "specialist", x, y, classes, {"specialist": sp.id}, title, '<path d="M0-8L7 4.5H-7Z"/>',
+        ))
+    for g, group in enumerate(problem.work_groups):
+        x, y = frame(group.venue)
+        size = sum(1 for v in allocation.school_group if v == g)
+        lead = allocation.group_lead[g]
+        runs = size > 0
+        focus = f", focus {group.focus}" if group.focus else ""
+        state = (f"{size} schools, lead {problem.specialists[lead].id}"
+                 if runs and lead is not None else "does not run")
+        title = (f"work group {group.id} ({group.phase}{focus}) "
+                 f"at {group.venue_postcode or 'its venue'}: {state}")
+        venues.append(_marker(
+            "venue", x, y, "runs" if runs else "idle", {"group": group.id}, title,
+            '<rect x="-6" y="-6" width="12" height="12"/>',
+        ))
+    fit = fit or [(0.0, 0.0), (MAP_W, MAP_H)]
+    fx0, fy0 = min(x for x, _ in fit), min(y for _, y in fit)
+    fx1, fy1 = max(x for x, _ in fit), max(y for _, y in fit)
+    # Ground km per SVG unit at the map's middle latitude (Mercator stretches by 1/cos).
+    mid_y = frame.y0 + MAP_H / 2 / frame.scale
+    mid_lat = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * mid_y))))
+    km_per_unit = EARTH_CIRCUMFERENCE_KM * math.cos(math.radians(mid_lat)) / frame.scale
+    world_attrs = (f'data-x0="{frame.x0!r}" data-y0="{frame.y0!r}" data-scale="{frame.scale!r}" '
+                   f'data-km-per-unit="{km_per_unit:.6g}" '
+                   f'data-fit="{fx0:g} {fy0:g} {fx1 - fx0:g} {fy1 - fy0:g}"')
+    return (
+        f'<svg id="map" viewBox="0 0 {MAP_W} {MAP_H}" {world_attrs} role="img" '
+        f'aria-label="Map of schools, specialists and work group venues">'
+        f'<rect class="sea" x="-100000" y="-100000" width="200000" height="200000"/>'
+        f'<g id="tiles"></g>'
+        f'<path id="land" d="{_outline_path(frame)}"/>'
+        f'<g id="links">{"".join(links)}</g>'
+        f'<g id="venues">{"".join(venues)}</g>'
+        f'<g id="specialists">{"".join(specialists)}</g>'
+        f'<g id="schools">{"".join(schools)}</g>'
+        "</svg>"
+    )
+
+
+# --------------------------------------------------------------------------- histogram
+
+
+def trips(solved: Solved) -> list[tuple[str, str, float]]:
+    """(stage, "specialist" or "venue", km) for every trip of a placed school."""
+    out = []
+    rows = solved.tables["allocations"]
+    for stage, status, sp, wg in zip(rows["stage"], rows["status"], rows["km_to_specialist"],
+                                     rows["km_to_venue"], strict=True):
+        if status != "placed":
+            continue
+        for kind, km in (("specialist", sp), ("venue", wg)):
+            if km not in ("", None) and not pd.isna(km):
+                out.append((stage, kind, float(km)))
+    return out
+
+
+def _bin_width(top: float) -> float:
+    for width in (1, 2, 5, 10, 20, 25, 50, 100):
+        if top / width <= 16:
+            return float(width)
+    return 200.0
+
+
+def histogram_svg(solved: Solved) -> str:
+    """Stacked bars: how many trips fall in each distance band, by stage."""
+    data = trips(solved)
+    w, h, left, bottom, top_pad = 720, 260, 44, 36, 12
+    if not data:
+        return '<svg id="histogram" viewBox="0 0 720 60"><text x="10" y="30">No trips.</text></svg>'
+    width = _bin_width(max(km for _, _, km in data))
+    bins = int(max(km for _, _, km in data) // width) + 1
+    counts = {stage: [0] * bins for stage in STAGE_COLOURS}
+    for stage, _, km in data:
+        counts.setdefault(stage, [0] * bins)[min(int(km // width), bins - 1)] += 1
+    totals = [sum(c[i] for c in counts.values()) for i in range(bins)]
+    peak = max(totals) or 1
+    step = next(s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 10**9) if peak / s <= 6)
+    y_top = math.ceil(peak / step) * step
+    plot_w, plot_h = w - left - 10, h - bottom - top_pad
+    bar_w = plot_w / bins
+
+    def yp(v: float) -> float:
+        return round(top_pad + plot_h * (1 - v / y_top), 2)
+
+    parts = [f'<svg id="histogram" viewBox="0 0 {w} {h}" role="img" '
+             'aria-label="Histogram of trip distances">']
+    for v in range(0, y_top + 1, step):
+        parts.append(
+            f'<line class="grid" x1="{left}" x2="{w - 10}" y1="{yp(v)}" y2="{yp(v)}"/>'
+            f'<text class="tick" x="{left - 6}" y="{yp(v) + 4}" text-anchor="end">{v}</text>'
+        )
+    for i in range(bins):
+        base = 0
+        x = round(left + i * bar_w + 1, 2)
+        for stage, c in counts.items():
+            if not c[i]:
+                continue
+            lo, hi = i * width, (i + 1) * width
+            trip_s = "trip" if c[i] == 1 else "trips"
+            parts.append(
+                f'<rect class="bar stage-{stage}" x="{x}" y="{yp(base + c[i])}" '
+                f'width="{round(bar_w - 2, 2)}" height="{round(yp(base) - yp(base + c[i]), 2)}">'
+                f"<title>{c[i]} {stage} {trip_s} of {lo:g}–{hi:g} km</title></rect>"
+            )
+            base += c[i]
+    label_every = max(1, math.ceil(bins / 10))
+    for i in range(0, bins + 1, label_every):
+        x = round(left + i * bar_w, 2)
+        parts.append(f'<text class="tick" x="{x}" y="{h - bottom + 16}" text-anchor="middle">'
+                     f"{i * width:g}</text>")
+    parts.append(f'<text class="axis" x="{left + plot_w / 2}" y="{h - 4}" text-anchor="middle">'
+                 "km (school to specialist, school to work group venue)</text>")
+    parts.append(f'<text class="axis" x="12" y="{top_pad + plot_h / 2}" text-anchor="middle" '
+                 f'transform="rotate(-90 12 {top_pad + plot_h / 2})">trips</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def table_html(frame: pd.DataFrame, table_id: str, caption: str) -> str:
+    """A sortable, filterable table of `frame` (advocate columns are never shown)."""
+    frame = frame[[c for c in frame.columns if not str(c).startswith("advocate_")]]
+    numeric = numeric_columns(frame)
+    # Sentences (reasons, recommendations) wrap; short cells stay on one line.
+    wrap = {c for c in frame.columns if c not in numeric
+            and frame[c].map(lambda v: len(v) if isinstance(v, str) else 0).max() > 60}
+    head = "".join(
+        f'<th class="{"num" if c in numeric else ""}" data-col="{i}">{_e(c)}</th>'
+        for i, c in enumerate(frame.columns)
+    )
+    body = []
+    for values in frame.itertuples(index=False, name=None):
+        cells = []
+        for c, v in zip(frame.columns, values, strict=True):
+            text = "" if v is None or (not isinstance(v, str) and pd.isna(v)) else v
+            kind = "num" if c in numeric else ("wrap" if c in wrap else "")
+            cells.append(f'<td class="{kind}">{_e(text)}</td>' if kind else f"<td>{_e(text)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        f'<section class="table-block" id="{table_id}-section"><h2>{_e(caption)} '
+        f'<small>{len(frame)} row{"s" if len(frame) != 1 else ""}</small></h2>'
+        f'<input type="search" class="filter" placeholder="Filter rows…" data-table="{table_id}" '
+        f'aria-label="Filter {_e(caption)}">'
+        f'<div class="scroll"><table id="{table_id}" class="data"><thead><tr>{head}</tr></thead>'
+        f'<tbody>{"".join(body)}</tbody></table></div></section>'
+    )
+
+
+def _small_table(header: Sequence[str], rows: Iterable[Sequence[Any]], num_from: int = 1) -> str:
+    head = "".join(f'<th class="{"num" if i >= num_from else ""}">{_e(h)}</th>'
+                   for i, h in enumerate(header))
+    body = "".join(
+        "<tr>" + "".join(f'<td class="{"num" if i >= num_from else ""}">{_e(v)}</td>'
+                         for i, v in enumerate(r)) + "</tr>"
+        for r in rows
+    )
+    return f'<table class="small"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{value:,}" if isinstance(value, int | float) else str(value)
+
+
+def summary_html(solved: Solved) -> str:
+    s = solved.summary
+    gap = s.get("gap")
+    cards = [
+        ("Status", s["status"] + (" (stopped early)" if s.get("interrupted") else "")),
+        ("Placed", f"{s['placed']} of {s['placed'] + s['unplaced']}"),
+        ("Unplaced", s["unplaced"]),
+        ("Work groups running", f"{s['groups_running']} of {solved.problem.num_groups}"),
+        ("Objective", _fmt(s["objective"])),
+        ("Bound", _fmt(s.get("bound"))),
+        ("Gap", "–" if gap is None else f"{100 * gap:.2f}%"),
+        ("Solve time", f"{s['solve_seconds']:.1f} s"),
+    ]
+    card_html = "".join(
+        f'<div class="card"><div class="label">{_e(k)}</div><div class="value">{_e(v)}</div></div>'
+        for k, v in cards
+    )
+    stages = s.get("by_stage", {})
+    stage_rows = [(k, v["applied"], v["placed"], v["unplaced"]) for k, v in stages.items()]
+    applied = sum(v["applied"] for v in stages.values())
+    stage_rows.append(("total", applied, s["placed"], s["unplaced"]))
+    terms = s.get("objective_terms") or {}
+    term_rows = [(k, f"{v:+,}") for k, v in terms.items()] + [("total", f"{sum(terms.values()):,}")]
+    trip_km = [km for _, _, km in trips(solved)]
+    travel = (f"{sum(trip_km):,.1f} km in {len(trip_km)} trips, mean "
+              f"{sum(trip_km) / len(trip_km):.1f} km, longest {max(trip_km):.1f} km"
+              if trip_km else "no trips")
+    sources = ", ".join(f"{k} {v}" for k, v in s.get("location_sources", {}).items())
+    note = ""
+    if s["status"] != "OPTIMAL":
+        note = ('<p class="note">The search stopped before proving this allocation optimal: '
+                "it is the best found; the bound says how much better one could be.</p>")
+    return (
+        f'<section id="summary"><div class="cards">{card_html}</div>{note}'
+        '<div class="row">'
+        "<div><h3>Schools by stage</h3>"
+        f'{_small_table(["stage", "applied", "placed", "unplaced"], stage_rows)}</div>'
+        f'<div><h3>Objective by term</h3>{_small_table(["term", "value"], term_rows)}</div>'
+        f'<div><h3>Travel</h3><p>{_e(travel)}</p><h3>Locations</h3>'
+        f'<p>{_e(s.get("locations", ""))} level: {_e(sources)}</p></div>'
+        "</div></section>"
+    )
+
+
+# --------------------------------------------------------------------------- page
+
+
+def render_html(solved: Solved) -> str:
+    """The whole report as one HTML string."""
+    problem = solved.problem
+    tables = solved.tables
+    allocations = tables["allocations"]
+    unplaced = allocations[allocations["status"] == "unplaced"]
+    unplaced = unplaced[[c for c in ("urn", "name", "hub", "phase", "stage", "priority", "reason",
+                                     "recommendation", "best_alternative")
+                         if c in unplaced.columns]]
+    legend_stages = "".join(
+        f'<span class="key"><svg viewBox="-8 -8 16 16"><circle r="6" class="stage-{st}"/></svg>'
+        f"{st}</span>" for st in STAGE_COLOURS
+    )
+    versions = solved.summary.get("versions", {})
+    title = f"{problem.name} {problem.year}: allocation"
+    body = f"""
+<header>
+  <h1>{_e(problem.name)} <span class="year">{_e(problem.year)}</span></h1>
+  <p class="sub">Work group allocation · {_e(problem.num_schools)} schools,
+  {_e(problem.num_specialists)} specialists, {_e(problem.num_groups)} work groups</p>
+</header>
+{summary_html(solved)}
+<section id="map-section">
+  <h2>Map</h2>
+  <div class="legend">
+    {legend_stages}
+    <span class="key"><svg viewBox="-8 -8 16 16"><g class="school unplaced"><circle r="6"/>
+      {CROSS}</g></svg>unplaced</span>
+    <span class="key"><svg viewBox="-8 -9 16 16"><path class="specialist-key"
+      d="M0-8L7 4.5H-7Z"/></svg>specialist</span>
+    <span class="key"><svg viewBox="-8 -8 16 16"><rect class="venue-key" x="-6" y="-6"
+      width="12" height="12"/></svg>work group venue</span>
+    <span class="key"><svg viewBox="0 -4 24 8"><line class="key-line" x1="0" y1="0" x2="24"
+      y2="0"/></svg>to specialist</span>
+    <span class="key"><svg viewBox="0 -4 24 8"><line class="key-line dashed" x1="0" y1="0"
+      x2="24" y2="0"/></svg>to venue</span>
+  </div>
+  <div class="controls">
+    <label><input type="checkbox" data-layer="to-specialist" checked> lines to specialists</label>
+    <label><input type="checkbox" data-layer="to-venue" checked> lines to venues</label>
+    <label><input type="checkbox" data-layer="idle" checked> idle specialists and venues</label>
+    <label><input type="checkbox" id="tiles-toggle"> OpenStreetMap background (online)</label>
+    <button type="button" data-zoom="1.5" title="Zoom in">+</button>
+    <button type="button" data-zoom="0.6667" title="Zoom out">−</button>
+    <button type="button" id="fit"
+      title="Zoom to placed schools, their specialists and venues">Zoom to placements</button>
+    <button type="button" id="reset"
+      title="Show every school, specialist and venue">Show all</button>
+  </div>
+  <div class="map-wrap">{map_svg(solved)}
+    <div id="scale-bar"><div id="scale-line"></div><span id="scale-label"></span></div>
+    <div id="tile-credit" hidden>Background ©
+      <a href="https://www.openstreetmap.org/copyright">OpenStreetMap contributors</a></div>
+  </div>
+  <p class="hint">Scroll to zoom, drag to pan, click a school, specialist or venue to show its links
+  (click the sea to clear). Hover for details.</p>
+</section>
+<section id="histogram-section">
+  <h2>Trip distances</h2>
+  {histogram_svg(solved)}
+  <div class="legend">{legend_stages}</div>
+</section>
+{table_html(unplaced, "unplaced", "Unplaced schools")}
+{table_html(allocations, "allocations", "Allocations")}
+{table_html(tables["specialists"], "specialists", "By specialist")}
+{table_html(tables["work_groups"], "work-groups", "Work groups")}
+<footer>
+  <p>Written by allocator {_e(versions.get("allocator", ""))}
+  (OR-Tools {_e(versions.get("ortools", ""))}),
+  scenario SHA-256 {_e(solved.summary.get("scenario_sha256", ""))}.</p>
+  <p>{_e(OUTLINE_CREDIT)}</p>
+</footer>
+"""
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<link rel="icon" href="data:,">\n'
+        f"<title>{_e(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>{body}"
+        f"<script>{JS}</script>\n</body>\n</html>\n"
+    )
+
+
+_STAGE_CSS = "".join(
+    f".stage-{st}{{--c:{c}}}" for st, c in STAGE_COLOURS.items()
+)
+
+CSS = _STAGE_CSS + """
+:root{--ink:#1d2733;--muted:#5b6773;--line:#d5dbe1;--bg:#f6f8fa;--accent:#1f4e79}
+*{box-sizing:border-box}
+body{margin:0 auto;max-width:1180px;padding:16px 20px 40px;font:14px/1.45 system-ui,-apple-system,
+"Segoe UI",Roboto,Arial,sans-serif;color:var(--ink);background:#fff}
+h1{font-size:22px;margin:4px 0}h1 .year{color:var(--muted);font-weight:400}
+h2{font-size:18px;margin:28px 0 8px;border-bottom:2px solid var(--accent);padding-bottom:3px}
+h2 small{color:var(--muted);font-weight:400;font-size:13px;margin-left:6px}
+h3{font-size:14px;margin:10px 0 4px}.sub{color:var(--muted);margin:0}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(130px,1fr));gap:8px;margin:14px 0}
+.card{background:var(--bg);border:1px solid var(--line);border-radius:6px;padding:8px 10px}
+.card .label{color:var(--muted);font-size:12px}.card .value{font-size:18px;font-weight:600}
+.row{display:flex;flex-wrap:wrap;gap:28px}
+.note{background:#fff4e5;border-left:4px solid #d95f02;padding:6px 10px}
+table{border-collapse:collapse}
+th,td{padding:3px 8px;border-bottom:1px solid var(--line);text-align:left;
+vertical-align:top;white-space:nowrap}td.wrap{white-space:normal;min-width:320px}
+th{background:var(--bg);position:sticky;top:0}.num{text-align:right;
+font-variant-numeric:tabular-nums}
+table.data th{cursor:pointer;white-space:nowrap;user-select:none}
+table.data th.asc::after{content:" ▲"}table.data th.desc::after{content:" ▼"}
+.scroll{max-height:480px;overflow:auto;border:1px solid var(--line)}
+.filter{margin:0 0 6px;padding:4px 8px;width:280px;border:1px solid var(--line);border-radius:4px}
+.legend{display:flex;flex-wrap:wrap;gap:14px;margin:4px 0;color:var(--muted)}
+.key{display:inline-flex;align-items:center;gap:4px}.key svg{width:16px;height:16px}
+.key circle{fill:var(--c);stroke:#fff;stroke-width:1.5}
+.key svg[viewBox^="0 -4"]{width:24px;height:8px}
+.controls{display:flex;flex-wrap:wrap;gap:12px;align-items:center;margin:6px 0}
+.controls button{min-width:32px;padding:2px 8px}
+.map-wrap{position:relative;border:1px solid var(--line);border-radius:4px;overflow:hidden}
+#map{display:block;width:100%;height:auto;cursor:grab;touch-action:none}
+#map.dragging{cursor:grabbing}
+.sea{fill:#e3eef6}#land{fill:#f4f3ea;stroke:#c9c6b3;stroke-width:1;vector-effect:non-scaling-stroke}
+#map.tiles-on .sea,#map.tiles-on #land{display:none}
+.link{stroke:var(--c);stroke-width:1.6;stroke-opacity:.75;vector-effect:non-scaling-stroke}
+.link.to-venue{stroke-dasharray:5 3}
+.marker circle{fill:var(--c);stroke:#fff;stroke-width:1.5}
+.school.unplaced circle{fill:#fff;stroke:#c62828;stroke-width:2.5}
+.school.unplaced .cross{stroke:#c62828;stroke-width:2}
+.specialist path,.specialist-key{fill:#263238;stroke:#fff;stroke-width:1.2}
+.specialist.idle path{fill:#fff;stroke:#263238;stroke-width:1.5}
+.specialist.unavailable path{stroke-dasharray:2 2;stroke:#90a4ae}
+.venue rect,.venue-key{fill:#ffd54f;stroke:#5d4037;stroke-width:1.5}
+.venue.idle rect{fill:#fff;stroke:#8d8d8d;stroke-dasharray:3 2}
+.key-line{stroke:#555;stroke-width:2}.key-line.dashed{stroke-dasharray:5 3}
+.marker{cursor:pointer}
+#map.focus .link,#map.focus .marker{opacity:.15}
+#map.focus .link.on,#map.focus .marker.on{opacity:1}
+#map.focus .link.on{stroke-width:3}
+.layer-off-to-specialist .to-specialist,.layer-off-to-venue .to-venue,
+.layer-off-idle .marker.idle{display:none}
+#scale-bar{position:absolute;left:8px;bottom:6px;font-size:11px;color:#333;background:#fffc;
+padding:1px 4px}#scale-line{height:5px;border:1.5px solid #333;border-top:0}
+#tile-credit{position:absolute;right:0;bottom:0;background:#fffc;padding:1px 6px;font-size:11px}
+#histogram{width:100%;max-width:760px;height:auto}
+#histogram .bar{fill:var(--c)}#histogram .grid{stroke:#e6e9ec}
+#histogram .tick,#histogram .axis{font-size:11px;fill:var(--muted)}
+.hint{color:var(--muted);font-size:12px;margin:4px 0}
+footer{margin-top:32px;color:var(--muted);font-size:12px}
+@media print{.controls,.filter,.hint{display:none}.scroll{max-height:none;overflow:visible}}
+"""
+
+# Hand-written, no library: zoom and pan by changing the viewBox (markers keep their size),
+# highlight a marker's links, toggle layers, optional OpenStreetMap tiles, sortable tables.
+JS = r"""
+(function () {
+  "use strict";
+  var svg = document.getElementById("map");
+  var W = 1000, H = 680;
+  var view = {x: 0, y: 0, w: W, h: H};
+  var x0 = parseFloat(svg.dataset.x0), y0 = parseFloat(svg.dataset.y0),
+      scale = parseFloat(svg.dataset.scale);
+  var markers = Array.prototype.slice.call(svg.querySelectorAll(".marker"));
+  var links = Array.prototype.slice.call(svg.querySelectorAll(".link"));
+  var tiles = document.getElementById("tiles");
+  var tilesOn = false;
+
+  var kmPerUnit = parseFloat(svg.dataset.kmPerUnit);
+  function drawScale() {
+    var px = svg.getBoundingClientRect().width || W;
+    var kmPerPx = kmPerUnit * view.w / px;
+    var nice = [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
+    var km = nice[0];
+    nice.forEach(function (n) { if (n / kmPerPx <= 140) km = n; });
+    document.getElementById("scale-line").style.width = Math.round(km / kmPerPx) + "px";
+    document.getElementById("scale-label").textContent = km + " km";
+  }
+  function apply() {
+    svg.setAttribute("viewBox", [view.x, view.y, view.w, view.h].join(" "));
+    drawScale();
+    var k = view.w / W;
+    markers.forEach(function (m) {
+      m.setAttribute("transform",
+                     "translate(" + m.dataset.x + " " + m.dataset.y + ") scale(" + k + ")");
+    });
+    if (tilesOn) drawTiles();
+  }
+  function zoomAt(factor, cx, cy) {
+    var w = Math.min(W * 4, Math.max(W / 400, view.w / factor));
+    var f = w / view.w;
+    view.x = cx - (cx - view.x) * f;
+    view.y = cy - (cy - view.y) * f;
+    view.w = w;
+    view.h = view.w * H / W;
+    apply();
+  }
+  function toSvg(evt) {
+    var r = svg.getBoundingClientRect();
+    return [view.x + (evt.clientX - r.left) / r.width * view.w,
+            view.y + (evt.clientY - r.top) / r.height * view.h];
+  }
+  svg.addEventListener("wheel", function (evt) {
+    evt.preventDefault();
+    var p = toSvg(evt);
+    zoomAt(evt.deltaY < 0 ? 1.25 : 0.8, p[0], p[1]);
+  }, {passive: false});
+  var drag = null;
+  svg.addEventListener("pointerdown", function (evt) {
+    drag = {x: evt.clientX, y: evt.clientY, vx: view.x, vy: view.y, moved: false};
+  });
+  window.addEventListener("pointermove", function (evt) {
+    if (!drag) return;
+    var r = svg.getBoundingClientRect();
+    var dx = evt.clientX - drag.x, dy = evt.clientY - drag.y;
+    if (Math.abs(dx) + Math.abs(dy) > 3) { drag.moved = true; svg.classList.add("dragging"); }
+    view.x = drag.vx - dx / r.width * view.w;
+    view.y = drag.vy - dy / r.height * view.h;
+    apply();
+  });
+  window.addEventListener("pointerup", function () {
+    if (drag && drag.moved) svg.dataset.justDragged = "1";
+    drag = null;
+    svg.classList.remove("dragging");
+  });
+  document.querySelectorAll("[data-zoom]").forEach(function (b) {
+    b.addEventListener("click", function () {
+      zoomAt(parseFloat(b.dataset.zoom), view.x + view.w / 2, view.y + view.h / 2);
+    });
+  });
+  document.getElementById("reset").addEventListener("click", function () {
+    view = {x: 0, y: 0, w: W, h: H};
+    clearFocus();
+    apply();
+  });
+  document.getElementById("fit").addEventListener("click", function () {
+    var f = svg.dataset.fit.split(" ").map(parseFloat);
+    var w = Math.max(f[2], f[3] * W / H, W / 400) * 1.15;
+    view = {x: f[0] + f[2] / 2 - w / 2, y: f[1] + f[3] / 2 - w * H / W / 2, w: w, h: w * H / W};
+    apply();
+  });
+
+  // Highlight what a clicked marker is linked to.
+  function clearFocus() {
+    svg.classList.remove("focus");
+    svg.querySelectorAll(".on").forEach(function (el) { el.classList.remove("on"); });
+  }
+  function sel(attr, value) {
+    return "[data-" + attr + "=\"" + (window.CSS && CSS.escape ? CSS.escape(value) : value) + "\"]";
+  }
+  svg.addEventListener("click", function (evt) {
+    if (svg.dataset.justDragged) { delete svg.dataset.justDragged; return; }
+    var m = evt.target.closest ? evt.target.closest(".marker") : null;
+    clearFocus();
+    if (!m) return;
+    var on = [];
+    ["urn", "specialist", "group"].forEach(function (attr) {
+      var v = m.dataset[attr];
+      if (v === undefined) return;
+      on = on.concat(Array.prototype.slice.call(svg.querySelectorAll(".link" + sel(attr, v))));
+    });
+    on.forEach(function (l) {
+      l.classList.add("on");
+      ["urn", "specialist", "group"].forEach(function (attr) {
+        var v = l.dataset[attr];
+        if (v !== undefined) svg.querySelectorAll(".marker" + sel(attr, v)).forEach(function (x) {
+          x.classList.add("on");
+        });
+      });
+    });
+    m.classList.add("on");
+    svg.classList.add("focus");
+  });
+
+  // Layers.
+  document.querySelectorAll("[data-layer]").forEach(function (box) {
+    box.addEventListener("change", function () {
+      svg.classList.toggle("layer-off-" + box.dataset.layer, !box.checked);
+    });
+  });
+
+  // Optional OpenStreetMap background: nothing is fetched unless the reader asks for it.
+  function drawTiles() {
+    while (tiles.firstChild) tiles.removeChild(tiles.firstChild);
+    var px = svg.getBoundingClientRect().width || W;
+    var z = Math.round(Math.log(scale * px / view.w / 256) / Math.LN2);
+    z = Math.max(0, Math.min(18, z));
+    var n = Math.pow(2, z);
+    var wx0 = x0 + view.x / scale, wx1 = x0 + (view.x + view.w) / scale;
+    var wy0 = y0 + view.y / scale, wy1 = y0 + (view.y + view.h) / scale;
+    var tx0 = Math.max(0, Math.floor(wx0 * n)), tx1 = Math.min(n - 1, Math.floor(wx1 * n));
+    var ty0 = Math.max(0, Math.floor(wy0 * n)), ty1 = Math.min(n - 1, Math.floor(wy1 * n));
+    if ((tx1 - tx0 + 1) * (ty1 - ty0 + 1) > 100) return;
+    for (var tx = tx0; tx <= tx1; tx++) {
+      for (var ty = ty0; ty <= ty1; ty++) {
+        var img = document.createElementNS("http://www.w3.org/2000/svg", "image");
+        img.setAttribute("href",
+                         "https://tile.openstreetmap.org/" + z + "/" + tx + "/" + ty + ".png");
+        img.setAttribute("x", (tx / n - x0) * scale);
+        img.setAttribute("y", (ty / n - y0) * scale);
+        img.setAttribute("width", scale / n + 0.5);
+        img.setAttribute("height", scale / n + 0.5);
+        tiles.appendChild(img);
+      }
+    }
+  }
+  document.getElementById("tiles-toggle").addEventListener("change", function (evt) {
+    tilesOn = evt.target.checked;
+    svg.classList.toggle("tiles-on", tilesOn);
+    document.getElementById("tile-credit").hidden = !tilesOn;
+    if (tilesOn) drawTiles();
+    else while (tiles.firstChild) tiles.removeChild(tiles.firstChild);
+  });
+
+  // Tables: click a header to sort, type to filter.
+  function cellValue(row, i, numeric) {
+    var t = row.cells[i] ? row.cells[i].textContent : "";
+    if (!numeric) return t.toLowerCase();
+    return t === "" ? -Infinity : parseFloat(t);
+  }
+  document.querySelectorAll("table.data").forEach(function (table) {
+    var ths = table.tHead.rows[0].cells;
+    Array.prototype.forEach.call(ths, function (th, i) {
+      th.addEventListener("click", function () {
+        var asc = !th.classList.contains("asc");
+        Array.prototype.forEach.call(ths, function (o) { o.classList.remove("asc", "desc"); });
+        th.classList.add(asc ? "asc" : "desc");
+        var numeric = th.classList.contains("num");
+        var body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, b) {
+          var x = cellValue(a, i, numeric), y = cellValue(b, i, numeric);
+          return (x < y ? -1 : x > y ? 1 : 0) * (asc ? 1 : -1);
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+      });
+    });
+  });
+  document.querySelectorAll("input.filter").forEach(function (input) {
+    input.addEventListener("input", function () {
+      var q = input.value.toLowerCase();
+      var table = document.getElementById(input.dataset.table);
+      Array.prototype.forEach.call(table.tBodies[0].rows, function (r) {
+        r.hidden = q !== "" && r.textContent.toLowerCase().indexOf(q) < 0;
+      });
+    });
+  });
+  apply();
+})();
+"""
