@@ -134,6 +134,10 @@ def _sources(problem) -> dict[str, int]:
               "tab or carriage return gets a leading ' so spreadsheets never run it as a formula.")
 @click.option("--redact", is_flag=True, default=False,
               help="Leave the Mastery Advocates' names, emails and roles out of every output.")
+@click.option("--no-recommendations", "no_recommendations", is_flag=True, default=False,
+              help="Skip the what-if re-solves that recommend a change for each unplaced school.")
+@click.option("--explain-seconds", type=click.FloatRange(min=0), default=20.0, show_default=True,
+              help="Time for those what-if re-solves; schools not reached are marked as not analysed.")
 def run_command(
     scenario: str,
     out_dir: Path | None,
@@ -147,6 +151,8 @@ def run_command(
     quiet: bool,
     raw_csv: bool,
     redact: bool,
+    no_recommendations: bool,
+    explain_seconds: float,
 ) -> None:
     """Solve SCENARIO.yml and write the allocation tables."""
     from dataclasses import replace
@@ -189,10 +195,17 @@ def run_command(
     )
     for warning in loaded.warnings:
         console.warn(str(warning))
+    from allocator.supply import supply_demand
+
+    for row in supply_demand(problem):
+        if row.short:
+            console.note(f"short: {row.sentence}")
     console.start(problem, settings)
     try:
         solved = allocate(problem, settings, on_progress=console.progress,
-                          locations_level=loaded.locator_level)
+                          locations_level=loaded.locator_level,
+                          recommendations=not no_recommendations, explain_seconds=explain_seconds,
+                          on_stage=console.note)
     except CheckerFailure as exc:
         click.echo("internal error: the independent checker found broken rules in the computed "
                    "allocation; nothing was written. Please report this bug:", err=True)

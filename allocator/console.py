@@ -59,6 +59,15 @@ class Console:
         if not self.quiet:
             click.echo(f"warning: {text}", err=True)
 
+    def note(self, text: str) -> None:
+        """A line about a step of the work (after any progress line)."""
+        if self.quiet:
+            return
+        if self._drawn:
+            self.stream.write("\n")
+            self._drawn = False
+        click.echo(text, file=self.stream)
+
     def start(self, problem: ProblemData, settings: SolverSettings) -> None:
         if self.quiet:
             return
@@ -152,6 +161,8 @@ def summary_lines(solved: Solved) -> list[str]:
     unplaced = allocations[allocations["status"] == "unplaced"]
     for _, row in unplaced.head(10).iterrows():
         lines.append(f"  unplaced {row['urn']} {row['name']} ({row['stage']}): {row['reason']}")
+        if row.get("recommendation"):
+            lines.append(f"      recommendation: {row['recommendation']}")
     if len(unplaced) > 10:
         lines.append(f"  ... and {len(unplaced) - 10} more unplaced (see allocations.csv)")
     return lines

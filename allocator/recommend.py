@@ -13,6 +13,7 @@ to be placed; the reported effect on the objective is that re-solve's, not an es
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -126,6 +127,7 @@ def recommend(
     unplaced: list[int],
     settings: SolverSettings | None = None,
     per_kind: int = 1,
+    budget_s: float | None = None,
 ) -> list[Recommendation]:
     """The best single change for each unplaced school, verified by re-solving.
 
@@ -135,7 +137,11 @@ def recommend(
         The objective of `allocation` (before any change).
     per_kind
         How many candidates of each kind to try (the nearest first).
+    budget_s
+        Stop starting new what-if solves after this many seconds; schools not reached
+        (lowest priority last) are reported as not analysed.
     """
+    started = time.perf_counter()
     settings = settings or replace(problem.solver, time_limit_s=min(10.0, problem.solver.time_limit_s),
                                    deterministic=False)
     shares = [share.total for share in school_shares(problem, elig, allocation)]
@@ -162,7 +168,11 @@ def recommend(
         return objective + result.objective - before, merged
 
     out = []
-    for s in unplaced:
+    order = sorted(unplaced, key=lambda s: (-problem.schools[s].priority, s))
+    for s in order:
+        if budget_s is not None and time.perf_counter() - started > budget_s:
+            out.append(Recommendation(s, "", "not_analysed"))
+            continue
         # Forcing it in with no change at all: another school may give up its place.
         floor, forced_allocation = what_if(problem, elig, s)
         best: tuple[int, Change, int] | None = None
@@ -186,4 +196,5 @@ def recommend(
         effect = f"objective {delta:+,} (to {new_objective:,})"
         out.append(Recommendation(s, f"{change.text[0].upper()}{change.text[1:]}: places it, {effect}",
                                   change.kind, new_objective, delta, change))
-    return out
+    position = {s: n for n, s in enumerate(unplaced)}
+    return sorted(out, key=lambda rec: position[rec.school_idx])

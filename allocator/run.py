@@ -57,6 +57,8 @@ def allocate(
     on_progress: Callable[[Progress], None] | None = None,
     locations_level: str = "",
     recommendations: bool = True,
+    explain_seconds: float = 20.0,
+    on_stage: Callable[[str], None] | None = None,
 ) -> Solved:
     """Solve `problem`, verify the allocation independently and build the output tables.
 
@@ -65,6 +67,10 @@ def allocate(
     recommendations
         Re-solve what-if variants to recommend, for each unplaced school, the single
         change that places it at the smallest loss (adds a few solves per school).
+    explain_seconds
+        Time for those what-if solves; schools not reached are marked as not analysed.
+    on_stage
+        Told, in words, when a long step after the search starts.
 
     Raises
     ------
@@ -108,7 +114,7 @@ def allocate(
     }
     seconds["tables"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    _add_explanations(solved, recommendations)
+    _add_explanations(solved, recommendations, explain_seconds, on_stage)
     seconds["explain"] = time.perf_counter() - t0
     solved.summary = summary_dict(problem, result.allocation, result, report, locations_level)
     solved.summary["seconds"] = {k: round(v, 3) for k, v in seconds.items()}
@@ -125,7 +131,12 @@ def _why_infeasible(problem: ProblemData, elig: Eligibility, details: list[str])
     return lines
 
 
-def _add_explanations(solved: Solved, recommendations: bool) -> None:
+def _add_explanations(
+    solved: Solved,
+    recommendations: bool,
+    explain_seconds: float = 20.0,
+    on_stage: Callable[[str], None] | None = None,
+) -> None:
     """Objective shares, best alternatives and recommendations as allocation columns."""
     problem, elig, result = solved.problem, solved.eligibility, solved.result
     allocation = result.allocation
@@ -139,9 +150,17 @@ def _add_explanations(solved: Solved, recommendations: bool) -> None:
     unplaced = [s for s in range(problem.num_schools) if table.at[s, "status"] == "unplaced"]
     texts = [""] * problem.num_schools
     if recommendations and unplaced:
-        settings = replace(result_settings(solved), deterministic=False)
-        for rec in recommend(problem, elig, allocation, result.objective, unplaced, settings):
-            texts[rec.school_idx] = rec.text or "No single change places it."
+        if on_stage is not None:
+            on_stage(f"Looking for the change that would place each of the {len(unplaced)} unplaced "
+                     f"schools (up to {explain_seconds:g} s; --no-recommendations skips this)")
+        settings = replace(result_settings(solved), deterministic=False,
+                           time_limit_s=min(5.0, max(0.5, explain_seconds / 4)))
+        for rec in recommend(problem, elig, allocation, result.objective, unplaced, settings,
+                             budget_s=explain_seconds):
+            if rec.kind == "not_analysed":
+                texts[rec.school_idx] = "Not analysed: the time for recommendations ran out (--explain-seconds)."
+            else:
+                texts[rec.school_idx] = rec.text or "No single change places it."
     table["recommendation"] = texts
 
 

@@ -54,6 +54,11 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
             self.objective = self.objective_value
             self.bound = self.best_objective_bound
 
+    def on_bound(self, bound: float) -> None:
+        """CP-SAT's bound improved (called between solutions too)."""
+        with self.lock:
+            self.bound = bound
+
 
 def solver_parameters(settings: SolverSettings) -> dict[str, object]:
     """CP-SAT parameters of the main search.
@@ -103,6 +108,8 @@ def _search(
     solver = cp_model.CpSolver()
     for name, value in params.items():
         setattr(solver.parameters, name, value)
+    if hasattr(solver, "best_bound_callback"):
+        solver.best_bound_callback = watcher.on_bound
     outcome: dict[str, object] = {}
 
     def run() -> None:
@@ -240,7 +247,7 @@ def solve(
         if not outcome.status.has_allocation or outcome.allocation is None:
             return result(outcome.status, interrupted=interrupted, solutions=tracker.solutions)
         statuses.append(outcome.status)
-        tracker.finish(outcome.objective, outcome.bound)
+        tracker.finish(outcome.objective, min(outcome.bound, tracker.bounds[n]))
         for s in part.schools:
             school_specialist[s] = outcome.allocation.school_specialist[s]
             school_group[s] = outcome.allocation.school_group[s]
@@ -293,20 +300,25 @@ class _Tracker:
         return self.watcher
 
     def finish(self, objective: float, bound: float) -> None:
+        """A part is done: its totals move from the watcher to the finished sums."""
         self.done_objective += objective
         self.done_bound += bound
         self.finished += 1
+        self.new_watcher()
 
     def progress(self) -> Progress:
         with self.watcher.lock:
             current_obj, current_bound = self.watcher.objective, self.watcher.bound
             solutions = self.solutions + self.watcher.solutions
-        remaining = sum(self.bounds[self.finished + 1 :])
-        running = self.finished < len(self.bounds)
-        objective = self.done_objective + (current_obj or 0.0)
-        if running:
-            head = current_bound if current_bound is not None else self.bounds[self.finished]
-            bound = self.done_bound + head + remaining
+        if self.finished == 0 and current_obj is None:
+            objective = None
+        else:
+            objective = self.done_objective + (current_obj or 0.0)
+        if self.finished < len(self.bounds):
+            head = self.bounds[self.finished]
+            if current_bound is not None:
+                head = min(head, current_bound)  # CP-SAT's bound may start weaker than ours
+            bound = self.done_bound + head + sum(self.bounds[self.finished + 1 :])
         else:
             bound = self.done_bound
         return Progress(time.perf_counter() - self.start, solutions, objective, bound)
