@@ -63,7 +63,7 @@ def _specialist_reasons(problem: ProblemData, elig: Eligibility, s: int) -> str:
         elif reason == Reason.FORBIDDEN:
             parts.append(f"{n} forbidden by the scenario ({', '.join(p.id for p in ids)})")
     scope = "" if problem.rules.allow_cross_hub else f" in {school.hub}"
-    return f"no specialist may support it: {_plural(len(candidates), phase_word + ' specialist')}{scope}: {"; ".join(parts)}"
+    return f"no specialist may support it: {_plural(len(candidates), phase_word + ' specialist')}{scope}: {'; '.join(parts)}"
 
 
 def _group_reasons(problem: ProblemData, elig: Eligibility, s: int) -> str:
@@ -90,7 +90,7 @@ def _group_reasons(problem: ProblemData, elig: Eligibility, s: int) -> str:
             parts.append(f"{n} with focus {_join(foci)}, not among its choices")
         elif reason == Reason.FORBIDDEN:
             parts.append(f"{n} forbidden by the scenario ({', '.join(problem.work_groups[g].id for g in groups)})")
-    return f"no work group may take it: {_plural(len(candidates), 'group')}: {"; ".join(parts)}"
+    return f"no work group may take it: {_plural(len(candidates), 'group')}: {'; '.join(parts)}"
 
 
 def unplaced_reason(problem: ProblemData, elig: Eligibility, allocation: Allocation, s: int) -> str:
