@@ -1,8 +1,72 @@
-"""allocator: place schools with Mastery Specialists and Work Groups, provably optimally."""
+"""allocator: place schools with Mastery Specialists and Work Groups, provably optimally.
 
+The analysts' API (see `allocator.api`)::
+
+    import allocator
+
+    demo = allocator.load_scenario("scenarios/demo/scenario.yml", locations="sector")
+    outcome = allocator.allocate(demo.with_rules(max_travel_km=40), time_limit_s=20)
+    outcome.allocations            # pandas DataFrame, as allocations.csv
+    outcome.terms                  # the objective by term
+    allocator.compare_runs(demo.solve(), outcome).moved
+    allocator.run_sweep(demo, {"weights.travel_per_km": [0, 1, 2, 5]})
+
+Names are imported on first use, so ``import allocator`` (and the command line's
+``--help``) stays quick. The functions are not called ``solve``, ``compare`` and
+``sweep`` because those are the names of modules of this package.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
 try:
     __version__ = version("allocator")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
+
+if TYPE_CHECKING:
+    from allocator.api import Outcome as Outcome
+    from allocator.api import Scenario as Scenario
+    from allocator.api import allocate as allocate
+    from allocator.api import fewest_specialists as fewest_specialists
+    from allocator.api import load_scenario as load_scenario
+    from allocator.compare import Comparison as Comparison
+    from allocator.compare import compare_runs as compare_runs
+    from allocator.issues import InputError as InputError
+    from allocator.sweep import pareto_front as pareto_front
+    from allocator.sweep import run_sweep as run_sweep
+    from allocator.variants import RuleDefaults as RuleDefaults
+    from allocator.variants import VariantError as VariantError
+
+_PUBLIC = {
+    "Comparison": "allocator.compare",
+    "InputError": "allocator.issues",
+    "Outcome": "allocator.api",
+    "RuleDefaults": "allocator.variants",
+    "Scenario": "allocator.api",
+    "VariantError": "allocator.variants",
+    "allocate": "allocator.api",
+    "compare_runs": "allocator.compare",
+    "fewest_specialists": "allocator.api",
+    "load_scenario": "allocator.api",
+    "pareto_front": "allocator.sweep",
+    "run_sweep": "allocator.sweep",
+}
+
+__all__ = ["__version__", *sorted(_PUBLIC)]
+
+
+def __getattr__(name: str) -> Any:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'allocator' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_PUBLIC))

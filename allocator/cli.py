@@ -14,11 +14,30 @@ EXIT_OK, EXIT_INFEASIBLE, EXIT_INPUT, EXIT_INTERNAL, EXIT_NO_SOLUTION = 0, 1, 2,
 LOCATION_LEVELS = ["auto", "exact", "sector", "district"]
 
 
+_LAZY_COMMANDS = {
+    "compare": ("allocator.compare", "compare_command"),
+    "sweep": ("allocator.sweep", "sweep_command"),
+    "generate": ("allocator.generate", "generate_command"),
+}
+
+
 class _DefaultToRun(click.Group):
-    """`allocate SCENARIO.yml` means `allocate run SCENARIO.yml`."""
+    """`allocate SCENARIO.yml` means `allocate run SCENARIO.yml`; the analysts' commands
+    are imported only when used, so start-up stays quick."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in _LAZY_COMMANDS and name not in self.commands:
+            import importlib
+
+            module, attribute = _LAZY_COMMANDS[name]
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return super().get_command(ctx, name)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and not args[0].startswith("-"):
+        if args and args[0] not in self.commands and args[0] not in _LAZY_COMMANDS and not args[0].startswith("-"):
             args = ["run", *args]
         elif args and args[0].startswith("-") and args[0] not in ("--help", "-h", "--version"):
             args = ["run", *args]
