@@ -152,20 +152,10 @@ class Scenario:
 
     def check(self) -> str:
         """What `allocate check` prints: what was read, supply against demand, warnings."""
-        from allocator.supply import advocate_warnings, describe, supply_demand, supply_lines
+        from allocator.supply import check_lines
 
-        lines = describe(self.problem)
-        sources = Counter(s.location.source for s in self.problem.schools)
-        lines.append(
-            f"Locations: {self.locations_level} level; "
-            + ", ".join(f"{src} {n}" for src, n in sorted(sources.items()))
-        )
-        lines += ["", *supply_lines(supply_demand(self.problem))]
-        warnings = [str(w) for w in self.warnings]
-        warnings += [f"{self.schools_file}:{row}: {message}"
-                     for row, message in advocate_warnings(self.problem)]
-        if warnings:
-            lines += ["", f"Warnings ({len(warnings)}):", *(f"  {w}" for w in warnings)]
+        lines = check_lines(self.problem, self.locations_level, [str(w) for w in self.warnings],
+                            self.schools_file)
         if self.changes:
             lines += ["", "Changed from the scenario file:", *(f"  {c}" for c in self.changes)]
         return "\n".join(lines)

@@ -98,38 +98,18 @@ _online_option = click.option(
 @_online_option
 def check_command(scenario: str, locations: str | None, online: bool) -> None:
     """Validate SCENARIO.yml and summarise it; solve nothing."""
-    from allocator.supply import advocate_warnings, describe, supply_demand, supply_lines
+    from allocator.supply import check_lines
 
     try:
         loaded = _load(scenario, locations, online)
     except InputError as exc:
         _bad_input(exc)
         return
-    problem = loaded.problem
-    for line in describe(problem):
+    for line in check_lines(loaded.problem, loaded.locator_level, [str(w) for w in loaded.warnings],
+                            loaded.tables["schools"].file):
         click.echo(line)
-    click.echo(f"Locations: {loaded.locator_level} level; " + ", ".join(
-        f"{src} {n}" for src, n in sorted(_sources(problem).items())
-    ))
-    click.echo("")
-    for line in supply_lines(supply_demand(problem)):
-        click.echo(line)
-    warnings = [str(w) for w in loaded.warnings]
-    school_file = loaded.tables["schools"].file
-    warnings += [f"{school_file}:{row}: {msg}" for row, msg in advocate_warnings(problem)]
-    if warnings:
-        click.echo("")
-        click.echo(f"Warnings ({len(warnings)}):")
-        for w in warnings:
-            click.echo(f"  {w}")
     click.echo("")
     click.echo("OK: the scenario is valid.")
-
-
-def _sources(problem) -> dict[str, int]:
-    from collections import Counter
-
-    return Counter(s.location.source for s in problem.schools)
 
 
 @main.command("run")

@@ -173,3 +173,17 @@ def advocate_warnings(problem: ProblemData) -> list[tuple[int, str]]:
         if school.stage == "embedding" and not school.previous_specialist:
             out.append((school.row, f"embedding school {school.urn} has no previous_specialist (no continuity)"))
     return out
+
+
+def check_lines(problem: ProblemData, locations_level: str, warnings: list[str], schools_file: str) -> list[str]:
+    """What `allocate check` prints: what was read, supply against demand, warnings."""
+    lines = describe(problem)
+    sources = Counter(s.location.source for s in problem.schools)
+    lines.append(
+        f"Locations: {locations_level} level; " + ", ".join(f"{src} {n}" for src, n in sorted(sources.items()))
+    )
+    lines += ["", *supply_lines(supply_demand(problem))]
+    warnings = list(warnings) + [f"{schools_file}:{row}: {message}" for row, message in advocate_warnings(problem)]
+    if warnings:
+        lines += ["", f"Warnings ({len(warnings)}):", *(f"  {w}" for w in warnings)]
+    return lines
