@@ -182,11 +182,17 @@ def solve(
 
     Notes
     -----
-    Deterministic mode. CP-SAT's parallel portfolio is fast but not repeatable, and its
-    repeatable interleaved mode costs 30-60 times more on the demo. So the portfolio runs
-    first, on a deterministic-time limit; when it proves the optimum, a single-thread
-    search (repeatable) finds the canonical allocation with exactly that objective. When
-    it does not, a single-thread search with the objective gives the (repeatable) result.
+    Each independent part is searched first by a single thread without presolve, which
+    on these assignment models usually proves the optimum far faster than CP-SAT's
+    parallel portfolio (measured in BENCHMARKS.md); only a part it cannot prove within a
+    short limit goes on to the portfolio, starting from its best allocation.
+
+    Deterministic mode. A single thread is repeatable for the same model, seed and
+    OR-Tools version when stopped by deterministic time, so a part the quick search
+    proves is done. The portfolio is not repeatable (and CP-SAT's repeatable interleaved
+    mode costs 30-60 times more on the demo), so when the portfolio proves the optimum a
+    single-thread search finds the canonical allocation with exactly that objective;
+    when it does not, a single thread continues from the quick search's best.
     """
     settings = settings or problem.solver
     eligibility = eligibility if eligibility is not None else compute_eligibility(problem)
@@ -343,8 +349,8 @@ def _solve_part(
     on_progress: Callable[[Progress], None] | None,
     progress_every_s: float,
 ) -> _PartOutcome:
-    """One independent part: the portfolio search, then (deterministic mode) the
-    repeatable single-thread pass."""
+    """One independent part: a quick single-thread search, then if needed CP-SAT's
+    portfolio, then (deterministic mode) a repeatable single-thread pass."""
 
     def build() -> AllocationModel:
         built = AllocationModel(problem, part.eligibility, part.schools, part.groups)
@@ -355,30 +361,76 @@ def _solve_part(
         if on_progress is not None:
             on_progress(tracker.progress())
 
+    # 1. A quick single-thread search without presolve: on these models it usually proves
+    #    the optimum in a fraction of the portfolio's time (presolve and probing dominate
+    #    the portfolio on small parts), and a single thread is repeatable.
+    quick_limit = min(QUICK_LIMIT_S, QUICK_SHARE * settings.time_limit_s)
     model = build()
     if hint is not None:
         model.add_hint(hint)
-    watcher = tracker.new_watcher()
-    main = _search(model.model, solver_parameters(settings), watcher, report, progress_every_s)
-    status, solver, interrupted, reader = main.status, main.solver, main.interrupted, model
-    objective = solver.objective_value if status.has_allocation else 0.0
-    bound = solver.best_objective_bound if status.has_allocation else 0.0
-    if settings.deterministic and not interrupted and status != SolveStatus.INFEASIBLE:
-        if status == SolveStatus.OPTIMAL:
-            canonical = build()
-            canonical.fix_objective(int(round(objective)))
-            second = _search(canonical.model, _single_thread(settings), _Watcher(), None, progress_every_s)
-            if second.status.has_allocation:  # else keep the portfolio's (valid) allocation
-                solver, reader, interrupted = second.solver, canonical, second.interrupted
-        else:
-            single = build()
-            second = _search(single.model, _single_thread(settings), tracker.new_watcher(), report,
-                             progress_every_s)
-            status, solver, reader, interrupted = second.status, second.solver, single, second.interrupted
-            objective = solver.objective_value if status.has_allocation else 0.0
-            bound = solver.best_objective_bound if status.has_allocation else 0.0
-    allocation = reader.read(solver.value) if status.has_allocation else None
-    return _PartOutcome(status, allocation, objective, bound, interrupted)
+    first = _search(model.model, _quick(settings, quick_limit), tracker.new_watcher(), report,
+                    progress_every_s)
+    first_allocation = model.read(first.solver.value) if first.status.has_allocation else None
+    if first.status in (SolveStatus.OPTIMAL, SolveStatus.INFEASIBLE) or first.interrupted:
+        return _outcome(first, first_allocation)
+    # 2. CP-SAT's parallel portfolio for the rest of the time, from the quick search's best.
+    remaining = settings.time_limit_s - (quick_limit if settings.deterministic else first.seconds)
+    portfolio = build()
+    start_from = first_allocation if first_allocation is not None else hint
+    if start_from is not None:
+        portfolio.add_hint(start_from)
+    main = _search(portfolio.model, solver_parameters(replace(settings, time_limit_s=max(0.01, remaining))),
+                   tracker.new_watcher(), report, progress_every_s)
+    if not main.status.has_allocation and main.status != SolveStatus.INFEASIBLE:
+        return _outcome(first, first_allocation, interrupted=main.interrupted)
+    if not settings.deterministic or main.interrupted or main.status == SolveStatus.INFEASIBLE:
+        return _outcome(main, portfolio.read(main.solver.value) if main.status.has_allocation else None)
+    # 3. Deterministic mode: the portfolio is not repeatable. With the optimum proven, a
+    #    single thread finds the canonical allocation of exactly that objective; without
+    #    it, a single thread continues from the quick search's (repeatable) best.
+    if main.status == SolveStatus.OPTIMAL:
+        optimum = int(round(main.solver.objective_value))
+        canonical = build()
+        canonical.fix_objective(optimum)
+        second = _search(canonical.model, _single_thread(settings), _Watcher(), None, progress_every_s)
+        if second.status.has_allocation:
+            allocation = canonical.read(second.solver.value)
+            return _PartOutcome(SolveStatus.OPTIMAL, allocation, float(optimum), float(optimum),
+                                second.interrupted)
+        return _outcome(main, portfolio.read(main.solver.value))
+    single = build()
+    if first_allocation is not None:
+        single.add_hint(first_allocation)
+    second = _search(single.model, _single_thread(replace(settings, time_limit_s=max(0.01, remaining))),
+                     tracker.new_watcher(), report, progress_every_s)
+    if not second.status.has_allocation:
+        return _outcome(first, first_allocation, interrupted=second.interrupted)
+    return _outcome(second, single.read(second.solver.value))
+
+
+QUICK_LIMIT_S = 5.0  # at most this long for the quick single-thread search of a part
+QUICK_SHARE = 0.25  # and at most this share of the part's time limit
+
+
+def _quick(settings: SolverSettings, limit: float) -> dict[str, object]:
+    """Single thread, no presolve: fast on these assignment models, and repeatable."""
+    params = _single_thread(replace(settings, time_limit_s=limit))
+    params["cp_model_presolve"] = False
+    if not settings.deterministic:
+        del params["max_deterministic_time"]
+        params["max_time_in_seconds"] = limit
+    return params
+
+
+def _outcome(search: _Search, allocation: Allocation | None, interrupted: bool | None = None) -> _PartOutcome:
+    has = search.status.has_allocation and allocation is not None
+    return _PartOutcome(
+        search.status if has or search.status == SolveStatus.INFEASIBLE else SolveStatus.UNKNOWN,
+        allocation if has else None,
+        search.solver.objective_value if has else 0.0,
+        search.solver.best_objective_bound if has else 0.0,
+        search.interrupted if interrupted is None else (interrupted or search.interrupted),
+    )
 
 
 def with_settings(problem: ProblemData, **overrides: object) -> ProblemData:
