@@ -326,16 +326,17 @@ def _pair_violations(problem: ProblemData, allocation: Allocation) -> list[str]:
 
 def _rule2(problem: ProblemData, allocation: Allocation) -> list[str]:
     violations = []
+    supported: dict[tuple[int, str], list[str]] = {}  # one pass over the schools
+    for i, school in enumerate(problem.schools):
+        j = allocation.school_specialist[i]
+        if j is not None:
+            supported.setdefault((j, school.stage), []).append(school.urn)
     for j, spec in enumerate(problem.specialists):
         for stage, limit, what in (
             ("development", spec.capacity, "capacity"),
             ("embedding", spec.embedding_capacity, "embedding_capacity"),
         ):
-            urns = [
-                school.urn
-                for i, school in enumerate(problem.schools)
-                if allocation.school_specialist[i] == j and school.stage == stage
-            ]
+            urns = supported.get((j, stage), [])
             if len(urns) > limit:
                 violations.append(
                     f"rule 2: {_spec_name(spec)} supports {len(urns)} {stage} schools "
@@ -347,8 +348,12 @@ def _rule2(problem: ProblemData, allocation: Allocation) -> list[str]:
 def _rule3(problem: ProblemData, allocation: Allocation) -> list[str]:
     violations = []
     led: dict[int, list[str]] = {}
+    sizes: dict[int, int] = {}
+    for value in allocation.school_group:
+        if value is not None:
+            sizes[value] = sizes.get(value, 0) + 1
     for g, group in enumerate(problem.work_groups):
-        size = sum(1 for value in allocation.school_group if value == g)
+        size = sizes.get(g, 0)
         lead = allocation.group_lead[g]
         name = _group_name(group)
         if size == 0:

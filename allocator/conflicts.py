@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from allocator.distances import coordinates, great_circle_km
 from allocator.eligibility import Eligibility, Reason
 from allocator.problem import ProblemData
 
@@ -76,7 +77,10 @@ def minimal_conflict(problem: ProblemData, elig: Eligibility, time_limit_s: floa
         return literals[key]
 
     S, P, G = problem.num_schools, problem.num_specialists, problem.num_groups
-    km_sp, km_sg = elig.specialist_km, elig.group_km
+    # Every distance, cross-hub pairs included (eligibility skips those it rejects anyway).
+    school_xy = coordinates([s.location for s in problem.schools])
+    km_sp = great_circle_km(school_xy, coordinates([p.location for p in problem.specialists]))
+    km_sg = great_circle_km(school_xy, coordinates([g.venue for g in problem.work_groups]))
     limit_p = elig.specialist_limit_km
     hub = [s.hub.strip().casefold() for s in problem.schools]
     sp_hub = [p.hub.strip().casefold() for p in problem.specialists]

@@ -20,15 +20,8 @@ def coordinates(locations: list[Location] | tuple[Location, ...]) -> np.ndarray:
     return np.array([(loc.lat, loc.lon) for loc in locations], dtype=float).reshape(-1, 2)
 
 
-def great_circle_km(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Pairwise great-circle km between rows of `a` (n, 2) and `b` (m, 2): an (n, m) array.
-
-    The same formula as geopy's `great_circle` (atan2 form, radius 6371.009 km).
-    """
-    lat1 = np.radians(a[:, 0])[:, None]
-    lng1 = np.radians(a[:, 1])[:, None]
-    lat2 = np.radians(b[:, 0])[None, :]
-    lng2 = np.radians(b[:, 1])[None, :]
+def _arc_km(lat1: np.ndarray, lng1: np.ndarray, lat2: np.ndarray, lng2: np.ndarray) -> np.ndarray:
+    """geopy's great_circle formula (atan2 form) on radians; any broadcastable shapes."""
     sin_lat1, cos_lat1 = np.sin(lat1), np.cos(lat1)
     sin_lat2, cos_lat2 = np.sin(lat2), np.cos(lat2)
     delta = lng2 - lng1
@@ -38,6 +31,25 @@ def great_circle_km(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         sin_lat1 * sin_lat2 + cos_lat1 * cos_lat2 * cos_delta,
     )
     return EARTH_RADIUS_KM * d
+
+
+def great_circle_km(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pairwise great-circle km between rows of `a` (n, 2) and `b` (m, 2): an (n, m) array.
+
+    The same formula as geopy's `great_circle` (radius 6371.009 km).
+    """
+    a, b = np.radians(a), np.radians(b)
+    return _arc_km(a[:, 0][:, None], a[:, 1][:, None], b[:, 0][None, :], b[:, 1][None, :])
+
+
+def great_circle_km_where(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Like `great_circle_km`, computed only where `mask` (n, m) is true; inf elsewhere."""
+    out = np.full(mask.shape, np.inf)
+    rows, cols = np.nonzero(mask)
+    if len(rows):
+        a, b = np.radians(a), np.radians(b)
+        out[rows, cols] = _arc_km(a[rows, 0], a[rows, 1], b[cols, 0], b[cols, 1])
+    return out
 
 
 def round_half_away(values: np.ndarray) -> np.ndarray:

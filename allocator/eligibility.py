@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from allocator.distances import coordinates, great_circle_km, travel_cost
+from allocator.distances import coordinates, great_circle_km_where, travel_cost
 from allocator.problem import ProblemData, key
 
 
@@ -122,7 +122,12 @@ def compute_eligibility(problem: ProblemData) -> Eligibility:
         if f.group_idx is not None:
             forbidden_sg[f.school_idx, f.group_idx] = True
 
-    sp_km = great_circle_km(school_xy, spec_xy) if num_s and num_p else np.zeros((num_s, num_p))
+    # Distances only where they can matter: pairs of a fitting stage and phase, in one hub
+    # unless cross-hub placement is allowed (the others are rejected whatever the
+    # distance; inf keeps every comparison honest). Nationally that is about 1/40 of them.
+    phase_ok_sp = either_phase[:, None] | (school_phase[:, None] == spec_phase[None, :])
+    same_hub_sp = (school_hub[:, None] == spec_hub[None, :]) | rules.allow_cross_hub
+    sp_km = great_circle_km_where(school_xy, spec_xy, phase_ok_sp & ~is_sus[:, None] & same_hub_sp)
     reason_sp = np.full((num_s, num_p), Reason.ALLOWED, dtype=np.int8)
     checks_sp = [
         (Reason.TOO_FAR, sp_km > limit[None, :]),
@@ -134,7 +139,7 @@ def compute_eligibility(problem: ProblemData) -> Eligibility:
         (Reason.UNAVAILABLE, np.broadcast_to(~available[None, :], (num_s, num_p))),
         (Reason.HUB, (school_hub[:, None] != spec_hub[None, :])
          if not rules.allow_cross_hub else np.zeros((num_s, num_p), dtype=bool)),
-        (Reason.PHASE, ~(either_phase[:, None] | (school_phase[:, None] == spec_phase[None, :]))),
+        (Reason.PHASE, ~phase_ok_sp),
         (Reason.STAGE, np.broadcast_to(is_sus[:, None], (num_s, num_p))),
     ]
     # Apply in reverse priority so the first reason in `Reason` order wins.
@@ -143,7 +148,13 @@ def compute_eligibility(problem: ProblemData) -> Eligibility:
 
     # School–group pairs.
     group_phase = np.array([g.phase for g in groups], dtype=object).reshape(num_g)
-    sg_km = great_circle_km(school_xy, group_xy) if num_s and num_g else np.zeros((num_s, num_g))
+    phase_ok_g = np.where(
+        (group_phase == "special")[None, :],
+        (school_phase == "special")[:, None],
+        either_phase[:, None] | (school_phase[:, None] == group_phase[None, :]),
+    ).reshape(num_s, num_g)
+    same_hub_sg = (school_hub[:, None] == group_hub[None, :]) | rules.allow_cross_hub
+    sg_km = great_circle_km_where(school_xy, group_xy, phase_ok_g & ~is_dev[:, None] & same_hub_sg)
     focus_ok = np.ones((num_s, num_g), dtype=bool)
     focus_cost = np.zeros((num_s, num_g), dtype=np.int64)
     for s_idx, s in enumerate(schools):
@@ -156,11 +167,6 @@ def compute_eligibility(problem: ProblemData) -> Eligibility:
                 focus_cost[s_idx, g_idx] = weights.focus_rank[s.focus_choices.index(g.focus)]
             else:
                 focus_ok[s_idx, g_idx] = False
-    phase_ok_g = np.where(
-        (group_phase == "special")[None, :],
-        (school_phase == "special")[:, None],
-        either_phase[:, None] | (school_phase[:, None] == group_phase[None, :]),
-    )
     reason_sg = np.full((num_s, num_g), Reason.ALLOWED, dtype=np.int8)
     checks_sg = [
         (Reason.TOO_FAR, sg_km > rules.max_travel_km),
@@ -190,7 +196,7 @@ def compute_eligibility(problem: ProblemData) -> Eligibility:
         specialist_pair_value=sp_value,
         group_pair_value=sg_value,
         school_value=school_value,
-        group_leads=tuple(lead_candidates(problem, g_idx) for g_idx in range(num_g)),
+        group_leads=_all_lead_candidates(problem),
         focus_cost=focus_cost,
     )
 
@@ -207,6 +213,9 @@ def _price(
     schools, specialists, weights = problem.schools, problem.specialists, problem.weights
     sp_pairs = np.argwhere(reason_sp == Reason.ALLOWED).reshape(-1, 2)
     sg_pairs = np.argwhere(reason_sg == Reason.ALLOWED).reshape(-1, 2)
+    if not (np.isfinite(sp_km[sp_pairs[:, 0], sp_pairs[:, 1]]).all()
+            and np.isfinite(sg_km[sg_pairs[:, 0], sg_pairs[:, 1]]).all()):
+        raise RuntimeError("an allowed pair has no measured distance (a bug in eligibility)")
     sp_value = -travel_cost(sp_km[sp_pairs[:, 0], sp_pairs[:, 1]], weights.travel_per_km)
     continuity = np.array(
         [
@@ -230,19 +239,31 @@ def relax(
     elig: Eligibility,
     specialist_pairs: list[tuple[int, int]] = (),  # type: ignore[assignment]
     group_pairs: list[tuple[int, int]] = (),  # type: ignore[assignment]
+    distances_from: Eligibility | None = None,
 ) -> Eligibility:
-    """The same eligibility with some rejected pairs allowed (for what-if explanations)."""
+    """The same eligibility with some rejected pairs allowed (for what-if explanations).
+
+    `distances_from` supplies the km of relaxed pairs this eligibility did not measure
+    (cross-hub pairs, say, which it skips).
+    """
     reason_sp = elig.specialist_reason.copy()
     reason_sg = elig.group_reason.copy()
+    sp_km, sg_km = elig.specialist_km, elig.group_km
+    if distances_from is not None:
+        sp_km, sg_km = sp_km.copy(), sg_km.copy()
     for s, p in specialist_pairs:
         reason_sp[s, p] = Reason.ALLOWED
+        if distances_from is not None:
+            sp_km[s, p] = distances_from.specialist_km[s, p]
     for s, g in group_pairs:
         reason_sg[s, g] = Reason.ALLOWED
-    sp_pairs, sp_value, sg_pairs, sg_value = _price(
-        problem, reason_sp, reason_sg, elig.specialist_km, elig.group_km, elig.focus_cost
-    )
+        if distances_from is not None:
+            sg_km[s, g] = distances_from.group_km[s, g]
+    sp_pairs, sp_value, sg_pairs, sg_value = _price(problem, reason_sp, reason_sg, sp_km, sg_km, elig.focus_cost)
     return replace(
         elig,
+        specialist_km=sp_km,
+        group_km=sg_km,
         specialist_reason=reason_sp,
         group_reason=reason_sg,
         specialist_pairs=sp_pairs,
@@ -254,19 +275,28 @@ def relax(
 
 def lead_candidates(problem: ProblemData, group_idx: int) -> tuple[int, ...]:
     """Specialists who may lead a group (SPEC rule 3); a fixed lead is the hub lead's choice."""
-    group = problem.work_groups[group_idx]
-    if group.lead_idx is not None:
-        lead = problem.specialists[group.lead_idx]
-        return (group.lead_idx,) if lead.available and lead.max_groups > 0 else ()
-    out = []
+    return _all_lead_candidates(problem)[group_idx]
+
+
+def _all_lead_candidates(problem: ProblemData) -> tuple[tuple[int, ...], ...]:
+    """Lead candidates of every group, with hub keys computed once per specialist."""
+    by_hub: dict[str, list[int]] = {}
     for p_idx, p in enumerate(problem.specialists):
-        if not p.available or p.max_groups <= 0 or not p.can_lead:
+        if p.available and p.max_groups > 0 and p.can_lead:
+            by_hub.setdefault(key(p.hub), []).append(p_idx)
+    out = []
+    for group in problem.work_groups:
+        if group.lead_idx is not None:
+            lead = problem.specialists[group.lead_idx]
+            out.append((group.lead_idx,) if lead.available and lead.max_groups > 0 else ())
             continue
-        if key(p.hub) != key(group.hub):
-            continue
-        if group.phase != "special" and p.phase != group.phase:
-            continue
-        if p.lead_foci is not None and group.focus is not None and group.focus not in p.lead_foci:
-            continue
-        out.append(p_idx)
+        chosen = []
+        for p_idx in by_hub.get(key(group.hub), []):
+            p = problem.specialists[p_idx]
+            if group.phase != "special" and p.phase != group.phase:
+                continue
+            if p.lead_foci is not None and group.focus is not None and group.focus not in p.lead_foci:
+                continue
+            chosen.append(p_idx)
+        out.append(tuple(chosen))
     return tuple(out)

@@ -97,7 +97,8 @@ def _candidates(problem: ProblemData, elig: Eligibility, allocation: Allocation,
         if sp_pairs or sg_pairs:
             out.append(Change(
                 "cross_hub", "allow cross-hub placement for this school",
-                problem, relax(problem, elig, specialist_pairs=sp_pairs, group_pairs=sg_pairs),
+                problem, relax(problem, elig, specialist_pairs=sp_pairs, group_pairs=sg_pairs,
+                               distances_from=crossed),
             ))
     return out
 

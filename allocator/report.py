@@ -124,13 +124,24 @@ ALLOCATION_COLUMNS = [
 ]
 
 
+def _members(assignment: tuple[int | None, ...], size: int) -> list[list[int]]:
+    """For each of `size` targets, the indices assigned to it (one pass)."""
+    out: list[list[int]] = [[] for _ in range(size)]
+    for index, target in enumerate(assignment):
+        if target is not None:
+            out[target].append(index)
+    return out
+
+
 def specialist_table(problem: ProblemData, elig: Eligibility, allocation: Allocation) -> pd.DataFrame:
     rows = []
+    supported_by = _members(allocation.school_specialist, problem.num_specialists)
+    led_by = _members(allocation.group_lead, problem.num_specialists)
     for p, sp in enumerate(problem.specialists):
-        supported = [s for s, x in enumerate(allocation.school_specialist) if x == p]
+        supported = supported_by[p]
         dev = [s for s in supported if problem.schools[s].stage == "development"]
         emb = [s for s in supported if problem.schools[s].stage == "embedding"]
-        leads = [problem.work_groups[g].id for g, x in enumerate(allocation.group_lead) if x == p]
+        leads = [problem.work_groups[g].id for g in led_by[p]]
         total = sum(float(elig.specialist_km[s, p]) for s in supported)
         rows.append(
             {
@@ -156,8 +167,9 @@ def specialist_table(problem: ProblemData, elig: Eligibility, allocation: Alloca
 
 def work_group_table(problem: ProblemData, allocation: Allocation) -> pd.DataFrame:
     rows = []
+    members_of = _members(allocation.school_group, problem.num_groups)
     for g, group in enumerate(problem.work_groups):
-        members = [s for s, x in enumerate(allocation.school_group) if x == g]
+        members = members_of[g]
         lead = allocation.group_lead[g]
         runs = bool(members)
         rows.append(
