@@ -21,7 +21,7 @@ import numpy as np
 from allocator.eligibility import Eligibility, Reason, compute_eligibility, relax
 from allocator.problem import ProblemData, SolverSettings
 from allocator.breakdown import school_shares
-from allocator.components import components
+from allocator.components import Component, components
 from allocator.solution import Allocation
 from allocator.solve import solve
 
@@ -45,7 +45,7 @@ class Recommendation:
 
 
 def _candidates(problem: ProblemData, elig: Eligibility, allocation: Allocation, s: int,
-                per_kind: int) -> list[Change]:
+                per_kind: int, cache: dict[str, Eligibility]) -> list[Change]:
     school = problem.schools[s]
     out: list[Change] = []
     stage = school.stage
@@ -89,7 +89,9 @@ def _candidates(problem: ProblemData, elig: Eligibility, allocation: Allocation,
             ))
     # Cross-hub placement for this school alone.
     if not problem.rules.allow_cross_hub:
-        crossed = compute_eligibility(replace(problem, rules=replace(problem.rules, allow_cross_hub=True)))
+        if "crossed" not in cache:  # one cross-hub eligibility serves every school
+            cache["crossed"] = compute_eligibility(replace(problem, rules=replace(problem.rules, allow_cross_hub=True)))
+        crossed = cache["crossed"]
         sp_pairs = [(s, int(p)) for p in np.flatnonzero(
             (crossed.specialist_reason[s] == Reason.ALLOWED) & (elig.specialist_reason[s] == Reason.HUB))]
         sg_pairs = [(s, int(g)) for g in np.flatnonzero(
@@ -101,6 +103,55 @@ def _candidates(problem: ProblemData, elig: Eligibility, allocation: Allocation,
                                distances_from=crossed),
             ))
     return out
+
+
+class _PartIndex:
+    """The independent parts of the unchanged problem, to find the part a change for one
+    school touches without recomputing the components of the whole problem."""
+
+    def __init__(self, problem: ProblemData, elig: Eligibility):
+        self.problem = problem
+        self.parts = components(problem, elig)
+        self.of_school: dict[int, int] = {}
+        self.of_specialist: dict[int, int] = {}
+        self.of_group: dict[int, int] = {}
+        for n, part in enumerate(self.parts):
+            for s in part.schools:
+                self.of_school[s] = n
+            for g in part.groups:
+                self.of_group[g] = n
+                for p in elig.group_leads[g]:
+                    self.of_specialist[p] = n
+            for p in part.eligibility.specialist_pairs[:, 1].tolist():
+                self.of_specialist[p] = n
+        self.group_leads = elig.group_leads
+
+    def part_with(self, s: int, elig: Eligibility) -> Component | None:
+        """The part holding `s` under `elig`, which may allow `s` new pairs (only `s`'s)."""
+        sp = elig.specialist_pairs[elig.specialist_pairs[:, 0] == s][:, 1].tolist()
+        sg = elig.group_pairs[elig.group_pairs[:, 0] == s][:, 1].tolist()
+        if not sp and not sg:
+            return None
+        touched = {self.of_school.get(s)} | {self.of_specialist.get(p) for p in sp}
+        touched |= {self.of_group.get(g) for g in sg}
+        for g in sg:  # a group in no part yet joins the parts of its possible leads
+            if g not in self.of_group:
+                touched |= {self.of_specialist.get(p) for p in self.group_leads[g]}
+        touched.discard(None)
+        schools = sorted({s} | {x for n in touched for x in self.parts[n].schools})
+        groups = sorted(set(sg) | {g for n in touched for g in self.parts[n].groups})
+        keep = np.zeros(self.problem.num_schools, dtype=bool)
+        keep[schools] = True
+        sp_rows = np.flatnonzero(keep[elig.specialist_pairs[:, 0]]) if len(elig.specialist_pairs) else []
+        sg_rows = np.flatnonzero(keep[elig.group_pairs[:, 0]]) if len(elig.group_pairs) else []
+        sub = replace(
+            elig,
+            specialist_pairs=elig.specialist_pairs[sp_rows],
+            specialist_pair_value=elig.specialist_pair_value[sp_rows],
+            group_pairs=elig.group_pairs[sg_rows],
+            group_pair_value=elig.group_pair_value[sg_rows],
+        )
+        return Component(schools, groups, sub)
 
 
 def _describe_forced(problem: ProblemData, before: Allocation, after: Allocation, s: int) -> tuple[str, str]:
@@ -146,15 +197,18 @@ def recommend(
     settings = settings or replace(problem.solver, time_limit_s=min(10.0, problem.solver.time_limit_s),
                                    deterministic=False)
     shares = [share.total for share in school_shares(problem, elig, allocation)]
+    base = _PartIndex(problem, elig)
+    cache: dict[str, Eligibility] = {}
 
     def what_if(variant: ProblemData, variant_elig: Eligibility, s: int) -> tuple[int | None, Allocation | None]:
         """The whole objective with `s` placed under a change. Only the independent part
         holding `s` is re-solved; the rest of the allocation cannot gain from the change."""
-        part = next((c for c in components(variant, variant_elig) if s in c.schools), None)
+        part = base.part_with(s, variant_elig) if variant.specialists is problem.specialists else next(
+            (c for c in components(variant, variant_elig) if s in c.schools), None)
         if part is None:
             return None, None
         result = solve(variant, settings, eligibility=variant_elig, hint=allocation,
-                       require_placed=(s,), only_parts_with=(s,))
+                       require_placed=(s,), parts=[part])
         if not result.status.has_allocation or result.objective is None:
             return None, None
         before = sum(shares[x] for x in part.schools)
@@ -177,7 +231,7 @@ def recommend(
         # Forcing it in with no change at all: another school may give up its place.
         floor, forced_allocation = what_if(problem, elig, s)
         best: tuple[int, Change, int] | None = None
-        for change in _candidates(problem, elig, allocation, s, per_kind):
+        for change in _candidates(problem, elig, allocation, s, per_kind, cache):
             changed, _ = what_if(change.problem, change.eligibility, s)
             if changed is None:
                 continue

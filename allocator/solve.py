@@ -148,6 +148,7 @@ def solve(
     require_placed: tuple[int, ...] = (),
     decompose: bool = True,
     only_parts_with: tuple[int, ...] = (),
+    parts: list[Component] | None = None,
 ) -> Result:
     """Find the best allocation of `problem` (SPEC rules and objective).
 
@@ -169,6 +170,9 @@ def solve(
     only_parts_with
         Solve only the parts holding these schools (the result's objective and
         allocation then cover those parts alone; for what-if explanations).
+    parts
+        Solve exactly these parts (already computed by the caller); as with
+        `only_parts_with`, the result covers them alone.
     on_progress
         Called from the calling thread about every `progress_every_s` seconds while the
         search runs, and once at the end.
@@ -197,12 +201,17 @@ def solve(
     settings = settings or problem.solver
     eligibility = eligibility if eligibility is not None else compute_eligibility(problem)
     start = time.perf_counter()
-    if decompose:
+    given_parts = parts is not None
+    if parts is not None:
+        parts = list(parts)
+    elif decompose:
         parts = components(problem, eligibility)
     else:
         parts = [Component(list(range(problem.num_schools)), list(range(problem.num_groups)), eligibility)]
     covered = {s for part in parts for s in part.schools}
     required = set(require_placed) | {pin.school_idx for pin in problem.pins}
+    if given_parts:
+        required &= covered | set(require_placed)
     if only_parts_with:
         wanted = set(only_parts_with)
         parts = [part for part in parts if wanted & set(part.schools)]
