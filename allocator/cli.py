@@ -154,6 +154,31 @@ def run_command(
     explain_seconds: float,
 ) -> None:
     """Solve SCENARIO.yml and write the allocation tables."""
+    try:
+        _run(scenario, out_dir, time_limit, seed, workers, deterministic, formats, locations, online,
+             quiet, raw_csv, redact, no_recommendations, explain_seconds)
+    except KeyboardInterrupt:
+        click.echo("\nerror: stopped by Ctrl-C before an allocation was found; nothing was written.",
+                   err=True)
+        sys.exit(EXIT_NO_SOLUTION)
+
+
+def _run(
+    scenario: str,
+    out_dir: Path | None,
+    time_limit: float | None,
+    seed: int | None,
+    workers: int | None,
+    deterministic: bool | None,
+    formats: str | None,
+    locations: str | None,
+    online: bool,
+    quiet: bool,
+    raw_csv: bool,
+    redact: bool,
+    no_recommendations: bool,
+    explain_seconds: float,
+) -> None:
     from dataclasses import replace
 
     from allocator.console import Console
@@ -262,3 +287,7 @@ def entry() -> None:
         if os.environ.get("ALLOCATOR_DEBUG"):
             traceback.print_exc()
         sys.exit(EXIT_INTERNAL)
+
+
+if __name__ == "__main__":  # python -m allocator.cli
+    entry()

@@ -209,6 +209,8 @@ def recommend(
             return None, None
         result = solve(variant, settings, eligibility=variant_elig, hint=allocation,
                        require_placed=(s,), parts=[part])
+        if result.interrupted:
+            raise KeyboardInterrupt  # Ctrl-C: stop recommending, keep the allocation
         if not result.status.has_allocation or result.objective is None:
             return None, None
         before = sum(shares[x] for x in part.schools)
@@ -224,10 +226,7 @@ def recommend(
 
     out = []
     order = sorted(unplaced, key=lambda s: (-problem.schools[s].priority, s))
-    for s in order:
-        if budget_s is not None and time.perf_counter() - started > budget_s:
-            out.append(Recommendation(s, "", "not_analysed"))
-            continue
+    def recommend_one(s: int) -> Recommendation:
         # Forcing it in with no change at all: another school may give up its place.
         floor, forced_allocation = what_if(problem, elig, s)
         best: tuple[int, Change, int] | None = None
@@ -241,15 +240,24 @@ def recommend(
                 best = (changed, change, changed - objective)
         if best is None:
             if floor is None or forced_allocation is None:
-                out.append(Recommendation(s, ""))
-            else:
-                kind, text = _describe_forced(problem, allocation, forced_allocation, s)
-                out.append(Recommendation(
-                    s, f"{text}: objective {floor - objective:+,} (to {floor:,})", kind, floor, floor - objective))
-            continue
+                return Recommendation(s, "")
+            kind, text = _describe_forced(problem, allocation, forced_allocation, s)
+            return Recommendation(s, f"{text}: objective {floor - objective:+,} (to {floor:,})", kind, floor,
+                                  floor - objective)
         new_objective, change, delta = best
         effect = f"objective {delta:+,} (to {new_objective:,})"
-        out.append(Recommendation(s, f"{change.text[0].upper()}{change.text[1:]}: places it, {effect}",
-                                  change.kind, new_objective, delta, change))
+        return Recommendation(s, f"{change.text[0].upper()}{change.text[1:]}: places it, {effect}",
+                              change.kind, new_objective, delta, change)
+
+    stopped = False
+    for s in order:
+        if stopped or (budget_s is not None and time.perf_counter() - started > budget_s):
+            out.append(Recommendation(s, "", "not_analysed"))
+            continue
+        try:
+            out.append(recommend_one(s))
+        except KeyboardInterrupt:  # Ctrl-C: keep the allocation, stop recommending
+            stopped = True
+            out.append(Recommendation(s, "", "not_analysed"))
     position = {s: n for n, s in enumerate(unplaced)}
     return sorted(out, key=lambda rec: position[rec.school_idx])

@@ -142,12 +142,16 @@ def _add_explanations(
     allocation = result.allocation
     assert allocation is not None and result.objective is not None
     table = solved.tables["allocations"]
+    for s in result.unsolved_schools:
+        table.at[s, "reason"] = ("Not placed because the search was stopped (Ctrl-C) before the part of "
+                                 "the scenario holding this school was solved; run again to place it.")
     shares = school_shares(problem, elig, allocation)
     table["objective_share"] = [share.total for share in shares]
     alternatives = best_alternatives(problem, elig, allocation)
     table["best_alternative"] = [a.description for a in alternatives]
     table["alternative_loss"] = pd.array([a.loss for a in alternatives], dtype="Int64")
-    unplaced = [s for s in range(problem.num_schools) if table.at[s, "status"] == "unplaced"]
+    unsolved = set(result.unsolved_schools)
+    unplaced = [s for s in range(problem.num_schools) if table.at[s, "status"] == "unplaced" and s not in unsolved]
     texts = [""] * problem.num_schools
     if recommendations and unplaced:
         if on_stage is not None:
@@ -158,7 +162,7 @@ def _add_explanations(
         for rec in recommend(problem, elig, allocation, result.objective, unplaced, settings,
                              budget_s=explain_seconds):
             if rec.kind == "not_analysed":
-                texts[rec.school_idx] = "Not analysed: the time for recommendations ran out (--explain-seconds)."
+                texts[rec.school_idx] = "Not analysed: recommendations stopped (their time, --explain-seconds, ran out, or Ctrl-C)."
             else:
                 texts[rec.school_idx] = rec.text or "No single change places it."
     table["recommendation"] = texts

@@ -49,6 +49,7 @@ class Result:
     seed: int = 0
     workers: int = 8
     num_solutions: int = 0
+    unsolved_schools: tuple[int, ...] = ()  # in parts the search never reached (Ctrl-C)
 
     @property
     def gap(self) -> float | None:

@@ -217,6 +217,8 @@ def solve(
         parts = [part for part in parts if wanted & set(part.schools)]
         required &= {s for part in parts for s in part.schools} | (required - covered)
 
+    unsolved: list[int] = []
+
     def result(status: SolveStatus, allocation: Allocation | None = None, objective: float | None = None,
                bound: float | None = None, interrupted: bool = False, solutions: int = 0) -> Result:
         return Result(
@@ -230,6 +232,7 @@ def solve(
             seed=settings.seed,
             workers=settings.workers,
             num_solutions=solutions,
+            unsolved_schools=tuple(sorted(unsolved)),
         )
 
     if required - covered:  # a school that must be placed has no allowed pair at all
@@ -247,20 +250,30 @@ def solve(
                 return result(SolveStatus.UNKNOWN, interrupted=True)
             tracker.finish(0.0, tracker.bounds[n])  # unsolved: nobody placed, trivial bound
             statuses.append(SolveStatus.FEASIBLE)
+            unsolved.extend(part.schools)
             continue
         if settings.deterministic:
             limit = settings.time_limit_s * part.size / total_size  # a share fixed by sizes alone
         else:
             limit = max(0.01, settings.time_limit_s - (time.perf_counter() - start))
-        outcome = _solve_part(
-            problem, part, replace(settings, time_limit_s=limit), hint, require_placed,
-            tracker, on_progress, progress_every_s,
-        )
+        try:
+            outcome = _solve_part(
+                problem, part, replace(settings, time_limit_s=limit), hint, require_placed,
+                tracker, on_progress, progress_every_s,
+            )
+        except KeyboardInterrupt:  # Ctrl-C while a model was being built: as if searching
+            outcome = _PartOutcome(SolveStatus.UNKNOWN, None, 0.0, 0.0, True)
         interrupted = outcome.interrupted
         if outcome.status == SolveStatus.INFEASIBLE:
             return result(SolveStatus.INFEASIBLE, solutions=tracker.solutions)
         if not outcome.status.has_allocation or outcome.allocation is None:
-            return result(outcome.status, interrupted=interrupted, solutions=tracker.solutions)
+            if not (interrupted and not required & set(part.schools)):
+                return result(outcome.status, interrupted=interrupted, solutions=tracker.solutions)
+            # Stopped before this part's first solution: placing nobody in it is valid.
+            tracker.finish(0.0, tracker.bounds[n])
+            statuses.append(SolveStatus.FEASIBLE)
+            unsolved.extend(part.schools)
+            continue
         statuses.append(outcome.status)
         tracker.finish(outcome.objective, min(outcome.bound, tracker.bounds[n]))
         for s in part.schools:
