@@ -35,9 +35,11 @@ browser:
 	  || echo "warning: could not install chromium; run 'apt-get update && apt-get install -y chromium' as root (tests/test_html.py will fail without it)"; }
 
 lint: $(STAMP)
-	$(BIN)/python -m ruff check allocator tests
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check ruff
+	$(BIN)/python -m ruff check allocator tests benchmarks scripts
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements/constraints.txt highspy
 	$(BIN)/python benchmarks/run.py
 
 clean:

@@ -101,18 +101,24 @@ def minimal_conflict(problem: ProblemData, elig: Eligibility, time_limit_s: floa
                 sp = problem.specialists[p]
                 own = sp.max_travel_km is not None and sp.max_travel_km < problem.rules.max_travel_km
                 key = ("travel_sp", p) if own else ("travel",)
-                text = (f"{sp.id}'s own {sp.max_travel_km:g} km travel limit" if own else travel_text)
+                text = f"{sp.id}'s own {sp.max_travel_km:g} km travel limit" if own else travel_text
                 model.add(var == 0).only_enforce_if(literal(key, text, "raise max_travel_km"))
             if not problem.rules.allow_cross_hub and hub[s] != sp_hub[p]:
                 model.add(var == 0).only_enforce_if(
-                    literal(("hub",), "the hub rule (schools are placed within their own hub)",
-                            "set allow_cross_hub: true"))
+                    literal(
+                        ("hub",), "the hub rule (schools are placed within their own hub)", "set allow_cross_hub: true"
+                    )
+                )
             if (s, p) in forbid_sp:
                 f = forbid_sp[s, p]
-                model.add(var == 0).only_enforce_if(literal(
-                    ("forbid", f.index),
-                    f"forbid {f.index + 1} (school {problem.schools[s].urn} with specialist {problem.specialists[p].id})",
-                    "remove the forbid"))
+                model.add(var == 0).only_enforce_if(
+                    literal(
+                        ("forbid", f.index),
+                        f"forbid {f.index + 1} (school {problem.schools[s].urn} "
+                        f"with specialist {problem.specialists[p].id})",
+                        "remove the forbid",
+                    )
+                )
         for g in range(G):
             if not _hard_ok_group(problem, s, g):
                 continue
@@ -122,14 +128,20 @@ def minimal_conflict(problem: ProblemData, elig: Eligibility, time_limit_s: floa
                 model.add(var == 0).only_enforce_if(literal(("travel",), travel_text, "raise max_travel_km"))
             if not problem.rules.allow_cross_hub and hub[s] != g_hub[g]:
                 model.add(var == 0).only_enforce_if(
-                    literal(("hub",), "the hub rule (schools are placed within their own hub)",
-                            "set allow_cross_hub: true"))
+                    literal(
+                        ("hub",), "the hub rule (schools are placed within their own hub)", "set allow_cross_hub: true"
+                    )
+                )
             if (s, g) in forbid_sg:
                 f = forbid_sg[s, g]
-                model.add(var == 0).only_enforce_if(literal(
-                    ("forbid", f.index),
-                    f"forbid {f.index + 1} (school {problem.schools[s].urn} with group {problem.work_groups[g].id})",
-                    "remove the forbid"))
+                model.add(var == 0).only_enforce_if(
+                    literal(
+                        ("forbid", f.index),
+                        f"forbid {f.index + 1} (school {problem.schools[s].urn} "
+                        f"with group {problem.work_groups[g].id})",
+                        "remove the forbid",
+                    )
+                )
 
     placed = [model.new_bool_var(f"placed{s}") for s in range(S)]
     for s, school in enumerate(problem.schools):
@@ -138,12 +150,15 @@ def minimal_conflict(problem: ProblemData, elig: Eligibility, time_limit_s: floa
         if school.stage in ("embedding", "sustaining"):
             model.add(sum(y[s, g] for g in range(G) if (s, g) in y) == placed[s])
     for p, sp in enumerate(problem.specialists):
-        for stage, cap, word in (("development", sp.capacity, "capacity"),
-                                 ("embedding", sp.embedding_capacity, "embedding_capacity")):
+        for stage, cap, word in (
+            ("development", sp.capacity, "capacity"),
+            ("embedding", sp.embedding_capacity, "embedding_capacity"),
+        ):
             terms = [x[s, p] for s in range(S) if (s, p) in x and problem.schools[s].stage == stage]
             if len(terms) > cap:
-                model.add(sum(terms) <= cap).only_enforce_if(literal(
-                    ("capacity", p, stage), f"{sp.id}'s {stage} capacity of {cap}", f"raise {sp.id}'s {word}"))
+                model.add(sum(terms) <= cap).only_enforce_if(
+                    literal(("capacity", p, stage), f"{sp.id}'s {stage} capacity of {cap}", f"raise {sp.id}'s {word}")
+                )
     runs = [model.new_bool_var(f"runs{g}") for g in range(G)]
     leads: dict[tuple[int, int], cp_model.IntVar] = {}
     for g, group in enumerate(problem.work_groups):
@@ -152,22 +167,35 @@ def minimal_conflict(problem: ProblemData, elig: Eligibility, time_limit_s: floa
             model.add(runs[g] == 0)
         else:
             model.add_max_equality(runs[g], members)
-            model.add(sum(members) >= group.min_schools).only_enforce_if(runs[g], literal(
-                ("min", g), f"{group.id}'s minimum of {group.min_schools} schools",
-                f"lower {group.id}'s min_schools"))
+            model.add(sum(members) >= group.min_schools).only_enforce_if(
+                runs[g],
+                literal(
+                    ("min", g),
+                    f"{group.id}'s minimum of {group.min_schools} schools",
+                    f"lower {group.id}'s min_schools",
+                ),
+            )
             if len(members) > group.max_schools:
-                model.add(sum(members) <= group.max_schools).only_enforce_if(literal(
-                    ("max", g), f"{group.id}'s maximum of {group.max_schools} schools",
-                    f"raise {group.id}'s max_schools"))
+                model.add(sum(members) <= group.max_schools).only_enforce_if(
+                    literal(
+                        ("max", g),
+                        f"{group.id}'s maximum of {group.max_schools} schools",
+                        f"raise {group.id}'s max_schools",
+                    )
+                )
         for p in elig.group_leads[g]:
             leads[g, p] = model.new_bool_var(f"lead{g},{p}")
         model.add(sum(leads[g, p] for p in elig.group_leads[g]) == runs[g])
     for p, sp in enumerate(problem.specialists):
         mine = [leads[g, q] for (g, q) in leads if q == p]
         if len(mine) > sp.max_groups:
-            model.add(sum(mine) <= sp.max_groups).only_enforce_if(literal(
-                ("lead_limit", p), f"{sp.id}'s limit of {sp.max_groups} group(s) to lead",
-                f"raise {sp.id}'s max_groups"))
+            model.add(sum(mine) <= sp.max_groups).only_enforce_if(
+                literal(
+                    ("lead_limit", p),
+                    f"{sp.id}'s limit of {sp.max_groups} group(s) to lead",
+                    f"raise {sp.id}'s max_groups",
+                )
+            )
     for pin in problem.pins:
         s = pin.school_idx
         school = problem.schools[s]
@@ -177,8 +205,9 @@ def minimal_conflict(problem: ProblemData, elig: Eligibility, time_limit_s: floa
         else:
             target = f"group {problem.work_groups[pin.group_idx].id}"  # type: ignore[index]
             var = y.get((s, pin.group_idx))  # type: ignore[arg-type]
-        lit = literal(("pin", pin.index), f"pin {pin.index + 1} (school {school.urn} with {target})",
-                      "remove or change the pin")
+        lit = literal(
+            ("pin", pin.index), f"pin {pin.index + 1} (school {school.urn} with {target})", "remove or change the pin"
+        )
         model.add(placed[s] == 1).only_enforce_if(lit)
         if var is None:
             model.add_bool_or([lit.Not()])  # the pair breaks a rule that cannot be relaxed
@@ -224,8 +253,7 @@ def conflict_lines(requirements: list[Requirement]) -> list[str]:
         lines = ["this requirement cannot hold whatever else is done:"]
     else:
         lines = [
-            f"these {len(requirements)} requirements cannot all hold; dropping any one of them "
-            "makes the rest possible:"
+            f"these {len(requirements)} requirements cannot all hold; dropping any one of them makes the rest possible:"
         ]
     for r in requirements:
         lines.append(f"  - {r.text}: {r.remedy}")

@@ -63,7 +63,8 @@ def _specialist_reasons(problem: ProblemData, elig: Eligibility, s: int) -> str:
         elif reason == Reason.FORBIDDEN:
             parts.append(f"{n} forbidden by the scenario ({', '.join(p.id for p in ids)})")
     scope = "" if problem.rules.allow_cross_hub else f" in {school.hub}"
-    return f"no specialist may support it: {_plural(len(candidates), phase_word + ' specialist')}{scope}: {'; '.join(parts)}"
+    counted = _plural(len(candidates), phase_word + " specialist")
+    return f"no specialist may support it: {counted}{scope}: {'; '.join(parts)}"
 
 
 def _group_reasons(problem: ProblemData, elig: Eligibility, s: int) -> str:
@@ -82,8 +83,7 @@ def _group_reasons(problem: ProblemData, elig: Eligibility, s: int) -> str:
         if reason == Reason.TOO_FAR:
             nearest = min(float(elig.group_km[s, g]) for g in groups)
             parts.append(
-                f"{n} with a venue beyond the {problem.rules.max_travel_km:g} km limit "
-                f"(nearest {nearest:.1f} km)"
+                f"{n} with a venue beyond the {problem.rules.max_travel_km:g} km limit (nearest {nearest:.1f} km)"
             )
         elif reason == Reason.FOCUS:
             foci = sorted({problem.work_groups[g].focus or "" for g in groups})
@@ -122,13 +122,16 @@ def unplaced_reason(problem: ProblemData, elig: Eligibility, allocation: Allocat
             if len(full_g) == len(allowed_g):
                 sentences.append(
                     f"all {_plural(len(allowed_g), 'allowed work group')} are full ("
-                    + ", ".join(f"{problem.work_groups[g].id} has {sizes[g]}" for g in full_g) + ")"
+                    + ", ".join(f"{problem.work_groups[g].id} has {sizes[g]}" for g in full_g)
+                    + ")"
                 )
             elif len(full_g) + len(idle) == len(allowed_g):
                 no_lead = [g for g in idle if not elig.group_leads[g]]
                 bits = []
                 if no_lead:
-                    bits.append(f"{', '.join(problem.work_groups[g].id for g in no_lead)} cannot run: no specialist may lead")
+                    bits.append(
+                        f"{', '.join(problem.work_groups[g].id for g in no_lead)} cannot run: no specialist may lead"
+                    )
                 rest = [g for g in idle if g not in no_lead]
                 if rest:
                     bits.append(
@@ -150,11 +153,7 @@ def unplaced_reason(problem: ProblemData, elig: Eligibility, allocation: Allocat
 def _specialist_full(problem: ProblemData, allocation: Allocation, p: int, stage: str) -> bool:
     specialist = problem.specialists[p]
     capacity = specialist.capacity if stage == "development" else specialist.embedding_capacity
-    load = sum(
-        1
-        for s, sp in enumerate(allocation.school_specialist)
-        if sp == p and problem.schools[s].stage == stage
-    )
+    load = sum(1 for s, sp in enumerate(allocation.school_specialist) if sp == p and problem.schools[s].stage == stage)
     return load >= capacity
 
 
@@ -195,7 +194,11 @@ def pin_conflicts(problem: ProblemData, elig: Eligibility) -> list[str]:
             out.append(f"{describe(pin)}: no work group may take school {school.urn} (rule 1)")
     for p, specialist in enumerate(problem.specialists):
         for stage, capacity in (("development", specialist.capacity), ("embedding", specialist.embedding_capacity)):
-            pinned = [pin for pin in problem.pins if pin.specialist_idx == p and problem.schools[pin.school_idx].stage == stage]
+            pinned = [
+                pin
+                for pin in problem.pins
+                if pin.specialist_idx == p and problem.schools[pin.school_idx].stage == stage
+            ]
             schools = {pin.school_idx for pin in pinned}
             if len(schools) > capacity:
                 out.append(

@@ -18,10 +18,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from allocator.eligibility import Eligibility, Reason, compute_eligibility, relax
-from allocator.problem import ProblemData, SolverSettings
 from allocator.breakdown import school_shares
 from allocator.components import Component, components
+from allocator.eligibility import Eligibility, Reason, compute_eligibility, relax
+from allocator.problem import ProblemData, SolverSettings
 from allocator.solution import Allocation
 from allocator.solve import solve
 

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
 
-from dataclasses import replace
-
 from allocator.breakdown import best_alternatives, school_shares
 from allocator.check import CheckReport, check_allocation
 from allocator.conflicts import conflict_lines, minimal_conflict
-from allocator.recommend import recommend
 from allocator.eligibility import Eligibility, compute_eligibility
 from allocator.explain import infeasible_message, pin_conflicts
 from allocator.problem import ProblemData, SolverSettings
+from allocator.recommend import recommend
 from allocator.report import allocation_table, specialist_table, summary_dict, work_group_table
 from allocator.solution import Allocation, Result, SolveStatus
 from allocator.solve import Progress, solve
@@ -83,10 +81,17 @@ def allocate(
     settings = settings or problem.solver
     conflicts = pin_conflicts(problem, elig)
     if conflicts:  # certain to be infeasible: no need to search
-        result = Result(SolveStatus.INFEASIBLE, None, None, None, 0.0, seed=settings.seed,
-                        workers=settings.workers, deterministic=settings.deterministic)
-        return Solved(problem, elig, result, conflicts=_why_infeasible(problem, elig, conflicts),
-                      seconds=seconds)
+        result = Result(
+            SolveStatus.INFEASIBLE,
+            None,
+            None,
+            None,
+            0.0,
+            seed=settings.seed,
+            workers=settings.workers,
+            deterministic=settings.deterministic,
+        )
+        return Solved(problem, elig, result, conflicts=_why_infeasible(problem, elig, conflicts), seconds=seconds)
     result = solve(problem, settings, eligibility=elig, hint=hint, on_progress=on_progress)
     seconds["solve"] = result.solve_seconds
     solved = Solved(problem, elig, result, seconds=seconds)
@@ -100,9 +105,7 @@ def allocate(
     seconds["check"] = time.perf_counter() - t0
     problems = list(report.violations)
     if report.objective != result.objective:
-        problems.append(
-            f"the checker's objective {report.objective} differs from the solver's {result.objective}"
-        )
+        problems.append(f"the checker's objective {report.objective} differs from the solver's {result.objective}")
     if problems:
         raise CheckerFailure(problems)
     solved.report = report
@@ -143,8 +146,10 @@ def _add_explanations(
     assert allocation is not None and result.objective is not None
     table = solved.tables["allocations"]
     for s in result.unsolved_schools:
-        table.at[s, "reason"] = ("Not placed because the search was stopped (Ctrl-C) before the part of "
-                                 "the scenario holding this school was solved; run again to place it.")
+        table.at[s, "reason"] = (
+            "Not placed because the search was stopped (Ctrl-C) before the part of "
+            "the scenario holding this school was solved; run again to place it."
+        )
     shares = school_shares(problem, elig, allocation)
     table["objective_share"] = [share.total for share in shares]
     alternatives = best_alternatives(problem, elig, allocation)
@@ -155,14 +160,18 @@ def _add_explanations(
     texts = [""] * problem.num_schools
     if recommendations and unplaced:
         if on_stage is not None:
-            on_stage(f"Looking for the change that would place each of the {len(unplaced)} unplaced "
-                     f"schools (up to {explain_seconds:g} s; --no-recommendations skips this)")
-        settings = replace(result_settings(solved), deterministic=False,
-                           time_limit_s=min(5.0, max(0.5, explain_seconds / 4)))
-        for rec in recommend(problem, elig, allocation, result.objective, unplaced, settings,
-                             budget_s=explain_seconds):
+            on_stage(
+                f"Looking for the change that would place each of the {len(unplaced)} unplaced "
+                f"schools (up to {explain_seconds:g} s; --no-recommendations skips this)"
+            )
+        settings = replace(
+            result_settings(solved), deterministic=False, time_limit_s=min(5.0, max(0.5, explain_seconds / 4))
+        )
+        for rec in recommend(problem, elig, allocation, result.objective, unplaced, settings, budget_s=explain_seconds):
             if rec.kind == "not_analysed":
-                texts[rec.school_idx] = "Not analysed: recommendations stopped (their time, --explain-seconds, ran out, or Ctrl-C)."
+                texts[rec.school_idx] = (
+                    "Not analysed: recommendations stopped (their time, --explain-seconds, ran out, or Ctrl-C)."
+                )
             else:
                 texts[rec.school_idx] = rec.text or "No single change places it."
     table["recommendation"] = texts

@@ -69,8 +69,10 @@ def supply_demand(problem: ProblemData) -> list[SupplyRow]:
                 )
                 if demand > supply:
                     short = demand - supply
-                    remedies = [f"add {-(-short // max(1, default))} {phase} specialist(s)",
-                                f"raise {field} for {_plural(short, 'place')}"]
+                    remedies = [
+                        f"add {-(-short // max(1, default))} {phase} specialist(s)",
+                        f"raise {field} for {_plural(short, 'place')}",
+                    ]
                     idle = [p for p in mine if not p.available]
                     for cohort in sorted({p.cohort for p in idle}):
                         members = [p for p in idle if p.cohort == cohort]
@@ -124,7 +126,9 @@ def supply_demand(problem: ProblemData) -> list[SupplyRow]:
         first = Counter(s.focus_choices[0] for s in seekers if s.focus_choices)
         for focus, n in sorted(first.items()):
             seats = sum(g.max_schools for g in groups if g.focus == focus)
-            sentence = f"{hub} focus {focus}: {_plural(n, 'first choice')}; {_plural(seats, 'seat')} in focus {focus} groups"
+            sentence = (
+                f"{hub} focus {focus}: {_plural(n, 'first choice')}; {_plural(seats, 'seat')} in focus {focus} groups"
+            )
             if n > seats:
                 sentence += f"; {n - seats} cannot have their first choice: add a focus {focus} group"
             rows.append(SupplyRow(hub, "secondary", f"focus {focus}", n, seats, sentence))
@@ -153,9 +157,7 @@ def describe(problem: ProblemData) -> list[str]:
         lines.append(f"  cohort {cohort:<3} {'available' if ok else 'not available':<14} {n:>4}")
     not_available = sorted({p.cohort for p in problem.specialists if not p.available})
     if not_available:
-        lines.append(
-            f"  cohorts in the table that are not available: {', '.join(map(str, not_available))}"
-        )
+        lines.append(f"  cohorts in the table that are not available: {', '.join(map(str, not_available))}")
     lines.append(f"Work groups: {problem.num_groups}")
     groups = Counter((g.hub.strip(), g.phase, g.focus or "-") for g in problem.work_groups)
     for (hub, phase, focus), n in sorted(groups.items()):

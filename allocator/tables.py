@@ -83,11 +83,11 @@ def read_table(path: Path, display: str, sheet: str | None = None) -> Table:
                 encoding="utf-8-sig",
             )
     except UnicodeDecodeError:
-        raise InputError([Issue(display, None, "", "is not UTF-8 text; save it as CSV UTF-8")])
+        raise InputError([Issue(display, None, "", "is not UTF-8 text; save it as CSV UTF-8")]) from None
     except ValueError as exc:  # e.g. a worksheet that does not exist
-        raise InputError([Issue(display, None, "", f"cannot be read: {exc}")])
+        raise InputError([Issue(display, None, "", f"cannot be read: {exc}")]) from None
     except Exception as exc:  # noqa: BLE001 - any parser failure is bad input, not a crash
-        raise InputError([Issue(display, None, "", f"cannot be read as a table: {exc}")])
+        raise InputError([Issue(display, None, "", f"cannot be read as a table: {exc}")]) from None
     if frame.empty:
         raise InputError([Issue(display, None, "", "is empty: a header row is needed")])
     header = [normalise_column(cell_text(v)) for v in frame.iloc[0].tolist()]

@@ -196,7 +196,7 @@ class Namer:
 
 def load_pools(args: argparse.Namespace, rng: random.Random):
     sectors = pd.read_csv(args.sectors)
-    sector_ll = {s: (la, lo) for s, la, lo in zip(sectors.sector, sectors.lat, sectors.lon)}
+    sector_ll = {s: (la, lo) for s, la, lo in zip(sectors.sector, sectors.lat, sectors.lon, strict=True)}
 
     sec = pd.read_csv(args.secondary)
     det = pd.read_csv(args.details, encoding="cp1252", dtype={"URN": str})

@@ -11,9 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from tests.bruteforce import brute_force_optimum
 from hypothesis import HealthCheck, given, settings
-from tests.strategies import tiny_problems
 
 from allocator.check import CheckReport, check_allocation, km_between, round_half_away
 from allocator.problem import (
@@ -27,6 +25,8 @@ from allocator.problem import (
     WorkGroup,
 )
 from allocator.solution import Allocation
+from tests.bruteforce import brute_force_optimum
+from tests.strategies import tiny_problems
 
 KM_01 = 6371.009 * math.pi / 1800  # 0.1 degree of a meridian: 11.1195 km
 

@@ -7,8 +7,8 @@ from dataclasses import replace
 from hypothesis import HealthCheck, given, settings
 
 from allocator.check import check_allocation
-from allocator.explain import pin_conflicts
 from allocator.eligibility import compute_eligibility
+from allocator.explain import pin_conflicts
 from allocator.problem import SolverSettings
 from allocator.solution import SolveStatus
 from allocator.solve import solve
