@@ -1,20 +1,28 @@
 #!/usr/bin/env python3
 """Benchmark allocator against a greedy baseline and HiGHS on generated scenarios.
 
-    python benchmarks/run.py [--quick] [--kinds hub,region,national] [--repeat N]
+    python benchmarks/run.py [--quick] [--kinds demo,hub,hub100,region,national] [--repeat N]
 
-For each kind (hub, region, national) and its tight variant, in one run:
+For the demo scenario (`scenarios/demo/scenario.yml`, `--locations sector`) and for each
+generated kind (hub, a 100-school hub, region, national) with its tight variant, in one run:
 
 1. `allocator.generate` writes the scenario into benchmarks/generated/ (git-ignored),
    with ../shared/data/england_state_secondary_2018_with_coords.csv as positions when
-   that folder exists;
-2. the `allocate` CLI solves it in a child process: end-to-end wall time (start-up,
-   load, solve, check, tables, writing) and peak memory (the child's ru_maxrss);
-   the tables it wrote are read back and re-verified with `check_allocation`;
-3. the greedy baseline (`allocator.greedy`, what a hub lead does by hand) runs and is
+   that folder exists (the demo is copied there, with `locations: sector`);
+2. the `allocate` CLI solves it in a child process with `--no-recommendations` (the
+   like-for-like comparison: greedy and HiGHS explain nothing): end-to-end wall time
+   (start-up, load, solve, check, tables, writing), CPU time and peak memory (the
+   child's rusage); the tables it wrote are read back and re-verified with
+   `check_allocation`;
+3. the CLI runs once more with recommendations on (the default `--explain-seconds`
+   budget): the explain stage's seconds and how many unplaced schools were analysed
+   (the rest say "Not analysed" in allocations.csv);
+4. the greedy baseline (`allocator.greedy`, what a hub lead does by hand) runs and is
    checked the same way;
-4. the same model as a MIP (`benchmarks/highs_model.py`) is solved by HiGHS in a
-   child process, when `highspy` is installed.
+5. the same model as a MIP (`benchmarks/highs_model.py`) is solved by HiGHS in a
+   child process, when `highspy` is installed;
+6. on the instances named by `--determinism` (default demo and region), the CLI runs
+   with and without `--deterministic`, alternately, to show what repeatability costs.
 
 Results go to the "National scale" section of BENCHMARKS.md (between its result
 markers; the rest of the file is kept), and to benchmarks/generated/results.json.
@@ -50,10 +58,13 @@ from allocator.problem import ProblemData  # noqa: E402
 from allocator.solution import Allocation  # noqa: E402
 
 DEFAULT_POSITIONS = REPO.parent / "shared" / "data" / "england_state_secondary_2018_with_coords.csv"
+DEMO = REPO / "scenarios" / "demo"
 SECTION = "## National scale"
 START = "<!-- national-scale:results:start (written by benchmarks/run.py) -->"
 END = "<!-- national-scale:results:end -->"
-KINDS = ("hub", "region", "national")
+KINDS = ("demo", "hub", "hub100", "region", "national")
+HUB100_SCHOOLS = 100  # the explanation target's "hub with 100 schools" (times --scale)
+NOT_ANALYSED = "Not analysed"
 
 
 @dataclass
@@ -102,6 +113,18 @@ class Row:
     highs_cpu_s: float | None = None
     highs_peak_mb: float | None = None
     highs_ok: bool | None = None
+    # allocator with recommendations on (one run, default --explain-seconds)
+    rec_status: str = ""
+    rec_objective: int | None = None
+    rec_wall_s: float | None = None
+    rec_cpu_s: float | None = None
+    rec_peak_mb: float | None = None
+    rec_explain_s: float | None = None
+    explain_s: float | None = None  # the explain stage of the timed runs (no recommendations)
+    unplaced: int | None = None
+    not_analysed: int | None = None
+    # --deterministic against without (None: not measured on this instance)
+    determinism: dict[str, object] | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -142,6 +165,39 @@ def allocate_command() -> list[str]:
     if found:
         return [found]
     return [sys.executable, "-c", "from allocator.cli import entry; entry()"]
+
+
+def run_cli(
+    scenario: Path, out_dir: Path, *, time_limit: float, args: list[str], cwd: Path,
+    timeout: float,
+) -> tuple[Child, dict | None]:
+    """One `allocate` run in a child process, and the summary.json it wrote (None if none).
+    `out_dir` (inside the benchmark's workdir) is removed first: no stale tables, and the
+    CLI writes only into a folder it wrote before or a new one."""
+    summary_path = out_dir / "summary.json"
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    child = run_child(
+        [*allocate_command(), str(scenario), "--out", str(out_dir), "-q",
+         "--time-limit", f"{time_limit:g}", *args],
+        cwd=cwd, timeout=timeout,
+    )
+    summary = None
+    if child.returncode == 0 and summary_path.exists():
+        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    return child, summary
+
+
+def count_recommendations(out_dir: Path) -> tuple[int, int]:
+    """Unplaced schools in allocations.csv, and how many of them say "Not analysed"."""
+    unplaced = not_analysed = 0
+    with open(out_dir / "allocations.csv", newline="", encoding="utf-8-sig") as handle:
+        for row in csv.DictReader(handle):
+            if row.get("status") == "unplaced":
+                unplaced += 1
+            if (row.get("recommendation") or "").lstrip("'").startswith(NOT_ANALYSED):
+                not_analysed += 1
+    return unplaced, not_analysed
 
 
 # --------------------------------------------------------------------------- measures
@@ -198,9 +254,10 @@ def read_cli_allocation(problem: ProblemData, out_dir: Path) -> Allocation:
 
 def bench_instance(
     name: str, scenario: Path, workdir: Path, *, time_limit: float, repeat: int, highs: bool,
+    cli_args: tuple[str, ...] = (), locations: str | None = None, determinism: bool = False,
 ) -> Row:
     row = Row(name)
-    problem = load(scenario).problem
+    problem = load(scenario, locations=locations).problem
     elig = compute_eligibility(problem)
     row.schools, row.specialists, row.groups = (
         problem.num_schools, problem.num_specialists, problem.num_groups
@@ -217,38 +274,55 @@ def bench_instance(
     if not report.ok:
         row.notes.append(f"greedy breaks rules: {report.violations[0]}")
 
-    # allocator, end to end through the CLI.
-    out_dir = workdir / "out" / name
+    # allocator, end to end through the CLI, without recommendations (like for like:
+    # greedy and HiGHS explain nothing). The fastest of `repeat` runs is reported.
     timeout = 20 * time_limit + 300
+    plain = [*cli_args, "--no-recommendations"]
     summary: dict | None = None
-    for _ in range(repeat):
-        child = run_child(
-            [*allocate_command(), str(scenario), "--out", str(out_dir), "-q",
-             "--time-limit", f"{time_limit:g}"],
-            cwd=workdir, timeout=timeout,
-        )
+    for i in range(repeat):
+        out_dir = workdir / "out" / f"{name}-run{i + 1}"
+        child, run_summary = run_cli(scenario, out_dir, time_limit=time_limit, args=plain,
+                                     cwd=workdir, timeout=timeout)
         row.walls.append(child.wall_s)
         row.peak_mb = max(row.peak_mb or 0.0, child.peak_mb)
-        if child.returncode != 0:
+        if child.returncode != 0 or run_summary is None:
             row.status = f"exit {child.returncode}"
             row.notes.append(f"allocate: {child.stderr.strip().splitlines()[-1:]}")
             break
         if row.wall_s is None or child.wall_s < row.wall_s:
-            # Report the fastest run, with its own stage timings.
+            # Report the fastest run, with its own stage timings and tables.
             row.wall_s, row.cpu_s = child.wall_s, child.cpu_s
-            summary = json.loads((out_dir / "summary.json").read_text(encoding="utf-8"))
+            summary, fastest_dir = run_summary, out_dir
     if not row.status and summary is not None:
         row.status = summary["status"]
         row.objective = summary["objective"]
         row.gap = summary.get("gap")
         row.solve_s = summary.get("solve_seconds")
         row.stages = dict(summary.get("seconds", {}))
-        allocation = read_cli_allocation(problem, out_dir)
+        row.explain_s = row.stages.get("explain")
+        allocation = read_cli_allocation(problem, fastest_dir)
         check = check_allocation(problem, allocation)
         row.placed, row.km = placed_and_km(problem, elig, allocation)
         row.verified = "yes" if check.ok and check.objective == row.objective else "NO"
         if row.verified != "yes":
             row.notes.append("the CLI's tables do not re-verify")
+
+    # allocator with recommendations on (the default --explain-seconds budget), once.
+    out_dir = workdir / "out" / f"{name}-recommendations"
+    child, rec = run_cli(scenario, out_dir, time_limit=time_limit, args=list(cli_args),
+                         cwd=workdir, timeout=timeout)
+    row.rec_wall_s, row.rec_cpu_s, row.rec_peak_mb = child.wall_s, child.cpu_s, child.peak_mb
+    if rec is None:
+        row.rec_status = f"exit {child.returncode}"
+        row.notes.append(f"allocate with recommendations: "
+                         f"{child.stderr.strip().splitlines()[-1:]}")
+    else:
+        row.rec_status, row.rec_objective = rec["status"], rec["objective"]
+        row.rec_explain_s = rec.get("seconds", {}).get("explain")
+        row.unplaced, row.not_analysed = count_recommendations(out_dir)
+        if row.rec_status == row.status == "OPTIMAL" and row.rec_objective != row.objective:
+            row.notes.append(f"with recommendations the objective differs: "
+                             f"{row.rec_objective} vs {row.objective}")
 
     # HiGHS on the same model.
     if highs:
@@ -279,10 +353,47 @@ def bench_instance(
         else:
             row.highs_status = f"exit {child.returncode}"
             row.notes.append(f"HiGHS: {child.stderr.strip().splitlines()[-1:]}")
+    if determinism:
+        row.determinism = measure_determinism(name, scenario, workdir, time_limit=time_limit,
+                                              repeat=repeat, cli_args=plain, timeout=timeout)
+        for note in row.determinism.pop("notes"):
+            row.notes.append(note)
     if row.objective is not None and row.greedy_objective is not None \
             and row.objective < row.greedy_objective:
         row.notes.append("allocator is WORSE than greedy")
     return row
+
+
+def measure_determinism(
+    name: str, scenario: Path, workdir: Path, *, time_limit: float, repeat: int,
+    cli_args: list[str], timeout: float,
+) -> dict[str, object]:
+    """The CLI with and without `--deterministic`, alternately, `repeat` times each
+    (fastest of each reported); same other arguments (no recommendations)."""
+    out: dict[str, object] = {"notes": []}
+    for _ in range(repeat):
+        for mode, extra in (("default", []), ("deterministic", ["--deterministic"])):
+            out_dir = workdir / "out" / f"{name}-{mode}"
+            child, summary = run_cli(scenario, out_dir, time_limit=time_limit,
+                                     args=[*cli_args, *extra], cwd=workdir, timeout=timeout)
+            if summary is None:
+                if f"{mode}_wall_s" not in out:
+                    out[f"{mode}_status"] = f"exit {child.returncode}"
+                out["notes"].append(f"allocate {' '.join(extra) or '(default)'}: "
+                                    f"{child.stderr.strip().splitlines()[-1:]}")
+                continue
+            best = out.get(f"{mode}_wall_s")
+            if best is None or child.wall_s < best:
+                out[f"{mode}_wall_s"] = child.wall_s
+                out[f"{mode}_cpu_s"] = child.cpu_s
+                out[f"{mode}_solve_s"] = summary.get("solve_seconds")
+                out[f"{mode}_status"] = summary["status"]
+                out[f"{mode}_objective"] = summary["objective"]
+    if (out.get("default_status") == out.get("deterministic_status") == "OPTIMAL"
+            and out.get("default_objective") != out.get("deterministic_objective")):
+        out["notes"].append("deterministic and default runs both OPTIMAL with different "
+                            "objectives")
+    return out
 
 
 # --------------------------------------------------------------------------- report
@@ -349,12 +460,14 @@ def render(rows: list[Row], meta: dict[str, object]) -> str:
         f"{m['load']}. Python {v['python']}, OR-Tools {v['ortools']}, highspy {v['highspy']}, "
         f"commit {v['commit']}.",
         "",
-        "allocator (end to end through the CLI, in a child process) against HiGHS on the same "
-        "model. *CLI s*: wall time from start-up to tables written (*CPU s*: the child's user "
-        "and system time, all threads; steadier than wall time on a shared machine); *solve s*: "
-        "CP-SAT's search as summary.json reports it; *ratio*: allocator's CLI wall time over "
-        "HiGHS's (child process: start-up, load, build, solve, check); *MB*: peak resident "
-        "memory.",
+        "allocator (end to end through the CLI with `--no-recommendations`, in a child "
+        "process) against HiGHS on the same model. *CLI s*: wall time from start-up to tables "
+        "written (*CPU s*: the child's user and system time, all threads; steadier than wall "
+        "time on a shared machine); *solve s*: CP-SAT's search as summary.json reports it; "
+        "*ratio*: allocator's CLI wall time over HiGHS's (child process: start-up, load, "
+        "build, solve, check); *MB*: peak resident memory. *demo* is "
+        "`scenarios/demo/scenario.yml` with `--locations sector`; *hub100* a generated hub "
+        "scaled to 100 schools.",
         "",
         "| instance | schools / specialists / groups | status | objective | gap | solve s | "
         "CLI s | CPU s | MB | HiGHS status | HiGHS objective | HiGHS solve s | HiGHS s | "
@@ -416,6 +529,59 @@ def render(rows: list[Row], meta: dict[str, object]) -> str:
                 f"| {r.name} | " + " | ".join(_f(r.stages.get(k)) for k in stage_names)
                 + f" | {other:.2f} | {r.wall_s:.2f} |"
             )
+    rec_rows = [r for r in rows if r.rec_status]
+    if rec_rows:
+        lines += [
+            "",
+            "With recommendations on (one more CLI run per instance, default `--explain-seconds` "
+            "budget, so the what-if re-solves run). *explain s*: the explain stage in "
+            "summary.json (shares, alternatives and the recommendations' re-solves); *without*: "
+            "the same stage in the `--no-recommendations` run above; *analysed*: unplaced "
+            "schools that got a recommendation, the rest say \"Not analysed\" in "
+            "allocations.csv; *CLI s*, *CPU s*, *MB*: that whole run.",
+            "",
+            "| instance | status | unplaced | analysed | not analysed | explain s | without | "
+            "CLI s | CPU s | MB |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for r in rec_rows:
+            analysed = (None if r.unplaced is None or r.not_analysed is None
+                        else r.unplaced - r.not_analysed)
+            lines.append(
+                f"| {r.name} | {r.rec_status} | {_f(r.unplaced, '{}')} | {_f(analysed, '{}')} | "
+                f"{_f(r.not_analysed, '{}')} | {_f(r.rec_explain_s)} | {_f(r.explain_s)} | "
+                f"{_f(r.rec_wall_s)} | {_f(r.rec_cpu_s)} | {_f(r.rec_peak_mb, '{:.0f}')} |"
+            )
+    det_rows = [r for r in rows if r.determinism]
+    if det_rows:
+        lines += [
+            "",
+            "What `--deterministic` costs (CLI with `--no-recommendations`, run with and "
+            "without `--deterministic` alternately, fastest of each; *solve s* from "
+            "summary.json).",
+            "",
+            "| instance | status (default / deterministic) | objective (default / deterministic) | "
+            "solve s (default / deterministic) | CLI s (default / deterministic) | "
+            "CPU s (default / deterministic) | extra CLI s | extra CPU s |",
+            "|---|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for r in det_rows:
+            d = r.determinism or {}
+
+            def pair(key: str, fmt: str = "{:.2f}", d=d) -> str:
+                a, b = d.get(f"default_{key}"), d.get(f"deterministic_{key}")
+                return f"{_f(a, fmt)} / {_f(b, fmt)}"
+
+            def extra(key: str, d=d) -> str:
+                a, b = d.get(f"default_{key}"), d.get(f"deterministic_{key}")
+                return "–" if a is None or b is None else f"{b - a:+.2f}"
+
+            lines.append(
+                f"| {r.name} | {d.get('default_status', '–')} / "
+                f"{d.get('deterministic_status', '–')} | {pair('objective', '{:,}')} | "
+                f"{pair('solve_s')} | {pair('wall_s')} | {pair('cpu_s')} | {extra('wall_s')} | "
+                f"{extra('cpu_s')} |"
+            )
     notes = [f"- {r.name}: {n}" for r in rows for n in r.notes]
     if notes:
         lines += ["", "Notes:", "", *notes]
@@ -446,6 +612,30 @@ def write_report(path: Path, block: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def copy_demo(folder: Path) -> Path:
+    """The demo scenario copied into `folder`, its YAML saying `locations: sector` so that
+    every reader (the CLI is also given `--locations sector`, HiGHS, the baselines) agrees."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in DEMO.glob("*.csv"):
+        shutil.copyfile(path, folder / path.name)
+    text = (DEMO / "scenario.yml").read_text(encoding="utf-8")
+    if not any(line.startswith("locations:") for line in text.splitlines()):
+        text = text.rstrip("\n") + "\nlocations: sector\n"
+    scenario = folder / "scenario.yml"
+    scenario.write_text(text, encoding="utf-8")
+    return scenario
+
+
+def generate_instance(kind: str, folder: Path, *, seed: int, tight: bool,
+                      positions: Path | None, scale: float):
+    """`allocator.generate`; the hub100 kind is the seed's hub scaled to 100 schools."""
+    if kind != "hub100":
+        return generate(kind, folder, seed=seed, tight=tight, positions=positions, scale=scale)
+    base = generate("hub", folder, seed=seed, tight=tight, positions=positions, scale=1.0)
+    return generate("hub", folder, seed=seed, tight=tight, positions=positions,
+                    scale=scale * HUB100_SCHOOLS / base.num_schools)
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -454,7 +644,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true",
                         help="small instances (scale 0.1) and a 10 s limit; report in the workdir")
     parser.add_argument("--kinds", default=",".join(KINDS),
-                        help="comma-separated kinds: hub, region, national (default: all)")
+                        help="comma-separated kinds: demo, hub, hub100, region, national "
+                        "(default: all)")
     parser.add_argument("--no-tight", action="store_true", help="skip the tight variants")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--scale", type=float, default=None,
@@ -467,6 +658,9 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"CSV of school positions (default: {DEFAULT_POSITIONS} if present)")
     parser.add_argument("--no-positions", action="store_true", help="synthetic positions only")
     parser.add_argument("--no-highs", action="store_true", help="skip HiGHS")
+    parser.add_argument("--determinism", default="demo,region",
+                        help="comma-separated instances (e.g. demo,region-tight) on which to "
+                        "time --deterministic against without; empty: none (default: %(default)s)")
     parser.add_argument("--workdir", type=Path, default=REPO / "benchmarks" / "generated")
     parser.add_argument("--report", type=Path, default=None,
                         help="markdown file to update (default BENCHMARKS.md; with --quick, "
@@ -501,22 +695,33 @@ def main(argv: list[str] | None = None) -> int:
     if not highs:
         print("highspy is not installed (or --no-highs): skipping HiGHS", file=sys.stderr)
 
+    determinism = {n.strip() for n in args.determinism.split(",") if n.strip()}
     rows: list[Row] = []
     for kind in kinds:
-        for tight in (False,) if args.no_tight else (False, True):
+        variants = (False,) if args.no_tight or kind == "demo" else (False, True)
+        for tight in variants:
             name = kind + ("-tight" if tight else "")
             folder = workdir / name
-            made = generate(kind, folder, seed=args.seed, tight=tight, positions=positions,
-                            scale=scale)
-            print(f"{name}: {made.num_schools} schools, {made.num_specialists} specialists, "
-                  f"{made.num_groups} groups ...", file=sys.stderr, flush=True)
-            row = bench_instance(name, made.scenario, workdir, time_limit=time_limit,
-                                 repeat=args.repeat, highs=highs)
+            if kind == "demo":
+                scenario = copy_demo(folder)
+                cli_args: tuple[str, ...] = ("--locations", "sector")
+            else:
+                made = generate_instance(kind, folder, seed=args.seed, tight=tight,
+                                         positions=positions, scale=scale)
+                scenario, cli_args = made.scenario, ()
+            print(f"{name}: {scenario} ...", file=sys.stderr, flush=True)
+            row = bench_instance(name, scenario, workdir, time_limit=time_limit,
+                                 repeat=args.repeat, highs=highs, cli_args=cli_args,
+                                 locations="sector" if kind == "demo" else None,
+                                 determinism=name in determinism)
             rows.append(row)
-            print(f"  allocator {row.status} {row.objective} in {_f(row.wall_s)} s "
-                  f"({_f(row.peak_mb, '{:.0f}')} MB); greedy {row.greedy_objective}; "
-                  f"HiGHS {row.highs_status or '–'} {row.highs_objective} in "
-                  f"{_f(row.highs_wall_s)} s", file=sys.stderr, flush=True)
+            print(f"  {row.schools} schools, {row.specialists} specialists, {row.groups} groups; "
+                  f"allocator {row.status} {row.objective} in {_f(row.wall_s)} s "
+                  f"({_f(row.peak_mb, '{:.0f}')} MB); with recommendations "
+                  f"{_f(row.rec_wall_s)} s (explain {_f(row.rec_explain_s)} s); greedy "
+                  f"{row.greedy_objective}; HiGHS {row.highs_status or '–'} "
+                  f"{row.highs_objective} in {_f(row.highs_wall_s)} s", file=sys.stderr,
+                  flush=True)
 
     (workdir / "results.json").write_text(
         json.dumps({"meta": meta, "rows": [asdict(r) for r in rows]}, indent=2), encoding="utf-8"
