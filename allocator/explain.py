@@ -116,7 +116,7 @@ def unplaced_reason(problem: ProblemData, elig: Eligibility, allocation: Allocat
         if len(allowed_g) == 0:
             sentences.append(_group_reasons(problem, elig, s))
         else:
-            sizes = Counter(g for g in allocation.school_group if g is not None)
+            sizes = _group_sizes(allocation)
             full_g = [int(g) for g in allowed_g if sizes[int(g)] >= problem.work_groups[int(g)].max_schools]
             idle = [int(g) for g in allowed_g if sizes[int(g)] == 0]
             if len(full_g) == len(allowed_g):
@@ -150,19 +150,45 @@ def unplaced_reason(problem: ProblemData, elig: Eligibility, allocation: Allocat
     return text[0].upper() + text[1:] + "."
 
 
+_SUPPORTED: dict[int, tuple[Allocation, dict[tuple[int, str], list[str]]]] = {}
+
+
+def _supported(problem: ProblemData, allocation: Allocation) -> dict[tuple[int, str], list[str]]:
+    """URNs each specialist supports, by stage; built once per allocation (one pass), since
+    every unplaced school's reason asks about several specialists."""
+    cached = _SUPPORTED.get(id(problem))
+    if cached is not None and cached[0] is allocation:
+        return cached[1]
+    supported: dict[tuple[int, str], list[str]] = {}
+    for s, p in enumerate(allocation.school_specialist):
+        if p is not None:
+            supported.setdefault((p, problem.schools[s].stage), []).append(problem.schools[s].urn)
+    _SUPPORTED.clear()
+    _SUPPORTED[id(problem)] = (allocation, supported)
+    return supported
+
+
+_SIZES: dict[int, tuple[Allocation, Counter[int]]] = {}
+
+
+def _group_sizes(allocation: Allocation) -> Counter[int]:
+    """Schools per group, counted once per allocation."""
+    cached = _SIZES.get(0)
+    if cached is not None and cached[0] is allocation:
+        return cached[1]
+    sizes = Counter(g for g in allocation.school_group if g is not None)
+    _SIZES[0] = (allocation, sizes)
+    return sizes
+
+
 def _specialist_full(problem: ProblemData, allocation: Allocation, p: int, stage: str) -> bool:
     specialist = problem.specialists[p]
     capacity = specialist.capacity if stage == "development" else specialist.embedding_capacity
-    load = sum(1 for s, sp in enumerate(allocation.school_specialist) if sp == p and problem.schools[s].stage == stage)
-    return load >= capacity
+    return len(_supported(problem, allocation).get((p, stage), [])) >= capacity
 
 
 def _specialist_load(problem: ProblemData, allocation: Allocation, p: int, stage: str) -> str:
-    urns = [
-        problem.schools[s].urn
-        for s, sp in enumerate(allocation.school_specialist)
-        if sp == p and problem.schools[s].stage == stage
-    ]
+    urns = _supported(problem, allocation).get((p, stage), [])
     return f"{problem.specialists[p].id} has {_join(urns)}"
 
 

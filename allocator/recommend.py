@@ -41,7 +41,7 @@ class Recommendation:
     kind: str = ""
     objective: int | None = None  # objective after the change, re-solved
     delta: int | None = None  # objective after − objective before
-    change: Change | None = None  # the change re-solved (None for a plain pin)
+    change: Change | None = None  # the change re-solved (with keep_changes; None for a plain pin)
 
 
 def _candidates(problem: ProblemData, elig: Eligibility, allocation: Allocation, s: int,
@@ -180,6 +180,7 @@ def recommend(
     settings: SolverSettings | None = None,
     per_kind: int = 1,
     budget_s: float | None = None,
+    keep_changes: bool = False,
 ) -> list[Recommendation]:
     """The best single change for each unplaced school, verified by re-solving.
 
@@ -192,6 +193,9 @@ def recommend(
     budget_s
         Stop starting new what-if solves after this many seconds; schools not reached
         (lowest priority last) are reported as not analysed.
+    keep_changes
+        Keep each recommended `Change` (its variant problem and eligibility) on the
+        recommendation, to re-solve it; off by default, as nationally each holds tens of MB.
     """
     started = time.perf_counter()
     settings = settings or replace(problem.solver, time_limit_s=min(10.0, problem.solver.time_limit_s),
@@ -247,7 +251,7 @@ def recommend(
         new_objective, change, delta = best
         effect = f"objective {delta:+,} (to {new_objective:,})"
         return Recommendation(s, f"{change.text[0].upper()}{change.text[1:]}: places it, {effect}",
-                              change.kind, new_objective, delta, change)
+                              change.kind, new_objective, delta, change if keep_changes else None)
 
     stopped = False
     for s in order:

@@ -71,11 +71,11 @@ def test_demo_recommendations_match_a_full_re_solve(demo):
     scenario with the change gives the same objective."""
     unplaced = demo.tables["allocations"].index[demo.tables["allocations"]["status"] == "unplaced"]
     recs = recommend(demo.problem, demo.eligibility, demo.result.allocation, demo.result.objective,
-                     unplaced.tolist())
+                     unplaced.tolist(), keep_changes=True)
     kinds = set()
     for rec in recs:
         assert rec.objective is not None
-        if rec.change is None:
+        if rec.kind in ("pin", "run_group"):
             full = solve(demo.problem, eligibility=demo.eligibility, require_placed=(rec.school_idx,),
                          decompose=False)
         else:
