@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import traceback
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -137,29 +138,12 @@ def check_command(scenario: str, locations: str | None, online: bool) -> None:
               help="Skip the what-if re-solves that recommend a change for each unplaced school.")
 @click.option("--explain-seconds", type=click.FloatRange(min=0), default=20.0, show_default=True,
               help="Time for those what-if re-solves; schools not reached are marked as not analysed.")
-def run_command(
-    scenario: str,
-    out_dir: Path | None,
-    time_limit: float | None,
-    seed: int | None,
-    workers: int | None,
-    deterministic: bool | None,
-    formats: str | None,
-    locations: str | None,
-    online: bool,
-    quiet: bool,
-    raw_csv: bool,
-    redact: bool,
-    no_recommendations: bool,
-    explain_seconds: float,
-) -> None:
+def run_command(**options: Any) -> None:
     """Solve SCENARIO.yml and write the allocation tables."""
     try:
-        _run(scenario, out_dir, time_limit, seed, workers, deterministic, formats, locations, online,
-             quiet, raw_csv, redact, no_recommendations, explain_seconds)
+        _run(**options)
     except KeyboardInterrupt:
-        click.echo("\nerror: stopped by Ctrl-C before an allocation was found; nothing was written.",
-                   err=True)
+        click.echo("\nerror: stopped by Ctrl-C before an allocation was found; nothing was written.", err=True)
         sys.exit(EXIT_NO_SOLUTION)
 
 
