@@ -19,6 +19,7 @@ from ortools.sat.python import cp_model
 from allocator.distances import coordinates, great_circle_km
 from allocator.eligibility import Eligibility, Reason
 from allocator.problem import ProblemData
+from allocator.problem import Requirement as PinOrForbid
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,15 @@ def minimal_conflict(problem: ProblemData, elig: Eligibility, time_limit_s: floa
             requirements[lit.index] = Requirement(key, text, remedy)
         return literals[key]
 
+    def hub_rule() -> cp_model.IntVar:
+        return literal(("hub",), "the hub rule (schools are placed within their own hub)", "set allow_cross_hub: true")
+
+    def forbid(f: PinOrForbid, target: str) -> cp_model.IntVar:
+        school = problem.schools[f.school_idx].urn
+        return literal(
+            ("forbid", f.index), f"forbid {f.index + 1} (school {school} with {target})", "remove the forbid"
+        )
+
     S, P, G = problem.num_schools, problem.num_specialists, problem.num_groups
     # Every distance, cross-hub pairs included (eligibility skips those it rejects anyway).
     school_xy = coordinates([s.location for s in problem.schools])
@@ -104,21 +114,9 @@ def minimal_conflict(problem: ProblemData, elig: Eligibility, time_limit_s: floa
                 text = f"{sp.id}'s own {sp.max_travel_km:g} km travel limit" if own else travel_text
                 model.add(var == 0).only_enforce_if(literal(key, text, "raise max_travel_km"))
             if not problem.rules.allow_cross_hub and hub[s] != sp_hub[p]:
-                model.add(var == 0).only_enforce_if(
-                    literal(
-                        ("hub",), "the hub rule (schools are placed within their own hub)", "set allow_cross_hub: true"
-                    )
-                )
+                model.add(var == 0).only_enforce_if(hub_rule())
             if (s, p) in forbid_sp:
-                f = forbid_sp[s, p]
-                model.add(var == 0).only_enforce_if(
-                    literal(
-                        ("forbid", f.index),
-                        f"forbid {f.index + 1} (school {problem.schools[s].urn} "
-                        f"with specialist {problem.specialists[p].id})",
-                        "remove the forbid",
-                    )
-                )
+                model.add(var == 0).only_enforce_if(forbid(forbid_sp[s, p], f"specialist {problem.specialists[p].id}"))
         for g in range(G):
             if not _hard_ok_group(problem, s, g):
                 continue
@@ -127,21 +125,9 @@ def minimal_conflict(problem: ProblemData, elig: Eligibility, time_limit_s: floa
             if km_sg[s, g] > problem.rules.max_travel_km:
                 model.add(var == 0).only_enforce_if(literal(("travel",), travel_text, "raise max_travel_km"))
             if not problem.rules.allow_cross_hub and hub[s] != g_hub[g]:
-                model.add(var == 0).only_enforce_if(
-                    literal(
-                        ("hub",), "the hub rule (schools are placed within their own hub)", "set allow_cross_hub: true"
-                    )
-                )
+                model.add(var == 0).only_enforce_if(hub_rule())
             if (s, g) in forbid_sg:
-                f = forbid_sg[s, g]
-                model.add(var == 0).only_enforce_if(
-                    literal(
-                        ("forbid", f.index),
-                        f"forbid {f.index + 1} (school {problem.schools[s].urn} "
-                        f"with group {problem.work_groups[g].id})",
-                        "remove the forbid",
-                    )
-                )
+                model.add(var == 0).only_enforce_if(forbid(forbid_sg[s, g], f"group {problem.work_groups[g].id}"))
 
     placed = [model.new_bool_var(f"placed{s}") for s in range(S)]
     for s, school in enumerate(problem.schools):

@@ -273,13 +273,9 @@ def relax(
     )
 
 
-def lead_candidates(problem: ProblemData, group_idx: int) -> tuple[int, ...]:
-    """Specialists who may lead a group (SPEC rule 3); a fixed lead is the hub lead's choice."""
-    return _all_lead_candidates(problem)[group_idx]
-
-
 def _all_lead_candidates(problem: ProblemData) -> tuple[tuple[int, ...], ...]:
-    """Lead candidates of every group, with hub keys computed once per specialist."""
+    """Specialists who may lead each group (SPEC rule 3), with hub keys computed once per
+    specialist; a fixed lead is the hub lead's choice and is not checked."""
     by_hub: dict[str, list[int]] = {}
     for p_idx, p in enumerate(problem.specialists):
         if p.available and p.max_groups > 0 and p.can_lead:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -93,8 +94,13 @@ def _group_reasons(problem: ProblemData, elig: Eligibility, s: int) -> str:
     return f"no work group may take it: {_plural(len(candidates), 'group')}: {'; '.join(parts)}"
 
 
-def unplaced_reason(problem: ProblemData, elig: Eligibility, allocation: Allocation, s: int) -> str:
-    """A plain sentence: which rule kept every candidate out, or which were full."""
+def unplaced_reason(
+    problem: ProblemData, elig: Eligibility, allocation: Allocation, s: int, loads: Loads | None = None
+) -> str:
+    """A plain sentence: which rule kept every candidate out, or which were full.
+
+    Pass `loads` (`Loads.of(problem, allocation)`) when explaining many schools."""
+    loads = loads if loads is not None else Loads.of(problem, allocation)
     school = problem.schools[s]
     needs_specialist = school.stage in ("development", "embedding")
     needs_group = school.stage in ("embedding", "sustaining")
@@ -104,11 +110,11 @@ def unplaced_reason(problem: ProblemData, elig: Eligibility, allocation: Allocat
         if len(allowed) == 0:
             sentences.append(_specialist_reasons(problem, elig, s))
         else:
-            full = [p for p in allowed if _specialist_full(problem, allocation, int(p), school.stage)]
+            full = [p for p in allowed if loads.is_full(problem, int(p), school.stage)]
             if len(full) == len(allowed):
                 sentences.append(
                     f"all {_plural(len(allowed), 'allowed specialist')} are full: "
-                    + "; ".join(_specialist_load(problem, allocation, int(p), school.stage) for p in full[:6])
+                    + "; ".join(loads.describe(problem, int(p), school.stage) for p in full[:6])
                     + ("; ..." if len(full) > 6 else "")
                 )
     if needs_group:
@@ -116,7 +122,7 @@ def unplaced_reason(problem: ProblemData, elig: Eligibility, allocation: Allocat
         if len(allowed_g) == 0:
             sentences.append(_group_reasons(problem, elig, s))
         else:
-            sizes = _group_sizes(allocation)
+            sizes = loads.group_sizes
             full_g = [int(g) for g in allowed_g if sizes[int(g)] >= problem.work_groups[int(g)].max_schools]
             idle = [int(g) for g in allowed_g if sizes[int(g)] == 0]
             if len(full_g) == len(allowed_g):
@@ -150,46 +156,29 @@ def unplaced_reason(problem: ProblemData, elig: Eligibility, allocation: Allocat
     return text[0].upper() + text[1:] + "."
 
 
-_SUPPORTED: dict[int, tuple[Allocation, dict[tuple[int, str], list[str]]]] = {}
+@dataclass(frozen=True)
+class Loads:
+    """Who each specialist supports (URNs by stage) and each group's size, counted in one
+    pass over an allocation; every unplaced school's reason asks about several of them."""
 
+    supported: dict[tuple[int, str], list[str]]
+    group_sizes: Counter[int]
 
-def _supported(problem: ProblemData, allocation: Allocation) -> dict[tuple[int, str], list[str]]:
-    """URNs each specialist supports, by stage; built once per allocation (one pass), since
-    every unplaced school's reason asks about several specialists."""
-    cached = _SUPPORTED.get(id(problem))
-    if cached is not None and cached[0] is allocation:
-        return cached[1]
-    supported: dict[tuple[int, str], list[str]] = {}
-    for s, p in enumerate(allocation.school_specialist):
-        if p is not None:
-            supported.setdefault((p, problem.schools[s].stage), []).append(problem.schools[s].urn)
-    _SUPPORTED.clear()
-    _SUPPORTED[id(problem)] = (allocation, supported)
-    return supported
+    @classmethod
+    def of(cls, problem: ProblemData, allocation: Allocation) -> Loads:
+        supported: dict[tuple[int, str], list[str]] = {}
+        for s, p in enumerate(allocation.school_specialist):
+            if p is not None:
+                supported.setdefault((p, problem.schools[s].stage), []).append(problem.schools[s].urn)
+        return cls(supported, Counter(g for g in allocation.school_group if g is not None))
 
+    def is_full(self, problem: ProblemData, p: int, stage: str) -> bool:
+        specialist = problem.specialists[p]
+        capacity = specialist.capacity if stage == "development" else specialist.embedding_capacity
+        return len(self.supported.get((p, stage), [])) >= capacity
 
-_SIZES: dict[int, tuple[Allocation, Counter[int]]] = {}
-
-
-def _group_sizes(allocation: Allocation) -> Counter[int]:
-    """Schools per group, counted once per allocation."""
-    cached = _SIZES.get(0)
-    if cached is not None and cached[0] is allocation:
-        return cached[1]
-    sizes = Counter(g for g in allocation.school_group if g is not None)
-    _SIZES[0] = (allocation, sizes)
-    return sizes
-
-
-def _specialist_full(problem: ProblemData, allocation: Allocation, p: int, stage: str) -> bool:
-    specialist = problem.specialists[p]
-    capacity = specialist.capacity if stage == "development" else specialist.embedding_capacity
-    return len(_supported(problem, allocation).get((p, stage), [])) >= capacity
-
-
-def _specialist_load(problem: ProblemData, allocation: Allocation, p: int, stage: str) -> str:
-    urns = _supported(problem, allocation).get((p, stage), [])
-    return f"{problem.specialists[p].id} has {_join(urns)}"
+    def describe(self, problem: ProblemData, p: int, stage: str) -> str:
+        return f"{problem.specialists[p].id} has {_join(self.supported.get((p, stage), []))}"
 
 
 def pin_conflicts(problem: ProblemData, elig: Eligibility) -> list[str]:

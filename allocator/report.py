@@ -18,7 +18,7 @@ import pandas as pd
 from allocator.check import CheckReport
 from allocator.distances import display_km
 from allocator.eligibility import Eligibility
-from allocator.explain import unplaced_reason
+from allocator.explain import Loads, unplaced_reason
 from allocator.problem import STAGES, ProblemData, School
 from allocator.solution import Allocation, Result
 
@@ -83,6 +83,7 @@ def allocation_table(
     to the console or logs, and their TRNs are never exported.
     """
     rows = []
+    loads = Loads.of(problem, allocation)
     for s, school in enumerate(problem.schools):
         p = allocation.school_specialist[s]
         g = allocation.school_group[s]
@@ -109,7 +110,7 @@ def allocation_table(
                 "priority": school.priority,
                 "previous_specialist": school.previous_specialist or "",
                 "location_source": school.location.source,
-                "reason": "" if placed else unplaced_reason(problem, elig, allocation, s),
+                "reason": "" if placed else unplaced_reason(problem, elig, allocation, s, loads),
                 **({} if redact else _advocate_cells(school)),
             }
         )

@@ -453,9 +453,3 @@ def _outcome(search: _Search, allocation: Allocation | None, interrupted: bool |
         search.solver.best_objective_bound if has else 0.0,
         search.interrupted if interrupted is None else (interrupted or search.interrupted),
     )
-
-
-def with_settings(problem: ProblemData, **overrides: object) -> ProblemData:
-    """The problem with some solver settings replaced (None values are ignored)."""
-    changes = {k: v for k, v in overrides.items() if v is not None}
-    return replace(problem, solver=replace(problem.solver, **changes)) if changes else problem

@@ -434,21 +434,27 @@ def without_specialists(
     return subset(problem, specialists=keep)
 
 
+def _indices_of(items: Iterable[object], field: str, wanted: Iterable[object], unknown: str) -> set[int]:
+    """Indices of the items whose `field` is among `wanted` (trimmed text); every unknown
+    one is reported (`unknown` formats the id)."""
+    index = {getattr(item, field): i for i, item in enumerate(items)}
+    found, problems = set(), []
+    for value in wanted:
+        text = str(value).strip()
+        if text in index:
+            found.add(index[text])
+        else:
+            problems.append(unknown.format(text))
+    if problems:
+        raise VariantError(problems)
+    return found
+
+
 def without_schools(
     problem: ProblemData, urns: Iterable[str]
 ) -> tuple[ProblemData, tuple[str, ...]]:
     """Withdraw schools' applications (see `subset` for what happens to pins and forbids)."""
-    index = {s.urn: i for i, s in enumerate(problem.schools)}
-    drop = set()
-    unknown = []
-    for urn in urns:
-        urn = str(urn).strip()
-        if urn in index:
-            drop.add(index[urn])
-        else:
-            unknown.append(f"schools: {urn} is not a school URN of this scenario")
-    if unknown:
-        raise VariantError(unknown)
+    drop = _indices_of(problem.schools, "urn", urns, "schools: {} is not a school URN of this scenario")
     keep = [i for i in range(problem.num_schools) if i not in drop]
     return subset(problem, schools=keep)
 
@@ -457,17 +463,9 @@ def without_work_groups(
     problem: ProblemData, group_ids: Iterable[str]
 ) -> tuple[ProblemData, tuple[str, ...]]:
     """Drop work groups (see `subset` for what happens to pins and forbids)."""
-    index = {g.id: i for i, g in enumerate(problem.work_groups)}
-    drop = set()
-    unknown = []
-    for group_id in group_ids:
-        group_id = str(group_id).strip()
-        if group_id in index:
-            drop.add(index[group_id])
-        else:
-            unknown.append(f"work_groups: {group_id} is not a work group id of this scenario")
-    if unknown:
-        raise VariantError(unknown)
+    drop = _indices_of(
+        problem.work_groups, "id", group_ids, "work_groups: {} is not a work group id of this scenario"
+    )
     keep = [i for i in range(problem.num_groups) if i not in drop]
     return subset(problem, work_groups=keep)
 
