@@ -192,7 +192,7 @@ def _run(
             sys.exit(EXIT_INPUT)
     target = out_dir if out_dir is not None else default_output_dir(problem)
     try:
-        check_output_dir(target)
+        folder_state = check_output_dir(target)
     except OutputError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_INPUT)
@@ -249,7 +249,7 @@ def _run(
         extra["html"] = lambda folder: write_html(folder / "report.html", solved)
     try:
         written = write_outputs(target, solved.tables, solved.summary, chosen_formats, extra,
-                                raw_csv=raw_csv)
+                                raw_csv=raw_csv, expected=folder_state)
     except OutputError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_INPUT)

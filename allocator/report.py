@@ -6,8 +6,6 @@ import json
 import os
 import platform
 import re
-import shutil
-import tempfile
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -19,14 +17,11 @@ from allocator.check import CheckReport
 from allocator.distances import display_km
 from allocator.eligibility import Eligibility
 from allocator.explain import Loads, unplaced_reason
+from allocator.outdir import FolderState, OutputError, preflight, write_folder
 from allocator.problem import STAGES, ProblemData, School
 from allocator.solution import Allocation, Result
 
 SUMMARY = "summary.json"
-
-
-class OutputError(Exception):
-    """The output folder cannot be used (exit code 2): nothing was written."""
 
 
 def default_output_dir(problem: ProblemData) -> Path:
@@ -38,16 +33,9 @@ def default_output_dir(problem: ProblemData) -> Path:
     return Path("out") / stem
 
 
-def check_output_dir(path: Path) -> None:
-    """Refuse, before solving, a folder allocate did not write (it has no summary.json)."""
-    if path.exists():
-        if not path.is_dir():
-            raise OutputError(f"{path}: exists and is not a folder; choose another --out")
-        if any(path.iterdir()) and not (path / SUMMARY).is_file():
-            raise OutputError(
-                f"{path}: exists and was not written by allocate (no {SUMMARY}); "
-                "choose another --out or remove it"
-            )
+def check_output_dir(path: Path) -> FolderState:
+    """Refuse, before solving, a folder allocate may not replace (see `allocator.outdir`)."""
+    return preflight(path)
 
 
 def is_placed(problem: ProblemData, allocation: Allocation, s: int) -> bool:
@@ -285,18 +273,17 @@ def write_outputs(
     formats: tuple[str, ...] = ("csv",),
     extra_writers: dict[str, Callable[[Path], None]] | None = None,
     raw_csv: bool = False,
+    expected: FolderState | None = None,
 ) -> list[Path]:
-    """Write every output into a fresh folder, then put it in place in one rename.
+    """Write every output into a staging folder, then put it in place whole.
 
-    An existing `out_dir` is replaced only when allocate wrote it (it holds summary.json).
+    An existing `out_dir` is replaced only when allocate wrote it and nothing in it was
+    edited since (`allocator.outdir`); `expected` is what the check before solving saw.
     CSV text cells that start like a formula (`=`, `+`, `-`, `@`, tab, carriage return)
     get a leading `'` unless `raw_csv`.
     """
-    check_output_dir(out_dir)
-    out_dir = out_dir.resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
+
+    def fill(staging: Path) -> None:
         if "csv" in formats:
             for name, frame in tables.items():
                 _csv(frame, staging / f"{name}.csv", raw=raw_csv)
@@ -304,15 +291,5 @@ def write_outputs(
             if fmt in formats:
                 writer(staging)
         (staging / SUMMARY).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-        os.chmod(staging, 0o755)
-        if out_dir.exists():
-            trash = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old.", dir=out_dir.parent))
-            os.replace(out_dir, trash / "old")
-            os.replace(staging, out_dir)
-            shutil.rmtree(trash, ignore_errors=True)
-        else:
-            os.replace(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return sorted(out_dir.iterdir())
+
+    return write_folder(Path(out_dir), fill, expected)

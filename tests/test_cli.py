@@ -38,7 +38,7 @@ def test_exit_0_writes_every_table(tmp_path):
     result = run(str(scenario), "--out", str(out), "--time-limit", "20")
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == [
-        "allocations.csv", "specialists.csv", "summary.json", "work_groups.csv",
+        ".allocator-output.json", "allocations.csv", "specialists.csv", "summary.json", "work_groups.csv",
     ]
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "OPTIMAL"
@@ -97,10 +97,21 @@ def test_rerun_replaces_its_own_folder_whole(tmp_path):
     scenario = demo_copy(tmp_path)
     out = tmp_path / "out"
     assert run(str(scenario), "--out", str(out), "-q").exit_code == 0
-    (out / "stale.csv").write_text("old")
+    (out / "allocations.csv").unlink()  # removing a file loses nothing: still allocate's folder
     assert run(str(scenario), "--out", str(out), "-q").exit_code == 0
-    assert not (out / "stale.csv").exists()
+    assert (out / "allocations.csv").is_file()
     assert (out / "summary.json").is_file()
+
+
+def test_rerun_refuses_a_folder_with_an_added_file(tmp_path):
+    scenario = demo_copy(tmp_path)
+    out = tmp_path / "out"
+    assert run(str(scenario), "--out", str(out), "-q").exit_code == 0
+    (out / "notes.txt").write_text("mine")
+    result = run(str(scenario), "--out", str(out), "-q")
+    assert result.exit_code == 2
+    assert "notes.txt" in result.output and "--out" in result.output
+    assert (out / "notes.txt").read_text() == "mine"
 
 
 def test_exit_4_when_no_allocation_is_found_in_time(tmp_path):
