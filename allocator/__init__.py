@@ -1,6 +1,6 @@
 """allocator: place schools with Mastery Specialists and Work Groups, provably optimally.
 
-The analysts' API (see `allocator.api`)::
+The analysts' API (see `allocator.analysis.api`)::
 
     import allocator
 
@@ -28,32 +28,32 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
 if TYPE_CHECKING:
-    from allocator.api import Outcome as Outcome
-    from allocator.api import Scenario as Scenario
-    from allocator.api import allocate as allocate
-    from allocator.api import fewest_specialists as fewest_specialists
-    from allocator.api import load_scenario as load_scenario
-    from allocator.compare import Comparison as Comparison
-    from allocator.compare import compare_runs as compare_runs
-    from allocator.issues import InputError as InputError
-    from allocator.sweep import pareto_front as pareto_front
-    from allocator.sweep import run_sweep as run_sweep
-    from allocator.variants import RuleDefaults as RuleDefaults
-    from allocator.variants import VariantError as VariantError
+    from allocator.analysis.api import Outcome as Outcome
+    from allocator.analysis.api import Scenario as Scenario
+    from allocator.analysis.api import allocate as allocate
+    from allocator.analysis.api import fewest_specialists as fewest_specialists
+    from allocator.analysis.api import load_scenario as load_scenario
+    from allocator.analysis.compare import Comparison as Comparison
+    from allocator.analysis.compare import compare_runs as compare_runs
+    from allocator.inputs.issues import InputError as InputError
+    from allocator.analysis.sweep import pareto_front as pareto_front
+    from allocator.analysis.sweep import run_sweep as run_sweep
+    from allocator.problem.variants import RuleDefaults as RuleDefaults
+    from allocator.problem.variants import VariantError as VariantError
 
 _PUBLIC = {
-    "Comparison": "allocator.compare",
-    "InputError": "allocator.issues",
-    "Outcome": "allocator.api",
-    "RuleDefaults": "allocator.variants",
-    "Scenario": "allocator.api",
-    "VariantError": "allocator.variants",
-    "allocate": "allocator.api",
-    "compare_runs": "allocator.compare",
-    "fewest_specialists": "allocator.api",
-    "load_scenario": "allocator.api",
-    "pareto_front": "allocator.sweep",
-    "run_sweep": "allocator.sweep",
+    "Comparison": "allocator.analysis.compare",
+    "InputError": "allocator.inputs.issues",
+    "Outcome": "allocator.analysis.api",
+    "RuleDefaults": "allocator.problem.variants",
+    "Scenario": "allocator.analysis.api",
+    "VariantError": "allocator.problem.variants",
+    "allocate": "allocator.analysis.api",
+    "compare_runs": "allocator.analysis.compare",
+    "fewest_specialists": "allocator.analysis.api",
+    "load_scenario": "allocator.analysis.api",
+    "pareto_front": "allocator.analysis.sweep",
+    "run_sweep": "allocator.analysis.sweep",
 }
 
 __all__ = ["__version__", *sorted(_PUBLIC)]

@@ -19,8 +19,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from geopy.distance import great_circle
 
-from allocator.problem import Location, ProblemData, School, Specialist, WorkGroup, key
-from allocator.solution import Allocation
+from allocator.problem.data import Location, ProblemData, School, Specialist, WorkGroup, key
+from allocator.solving.solution import Allocation
 
 # SPEC: "the great-circle distance on a sphere of radius 6371.009 km". geopy's
 # default is the same today; passing it explicitly keeps us safe if it changes.

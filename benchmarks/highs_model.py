@@ -1,7 +1,7 @@
 """The allocation model as a MIP for HiGHS (`highspy`, an optional benchmark dependency).
 
 Same variables and constraints as `allocator/model/` (built from
-`allocator.eligibility.compute_eligibility`, so the same allowed pairs and integer
+`allocator.problem.eligibility.compute_eligibility`, so the same allowed pairs and integer
 objective coefficients), written as one sparse matrix:
 
     placed[s], support[s,p], member[s,g], runs[g], leads[g,p]   all binary
@@ -31,9 +31,9 @@ from pathlib import Path
 
 import numpy as np
 
-from allocator.eligibility import Eligibility, compute_eligibility
-from allocator.problem import ProblemData
-from allocator.solution import Allocation
+from allocator.problem.eligibility import Eligibility, compute_eligibility
+from allocator.problem.data import ProblemData
+from allocator.solving.solution import Allocation
 
 INF = float("inf")
 
@@ -291,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from allocator.check import check_allocation
-    from allocator.load import load
+    from allocator.inputs.load import load
 
     t0 = time.perf_counter()
     problem = load(args.scenario).problem

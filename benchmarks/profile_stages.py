@@ -6,7 +6,7 @@
                                          [--cprofile 25]
 
 Runs what `allocate SCENARIO.yml --out DIR` runs, in this process, step by step: the
-imports the CLI needs on its way to solving, loading the scenario, `allocator.run.allocate`
+imports the CLI needs on its way to solving, loading the scenario, `allocator.pipeline.allocate`
 (its eligibility, the search's model building and CP-SAT searches, the checker, the tables,
 the explanations and recommendations) and writing the CSV tables. Each step's wall and CPU
 seconds (user + system of this process, all threads, so CP-SAT's worker threads count)
@@ -93,7 +93,7 @@ class Timers:
 
 
 def _search_kind(args: tuple, kwargs: dict) -> str:
-    """Which of `allocator.solve`'s searches: the quick single thread without presolve,
+    """Which of `allocator.solving.solve`'s searches: the quick single thread without presolve,
     the parallel portfolio, or deterministic mode's single-thread pass."""
     params = args[1] if len(args) > 1 else kwargs.get("params", {})
     if params.get("cp_model_presolve") is False:
@@ -104,8 +104,8 @@ def _search_kind(args: tuple, kwargs: dict) -> str:
 
 def instrument(timers: Timers) -> None:
     """Wrap the functions `allocate` calls (names as the modules import them)."""
-    import allocator.run as run
-    import allocator.solve as solve
+    import allocator.pipeline as run
+    import allocator.solving.solve as solve
 
     timers.wrap(run, "compute_eligibility", "eligibility")
     timers.wrap(run, "solve", "solve")
@@ -119,7 +119,7 @@ def instrument(timers: Timers) -> None:
     timers.wrap(run, "school_shares", "objective shares")
     timers.wrap(run, "best_alternatives", "best alternatives")
     timers.wrap(run, "recommend", "recommendations (what-if re-solves)")
-    import allocator.recommend as recommend
+    import allocator.diagnose.recommend as recommend
 
     for name, label in (("compute_eligibility", "eligibility of a variant"),
                         ("relax", "relax (eligibility with pairs allowed)"),
@@ -145,12 +145,12 @@ def main(argv: list[str] | None = None) -> int:
     wall, cpu = time.perf_counter(), _cpu()
     from dataclasses import replace
 
-    import allocator.cli  # noqa: F401 - what the console script imports first
-    from allocator.console import Console  # noqa: F401 - imported by `allocate run`
-    from allocator.load import load
-    from allocator.report import write_outputs
-    from allocator.run import allocate
-    from allocator.supply import supply_demand
+    import allocator.cli.main  # noqa: F401 - what the console script imports first
+    from allocator.cli.console import Console  # noqa: F401 - imported by `allocate run`
+    from allocator.inputs.load import load
+    from allocator.report.tables import write_outputs
+    from allocator.pipeline import allocate
+    from allocator.analysis.supply import supply_demand
 
     top.append(("import (CLI, load, run, report)", time.perf_counter() - wall, _cpu() - cpu,
                 _peak_mb()))

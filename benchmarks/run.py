@@ -6,7 +6,7 @@
 For the demo scenario (`scenarios/demo/scenario.yml`, `--locations sector`) and for each
 generated kind (hub, a 100-school hub, region, national) with its tight variant, in one run:
 
-1. `allocator.generate` writes the scenario into benchmarks/generated/ (git-ignored),
+1. `allocator.analysis.generate` writes the scenario into benchmarks/generated/ (git-ignored),
    with ../shared/data/england_state_secondary_2018_with_coords.csv as positions when
    that folder exists (the demo is copied there, with `locations: sector`);
 2. the `allocate` CLI solves it in a child process with `--no-recommendations` (the
@@ -17,7 +17,7 @@ generated kind (hub, a 100-school hub, region, national) with its tight variant,
 3. the CLI runs once more with recommendations on (the default `--explain-seconds`
    budget): the explain stage's seconds and how many unplaced schools were analysed
    (the rest say "Not analysed" in allocations.csv);
-4. the greedy baseline (`allocator.greedy`, what a hub lead does by hand) runs and is
+4. the greedy baseline (`benchmarks.greedy`, what a hub lead does by hand) runs and is
    checked the same way;
 5. the same model as a MIP (`benchmarks/highs_model.py`) is solved by HiGHS in a
    child process, when `highspy` is installed;
@@ -50,12 +50,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
 from allocator.check import check_allocation  # noqa: E402
-from allocator.eligibility import Eligibility, compute_eligibility  # noqa: E402
-from allocator.generate import generate  # noqa: E402
-from allocator.greedy import greedy_allocation  # noqa: E402
-from allocator.load import load  # noqa: E402
-from allocator.problem import ProblemData  # noqa: E402
-from allocator.solution import Allocation  # noqa: E402
+from allocator.problem.eligibility import Eligibility, compute_eligibility  # noqa: E402
+from allocator.analysis.generate import generate  # noqa: E402
+from benchmarks.greedy import greedy_allocation  # noqa: E402
+from allocator.inputs.load import load  # noqa: E402
+from allocator.problem.data import ProblemData  # noqa: E402
+from allocator.solving.solution import Allocation  # noqa: E402
 
 DEFAULT_POSITIONS = REPO.parent / "shared" / "data" / "england_state_secondary_2018_with_coords.csv"
 DEMO = REPO / "scenarios" / "demo"
@@ -164,7 +164,7 @@ def allocate_command() -> list[str]:
     found = shutil.which("allocate")
     if found:
         return [found]
-    return [sys.executable, "-c", "from allocator.cli import entry; entry()"]
+    return [sys.executable, "-c", "from allocator.cli.main import entry; entry()"]
 
 
 def run_cli(
@@ -628,7 +628,7 @@ def copy_demo(folder: Path) -> Path:
 
 def generate_instance(kind: str, folder: Path, *, seed: int, tight: bool,
                       positions: Path | None, scale: float):
-    """`allocator.generate`; the hub100 kind is the seed's hub scaled to 100 schools."""
+    """`allocator.analysis.generate`; the hub100 kind is the seed's hub scaled to 100 schools."""
     if kind != "hub100":
         return generate(kind, folder, seed=seed, tight=tight, positions=positions, scale=scale)
     base = generate("hub", folder, seed=seed, tight=tight, positions=positions, scale=1.0)

@@ -22,8 +22,8 @@ from allocator.check import (
     lead_problems,
     specialist_pair_problems,
 )
-from allocator.problem import ProblemData
-from allocator.solution import Allocation
+from allocator.problem.data import ProblemData
+from allocator.solving.solution import Allocation
 
 Option = tuple[int | None, int | None]  # (specialist_idx, group_idx)
 

@@ -11,7 +11,7 @@ import math
 from dataclasses import replace
 from typing import Any
 
-from allocator.problem import (
+from allocator.problem.data import (
     Location,
     ProblemData,
     Requirement,

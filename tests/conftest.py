@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from allocator.cli import main
-from allocator.load import Loaded, display_path, load
+from allocator.cli.main import main
+from allocator.inputs.load import Loaded, display_path, load
 
 TESTS_DIR = Path(__file__).resolve().parent
 REPO_DIR = TESTS_DIR.parent

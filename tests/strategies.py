@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from allocator.problem import (
+from allocator.problem.data import (
     Location,
     ProblemData,
     Requirement,

@@ -1,4 +1,4 @@
-"""The analysts' Python API (allocator.api and the names `import allocator` offers)."""
+"""The analysts' Python API (allocator.analysis.api and the names `import allocator` offers)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 import allocator
-from allocator.api import Outcome, Scenario, allocate, fewest_specialists, load_scenario
-from allocator.issues import InputError
+from allocator.analysis.api import Outcome, Scenario, allocate, fewest_specialists, load_scenario
+from allocator.inputs.issues import InputError
 from tests.builders import group, problem, school, specialist
 from tests.conftest import REPO_DIR
 

@@ -76,9 +76,9 @@ def test_report_update_keeps_the_rest_of_the_file(tmp_path):
 def test_highs_model_agrees_with_cp_sat_on_the_demo():
     solve_highs = _bench_module("highs_model").solve_highs
     from allocator.check import check_allocation
-    from allocator.load import load
-    from allocator.problem import SolverSettings
-    from allocator.solve import solve
+    from allocator.inputs.load import load
+    from allocator.problem.data import SolverSettings
+    from allocator.solving.solve import solve
 
     for yml in ("scenario.yml", "scenario_pins.yml"):
         problem = load(REPO_DIR / "scenarios" / "demo" / yml, locations="sector").problem

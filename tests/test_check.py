@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from allocator.check import CheckReport, check_allocation, km_between, round_half_away
-from allocator.problem import (
+from allocator.problem.data import (
     Location,
     ProblemData,
     Requirement,
@@ -24,7 +24,7 @@ from allocator.problem import (
     Weights,
     WorkGroup,
 )
-from allocator.solution import Allocation
+from allocator.solving.solution import Allocation
 from tests.bruteforce import brute_force_optimum
 from tests.strategies import tiny_problems
 

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from allocator.cli import main
+from allocator.cli.main import main
 
 DEMO = Path(__file__).resolve().parents[1] / "scenarios" / "demo"
 
@@ -174,7 +174,7 @@ def test_bad_option_values_are_exit_2(tmp_path, flag):
 
 def test_exit_3_when_the_checker_finds_a_broken_rule(tmp_path, monkeypatch):
     """A computed allocation the independent checker rejects is a bug: never written."""
-    import allocator.run as run_module
+    import allocator.pipeline as run_module
     from allocator.check import CheckReport
 
     real = run_module.check_allocation

@@ -1,12 +1,12 @@
-"""Comparing two runs (allocator.compare): in memory, from output folders, on the command line."""
+"""Comparing two runs (allocator.analysis.compare): in memory, from output folders, on the command line."""
 
 from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
 
-from allocator.api import Scenario, allocate, load_scenario
-from allocator.compare import compare_command, compare_runs
+from allocator.analysis.api import Scenario, allocate, load_scenario
+from allocator.analysis.compare import compare_command, compare_runs
 from tests.builders import PLAIN, group, problem, school, specialist
 
 
@@ -120,7 +120,7 @@ def test_a_run_without_allocation_counts_every_school_unplaced():
     # Pinning 100002 to S1 as well as 100001 breaks S1's capacity of 1: INFEASIBLE.
     from dataclasses import replace
 
-    from allocator.problem import Requirement
+    from allocator.problem.data import Requirement
 
     pins = (Requirement(0, specialist_idx=0, index=0), Requirement(1, specialist_idx=0, index=1))
     impossible = Scenario.from_problem(replace(scenario.problem, pins=pins))

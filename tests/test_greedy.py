@@ -8,12 +8,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from allocator.check import check_allocation
-from allocator.generate import generate
-from allocator.greedy import greedy_allocation
-from allocator.load import load
-from allocator.problem import SolverSettings
-from allocator.solution import SolveStatus
-from allocator.solve import solve
+from allocator.analysis.generate import generate
+from benchmarks.greedy import greedy_allocation
+from allocator.inputs.load import load
+from allocator.problem.data import SolverSettings
+from allocator.solving.solution import SolveStatus
+from allocator.solving.solve import solve
 from tests import builders as b
 from tests.bruteforce import brute_force_optimum
 from tests.conftest import DEMO_DIR

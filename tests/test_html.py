@@ -26,9 +26,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from allocator.cli import main
-from allocator.html import Frame, mercator, outline_rings
-from allocator.problem import ProblemData
+from allocator.cli.main import main
+from allocator.report.html import Frame, mercator, outline_rings
+from allocator.problem.data import ProblemData
 
 from .conftest import ScenarioCopy
 
@@ -329,7 +329,7 @@ def osm_tile(lat: float, lon: float, zoom: int) -> tuple[int, int, int]:
 def test_projection_fits_points_in_the_map():
     points = [mercator(51.2, 0.2), mercator(51.5, 0.6), mercator(51.0, 0.9)]
     frame = Frame(points)
-    from allocator.problem import Location
+    from allocator.problem.data import Location
 
     places = ((51.2, 0.2), (51.5, 0.6), (51.0, 0.9))
     xy = [frame(Location(lat, lon, "given")) for lat, lon in places]

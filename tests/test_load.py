@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 import pytest
 from click.testing import CliRunner
 
-from allocator.cli import main
-from allocator.issues import InputError, Issue
-from allocator.load import display_path, load
+from allocator.cli.main import main
+from allocator.inputs.issues import InputError, Issue
+from allocator.inputs.load import display_path, load
 
 if TYPE_CHECKING:
     from collections.abc import Callable

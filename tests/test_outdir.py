@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from allocator.outdir import (
+from allocator.report.outdir import (
     MARKER,
     OLD_PREFIX,
     STAGING_PREFIX,
@@ -145,7 +145,7 @@ _WRITER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from allocator.outdir import write_folder
+    from allocator.report.outdir import write_folder
 
     def fill(folder):
         for i in range(400):

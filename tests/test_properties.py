@@ -7,11 +7,11 @@ from dataclasses import replace
 from hypothesis import HealthCheck, given, settings
 
 from allocator.check import check_allocation
-from allocator.eligibility import compute_eligibility
-from allocator.explain import pin_conflicts
-from allocator.problem import SolverSettings
-from allocator.solution import SolveStatus
-from allocator.solve import solve
+from allocator.problem.eligibility import compute_eligibility
+from allocator.diagnose.reasons import pin_conflicts
+from allocator.problem.data import SolverSettings
+from allocator.solving.solution import SolveStatus
+from allocator.solving.solve import solve
 from tests.bruteforce import brute_force_optimum
 from tests.strategies import tiny_problems
 

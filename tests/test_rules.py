@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from allocator.check import check_allocation
-from allocator.problem import Weights
-from allocator.solution import SolveStatus
-from allocator.solve import solve
+from allocator.problem.data import Weights
+from allocator.solving.solution import SolveStatus
+from allocator.solving.solve import solve
 from tests.builders import PLAIN, group, problem, school, specialist
 
 

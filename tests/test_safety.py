@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from allocator.cli import main
-from allocator.report import neutralise, neutralise_cell, write_outputs
-from allocator.run import allocate
+from allocator.cli.main import main
+from allocator.report.tables import neutralise, neutralise_cell, write_outputs
+from allocator.pipeline import allocate
 
 from .conftest import ScenarioCopy, copy_demo
 

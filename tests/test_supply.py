@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from allocator.supply import supply_demand
+from allocator.analysis.supply import supply_demand
 from tests.builders import group, problem, school, specialist
 
 

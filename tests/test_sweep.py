@@ -1,4 +1,4 @@
-"""Sweeps (allocator.sweep): the grid, the jobs/workers plan, executors, the table, the CLI."""
+"""Sweeps (allocator.analysis.sweep): the grid, the jobs/workers plan, executors, the table, the CLI."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from allocator.api import load_scenario
-from allocator.sweep import grid, pareto_front, plan_parallelism, run_sweep, sweep_command
-from allocator.variants import VariantError
+from allocator.analysis.api import load_scenario
+from allocator.analysis.sweep import grid, pareto_front, plan_parallelism, run_sweep, sweep_command
+from allocator.problem.variants import VariantError
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +83,7 @@ def test_sweep_in_this_process(scenario):
 
 
 def test_sweep_agrees_with_single_solves(scenario):
-    from allocator.api import allocate
+    from allocator.analysis.api import allocate
 
     table = run_sweep(scenario, {"rules.max_travel_km": [40]}, jobs=1, time_limit_s=10)
     single = allocate(scenario.with_rules(max_travel_km=40), time_limit_s=10,

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 import openpyxl
 import pytest
 
-from allocator.issues import InputError
-from allocator.tables import cell_text, normalise_column, read_table, split_sheet
+from allocator.inputs.issues import InputError
+from allocator.inputs.tables import cell_text, normalise_column, read_table, split_sheet
 
 if TYPE_CHECKING:
     from tests.conftest import ScenarioCopy

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allocator.load import display_path
+from allocator.inputs.load import display_path
 
 if TYPE_CHECKING:
     from tests.conftest import ScenarioCopy

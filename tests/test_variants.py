@@ -1,4 +1,4 @@
-"""Variants derived in memory (allocator.variants): values checked as the scenario file
+"""Variants derived in memory (allocator.problem.variants): values checked as the scenario file
 checks them, rule defaults applied to the right specialists, and indices remapped in
 one place (`subset`) whatever is removed."""
 
@@ -9,10 +9,10 @@ from dataclasses import replace
 
 import pytest
 
-from allocator.api import Scenario, allocate, load_scenario
+from allocator.analysis.api import Scenario, allocate, load_scenario
 from allocator.check import check_allocation
-from allocator.problem import ProblemData
-from allocator.variants import (
+from allocator.problem.data import ProblemData
+from allocator.problem.variants import (
     RuleDefaults,
     VariantError,
     new_school,

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from allocator.cli import main
-from allocator.workbook import SHEETS, numeric_columns
+from allocator.cli.main import main
+from allocator.report.workbook import SHEETS, numeric_columns
 
 from .conftest import copy_demo
 

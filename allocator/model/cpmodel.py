@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
-from allocator.eligibility import Eligibility
+from allocator.problem.eligibility import Eligibility
 from allocator.model import constraints, objective
 from allocator.model.variables import Variables
-from allocator.problem import ProblemData
-from allocator.solution import Allocation
+from allocator.problem.data import ProblemData
+from allocator.solving.solution import Allocation
 
 
 class AllocationModel:

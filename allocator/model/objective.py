@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
-from allocator.eligibility import Eligibility
+from allocator.problem.eligibility import Eligibility
 from allocator.model.variables import Variables
 
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from allocator.eligibility import Eligibility
-from allocator.problem import ProblemData
+from allocator.problem.eligibility import Eligibility
+from allocator.problem.data import ProblemData
 
 
 @dataclass
@@ -44,7 +44,7 @@ class Variables:
         groups: list[int] | None = None,
     ) -> Variables:
         """Variables for the given schools and groups (default: all); the eligibility's
-        pairs must lie among them (see `allocator.components`)."""
+        pairs must lie among them (see `allocator.solving.components`)."""
         v = cls()
         for s in range(problem.num_schools) if schools is None else schools:
             v.placed[s] = model.new_bool_var(f"placed[{s}]")

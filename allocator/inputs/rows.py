@@ -19,8 +19,8 @@ from pydantic import (
     model_validator,
 )
 
-from allocator.geo import normalise_postcode
-from allocator.problem import PHASES_GROUP, PHASES_SCHOOL, PHASES_SPECIALIST, STAGES
+from allocator.inputs.geo import normalise_postcode
+from allocator.problem.data import PHASES_GROUP, PHASES_SCHOOL, PHASES_SPECIALIST, STAGES
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ADVOCATE_FIELDS = tuple(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from allocator.eligibility import Eligibility
-from allocator.problem import ProblemData
-from allocator.solution import Allocation
+from allocator.problem.eligibility import Eligibility
+from allocator.problem.data import ProblemData
+from allocator.solving.solution import Allocation
 
 
 @dataclass(frozen=True)

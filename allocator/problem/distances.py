@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 
-from allocator.problem import Location
+from allocator.problem.data import Location
 
 EARTH_RADIUS_KM = 6371.009  # geopy.distance.EARTH_RADIUS, the sphere SPEC names
 LARGE_COEFFICIENT = 10**12  # beyond this an objective could overflow CP-SAT's int64 sums

@@ -27,9 +27,9 @@ from typing import Any
 import click
 import pandas as pd
 
-from allocator.api import Scenario, allocate
-from allocator.problem import ProblemData
-from allocator.variants import VariantError, parse_vary
+from allocator.analysis.api import Scenario, allocate
+from allocator.problem.data import ProblemData
+from allocator.problem.variants import VariantError, parse_vary
 
 
 def available_cores() -> int:
@@ -158,7 +158,7 @@ def run_sweep(
         The base scenario.
     vary
         Dotted settings and their values, e.g. ``{"weights.travel_per_km": [0, 1, 2],
-        "rules.max_travel_km": [40, 60]}`` (see `allocator.variants.setting_kind`).
+        "rules.max_travel_km": [40, 60]}`` (see `allocator.problem.variants.setting_kind`).
     executor
         Where to run the solves: any `concurrent.futures.Executor` (it is not shut
         down). Default: `jobs` worker processes, or this process when `jobs` is 1.
@@ -316,9 +316,9 @@ def sweep_command(
     its terms, schools placed by stage, total and mean km, focus choices met by rank,
     seconds.
     """
-    from allocator.api import load_scenario
-    from allocator.issues import InputError
-    from allocator.report import OutputError, check_output_dir, write_outputs
+    from allocator.analysis.api import load_scenario
+    from allocator.inputs.issues import InputError
+    from allocator.report.tables import OutputError, check_output_dir, write_outputs
 
     try:
         vary = dict(parse_vary(option) for option in vary_options)

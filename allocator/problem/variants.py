@@ -2,7 +2,7 @@
 
 Every function takes a validated `ProblemData` and returns a new one that is valid on
 the same terms as a scenario file: values are checked by the same pydantic models that
-check scenario.yml (`allocator.scenario`), so a variant that the file could not express
+check scenario.yml (`allocator.inputs.scenario`), so a variant that the file could not express
 raises `VariantError` instead of reaching the solver.
 
 Two things need care, and each is handled in exactly one place here:
@@ -26,8 +26,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from allocator import geo
-from allocator.problem import (
+from allocator.inputs import geo
+from allocator.problem.data import (
     PHASES_SCHOOL,
     STAGES,
     Location,
@@ -37,8 +37,8 @@ from allocator.problem import (
     School,
     Weights,
 )
-from allocator.scenario import RulesSpec, SolverSpec, WeightsSpec, scenario_messages
-from allocator.tables import Table
+from allocator.inputs.scenario import RulesSpec, SolverSpec, WeightsSpec, scenario_messages
+from allocator.inputs.tables import Table
 
 DEFAULTED_FIELDS = {
     # specialist field: the rule whose value it takes when its cell is blank
@@ -513,7 +513,7 @@ def new_school(
     VariantError
         For a value the schools table would reject or a place that cannot be located.
     """
-    from allocator.rows import SchoolRow, validation_messages
+    from allocator.inputs.rows import SchoolRow, validation_messages
 
     if hub is None:
         hubs = [s.hub for s in problem.specialists] or [s.hub for s in problem.schools]

@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from allocator.eligibility import Eligibility
-from allocator.problem import ProblemData
+from allocator.problem.eligibility import Eligibility
+from allocator.problem.data import ProblemData
 
 
 @dataclass(frozen=True)

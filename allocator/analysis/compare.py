@@ -15,8 +15,8 @@ from typing import Any
 import click
 import pandas as pd
 
-from allocator.api import TERMS, Outcome
-from allocator.problem import STAGES
+from allocator.analysis.api import TERMS, Outcome
+from allocator.problem.data import STAGES
 
 MOVED_COLUMNS = [
     "urn", "name", "stage", "change", "status_a", "status_b", "specialist_a", "specialist_b",

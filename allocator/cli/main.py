@@ -9,16 +9,16 @@ from typing import Any
 
 import click
 
-from allocator.issues import InputError, Issue
+from allocator.inputs.issues import InputError, Issue
 
 EXIT_OK, EXIT_INFEASIBLE, EXIT_INPUT, EXIT_INTERNAL, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
 LOCATION_LEVELS = ["auto", "exact", "sector", "district"]
 
 
 _LAZY_COMMANDS = {
-    "compare": ("allocator.compare", "compare_command"),
-    "sweep": ("allocator.sweep", "sweep_command"),
-    "generate": ("allocator.generate", "generate_command"),
+    "compare": ("allocator.analysis.compare", "compare_command"),
+    "sweep": ("allocator.analysis.sweep", "sweep_command"),
+    "generate": ("allocator.analysis.generate", "generate_command"),
 }
 
 
@@ -53,7 +53,7 @@ def _print_issues(issues: tuple[Issue, ...] | list[Issue], *, header: str | None
 
 
 def _load(scenario: str, locations: str | None, online: bool):
-    from allocator.load import load
+    from allocator.inputs.load import load
 
     return load(scenario, locations=locations, online=online)
 
@@ -99,7 +99,7 @@ _online_option = click.option(
 @_online_option
 def check_command(scenario: str, locations: str | None, online: bool) -> None:
     """Validate SCENARIO.yml and summarise it; solve nothing."""
-    from allocator.supply import check_lines
+    from allocator.analysis.supply import check_lines
 
     try:
         loaded = _load(scenario, locations, online)
@@ -165,15 +165,15 @@ def _run(
 ) -> None:
     from dataclasses import replace
 
-    from allocator.console import Console
-    from allocator.report import (
+    from allocator.cli.console import Console
+    from allocator.report.tables import (
         OutputError,
         check_output_dir,
         default_output_dir,
         without_advocates,
         write_outputs,
     )
-    from allocator.run import CheckerFailure, allocate
+    from allocator.pipeline import CheckerFailure, allocate
 
     console = Console(quiet=quiet)
     try:
@@ -203,7 +203,7 @@ def _run(
     )
     for warning in loaded.warnings:
         console.warn(str(warning))
-    from allocator.supply import supply_demand
+    from allocator.analysis.supply import supply_demand
 
     for row in supply_demand(problem):
         if row.short:
@@ -240,11 +240,11 @@ def _run(
                          "allocations": without_advocates(solved.tables["allocations"])}
     extra = {}
     if "xlsx" in chosen_formats:
-        from allocator.workbook import write_workbook
+        from allocator.report.workbook import write_workbook
 
         extra["xlsx"] = lambda folder: write_workbook(folder / "allocation.xlsx", solved)
     if "html" in chosen_formats:
-        from allocator.html import write_html
+        from allocator.report.html import write_html
 
         extra["html"] = lambda folder: write_html(folder / "report.html", solved)
     try:
@@ -273,5 +273,5 @@ def entry() -> None:
         sys.exit(EXIT_INTERNAL)
 
 
-if __name__ == "__main__":  # python -m allocator.cli
+if __name__ == "__main__":  # python -m allocator.cli.main
     entry()

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from allocator.issues import InputError, Issue
+from allocator.inputs.issues import InputError, Issue
 
 
 @dataclass(frozen=True)

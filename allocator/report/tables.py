@@ -14,12 +14,12 @@ from typing import Any
 import pandas as pd
 
 from allocator.check import CheckReport
-from allocator.distances import display_km
-from allocator.eligibility import Eligibility
-from allocator.explain import Loads, unplaced_reason
-from allocator.outdir import FolderState, OutputError, preflight, write_folder
-from allocator.problem import STAGES, ProblemData, School
-from allocator.solution import Allocation, Result
+from allocator.problem.distances import display_km
+from allocator.problem.eligibility import Eligibility
+from allocator.diagnose.reasons import Loads, unplaced_reason
+from allocator.report.outdir import FolderState, OutputError, preflight, write_folder
+from allocator.problem.data import STAGES, ProblemData, School
+from allocator.solving.solution import Allocation, Result
 
 SUMMARY = "summary.json"
 
@@ -34,7 +34,7 @@ def default_output_dir(problem: ProblemData) -> Path:
 
 
 def check_output_dir(path: Path) -> FolderState:
-    """Refuse, before solving, a folder allocate may not replace (see `allocator.outdir`)."""
+    """Refuse, before solving, a folder allocate may not replace (see `allocator.report.outdir`)."""
     return preflight(path)
 
 
@@ -278,7 +278,7 @@ def write_outputs(
     """Write every output into a staging folder, then put it in place whole.
 
     An existing `out_dir` is replaced only when allocate wrote it and nothing in it was
-    edited since (`allocator.outdir`); `expected` is what the check before solving saw.
+    edited since (`allocator.report.outdir`); `expected` is what the check before solving saw.
     CSV text cells that start like a formula (`=`, `+`, `-`, `@`, tab, carriage return)
     get a leading `'` unless `raw_csv`.
     """

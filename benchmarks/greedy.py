@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from allocator.distances import coordinates, great_circle_km
-from allocator.eligibility import Eligibility, Reason, compute_eligibility
-from allocator.problem import ProblemData
-from allocator.solution import Allocation
+from allocator.problem.distances import coordinates, great_circle_km
+from allocator.problem.eligibility import Eligibility, Reason, compute_eligibility
+from allocator.problem.data import ProblemData
+from allocator.solving.solution import Allocation
 
 
 def greedy_allocation(problem: ProblemData, eligibility: Eligibility | None = None) -> Allocation:

@@ -1,7 +1,7 @@
 """The analysts' Python API: load a scenario, derive variants, solve, read the tables.
 
 A `Scenario` is a loaded, validated scenario plus what is needed to derive variants from
-it in memory (`allocator.variants`): every ``with_*`` / ``without_*`` method returns a
+it in memory (`allocator.problem.variants`): every ``with_*`` / ``without_*`` method returns a
 new `Scenario` and leaves the files alone. `allocate` returns an `Outcome` whose tables are
 pandas DataFrames, the same tables `allocate` writes.
 
@@ -25,12 +25,12 @@ from typing import Any
 
 import pandas as pd
 
-from allocator import variants
-from allocator.issues import Issue
-from allocator.problem import STAGES, ProblemData, key
-from allocator.report import SUMMARY
-from allocator.solve import Progress
-from allocator.variants import RuleDefaults, VariantError
+from allocator.problem import variants
+from allocator.inputs.issues import Issue
+from allocator.problem.data import STAGES, ProblemData, key
+from allocator.report.tables import SUMMARY
+from allocator.solving.solve import Progress
+from allocator.problem.variants import RuleDefaults, VariantError
 
 TERMS = ("place", "priority", "travel", "focus", "continuity")
 
@@ -144,7 +144,7 @@ class Scenario:
         them), with ``short`` = demand beyond supply."""
         from dataclasses import asdict
 
-        from allocator.supply import supply_demand
+        from allocator.analysis.supply import supply_demand
 
         rows = [{**asdict(r), "short": max(0, r.demand - r.supply)}
                 for r in supply_demand(self.problem)]
@@ -152,7 +152,7 @@ class Scenario:
 
     def check(self) -> str:
         """What `allocate check` prints: what was read, supply against demand, warnings."""
-        from allocator.supply import check_lines
+        from allocator.analysis.supply import check_lines
 
         lines = check_lines(self.problem, self.locations_level, [str(w) for w in self.warnings],
                             self.schools_file)
@@ -368,7 +368,7 @@ def load_scenario(
     allocator.InputError
         With every problem found, each ``file:row: column: message``.
     """
-    from allocator.load import load
+    from allocator.inputs.load import load
 
     loaded = load(path, locations=locations, online=online)
     return Scenario(
@@ -422,7 +422,7 @@ class Outcome:
     conflicts: tuple[str, ...] = ()
     scenario: Scenario | None = None
     label: str = ""
-    solved: Any = None  # allocator.run.Solved, for the xlsx/html writers
+    solved: Any = None  # allocator.pipeline.Solved, for the xlsx/html writers
 
     @property
     def has_allocation(self) -> bool:
@@ -526,10 +526,10 @@ class Outcome:
         ------
         ValueError
             When there is no allocation to write.
-        allocator.report.OutputError
+        allocator.report.tables.OutputError
             When `out_dir` exists and was not written by allocate.
         """
-        from allocator.report import write_outputs
+        from allocator.report.tables import write_outputs
 
         if not self.has_allocation:
             raise ValueError(f"there is no allocation to write (status {self.status})")
@@ -538,13 +538,13 @@ class Outcome:
             if self.solved is None:
                 raise ValueError("xlsx and html need a solved run, not a folder read back")
             if "xlsx" in formats:
-                from allocator.workbook import write_workbook  # type: ignore[import-not-found]
+                from allocator.report.workbook import write_workbook  # type: ignore[import-not-found]
 
                 extra["xlsx"] = lambda folder: write_workbook(
                     folder / "allocation.xlsx", self.solved
                 )
             if "html" in formats:
-                from allocator.html import write_html  # type: ignore[import-not-found]
+                from allocator.report.html import write_html  # type: ignore[import-not-found]
 
                 extra["html"] = lambda folder: write_html(folder / "report.html", self.solved)
         return write_outputs(Path(out_dir), self.tables, self.summary_json, tuple(formats), extra)
@@ -665,10 +665,10 @@ def allocate(
 
     Raises
     ------
-    allocator.run.CheckerFailure
+    allocator.pipeline.CheckerFailure
         When the independent checker finds a broken rule (a bug to report).
     """
-    from allocator.run import allocate as run_allocate
+    from allocator.pipeline import allocate as run_allocate
 
     if isinstance(scenario, ProblemData):
         scenario = Scenario.from_problem(scenario)
@@ -684,7 +684,7 @@ def allocate(
 
 
 def outcome_of(solved: Any, scenario: Scenario) -> Outcome:
-    """An `Outcome` from `allocator.run.allocate`'s `Solved`."""
+    """An `Outcome` from `allocator.pipeline.allocate`'s `Solved`."""
     result = solved.result
     summary = dict(solved.summary)
     if summary and scenario.changes:

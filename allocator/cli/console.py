@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, TextIO
 import click
 
 if TYPE_CHECKING:
-    from allocator.problem import ProblemData, SolverSettings
-    from allocator.run import Solved
-    from allocator.solve import Progress
+    from allocator.problem.data import ProblemData, SolverSettings
+    from allocator.pipeline import Solved
+    from allocator.solving.solve import Progress
 
 
 def _fmt(value: float | None) -> str:
@@ -107,7 +107,7 @@ class Console:
             # exactly what the summary says.
             result = solved.result
             if result.objective is not None:
-                from allocator.solve import Progress
+                from allocator.solving.solve import Progress
 
                 final = Progress(result.solve_seconds, result.num_solutions or 1,
                                  float(result.objective), result.bound)

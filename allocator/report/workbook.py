@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 if TYPE_CHECKING:
-    from allocator.run import Solved
+    from allocator.pipeline import Solved
 
 SHEETS = (
     "Summary", "Allocations", "By specialist", "Work groups", "Unplaced",

@@ -18,12 +18,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from allocator.breakdown import school_shares
-from allocator.components import Component, components
-from allocator.eligibility import Eligibility, Reason, compute_eligibility, relax
-from allocator.problem import ProblemData, SolverSettings
-from allocator.solution import Allocation
-from allocator.solve import solve
+from allocator.diagnose.shares import school_shares
+from allocator.solving.components import Component, components
+from allocator.problem.eligibility import Eligibility, Reason, compute_eligibility, relax
+from allocator.problem.data import ProblemData, SolverSettings
+from allocator.solving.solution import Allocation
+from allocator.solving.solve import solve
 
 
 @dataclass(frozen=True)

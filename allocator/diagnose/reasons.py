@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from allocator.eligibility import Eligibility, Reason
-from allocator.problem import ProblemData, Requirement
-from allocator.solution import Allocation
+from allocator.problem.eligibility import Eligibility, Reason
+from allocator.problem.data import ProblemData, Requirement
+from allocator.solving.solution import Allocation
 
 
 def _plural(n: int, word: str, plural: str | None = None) -> str:

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from allocator.problem import Location
+from allocator.problem.data import Location
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -235,7 +235,7 @@ def _data_dir() -> Traversable:
     except NotADirectoryError:
         # Python 3.11 cannot list a namespace package (no __init__.py) behind an
         # editable install's path hook; a regular package never gets here.
-        return Path(__file__).with_name("data")
+        return Path(__file__).resolve().parents[1] / "data"
 
 
 @functools.cache

@@ -15,9 +15,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from allocator import geo
-from allocator.issues import Collector, InputError, Issue
-from allocator.problem import (
+from allocator.inputs import geo
+from allocator.inputs.issues import Collector, InputError, Issue
+from allocator.problem.data import (
     Advocate,
     Location,
     OutputSettings,
@@ -30,7 +30,7 @@ from allocator.problem import (
     Weights,
     WorkGroup,
 )
-from allocator.rows import (
+from allocator.inputs.rows import (
     REQUIRED_COLUMNS,
     ROW_MODELS,
     SchoolRow,
@@ -38,14 +38,14 @@ from allocator.rows import (
     WorkGroupRow,
     validation_messages,
 )
-from allocator.scenario import (
+from allocator.inputs.scenario import (
     ScenarioSpec,
     line_of,
     scenario_messages,
     yaml_lines,
     yaml_scalars,
 )
-from allocator.tables import Table, read_table, split_sheet
+from allocator.inputs.tables import Table, read_table, split_sheet
 
 TABLE_KEYS = ("schools", "specialists", "work_groups")
 

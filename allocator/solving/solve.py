@@ -9,11 +9,11 @@ from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
-from allocator.components import Component, components
-from allocator.eligibility import Eligibility, compute_eligibility
+from allocator.solving.components import Component, components
+from allocator.problem.eligibility import Eligibility, compute_eligibility
 from allocator.model import AllocationModel
-from allocator.problem import ProblemData, SolverSettings
-from allocator.solution import Allocation, Result, SolveStatus
+from allocator.problem.data import ProblemData, SolverSettings
+from allocator.solving.solution import Allocation, Result, SolveStatus
 
 _STATUS = {
     cp_model.OPTIMAL: SolveStatus.OPTIMAL,
@@ -165,7 +165,7 @@ def solve(
     require_placed
         Schools that must be placed (for what-if explanations).
     decompose
-        Solve the independent parts of the problem (`allocator.components`) one after
+        Solve the independent parts of the problem (`allocator.solving.components`) one after
         another instead of one model of everything.
     only_parts_with
         Solve only the parts holding these schools (the result's objective and

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from allocator.problem import ProblemData, key
+from allocator.problem.data import ProblemData, key
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from allocator.distances import coordinates, great_circle_km_where, travel_cost
-from allocator.problem import ProblemData, key
+from allocator.problem.distances import coordinates, great_circle_km_where, travel_cost
+from allocator.problem.data import ProblemData, key
 
 
 class Reason(enum.IntEnum):

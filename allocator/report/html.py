@@ -26,17 +26,17 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from allocator.workbook import numeric_columns
+from allocator.report.workbook import numeric_columns
 
 if TYPE_CHECKING:
-    from allocator.problem import Location
-    from allocator.run import Solved
+    from allocator.problem.data import Location
+    from allocator.pipeline import Solved
 
 CROSS = '<path class="cross" d="M-3.5-3.5L3.5 3.5M-3.5 3.5L3.5-3.5"/>'
 STAGE_COLOURS = {"development": "#1b9e77", "embedding": "#d95f02", "sustaining": "#7570b3"}
 MAP_W, MAP_H = 1000, 680
 EARTH_CIRCUMFERENCE_KM = 40_075.017  # at the equator (WGS-84): one Web Mercator world width
-OUTLINE = Path(__file__).resolve().parent / "data" / "gb_outline.csv.gz"
+OUTLINE = Path(__file__).resolve().parents[1] / "data" / "gb_outline.csv.gz"
 OUTLINE_CREDIT = (
     "Outline of Great Britain derived from OS Code-Point Open: contains OS data © Crown "
     "copyright and database right; Royal Mail data © Royal Mail copyright and database right; "

@@ -177,7 +177,7 @@ def _project(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
 def _read_sectors() -> dict[str, np.ndarray]:
     """England's postcode-sector centroids from the package data."""
     # Next to this module (importlib.resources cannot read a namespace-style editable install).
-    path = Path(__file__).resolve().parent / "data" / "postcode_sectors.csv.gz"
+    path = Path(__file__).resolve().parents[1] / "data" / "postcode_sectors.csv.gz"
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         reader = csv.reader(handle)
         header = next(reader)
@@ -212,7 +212,7 @@ def read_positions(path: Path) -> list[Site]:
     PositionsError
         When the columns are missing or no row is usable.
     """
-    from allocator.geo import normalise_postcode
+    from allocator.inputs.geo import normalise_postcode
 
     with open(path, newline="", encoding="utf-8-sig", errors="replace") as handle:
         reader = csv.reader(handle)

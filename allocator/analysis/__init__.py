@@ -1,0 +1,1 @@
+"""Analysts' tools: the Python API, compare, sweep, supply and demand, generators."""

@@ -1,0 +1,5 @@
+"""python -m allocator.cli"""
+
+from allocator.cli.main import entry
+
+entry()

@@ -1,0 +1,1 @@
+"""Why: reasons for unplaced schools, objective shares, recommendations, conflicts."""

@@ -1,0 +1,1 @@
+"""Reading and validating the scenario: YAML, tables, rows, locations, cross-checks."""

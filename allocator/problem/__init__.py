@@ -1,0 +1,1 @@
+"""The frozen problem every later layer reads: data, variants, distances, eligibility."""

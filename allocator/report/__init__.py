@@ -1,0 +1,1 @@
+"""Output: tables, atomic folders, workbook, HTML report."""

@@ -1,0 +1,1 @@
+"""Searching: the one code that talks to CP-SAT, components, the solution types."""
