@@ -35,9 +35,9 @@ if TYPE_CHECKING:
     from allocator.analysis.api import load_scenario as load_scenario
     from allocator.analysis.compare import Comparison as Comparison
     from allocator.analysis.compare import compare_runs as compare_runs
-    from allocator.inputs.issues import InputError as InputError
     from allocator.analysis.sweep import pareto_front as pareto_front
     from allocator.analysis.sweep import run_sweep as run_sweep
+    from allocator.inputs.issues import InputError as InputError
     from allocator.problem.variants import RuleDefaults as RuleDefaults
     from allocator.problem.variants import VariantError as VariantError
 

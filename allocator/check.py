@@ -129,9 +129,7 @@ def specialist_pair_problems(problem: ProblemData, school_idx: int, specialist_i
     if not spec.available:
         reasons.append((ALLOWED, f"the specialist's cohort {spec.cohort} is not available"))
     if school.phase != spec.phase and school.phase not in EITHER_PHASE_SCHOOLS:
-        reasons.append(
-            (ALLOWED, f"phases do not fit (school {school.phase}, specialist {spec.phase})")
-        )
+        reasons.append((ALLOWED, f"phases do not fit (school {school.phase}, specialist {spec.phase})"))
     if not rules.allow_cross_hub and key(school.hub) != key(spec.hub):
         reasons.append((ALLOWED, f"hubs differ (school {school.hub!r}, specialist {spec.hub!r})"))
     if _same_id(spec.school_urn, school.urn):
@@ -167,17 +165,14 @@ def group_pair_problems(problem: ProblemData, school_idx: int, group_idx: int) -
         reasons.append(
             (
                 ALLOWED,
-                f"the group's focus {group.focus} is not among the school's choices "
-                f"{';'.join(school.focus_choices)}",
+                f"the group's focus {group.focus} is not among the school's choices {';'.join(school.focus_choices)}",
             )
         )
     for index in _forbids(problem, school_idx, group_idx=group_idx):
         reasons.append(("rule 4", f"the pair is forbidden (forbid {index + 1})"))
     km = km_between(school.location, group.venue)
     if km > rules.max_travel_km:
-        reasons.append(
-            (ALLOWED, f"{km:.3f} km to the venue is above the limit of {rules.max_travel_km:g} km")
-        )
+        reasons.append((ALLOWED, f"{km:.3f} km to the venue is above the limit of {rules.max_travel_km:g} km"))
     return reasons
 
 
@@ -205,14 +200,11 @@ def lead_problems(problem: ProblemData, group_idx: int, specialist_idx: int) -> 
         reasons.append(("rule 3", f"phases differ (specialist {spec.phase}, group {group.phase})"))
     if not spec.can_lead:
         reasons.append(("rule 3", "the specialist may not be chosen as a lead (foci: none)"))
-    elif (
-        spec.lead_foci is not None and group.focus is not None and group.focus not in spec.lead_foci
-    ):
+    elif spec.lead_foci is not None and group.focus is not None and group.focus not in spec.lead_foci:
         reasons.append(
             (
                 "rule 3",
-                f"the specialist's foci {';'.join(sorted(spec.lead_foci))} "
-                f"do not allow focus {group.focus}",
+                f"the specialist's foci {';'.join(sorted(spec.lead_foci))} do not allow focus {group.focus}",
             )
         )
     return reasons
@@ -235,9 +227,7 @@ def _group_name(group: WorkGroup) -> str:
 
 
 def _bad_index(value: object, size: int) -> bool:
-    return value is not None and (
-        not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < size
-    )
+    return value is not None and (not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < size)
 
 
 def _shape_violations(problem: ProblemData, allocation: Allocation) -> list[str]:
@@ -260,9 +250,7 @@ def _shape_violations(problem: ProblemData, allocation: Allocation) -> list[str]
     for name, values, size in bounds:
         for i, value in enumerate(values):
             if _bad_index(value, size):
-                violations.append(
-                    f"allocation: {name}[{i}] = {value!r} is not an index below {size}."
-                )
+                violations.append(f"allocation: {name}[{i}] = {value!r} is not an index below {size}.")
     return violations
 
 
@@ -292,12 +280,8 @@ def _rule1(problem: ProblemData, allocation: Allocation) -> list[str]:
         want_s, want_g, text = needs[school.stage]
         if (s is not None) != want_s or (g is not None) != want_g:
             has = []
-            has.append(
-                f"specialist {problem.specialists[s].id}" if s is not None else "no specialist"
-            )
-            has.append(
-                f"work group {problem.work_groups[g].id}" if g is not None else "no work group"
-            )
+            has.append(f"specialist {problem.specialists[s].id}" if s is not None else "no specialist")
+            has.append(f"work group {problem.work_groups[g].id}" if g is not None else "no work group")
             violations.append(
                 f"rule 1: {_school_name(school)} ({school.stage}) must be placed completely "
                 f"with {text}, or not at all; it has {' and '.join(has)}."
@@ -318,8 +302,7 @@ def _pair_violations(problem: ProblemData, allocation: Allocation) -> list[str]:
         if g is not None:
             for rule, reason in group_pair_problems(problem, i, g):
                 violations.append(
-                    f"{rule}: {_school_name(school)} may not join "
-                    f"{_group_name(problem.work_groups[g])}: {reason}."
+                    f"{rule}: {_school_name(school)} may not join {_group_name(problem.work_groups[g])}: {reason}."
                 )
     return violations
 
@@ -359,27 +342,18 @@ def _rule3(problem: ProblemData, allocation: Allocation) -> list[str]:
         if size == 0:
             if lead is not None:
                 violations.append(
-                    f"rule 3: {name} has no schools, so it does not run, "
-                    f"but has lead {problem.specialists[lead].id}."
+                    f"rule 3: {name} has no schools, so it does not run, but has lead {problem.specialists[lead].id}."
                 )
             continue
         if size < group.min_schools:
-            violations.append(
-                f"rule 3: {name} runs with {size} schools, below its min_schools of "
-                f"{group.min_schools}."
-            )
+            violations.append(f"rule 3: {name} runs with {size} schools, below its min_schools of {group.min_schools}.")
         if size > group.max_schools:
-            violations.append(
-                f"rule 3: {name} runs with {size} schools, above its max_schools of "
-                f"{group.max_schools}."
-            )
+            violations.append(f"rule 3: {name} runs with {size} schools, above its max_schools of {group.max_schools}.")
         if lead is None:
             violations.append(f"rule 3: {name} runs with {size} schools but has no lead.")
             continue
         for rule, reason in lead_problems(problem, g, lead):
-            violations.append(
-                f"{rule}: {_spec_name(problem.specialists[lead])} may not lead {name}: {reason}."
-            )
+            violations.append(f"{rule}: {_spec_name(problem.specialists[lead])} may not lead {name}: {reason}.")
         led.setdefault(lead, []).append(group.id)
     for j, groups in led.items():
         spec = problem.specialists[j]
@@ -404,24 +378,18 @@ def _rule4_pins(problem: ProblemData, allocation: Allocation) -> list[str]:
             target = _group_name(problem.work_groups[pin.group_idx])
             held = g == pin.group_idx
         else:
-            violations.append(
-                f"rule 4: pin {pin.index + 1} ({_school_name(school)}) names no specialist "
-                "and no group."
-            )
+            violations.append(f"rule 4: pin {pin.index + 1} ({_school_name(school)}) names no specialist and no group.")
             continue
         placed = _is_placed(school.stage, s, g)
         if not (held and placed):
             why = "it is not placed completely" if not placed else f"it is not with {target}"
             violations.append(
-                f"rule 4: pin {pin.index + 1} ({_school_name(school)} with {target}) "
-                f"does not hold: {why}."
+                f"rule 4: pin {pin.index + 1} ({_school_name(school)} with {target}) does not hold: {why}."
             )
     return violations
 
 
-def _objective_terms(
-    problem: ProblemData, allocation: Allocation
-) -> tuple[dict[str, int], list[str]]:
+def _objective_terms(problem: ProblemData, allocation: Allocation) -> tuple[dict[str, int], list[str]]:
     weights = problem.weights
     terms = dict.fromkeys(TERMS, 0)
     problems: list[str] = []
@@ -434,11 +402,7 @@ def _objective_terms(
         if s is not None:
             spec = problem.specialists[s]
             terms["travel"] -= travel_cost(problem, km_between(school.location, spec.location))
-            if (
-                placed
-                and school.stage == "embedding"
-                and _same_id(spec.id, school.previous_specialist)
-            ):
+            if placed and school.stage == "embedding" and _same_id(spec.id, school.previous_specialist):
                 terms["continuity"] += weights.continuity
         if g is not None:
             group = problem.work_groups[g]

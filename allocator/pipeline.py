@@ -9,13 +9,13 @@ from typing import Any
 
 import pandas as pd
 
-from allocator.diagnose.shares import best_alternatives, school_shares
 from allocator.check import CheckReport, check_allocation
 from allocator.diagnose.conflicts import conflict_lines, minimal_conflict
-from allocator.problem.eligibility import Eligibility, compute_eligibility
 from allocator.diagnose.reasons import infeasible_message, pin_conflicts
-from allocator.problem.data import ProblemData, SolverSettings
 from allocator.diagnose.recommend import recommend
+from allocator.diagnose.shares import best_alternatives, school_shares
+from allocator.problem.data import ProblemData, SolverSettings
+from allocator.problem.eligibility import Eligibility, compute_eligibility
 from allocator.report.tables import allocation_table, specialist_table, summary_dict, work_group_table
 from allocator.solving.solution import Allocation, Result, SolveStatus
 from allocator.solving.solve import Progress, solve

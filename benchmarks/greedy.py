@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from allocator.problem.data import ProblemData
 from allocator.problem.distances import coordinates, great_circle_km
 from allocator.problem.eligibility import Eligibility, Reason, compute_eligibility
-from allocator.problem.data import ProblemData
 from allocator.solving.solution import Allocation
 
 
@@ -82,14 +82,9 @@ class _Greedy:
         if s in self.pinned_specialist:
             allowed = allowed[allowed == self.pinned_specialist[s]]
         if school.stage == "development":
-            free = [
-                int(p) for p in allowed if self.dev_load[p] < self.problem.specialists[p].capacity
-            ]
+            free = [int(p) for p in allowed if self.dev_load[p] < self.problem.specialists[p].capacity]
         else:
-            free = [
-                int(p) for p in allowed
-                if self.emb_load[p] < self.problem.specialists[p].embedding_capacity
-            ]
+            free = [int(p) for p in allowed if self.emb_load[p] < self.problem.specialists[p].embedding_capacity]
         if not free:
             return None
         if school.stage == "embedding" and school.previous_specialist:
@@ -102,10 +97,7 @@ class _Greedy:
 
     def _lead_for(self, g: int) -> int | None:
         group = self.problem.work_groups[g]
-        candidates = [
-            p for p in self.elig.group_leads[g]
-            if self.leading[p] < self.problem.specialists[p].max_groups
-        ]
+        candidates = [p for p in self.elig.group_leads[g] if self.leading[p] < self.problem.specialists[p].max_groups]
         if not candidates:
             return None
         if group.lead_idx is not None:
@@ -205,7 +197,8 @@ class _Greedy:
         protected = {self.group[s] for s in pinned if self.group[s] is not None}
         while True:
             short = [
-                g for g in range(problem.num_groups)
+                g
+                for g in range(problem.num_groups)
                 if 0 < self.size[g] < problem.work_groups[g].min_schools and g not in protected
             ]
             if not short:

@@ -31,8 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
-from allocator.problem.eligibility import Eligibility, compute_eligibility
 from allocator.problem.data import ProblemData
+from allocator.problem.eligibility import Eligibility, compute_eligibility
 from allocator.solving.solution import Allocation
 
 INF = float("inf")
@@ -68,9 +68,7 @@ def build_mip(problem: ProblemData, elig: Eligibility) -> MipModel:
     """The model of `allocator/model/` as arrays (see the module docstring)."""
     num_s, num_g = problem.num_schools, problem.num_groups
     sp, sg = elig.specialist_pairs, elig.group_pairs
-    leads = np.array(
-        [(g, p) for g in range(num_g) for p in elig.group_leads[g]], dtype=np.int64
-    ).reshape(-1, 2)
+    leads = np.array([(g, p) for g in range(num_g) for p in elig.group_leads[g]], dtype=np.int64).reshape(-1, 2)
     o_placed = 0
     o_support = num_s
     o_member = o_support + len(sp)
@@ -175,13 +173,18 @@ def build_mip(problem: ProblemData, elig: Eligibility) -> MipModel:
     values = np.concatenate(v) if v else np.zeros(0)
     keep = rows >= 0
     return MipModel(
-        cost=cost, lower=lower, upper=upper,
+        cost=cost,
+        lower=lower,
+        upper=upper,
         row_lower=np.concatenate(lo) if lo else np.zeros(0),
         row_upper=np.concatenate(hi) if hi else np.zeros(0),
-        rows=rows[keep], cols=cols[keep], values=values[keep],
-        support=sp, member=sg, leads=leads,
-        offsets={"placed": o_placed, "support": o_support, "member": o_member,
-                 "runs": o_runs, "leads": o_leads},
+        rows=rows[keep],
+        cols=cols[keep],
+        values=values[keep],
+        support=sp,
+        member=sg,
+        leads=leads,
+        offsets={"placed": o_placed, "support": o_support, "member": o_member, "runs": o_runs, "leads": o_leads},
     )
 
 
@@ -298,9 +301,14 @@ def main(argv: list[str] | None = None) -> int:
     load_s = time.perf_counter() - t0
     result = solve_highs(problem, time_limit_s=args.time_limit, threads=args.threads)
     out: dict[str, object] = {
-        "status": result.status, "objective": result.objective, "bound": result.bound,
-        "gap": result.gap, "load_seconds": load_s, "build_seconds": result.build_seconds,
-        "solve_seconds": result.solve_seconds, "version": result.version,
+        "status": result.status,
+        "objective": result.objective,
+        "bound": result.bound,
+        "gap": result.gap,
+        "load_seconds": load_s,
+        "build_seconds": result.build_seconds,
+        "solve_seconds": result.solve_seconds,
+        "version": result.version,
     }
     if result.allocation is not None:
         report = check_allocation(problem, result.allocation)

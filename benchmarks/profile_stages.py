@@ -121,9 +121,11 @@ def instrument(timers: Timers) -> None:
     timers.wrap(run, "recommend", "recommendations (what-if re-solves)")
     import allocator.diagnose.recommend as recommend
 
-    for name, label in (("compute_eligibility", "eligibility of a variant"),
-                        ("relax", "relax (eligibility with pairs allowed)"),
-                        ("components", "components")):
+    for name, label in (
+        ("compute_eligibility", "eligibility of a variant"),
+        ("relax", "relax (eligibility with pairs allowed)"),
+        ("components", "components"),
+    ):
         if hasattr(recommend, name):
             timers.wrap(recommend, name, label)
     if hasattr(run, "summary_dict"):
@@ -136,8 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--locations", default=None, help="as the CLI's --locations")
     parser.add_argument("--no-recommendations", action="store_true")
-    parser.add_argument("--explain-seconds", type=float, default=None,
-                        help="budget of the recommendations (default: allocate's, 20 s)")
+    parser.add_argument(
+        "--explain-seconds", type=float, default=None, help="budget of the recommendations (default: allocate's, 20 s)"
+    )
     parser.add_argument("--cprofile", type=int, default=0, metavar="N")
     args = parser.parse_args(argv)
 
@@ -146,14 +149,13 @@ def main(argv: list[str] | None = None) -> int:
     from dataclasses import replace
 
     import allocator.cli.main  # noqa: F401 - what the console script imports first
+    from allocator.analysis.supply import supply_demand
     from allocator.cli.console import Console  # noqa: F401 - imported by `allocate run`
     from allocator.inputs.load import load
-    from allocator.report.tables import write_outputs
     from allocator.pipeline import allocate
-    from allocator.analysis.supply import supply_demand
+    from allocator.report.tables import write_outputs
 
-    top.append(("import (CLI, load, run, report)", time.perf_counter() - wall, _cpu() - cpu,
-                _peak_mb()))
+    top.append(("import (CLI, load, run, report)", time.perf_counter() - wall, _cpu() - cpu, _peak_mb()))
     wall, cpu = time.perf_counter(), _cpu()
     loaded = load(args.scenario, locations=args.locations)
     problem = loaded.problem
@@ -189,14 +191,15 @@ def main(argv: list[str] | None = None) -> int:
         write_outputs(Path(tmp) / "out", solved.tables, solved.summary, ("csv",))
     write = ("write tables (csv)", time.perf_counter() - wall, _cpu() - cpu, _peak_mb())
 
-    print(f"{args.scenario}: {problem.num_schools} schools, {problem.num_specialists} "
-          f"specialists, {problem.num_groups} groups; {solved.status.value} "
-          f"{solved.result.objective}")
+    print(
+        f"{args.scenario}: {problem.num_schools} schools, {problem.num_specialists} "
+        f"specialists, {problem.num_groups} groups; {solved.status.value} "
+        f"{solved.result.objective}"
+    )
     print(f"{'step':46s} {'calls':>6s} {'wall s':>8s} {'CPU s':>8s} {'peak MB':>8s}")
     for name, w, c, peak in top:
         print(f"{name:46s} {'':>6s} {w:8.2f} {c:8.2f} {peak:8.0f}")
-    print(f"{'allocate':46s} {'':>6s} {allocate_wall:8.2f} {allocate_cpu:8.2f} "
-          f"{allocate_peak:8.0f}")
+    print(f"{'allocate':46s} {'':>6s} {allocate_wall:8.2f} {allocate_cpu:8.2f} {allocate_peak:8.0f}")
     for step in timers.steps.values():
         if not step.calls:
             continue
@@ -206,15 +209,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{name:46s} {'':>6s} {w:8.2f} {c:8.2f} {peak:8.0f}")
     total_wall = sum(x[1] for x in top) + allocate_wall + write[1]
     total_cpu = sum(x[2] for x in top) + allocate_cpu + write[2]
-    print(f"{'total (no interpreter start-up)':46s} {'':>6s} {total_wall:8.2f} "
-          f"{total_cpu:8.2f} {_peak_mb():8.0f}")
+    print(f"{'total (no interpreter start-up)':46s} {'':>6s} {total_wall:8.2f} {total_cpu:8.2f} {_peak_mb():8.0f}")
     print(f"(Solved.seconds: {', '.join(f'{k} {v:.2f}' for k, v in solved.seconds.items())})")
     if profiler is not None:
         import pstats
 
-        pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(
-            args.cprofile
-        )
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(args.cprofile)
     return 0
 
 

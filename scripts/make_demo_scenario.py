@@ -71,48 +71,206 @@ OGL = (
 # name material (invented; combinations that match a real school are rejected)
 
 PLACE_START = [
-    "Oak", "Hazel", "Bramble", "Lark", "Kestrel", "Willow", "Fern", "Heron", "Rowan",
-    "Elder", "Thorn", "Linden", "Chalk", "Beacon", "Orchard", "Hop", "Wren", "Swallow",
-    "Alder", "Birch", "Cherry", "Furze", "Heath", "Medlar", "Sorrel", "Teasel", "Quince",
-    "Yarrow", "Bluebell", "Cowslip", "Plover", "Sedge", "Mallow", "Nettle", "Tansy",
+    "Oak",
+    "Hazel",
+    "Bramble",
+    "Lark",
+    "Kestrel",
+    "Willow",
+    "Fern",
+    "Heron",
+    "Rowan",
+    "Elder",
+    "Thorn",
+    "Linden",
+    "Chalk",
+    "Beacon",
+    "Orchard",
+    "Hop",
+    "Wren",
+    "Swallow",
+    "Alder",
+    "Birch",
+    "Cherry",
+    "Furze",
+    "Heath",
+    "Medlar",
+    "Sorrel",
+    "Teasel",
+    "Quince",
+    "Yarrow",
+    "Bluebell",
+    "Cowslip",
+    "Plover",
+    "Sedge",
+    "Mallow",
+    "Nettle",
+    "Tansy",
 ]
 PLACE_END = [
-    "combe", "mead", "hurst", "den", "ley", "ridge", "stead", "wick", "hollow", "croft",
-    "dale", "brook", "down", "holt", "shaw", "field", "wood", "gate", "bourne", "lea",
+    "combe",
+    "mead",
+    "hurst",
+    "den",
+    "ley",
+    "ridge",
+    "stead",
+    "wick",
+    "hollow",
+    "croft",
+    "dale",
+    "brook",
+    "down",
+    "holt",
+    "shaw",
+    "field",
+    "wood",
+    "gate",
+    "bourne",
+    "lea",
 ]
 KIND = {
-    "primary": ["Primary School", "Community Primary School", "Church of England Primary School",
-                "Primary Academy", "Infant and Junior School"],
+    "primary": [
+        "Primary School",
+        "Community Primary School",
+        "Church of England Primary School",
+        "Primary Academy",
+        "Infant and Junior School",
+    ],
     "secondary": ["Academy", "School", "High School", "Community College", "Academy"],
     "special": ["School", "Academy"],
     "all-through": ["All-Through Academy"],
 }
 FIRST = [
-    "Amelia", "Oliver", "Isla", "George", "Ava", "Harry", "Mia", "Noah", "Ivy", "Jack",
-    "Freya", "Leo", "Lily", "Oscar", "Grace", "Arthur", "Evie", "Charlie", "Ruby", "Thomas",
-    "Sophie", "James", "Poppy", "William", "Daisy", "Henry", "Alice", "Samuel", "Florence",
-    "Joseph", "Emily", "Daniel", "Hannah", "Adam", "Zara", "Ibrahim", "Priya", "Kwame",
-    "Aisha", "Tomasz", "Niamh", "Rhys", "Chloe", "Mohammed", "Eleanor", "Callum", "Megan",
-    "Rohan", "Yasmin", "Ethan", "Harriet", "Owen", "Nadia", "Marcus", "Bethany", "Felix",
+    "Amelia",
+    "Oliver",
+    "Isla",
+    "George",
+    "Ava",
+    "Harry",
+    "Mia",
+    "Noah",
+    "Ivy",
+    "Jack",
+    "Freya",
+    "Leo",
+    "Lily",
+    "Oscar",
+    "Grace",
+    "Arthur",
+    "Evie",
+    "Charlie",
+    "Ruby",
+    "Thomas",
+    "Sophie",
+    "James",
+    "Poppy",
+    "William",
+    "Daisy",
+    "Henry",
+    "Alice",
+    "Samuel",
+    "Florence",
+    "Joseph",
+    "Emily",
+    "Daniel",
+    "Hannah",
+    "Adam",
+    "Zara",
+    "Ibrahim",
+    "Priya",
+    "Kwame",
+    "Aisha",
+    "Tomasz",
+    "Niamh",
+    "Rhys",
+    "Chloe",
+    "Mohammed",
+    "Eleanor",
+    "Callum",
+    "Megan",
+    "Rohan",
+    "Yasmin",
+    "Ethan",
+    "Harriet",
+    "Owen",
+    "Nadia",
+    "Marcus",
+    "Bethany",
+    "Felix",
 ]
 LAST = [
-    "Ashworth", "Bexley", "Carrow", "Dunmore", "Ellery", "Fairbrother", "Gresham", "Hadley",
-    "Ingram", "Jessop", "Kendrick", "Lowther", "Marchant", "Norcott", "Oakes", "Pennell",
-    "Quayle", "Redfern", "Stanier", "Thorley", "Underhill", "Varley", "Wetherall", "Yardley",
-    "Aldous", "Brackley", "Cresswell", "Dabney", "Everard", "Fenwick", "Goddard", "Hollis",
-    "Iveson", "Jarrold", "Kershaw", "Lidgate", "Mabey", "Nutley", "Okafor", "Patel", "Rahman",
-    "Sandoval", "Tremayne", "Usher", "Vickery", "Whitlock", "Kowalski", "Nguyen", "Osei",
+    "Ashworth",
+    "Bexley",
+    "Carrow",
+    "Dunmore",
+    "Ellery",
+    "Fairbrother",
+    "Gresham",
+    "Hadley",
+    "Ingram",
+    "Jessop",
+    "Kendrick",
+    "Lowther",
+    "Marchant",
+    "Norcott",
+    "Oakes",
+    "Pennell",
+    "Quayle",
+    "Redfern",
+    "Stanier",
+    "Thorley",
+    "Underhill",
+    "Varley",
+    "Wetherall",
+    "Yardley",
+    "Aldous",
+    "Brackley",
+    "Cresswell",
+    "Dabney",
+    "Everard",
+    "Fenwick",
+    "Goddard",
+    "Hollis",
+    "Iveson",
+    "Jarrold",
+    "Kershaw",
+    "Lidgate",
+    "Mabey",
+    "Nutley",
+    "Okafor",
+    "Patel",
+    "Rahman",
+    "Sandoval",
+    "Tremayne",
+    "Usher",
+    "Vickery",
+    "Whitlock",
+    "Kowalski",
+    "Nguyen",
+    "Osei",
 ]
 ROLES = {
-    "primary": ["Maths Lead", "Headteacher", "Deputy Headteacher", "Assistant Headteacher",
-                "Year 6 Teacher", "KS1 Lead", "Year 4 Teacher"],
-    "secondary": ["Head of Mathematics", "KS3 Maths Lead", "Teacher of Mathematics",
-                  "Second in Mathematics", "Assistant Head of Mathematics"],
+    "primary": [
+        "Maths Lead",
+        "Headteacher",
+        "Deputy Headteacher",
+        "Assistant Headteacher",
+        "Year 6 Teacher",
+        "KS1 Lead",
+        "Year 4 Teacher",
+    ],
+    "secondary": [
+        "Head of Mathematics",
+        "KS3 Maths Lead",
+        "Teacher of Mathematics",
+        "Second in Mathematics",
+        "Assistant Head of Mathematics",
+    ],
 }
 ROLES["special"] = ["Maths Lead", "Deputy Headteacher", "Class Teacher"]
 ROLES["all-through"] = ["Head of Mathematics", "Primary Maths Lead"]
-TRUSTS = ["Greensand Schools Partnership", "Wealden Ridge Academy Trust",
-          "Medway Vale Learning Trust"]
+TRUSTS = ["Greensand Schools Partnership", "Wealden Ridge Academy Trust", "Medway Vale Learning Trust"]
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -211,15 +369,29 @@ def load_pools(args: argparse.Namespace, rng: random.Random):
         ll = locate(r.Postcode)
         if ll is None or haversine_km(*CENTRE, r.lat, r.lon) > RADIUS_KM:
             continue
-        sec_sites.append(Site(norm_postcode(r.Postcode), ll[0], ll[1], round(r.lat, 5),
-                              round(r.lon, 5), int(r.easting), int(r.northing)))
+        sec_sites.append(
+            Site(
+                norm_postcode(r.Postcode),
+                ll[0],
+                ll[1],
+                round(r.lat, 5),
+                round(r.lon, 5),
+                int(r.easting),
+                int(r.northing),
+            )
+        )
 
     det = det[(det.Status == 1) & (det.Type != "Independent School") & det.Postcode.notna()]
     det = det.sort_values("URN")
     primary_rows = det[(det.Primary == 1) & (det.Secondary == 0) & (det.Type != "Special School")]
     special_rows = det[det.Type == "Special School"]
-    through_rows = det[(det.Primary == 1) & (det.Secondary == 1) & (det.Type != "Special School")
-                       & (det["Age From"] <= 5) & (det["Age To"] >= 16)]
+    through_rows = det[
+        (det.Primary == 1)
+        & (det.Secondary == 1)
+        & (det.Type != "Special School")
+        & (det["Age From"] <= 5)
+        & (det["Age To"] >= 16)
+    ]
 
     def sites(rows, radius):
         out, seen = [], set()
@@ -303,24 +475,68 @@ PREVIOUS = {
     "primary": ["MS11", "MS11", "MS15", "MS15", "MS17", "MS17", MISSING_SPECIALIST, ""],
     "all-through": ["MS04"],
 }
-PRIORITY = {("secondary", "development"): [3, 1], ("primary", "development"): [2, 1],
-            ("primary", "embedding"): [1], ("secondary", "sustaining"): [2],
-            ("special", "development"): [1]}
+PRIORITY = {
+    ("secondary", "development"): [3, 1],
+    ("primary", "development"): [2, 1],
+    ("primary", "embedding"): [1],
+    ("secondary", "sustaining"): [2],
+    ("special", "development"): [1],
+}
 
 SCHOOL_COLUMNS = [
-    "urn", "name", "hub", "phase", "stage", "postcode", "latitude", "longitude", "easting",
-    "northing", "focus_choices", "previous_specialist", "priority", "trust",
-    "advocate_1_name", "advocate_1_email", "advocate_1_trn", "advocate_1_role",
-    "advocate_2_name", "advocate_2_email", "advocate_2_trn", "advocate_2_role",
+    "urn",
+    "name",
+    "hub",
+    "phase",
+    "stage",
+    "postcode",
+    "latitude",
+    "longitude",
+    "easting",
+    "northing",
+    "focus_choices",
+    "previous_specialist",
+    "priority",
+    "trust",
+    "advocate_1_name",
+    "advocate_1_email",
+    "advocate_1_trn",
+    "advocate_1_role",
+    "advocate_2_name",
+    "advocate_2_email",
+    "advocate_2_trn",
+    "advocate_2_role",
 ]
 SPECIALIST_COLUMNS = [
-    "id", "name", "hub", "phase", "cohort", "postcode", "latitude", "longitude", "easting",
-    "northing", "school_urn", "capacity", "embedding_capacity", "max_groups", "foci",
-    "max_travel_km", "trust",
+    "id",
+    "name",
+    "hub",
+    "phase",
+    "cohort",
+    "postcode",
+    "latitude",
+    "longitude",
+    "easting",
+    "northing",
+    "school_urn",
+    "capacity",
+    "embedding_capacity",
+    "max_groups",
+    "foci",
+    "max_travel_km",
+    "trust",
 ]
 GROUP_COLUMNS = [
-    "id", "hub", "phase", "focus", "venue_postcode", "venue_latitude", "venue_longitude",
-    "lead", "min_schools", "max_schools",
+    "id",
+    "hub",
+    "phase",
+    "focus",
+    "venue_postcode",
+    "venue_latitude",
+    "venue_longitude",
+    "lead",
+    "min_schools",
+    "max_schools",
 ]
 
 
@@ -341,8 +557,7 @@ def build(args: argparse.Namespace):
     def add_school(phase, stage, site, hub=HUB, **extra):
         urn = namer.urn()
         row = {c: "" for c in SCHOOL_COLUMNS}
-        row.update(urn=urn, name=namer.school(phase), hub=hub, phase=phase, stage=stage,
-                   postcode=site.postcode)
+        row.update(urn=urn, name=namer.school(phase), hub=hub, phase=phase, stage=stage, postcode=site.postcode)
         row.update(extra)
         schools.append(row)
         sites[urn] = site
@@ -381,10 +596,16 @@ def build(args: argparse.Namespace):
         else:
             site = next(take[phase])
             urn = namer.urn() if opts.get("own_school") else ""
-        row.update(id=sid, name=f"{first} {last}", hub=HUB, phase=phase, cohort=str(cohort),
-                   postcode=site.postcode, school_urn=urn)
-        for k in ("capacity", "embedding_capacity", "max_groups", "foci", "max_travel_km",
-                  "trust"):
+        row.update(
+            id=sid,
+            name=f"{first} {last}",
+            hub=HUB,
+            phase=phase,
+            cohort=str(cohort),
+            postcode=site.postcode,
+            school_urn=urn,
+        )
+        for k in ("capacity", "embedding_capacity", "max_groups", "foci", "max_travel_km", "trust"):
             if k in opts:
                 row[k] = str(opts[k])
         if opts.get("grid"):
@@ -407,8 +628,7 @@ def build(args: argparse.Namespace):
         sites[row["urn"]] = Site(site.postcode, site.exact_lat, site.exact_lon)
 
     # --- trusts on a few schools ----------------------------------------
-    candidates = [s for s in schools if s["hub"] == HUB and s["trust"] == "" and
-                  s["phase"] in ("primary", "secondary")]
+    candidates = [s for s in schools if s["hub"] == HUB and s["trust"] == "" and s["phase"] in ("primary", "secondary")]
     for i, row in enumerate(rng.sample(candidates, 8)):
         row["trust"] = TRUSTS[i % len(TRUSTS)]
 
@@ -423,27 +643,33 @@ def build(args: argparse.Namespace):
         ("WD-S-D", "D", unused_sec[0], {"min_schools": "4"}),
     ]:
         row = {c: "" for c in GROUP_COLUMNS}
-        row.update(id=gid, hub=HUB, phase="secondary", focus=focus,
-                   venue_postcode=site.postcode, **limits)
+        row.update(id=gid, hub=HUB, phase="secondary", focus=focus, venue_postcode=site.postcode, **limits)
         groups.append(row)
         venue_sites[gid] = site
     # primary group 1: fixed lead, meets at the lead's school (postcode given)
     row = {c: "" for c in GROUP_COLUMNS}
-    row.update(id="WD-P-1", hub=HUB, phase="primary", venue_postcode=spec_sites["MS13"].postcode,
-               lead="MS13", min_schools="3", max_schools="8")
+    row.update(
+        id="WD-P-1",
+        hub=HUB,
+        phase="primary",
+        venue_postcode=spec_sites["MS13"].postcode,
+        lead="MS13",
+        min_schools="3",
+        max_schools="8",
+    )
     groups.append(row)
     venue_sites["WD-P-1"] = spec_sites["MS13"]
     # primary group 2: venue given by coordinates (a hired hall), lead chosen by the optimiser
     v = unused_sec[1]
     row = {c: "" for c in GROUP_COLUMNS}
-    row.update(id="WD-P-2", hub=HUB, phase="primary", venue_latitude=f"{v.exact_lat:.5f}",
-               venue_longitude=f"{v.exact_lon:.5f}")
+    row.update(
+        id="WD-P-2", hub=HUB, phase="primary", venue_latitude=f"{v.exact_lat:.5f}", venue_longitude=f"{v.exact_lon:.5f}"
+    )
     groups.append(row)
     venue_sites["WD-P-2"] = Site(v.postcode, v.exact_lat, v.exact_lon)
 
     # --- the distant school ----------------------------------------------
-    points = [(s.lat, s.lon) for s in spec_sites.values()] + \
-             [(s.lat, s.lon) for s in venue_sites.values()]
+    points = [(s.lat, s.lon) for s in spec_sites.values()] + [(s.lat, s.lon) for s in venue_sites.values()]
     band = []
     for site in far_candidates:
         d = min(haversine_km(site.lat, site.lon, la, lo) for la, lo in points)
@@ -455,8 +681,7 @@ def build(args: argparse.Namespace):
     # insert it among the primary development schools
     row = add_school("primary", "development", far)
     schools.remove(row)
-    last_pd = max(i for i, s in enumerate(schools)
-                  if s["phase"] == "primary" and s["stage"] == "development")
+    last_pd = max(i for i, s in enumerate(schools) if s["phase"] == "primary" and s["stage"] == "development")
     schools.insert(last_pd + 1, row)
 
     # --- mastery advocates ---------------------------------------------
@@ -525,7 +750,10 @@ def write_all(out: Path, schools, specialists, groups, pins_block: str) -> None:
     (out / "scenario.yml").write_text(SCENARIO_YML.format(hub=HUB, extra=""), encoding="utf-8")
     (out / "scenario_pins.yml").write_text(
         SCENARIO_YML.format(hub=HUB, extra=pins_block).replace(
-            "demo (synthetic)", "demo with hub lead decisions (synthetic)"), encoding="utf-8")
+            "demo (synthetic)", "demo with hub lead decisions (synthetic)"
+        ),
+        encoding="utf-8",
+    )
     (out / "README.md").write_text(
         f"# Demo scenario: {HUB}\n\n"
         f"A fictional Maths Hub in west Kent for trying `allocate`: {len(schools)} applying "
@@ -535,20 +763,32 @@ def write_all(out: Path, schools, specialists, groups, pins_block: str) -> None:
         "the postcodes and coordinates are real, taken from the DfE 2017/18 school lists, "
         "so no row describes a real school or person. The tables are regenerated "
         "reproducibly by `scripts/make_demo_scenario.py`. " + OGL + "\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
 
 
 def pins_for(schools, specialists, groups, sites, spec_sites) -> str:
     """Two pins that hold under the rules and one forbid, all with quoted ids."""
-    emb = next(s for s in schools if s["stage"] == "embedding" and s["phase"] == "secondary"
-               and s["previous_specialist"] == "MS05")
-    sus = next(s for s in schools if s["stage"] == "sustaining" and s["phase"] == "secondary"
-               and "B" in s["focus_choices"].split(";") and s["focus_choices"][0] != "B")
-    dev = next(s for s in schools if s["stage"] == "development" and s["phase"] == "primary"
-               and s["hub"] == HUB)
-    near = min((p for p in specialists if p["phase"] == "primary" and int(p["cohort"]) <= 4),
-               key=lambda p: haversine_km(sites[dev["urn"]].lat, sites[dev["urn"]].lon,
-                                          spec_sites[p["id"]].lat, spec_sites[p["id"]].lon))
+    emb = next(
+        s
+        for s in schools
+        if s["stage"] == "embedding" and s["phase"] == "secondary" and s["previous_specialist"] == "MS05"
+    )
+    sus = next(
+        s
+        for s in schools
+        if s["stage"] == "sustaining"
+        and s["phase"] == "secondary"
+        and "B" in s["focus_choices"].split(";")
+        and s["focus_choices"][0] != "B"
+    )
+    dev = next(s for s in schools if s["stage"] == "development" and s["phase"] == "primary" and s["hub"] == HUB)
+    near = min(
+        (p for p in specialists if p["phase"] == "primary" and int(p["cohort"]) <= 4),
+        key=lambda p: haversine_km(
+            sites[dev["urn"]].lat, sites[dev["urn"]].lon, spec_sites[p["id"]].lat, spec_sites[p["id"]].lon
+        ),
+    )
     return (
         "pins:                               # hub lead decisions\n"
         f'  - {{school: "{emb["urn"]}", specialist: "MS05"}}   # keep last year\'s specialist\n'
@@ -581,8 +821,7 @@ def check(out: Path, sites, spec_sites, venue_sites, far, real_names) -> None:
     prev = set(sc.previous_specialist[sc.previous_specialist != ""])
     need(prev - ids == {MISSING_SPECIALIST}, f"previous specialists {prev - ids}")
     own = sp.school_urn[sp.school_urn != ""]
-    need(own.is_unique and not (set(own) & set(sc.urn)) - {own[sp.id == "MS07"].iloc[0]},
-         "specialist school URNs")
+    need(own.is_unique and not (set(own) & set(sc.urn)) - {own[sp.id == "MS07"].iloc[0]}, "specialist school URNs")
     venues = list(wg.venue_postcode[wg.venue_postcode != ""])
     for pc in list(sc.postcode) + list(sp.postcode) + venues:
         need(sector_of(pc) in sectors, f"sector of {pc}")
@@ -602,8 +841,11 @@ def check(out: Path, sites, spec_sites, venue_sites, far, real_names) -> None:
     for r in sc.itertuples():
         s = sites[r.urn]
         phases = {"primary", "secondary"} if r.phase in ("special", "all-through") else {r.phase}
-        near = [p.id for p in avail.itertuples() if p.phase in phases and
-                haversine_km(s.lat, s.lon, spec_sites[p.id].lat, spec_sites[p.id].lon) <= lim[p.id]]
+        near = [
+            p.id
+            for p in avail.itertuples()
+            if p.phase in phases and haversine_km(s.lat, s.lon, spec_sites[p.id].lat, spec_sites[p.id].lon) <= lim[p.id]
+        ]
         if len(near) < 3:
             few.append((r.urn, r.stage, len(near)))
     far_rows = sc[sc.postcode == far.postcode]
@@ -620,14 +862,15 @@ def summary(out: Path, sites, spec_sites, venue_sites) -> None:
     print(pd.crosstab(sc.stage, sc.phase, margins=True).to_string(), "\n")
     print(pd.crosstab(sp.cohort, sp.phase, margins=True).to_string(), "\n")
     print(wg.to_string(index=False), "\n")
-    d = [haversine_km(sites[u].lat, sites[u].lon, s.lat, s.lon)
-         for u in sc.urn for s in spec_sites.values()]
-    xs = [(sites[u].lat, sites[u].lon) for u in sc.urn] + \
-         [(s.lat, s.lon) for s in spec_sites.values()]
-    span = max(haversine_km(*a, *b) for a in xs for b in xs if max(
-        haversine_km(*a, *CENTRE), haversine_km(*b, *CENTRE)) < 50)
-    print(f"school-specialist km: median {sorted(d)[len(d) // 2]:.1f}; "
-          f"area span (excluding the distant school) {span:.1f} km")
+    d = [haversine_km(sites[u].lat, sites[u].lon, s.lat, s.lon) for u in sc.urn for s in spec_sites.values()]
+    xs = [(sites[u].lat, sites[u].lon) for u in sc.urn] + [(s.lat, s.lon) for s in spec_sites.values()]
+    span = max(
+        haversine_km(*a, *b) for a in xs for b in xs if max(haversine_km(*a, *CENTRE), haversine_km(*b, *CENTRE)) < 50
+    )
+    print(
+        f"school-specialist km: median {sorted(d)[len(d) // 2]:.1f}; "
+        f"area span (excluding the distant school) {span:.1f} km"
+    )
 
 
 args_global: argparse.Namespace
@@ -636,14 +879,10 @@ args_global: argparse.Namespace
 def main(argv: list[str] | None = None) -> None:
     global args_global
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--secondary", required=True, type=Path,
-                    help="england_state_secondary_2018_with_coords.csv")
-    ap.add_argument("--details", required=True, type=Path,
-                    help="dfe_school_details_2018.csv (cp1252)")
-    ap.add_argument("--sectors", required=True, type=Path,
-                    help="gb_sector_centroids_codepointopen.csv")
-    ap.add_argument("--out", type=Path,
-                    default=Path(__file__).resolve().parent.parent / "scenarios" / "demo")
+    ap.add_argument("--secondary", required=True, type=Path, help="england_state_secondary_2018_with_coords.csv")
+    ap.add_argument("--details", required=True, type=Path, help="dfe_school_details_2018.csv (cp1252)")
+    ap.add_argument("--sectors", required=True, type=Path, help="gb_sector_centroids_codepointopen.csv")
+    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "scenarios" / "demo")
     ap.add_argument("--quiet", action="store_true")
     args = args_global = ap.parse_args(argv)
 

@@ -35,8 +35,7 @@ def strip(book: dict) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("paths", nargs="*", type=Path,
-                        help="notebooks (default: notebooks/*.ipynb)")
+    parser.add_argument("paths", nargs="*", type=Path, help="notebooks (default: notebooks/*.ipynb)")
     parser.add_argument("--check", action="store_true", help="only report notebooks with outputs")
     args = parser.parse_args(argv)
     paths = args.paths or sorted(NOTEBOOK_DIR.glob("*.ipynb"))

@@ -31,14 +31,8 @@ Option = tuple[int | None, int | None]  # (specialist_idx, group_idx)
 def school_options(problem: ProblemData, school_idx: int) -> list[Option]:
     """Unplaced, or every allowed specialist/group combination the school's stage needs."""
     stage = problem.schools[school_idx].stage
-    specialists = [
-        j
-        for j in range(problem.num_specialists)
-        if not specialist_pair_problems(problem, school_idx, j)
-    ]
-    groups = [
-        g for g in range(problem.num_groups) if not group_pair_problems(problem, school_idx, g)
-    ]
+    specialists = [j for j in range(problem.num_specialists) if not specialist_pair_problems(problem, school_idx, j)]
+    groups = [g for g in range(problem.num_groups) if not group_pair_problems(problem, school_idx, g)]
     options: list[Option] = [(None, None)]
     if stage == "development":
         options += [(j, None) for j in specialists]
@@ -75,10 +69,7 @@ def brute_force_optimum(problem: ProblemData) -> int | None:
                 sizes[g] += 1
         return (
             any(n > spec.capacity for n, spec in zip(development, problem.specialists, strict=True))
-            or any(
-                n > spec.embedding_capacity
-                for n, spec in zip(embedding, problem.specialists, strict=True)
-            )
+            or any(n > spec.embedding_capacity for n, spec in zip(embedding, problem.specialists, strict=True))
             or any(n > grp.max_schools for n, grp in zip(sizes, problem.work_groups, strict=True))
         )
 

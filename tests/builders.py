@@ -38,8 +38,15 @@ def school(urn: str, stage: str = "development", km: float = 0.0, **kw: Any) -> 
 
 def specialist(id: str, km: float = 0.0, **kw: Any) -> Specialist:
     defaults: dict[str, Any] = dict(
-        name=f"Specialist {id}", hub="H", phase="secondary", cohort=1, postcode="TN1 1AA",
-        available=True, capacity=2, embedding_capacity=2, max_groups=1,
+        name=f"Specialist {id}",
+        hub="H",
+        phase="secondary",
+        cohort=1,
+        postcode="TN1 1AA",
+        available=True,
+        capacity=2,
+        embedding_capacity=2,
+        max_groups=1,
     )
     defaults.update(kw)
     return Specialist(id=id, location=at(km), **defaults)
@@ -73,9 +80,7 @@ def problem(
     gids = {g.id: i for i, g in enumerate(groups)}
 
     def req(pairs: list[tuple[str, str]]) -> tuple[Requirement, ...]:
-        return tuple(
-            Requirement(urns[u], sids.get(t), gids.get(t), index=n) for n, (u, t) in enumerate(pairs)
-        )
+        return tuple(Requirement(urns[u], sids.get(t), gids.get(t), index=n) for n, (u, t) in enumerate(pairs))
 
     return ProblemData(
         name="tiny",

@@ -65,9 +65,7 @@ def tiny_problems(
         a kind the school's stage allows); the rules may then be impossible.
     """
     hubs = HUBS[: draw(st.integers(1, 2))]
-    available_cohorts = tuple(
-        sorted(draw(st.sets(st.sampled_from(COHORTS), min_size=1, max_size=3)))
-    )
+    available_cohorts = tuple(sorted(draw(st.sets(st.sampled_from(COHORTS), min_size=1, max_size=3))))
     rules = Rules(
         available_cohorts=available_cohorts,
         max_travel_km=float(draw(st.integers(30, 120))),
@@ -217,9 +215,7 @@ def _requirement(
     if not kinds:
         return None
     if draw(st.sampled_from(kinds)) == "specialist":
-        return Requirement(
-            school_idx, specialist_idx=draw(st.integers(0, num_specialists - 1)), index=index
-        )
+        return Requirement(school_idx, specialist_idx=draw(st.integers(0, num_specialists - 1)), index=index)
     return Requirement(school_idx, group_idx=draw(st.integers(0, num_groups - 1)), index=index)
 
 

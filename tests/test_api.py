@@ -158,8 +158,7 @@ def test_variant_summary_names_its_changes(scenario):
 
 def test_no_allocation_is_a_status():
     # The only specialist is 30 km away but the school is pinned to them with a 20 km limit.
-    tiny = problem([school("100001", km=0)], [specialist("S1", km=30)], max_travel_km=20,
-                   pins=[("100001", "S1")])
+    tiny = problem([school("100001", km=0)], [specialist("S1", km=30)], max_travel_km=20, pins=[("100001", "S1")])
     result = allocate(tiny, time_limit_s=5)
     assert result.status == "INFEASIBLE" and not result.has_allocation
     assert result.conflicts
@@ -174,10 +173,13 @@ def test_fewest_specialists_on_a_tiny_hub():
     # Four development schools; three specialists of capacity 2 within reach, so two
     # suffice. A sustaining group needs a lead: S4 only may lead it (foci), so S4 stays.
     tiny = problem(
-        [school(f"10000{n}", km=n) for n in range(1, 5)]
-        + [school("100005", "sustaining", km=1, focus_choices=("A",))],
-        [specialist("S1", km=1), specialist("S2", km=2), specialist("S3", km=3),
-         specialist("S4", km=9, capacity=0, lead_foci=frozenset({"A"}))],
+        [school(f"10000{n}", km=n) for n in range(1, 5)] + [school("100005", "sustaining", km=1, focus_choices=("A",))],
+        [
+            specialist("S1", km=1),
+            specialist("S2", km=2),
+            specialist("S3", km=3),
+            specialist("S4", km=9, capacity=0, lead_foci=frozenset({"A"})),
+        ],
         [group("G1", km=1, focus="A")],
     )
     for s in tiny.specialists[:3]:
@@ -185,8 +187,7 @@ def test_fewest_specialists_on_a_tiny_hub():
     # Only S4 may lead G1 when the others may lead no group.
     from dataclasses import replace
 
-    tiny = replace(tiny, specialists=tuple(
-        replace(s, can_lead=False) if s.id != "S4" else s for s in tiny.specialists))
+    tiny = replace(tiny, specialists=tuple(replace(s, can_lead=False) if s.id != "S4" else s for s in tiny.specialists))
     table = fewest_specialists(Scenario.from_problem(tiny), time_limit_s=5)
     row = table.iloc[0]
     assert row["schools"] == 5 and row["placeable"] == 5 and row["available"] == 4

@@ -17,8 +17,19 @@ HAS_HIGHS = importlib.util.find_spec("highspy") is not None
 
 def test_quick_benchmark_on_a_tiny_hub(tmp_path):
     report = tmp_path / "BENCH.md"
-    args = [sys.executable, str(RUN), "--quick", "--kinds", "hub", "--no-tight",
-            "--workdir", str(tmp_path / "work"), "--report", str(report), "--no-positions"]
+    args = [
+        sys.executable,
+        str(RUN),
+        "--quick",
+        "--kinds",
+        "hub",
+        "--no-tight",
+        "--workdir",
+        str(tmp_path / "work"),
+        "--report",
+        str(report),
+        "--no-positions",
+    ]
     if not HAS_HIGHS:
         args.append("--no-highs")
     done = subprocess.run(args, cwd=REPO_DIR, capture_output=True, text=True, timeout=300)

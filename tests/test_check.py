@@ -40,9 +40,7 @@ def loc(lat: float) -> Location:
 
 
 def school(urn: str = "100001", stage: str = "development", **kw: Any) -> School:
-    values: dict = dict(
-        name=f"School {urn}", hub="North", phase="secondary", postcode="CV1 1AA", location=loc(52.0)
-    )
+    values: dict = dict(name=f"School {urn}", hub="North", phase="secondary", postcode="CV1 1AA", location=loc(52.0))
     values.update(kw)
     return School(urn=urn, stage=stage, **values)
 
@@ -65,9 +63,7 @@ def specialist(sid: str = "S1", **kw: Any) -> Specialist:
 
 
 def group(gid: str = "G1", **kw: Any) -> WorkGroup:
-    values: dict = dict(
-        hub="North", phase="secondary", venue=loc(52.2), min_schools=1, max_schools=3
-    )
+    values: dict = dict(hub="North", phase="secondary", venue=loc(52.2), min_schools=1, max_schools=3)
     values.update(kw)
     return WorkGroup(id=gid, **values)
 
@@ -152,9 +148,7 @@ def test_valid_allocation_objective_by_hand() -> None:
         ),
         (specialist("S1"), specialist("S2", hub=" north ", location=loc(52.0))),
         (group("G1", focus="B", min_schools=2),),
-        weights=Weights(
-            place=1000, priority=200, travel_per_km=1, focus_rank=(0, 30, 60), continuity=50
-        ),
+        weights=Weights(place=1000, priority=200, travel_per_km=1, focus_rank=(0, 30, 60), continuity=50),
     )
     report = check_allocation(p, alloc((0, 0, None), (None, 0, 0), (1,)))
     assert report.ok, report.violations
@@ -311,9 +305,7 @@ def _spec_pair(sch: School, spec: Specialist, **kw: Any) -> CheckReport:
         ),
     ],
 )
-def test_specialist_pair_not_allowed(
-    sch: School, spec: Specialist, kw: dict, fragment: str
-) -> None:
+def test_specialist_pair_not_allowed(sch: School, spec: Specialist, kw: dict, fragment: str) -> None:
     violation = only(_spec_pair(sch, spec, **kw), "school 100001", "specialist S1", fragment)
     assert violation.startswith("rule 4" if fragment == "forbidden" else "allowed pair")
 
@@ -540,9 +532,7 @@ def test_rule3_fixed_lead_must_be_available() -> None:
         (specialist(lead_foci=frozenset({"A"})), group(focus="B"), {}, "do not allow focus B"),
     ],
 )
-def test_rule3_chosen_lead_not_allowed(
-    spec: Specialist, grp: WorkGroup, kw: dict, fragment: str
-) -> None:
+def test_rule3_chosen_lead_not_allowed(spec: Specialist, grp: WorkGroup, kw: dict, fragment: str) -> None:
     p = problem(_sustaining(1), (spec,), (grp,), **kw)
     only(
         check_allocation(p, Allocation((None,), (0,), (0,))),

@@ -38,7 +38,11 @@ def test_exit_0_writes_every_table(tmp_path):
     result = run(str(scenario), "--out", str(out), "--time-limit", "20")
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == [
-        ".allocator-output.json", "allocations.csv", "specialists.csv", "summary.json", "work_groups.csv",
+        ".allocator-output.json",
+        "allocations.csv",
+        "specialists.csv",
+        "summary.json",
+        "work_groups.csv",
     ]
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "OPTIMAL"
@@ -181,8 +185,7 @@ def test_exit_3_when_the_checker_finds_a_broken_rule(tmp_path, monkeypatch):
 
     def broken(problem, allocation):
         report = real(problem, allocation)
-        return CheckReport(("rule 2: specialist MS01 is over capacity (simulated)",), report.objective,
-                           report.terms)
+        return CheckReport(("rule 2: specialist MS01 is over capacity (simulated)",), report.objective, report.terms)
 
     monkeypatch.setattr(run_module, "check_allocation", broken)
     scenario = demo_copy(tmp_path)

@@ -31,12 +31,14 @@ def tiny_scenario() -> Scenario:
     S1 at km 0 and S2 at km 10, development schools at km 1 and km 9, a sustaining school
     next to G1's venue: objective 3 * 1000 - 1 - 1 - 0 = 2998.
     """
-    return Scenario.from_problem(problem(
-        [school("100001", km=1), school("100002", km=9), school("100003", "sustaining", km=2)],
-        [specialist("S1", km=0, capacity=1), specialist("S2", km=10, capacity=1)],
-        [group("G1", km=2)],
-        weights=PLAIN,
-    ))
+    return Scenario.from_problem(
+        problem(
+            [school("100001", km=1), school("100002", km=9), school("100003", "sustaining", km=2)],
+            [specialist("S1", km=0, capacity=1), specialist("S2", km=10, capacity=1)],
+            [group("G1", km=2)],
+            weights=PLAIN,
+        )
+    )
 
 
 def test_a_run_and_its_own_folder_are_the_same(runs):
@@ -80,8 +82,7 @@ def test_exact_moves_on_a_unique_optimum():
     assert a.objective == 2998
     # S1 withdraws and 100003 withdraws its application. S2 (capacity 1) keeps 100002
     # (1 km) rather than take 100001 (9 km), so 100001 is no longer placed.
-    b = allocate(scenario.without_specialists("S1").without_schools("100003"), time_limit_s=5,
-                 recommendations=False)
+    b = allocate(scenario.without_specialists("S1").without_schools("100003"), time_limit_s=5, recommendations=False)
     comparison = compare_runs(a, b, labels=("before", "after"))
     moved = comparison.moved.set_index("urn")
     assert b.objective == 1000 - 1
@@ -99,8 +100,7 @@ def test_exact_moves_on_a_unique_optimum():
 
 def test_compare_command(runs, tmp_path):
     _, _, before, after = runs
-    result = CliRunner().invoke(compare_command, [str(before), str(after), "--csv",
-                                                  str(tmp_path / "moved.csv")])
+    result = CliRunner().invoke(compare_command, [str(before), str(after), "--csv", str(tmp_path / "moved.csv")])
     assert result.exit_code == 0, result.output
     assert f"A: {before}" in result.output
     assert "Schools that moved" in result.output

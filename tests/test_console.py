@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from allocator.cli import console as console_module
-from allocator.cli.main import main
 from allocator.cli.console import Console, progress_text, summary_lines
-from allocator.problem.data import SolverSettings
+from allocator.cli.main import main
 from allocator.pipeline import allocate
+from allocator.problem.data import SolverSettings
 from allocator.solving.solve import Progress
 
 from .conftest import copy_demo
@@ -63,7 +63,7 @@ def test_on_a_terminal_progress_is_redrawn_in_place(problem, monkeypatch):
     assert start.startswith("Solving ") and start.endswith("\n")
     for step in STEPS:
         console.progress(step)
-    drawn = stream.getvalue()[len(start):]
+    drawn = stream.getvalue()[len(start) :]
     # Three redraws of one line: carriage return, text, clear to end of line; no newline.
     assert drawn.count("\r") == 3 and drawn.count("\x1b[K") == 3 and "\n" not in drawn
     assert drawn.rsplit("\r", 1)[1].startswith("     1.5 s of 10  solutions    3")

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from allocator.diagnose.shares import best_alternatives, school_shares
 from allocator.check import check_allocation
 from allocator.diagnose.conflicts import minimal_conflict
-from allocator.problem.eligibility import compute_eligibility
-from allocator.inputs.load import load
-from allocator.problem.data import Requirement
 from allocator.diagnose.recommend import recommend
+from allocator.diagnose.shares import best_alternatives, school_shares
+from allocator.inputs.load import load
 from allocator.pipeline import allocate
+from allocator.problem.data import Requirement
+from allocator.problem.eligibility import compute_eligibility
 from allocator.solving.solution import SolveStatus
 from allocator.solving.solve import solve
 from tests.builders import group, problem, school, specialist
@@ -70,17 +70,26 @@ def test_demo_recommendations_match_a_full_re_solve(demo):
     """Recommendations re-solve only the part holding the school; a re-solve of the whole
     scenario with the change gives the same objective."""
     unplaced = demo.tables["allocations"].index[demo.tables["allocations"]["status"] == "unplaced"]
-    recs = recommend(demo.problem, demo.eligibility, demo.result.allocation, demo.result.objective,
-                     unplaced.tolist(), keep_changes=True)
+    recs = recommend(
+        demo.problem,
+        demo.eligibility,
+        demo.result.allocation,
+        demo.result.objective,
+        unplaced.tolist(),
+        keep_changes=True,
+    )
     kinds = set()
     for rec in recs:
         assert rec.objective is not None
         if rec.kind in ("pin", "run_group"):
-            full = solve(demo.problem, eligibility=demo.eligibility, require_placed=(rec.school_idx,),
-                         decompose=False)
+            full = solve(demo.problem, eligibility=demo.eligibility, require_placed=(rec.school_idx,), decompose=False)
         else:
-            full = solve(rec.change.problem, eligibility=rec.change.eligibility,
-                         require_placed=(rec.school_idx,), decompose=False)
+            full = solve(
+                rec.change.problem,
+                eligibility=rec.change.eligibility,
+                require_placed=(rec.school_idx,),
+                decompose=False,
+            )
         assert full.objective == rec.objective, rec.text
         kinds.add(rec.kind)
     assert {"capacity", "travel", "cross_hub"} <= kinds
@@ -146,8 +155,7 @@ def test_best_alternative_is_the_next_best_with_room():
     # alternative for school 1 is S2, costing 3 - 1 = 2 more.
     p = problem(
         [school("100001", km=0), school("100002", km=2)],
-        [specialist("S1", km=1, capacity=1), specialist("S2", km=3, capacity=1),
-         specialist("S3", km=2, capacity=1)],
+        [specialist("S1", km=1, capacity=1), specialist("S2", km=3, capacity=1), specialist("S3", km=2, capacity=1)],
     )
     r = solve(p)
     alt = best_alternatives(p, compute_eligibility(p), r.allocation)
@@ -166,8 +174,10 @@ def _feasible_without(p, key):
         p = replace(p, pins=tuple(q for q in p.pins if q.index != key[1]))
     elif kind == "capacity":
         sp = p.specialists[key[1]]
-        p = replace(p, specialists=tuple(
-            replace(x, capacity=99, embedding_capacity=99) if x is sp else x for x in p.specialists))
+        p = replace(
+            p,
+            specialists=tuple(replace(x, capacity=99, embedding_capacity=99) if x is sp else x for x in p.specialists),
+        )
     elif kind == "min":
         g = p.work_groups[key[1]]
         p = replace(p, work_groups=tuple(replace(x, min_schools=1) if x is g else x for x in p.work_groups))
@@ -203,7 +213,8 @@ def test_minimal_conflict_group_minimum():
     # One school pinned to G1 (minimum 3); only one other school may join: pin + minimum.
     p = problem(
         [school("100001", "sustaining"), school("100002", "sustaining")],
-        [specialist("S1")], [group("G1", min_schools=3)],
+        [specialist("S1")],
+        [group("G1", min_schools=3)],
         pins=[("100001", "G1")],
     )
     conflict = minimal_conflict(p, compute_eligibility(p))

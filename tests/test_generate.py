@@ -63,9 +63,7 @@ def test_same_seed_same_bytes_other_seed_other_scenario(tmp_path):
     c = generate("region", tmp_path / "c", seed=1, scale=0.1)
     for name in FILES:
         assert (a.scenario.parent / name).read_bytes() == (b.scenario.parent / name).read_bytes()
-    assert (a.scenario.parent / "schools.csv").read_bytes() != (
-        c.scenario.parent / "schools.csv"
-    ).read_bytes()
+    assert (a.scenario.parent / "schools.csv").read_bytes() != (c.scenario.parent / "schools.csv").read_bytes()
 
 
 def _demand_supply(problem) -> dict[str, tuple[int, int]]:
@@ -94,9 +92,7 @@ def test_tight_has_demand_above_supply_and_the_same_schools(tmp_path):
     # The same applications; only the supply differs.
     keep = ("urn", "phase", "stage", "latitude", "longitude", "focus_choices")
     schools = [{k: r[k] for k in keep} for r in _rows(normal.scenario.parent / "schools.csv")]
-    assert schools == [
-        {k: r[k] for k in keep} for r in _rows(tight.scenario.parent / "schools.csv")
-    ]
+    assert schools == [{k: r[k] for k in keep} for r in _rows(tight.scenario.parent / "schools.csv")]
 
 
 def test_rows_look_like_a_hub_leads_files(tmp_path):
@@ -110,27 +106,22 @@ def test_rows_look_like_a_hub_leads_files(tmp_path):
     assert set(stages) == {"development", "embedding", "sustaining"}
     assert Counter(r["phase"] for r in schools)["primary"] > len(schools) / 3
     # Secondary sustaining schools rank foci; embedding schools mostly name last year's specialist.
-    assert all(r["focus_choices"] for r in schools
-               if r["phase"] == "secondary" and r["stage"] == "sustaining")
+    assert all(r["focus_choices"] for r in schools if r["phase"] == "secondary" and r["stage"] == "sustaining")
     ids = {r["id"] for r in specialists}
     named = [r["previous_specialist"] for r in schools if r["stage"] == "embedding"]
     assert sum(1 for x in named if x in ids) >= len(named) / 2
     # Some specialists are still training (a cohort that is not available).
     assert any(int(r["cohort"]) > 7 for r in specialists) or made.num_specialists < 10
-    assert all(r["email"].endswith("@example.org") for r in (
-        {"email": r["advocate_1_email"]} for r in schools
-    ))
+    assert all(r["email"].endswith("@example.org") for r in ({"email": r["advocate_1_email"]} for r in schools))
     assert {r["phase"] for r in groups} >= {"primary", "secondary"}
 
 
 def test_positions_file_places_secondary_schools_there(tmp_path):
     # Six made-up points around Leeds and Bristol (not real schools).
-    points = [(53.80, -1.55), (53.82, -1.50), (53.78, -1.60), (51.45, -2.58), (51.47, -2.55),
-              (51.43, -2.60)]
+    points = [(53.80, -1.55), (53.82, -1.50), (53.78, -1.60), (51.45, -2.58), (51.47, -2.55), (51.43, -2.60)]
     positions = tmp_path / "positions.csv"
     positions.write_text(
-        "Name,LAT,Lon,postcode\n"
-        + "".join(f"x{n},{lat},{lon},\n" for n, (lat, lon) in enumerate(points)),
+        "Name,LAT,Lon,postcode\n" + "".join(f"x{n},{lat},{lon},\n" for n, (lat, lon) in enumerate(points)),
         encoding="utf-8",
     )
     made = generate("national", tmp_path / "out", seed=1, scale=0.1, positions=positions)
@@ -163,8 +154,6 @@ def test_command_writes_the_files_and_reports_counts(tmp_path):
 def test_command_rejects_a_positions_file_without_coordinates(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("name,postcode\nx,NW3 2BQ\n", encoding="utf-8")
-    result = CliRunner().invoke(
-        generate_command, ["hub", str(tmp_path / "s"), "--positions", str(bad)]
-    )
+    result = CliRunner().invoke(generate_command, ["hub", str(tmp_path / "s"), "--positions", str(bad)])
     assert result.exit_code == 2
     assert "lat" in result.output

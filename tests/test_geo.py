@@ -297,9 +297,7 @@ def test_exact_level_finds_the_postcode(fake_codepoint: Path) -> None:
 
 
 @pytest.mark.parametrize("pc", ["NW3 2AA", "NW3 2AB", "NW3 2ZZ"])
-def test_exact_level_unusable_or_missing_rows_fall_back_to_sector(
-    fake_codepoint: Path, pc: str
-) -> None:
+def test_exact_level_unusable_or_missing_rows_fall_back_to_sector(fake_codepoint: Path, pc: str) -> None:
     # NW3 2AA has quality 90, NW3 2AB sits at 0,0, NW3 2ZZ is not in the file.
     location = Locator("exact", source_dir=fake_codepoint).locate_postcode(pc)
     assert location is not None
@@ -396,7 +394,5 @@ def test_import_is_light() -> None:
     )
     # Run from the folder holding the package, so this works installed or not.
     root = Path(geo.__file__).resolve().parents[1]
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
-    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
     assert result.stdout.strip() == "[]"

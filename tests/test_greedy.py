@@ -7,13 +7,13 @@ from dataclasses import replace
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from allocator.check import check_allocation
 from allocator.analysis.generate import generate
-from benchmarks.greedy import greedy_allocation
+from allocator.check import check_allocation
 from allocator.inputs.load import load
 from allocator.problem.data import SolverSettings
 from allocator.solving.solution import SolveStatus
 from allocator.solving.solve import solve
+from benchmarks.greedy import greedy_allocation
 from tests import builders as b
 from tests.bruteforce import brute_force_optimum
 from tests.conftest import DEMO_DIR

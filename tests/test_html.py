@@ -27,21 +27,28 @@ import pytest
 from click.testing import CliRunner
 
 from allocator.cli.main import main
-from allocator.report.html import Frame, mercator, outline_rings
 from allocator.problem.data import ProblemData
+from allocator.report.html import Frame, mercator, outline_rings
 
 from .conftest import ScenarioCopy
 
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-extensions", "--mute-audio", "--remote-debugging-pipe",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-extensions",
+    "--mute-audio",
+    "--remote-debugging-pipe",
 ]
 
 
 def chromium_path() -> str:
-    for candidate in (os.environ.get("ALLOCATOR_CHROMIUM"), "chromium", "chromium-browser",
-                      "google-chrome"):
+    for candidate in (os.environ.get("ALLOCATOR_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"):
         if candidate and shutil.which(candidate):
             return shutil.which(candidate)  # type: ignore[return-value]
     pytest.fail(
@@ -61,12 +68,25 @@ class Browser:
         self._log = log.open("wb")
         # Chromium reads commands on fd 3 and answers on fd 4: a tiny Python exec
         # wrapper puts the pipe ends there (sh cannot redirect fds above 9).
-        move_fds = ("import os, sys; os.dup2(int(sys.argv[1]), 3); os.dup2(int(sys.argv[2]), 4); "
-                    "os.execv(sys.argv[3], sys.argv[3:])")
+        move_fds = (
+            "import os, sys; os.dup2(int(sys.argv[1]), 3); os.dup2(int(sys.argv[2]), 4); "
+            "os.execv(sys.argv[3], sys.argv[3:])"
+        )
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", move_fds, str(to_chrome_r), str(from_chrome_w), exe,
-             *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
-            stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log,
+            [
+                sys.executable,
+                "-c",
+                move_fds,
+                str(to_chrome_r),
+                str(from_chrome_w),
+                exe,
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={profile}",
+                "about:blank",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=self._log,
             pass_fds=(to_chrome_r, from_chrome_w),
         )
         os.close(to_chrome_r)
@@ -76,8 +96,9 @@ class Browser:
         self.events: list[dict[str, Any]] = []
         self.session: str | None = None
 
-    def send(self, method: str, params: dict[str, Any] | None = None, timeout: float = 15.0,
-             session: bool = True) -> dict[str, Any]:
+    def send(
+        self, method: str, params: dict[str, Any] | None = None, timeout: float = 15.0, session: bool = True
+    ) -> dict[str, Any]:
         self._next_id += 1
         message: dict[str, Any] = {"id": self._next_id, "method": method, "params": params or {}}
         if session and self.session:
@@ -117,13 +138,14 @@ class Browser:
 
     def open(self, url: str, width: int = 1280, height: int = 900) -> None:
         target = self.send("Target.createTarget", {"url": "about:blank"}, session=False)
-        attached = self.send("Target.attachToTarget",
-                             {"targetId": target["targetId"], "flatten": True}, session=False)
+        attached = self.send("Target.attachToTarget", {"targetId": target["targetId"], "flatten": True}, session=False)
         self.session = attached["sessionId"]
         for domain in ("Page", "Runtime", "Log", "Network"):
             self.send(f"{domain}.enable")
-        self.send("Emulation.setDeviceMetricsOverride",
-                  {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+        )
         self.events.clear()
         self.send("Page.navigate", {"url": url})
         self.wait_for("Page.loadEventFired")
@@ -137,8 +159,7 @@ class Browser:
     def screenshot(self, path: Path) -> None:
         size = self.send("Page.getLayoutMetrics")["cssContentSize"]
         clip = {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}
-        shot = self.send("Page.captureScreenshot",
-                         {"format": "png", "clip": clip, "captureBeyondViewport": True})
+        shot = self.send("Page.captureScreenshot", {"format": "png", "clip": clip, "captureBeyondViewport": True})
         path.write_bytes(base64.b64decode(shot["data"]))
 
     def errors(self) -> list[str]:
@@ -151,15 +172,15 @@ class Browser:
                 text = details.get("exception", {}).get("description") or details
                 out.append(f"uncaught: {text}")
             elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
-                out.append("console: " + " ".join(str(a.get("value", a.get("description")))
-                                                  for a in params.get("args", [])))
+                out.append(
+                    "console: " + " ".join(str(a.get("value", a.get("description"))) for a in params.get("args", []))
+                )
             elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
                 out.append(f"log: {params['entry'].get('text')} {params['entry'].get('url', '')}")
         return out
 
     def requested_urls(self) -> list[str]:
-        return [e["params"]["request"]["url"] for e in self.events
-                if e.get("method") == "Network.requestWillBeSent"]
+        return [e["params"]["request"]["url"] for e in self.events if e.get("method") == "Network.requestWillBeSent"]
 
     def close(self) -> None:
         try:
@@ -181,8 +202,8 @@ class Browser:
 
 def write_report(demo: ScenarioCopy, out: Path, *extra: str) -> Path:
     result = CliRunner().invoke(
-        main, [str(demo.yml), "--out", str(out), "--format", "csv,html", "--time-limit", "20",
-               "-q", *extra],
+        main,
+        [str(demo.yml), "--out", str(out), "--format", "csv,html", "--time-limit", "20", "-q", *extra],
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
@@ -215,8 +236,12 @@ def test_report_is_self_contained(report):
     # and the OpenStreetMap copyright link shown with it.
     # (http://x is in the school name planted above, shown as text.)
     remote = set(re.findall(r"https?://[^\"' <)&]+", text))
-    assert remote <= {"https://tile.openstreetmap.org/", "https://www.openstreetmap.org/copyright",
-                      "http://www.w3.org/2000/svg", "http://x"}, remote
+    assert remote <= {
+        "https://tile.openstreetmap.org/",
+        "https://www.openstreetmap.org/copyright",
+        "http://www.w3.org/2000/svg",
+        "http://x",
+    }, remote
     # Text is escaped, never markup; advocates' personal data is never in the page.
     assert "<script>alert(1)</script>" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in text
@@ -285,7 +310,8 @@ def test_report_renders_in_chromium(report, tmp_path_factory):
     assert counts["unplaced"] == (~placed).sum() > 0
     # A line for every placement: one per specialist, one per work group.
     expected_links = ((allocations["specialist"] != "") & placed).sum() + (
-        (allocations["work_group"] != "") & placed).sum()
+        (allocations["work_group"] != "") & placed
+    ).sum()
     assert counts["links"] == expected_links
     assert counts["bars"] > 0
     assert counts["rows"] == len(allocations)
@@ -299,11 +325,9 @@ def test_report_renders_in_chromium(report, tmp_path_factory):
         key=lambda pq: math.hypot(pq[0][1] - pq[1][1], pq[0][2] - pq[1][2]),
     )
     km_per_px = float(bar[0].removesuffix(" km")) / bar[1]
-    assert math.hypot(ax - bx, ay - by) * km_per_px == pytest.approx(
-        great_circle_km(where[a], where[b]), rel=0.05)
+    assert math.hypot(ax - bx, ay - by) * km_per_px == pytest.approx(great_circle_km(where[a], where[b]), rel=0.05)
 
-    found = {tuple(int(v) for v in re.search(r"/(\d+)/(\d+)/(\d+)\.png$", t).groups())
-             for t in tiles}
+    found = {tuple(int(v) for v in re.search(r"/(\d+)/(\d+)/(\d+)\.png$", t).groups()) for t in tiles}
     zoom = {z for z, _, _ in found}
     assert len(zoom) == 1 and 6 <= min(zoom) <= 14, found
     for location in where.values():

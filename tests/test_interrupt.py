@@ -15,13 +15,23 @@ def test_ctrl_c_keeps_the_best_allocation_found(tmp_path):
     scenario_dir = tmp_path / "national"
     subprocess.run(
         [sys.executable, "-m", "allocator.cli.main", "generate", "national", "--seed", "3", str(scenario_dir)],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     out = tmp_path / "out"
     child = subprocess.Popen(
-        [sys.executable, "-m", "allocator.cli.main", str(scenario_dir / "scenario.yml"), "--out", str(out),
-         "--no-recommendations"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "allocator.cli.main",
+            str(scenario_dir / "scenario.yml"),
+            "--out",
+            str(out),
+            "--no-recommendations",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert child.stderr is not None
     for line in child.stderr:  # wait until the search of some 40 parts has begun

@@ -194,9 +194,7 @@ def test_words_are_normalised(demo: ScenarioCopy) -> None:
 
 def test_sustaining_schools_of_other_phases_need_no_focus_choices(demo: ScenarioCopy) -> None:
     problem = demo.load().problem
-    no_choices = {
-        s.phase for s in problem.schools if s.stage == "sustaining" and not s.focus_choices
-    }
+    no_choices = {s.phase for s in problem.schools if s.stage == "sustaining" and not s.focus_choices}
     assert no_choices == {"primary", "special"}
 
 
@@ -239,9 +237,7 @@ def test_bad_email_is_reported_without_personal_data(demo: ScenarioCopy) -> None
     name = demo.cell("schools", ADVOCATE_ROW, "advocate_2_name")
     demo.set_cell("schools", ADVOCATE_ROW, "advocate_2_email", "freya.nguyen-at-example.org")
     issue = only_error(demo)
-    assert_issue(
-        issue, demo.display("schools"), ADVOCATE_ROW, "advocate_2_email", "not an email address"
-    )
+    assert_issue(issue, demo.display("schools"), ADVOCATE_ROW, "advocate_2_email", "not an email address")
     result = demo.check()
     for private in ("freya.nguyen", name):
         assert private not in result.output
@@ -426,9 +422,7 @@ def test_paths_are_relative_to_the_scenario_file(
     loaded = load(Path("..") / "demo" / "scenario.yml")
     assert len(loaded.problem.schools) == 61
     # Messages name a table so that it can be opened from the working directory.
-    (tables / "schools.csv").write_text(
-        (tables / "schools.csv").read_text().replace("917030,", "91703,", 1)
-    )
+    (tables / "schools.csv").write_text((tables / "schools.csv").read_text().replace("917030,", "91703,", 1))
     with pytest.raises(InputError) as info:
         load(Path("..") / "demo" / "scenario.yml")
     (issue,) = info.value.issues
@@ -459,9 +453,7 @@ def test_missing_required_column(demo: ScenarioCopy) -> None:
     rows = demo.rows("specialists")
     rows[0][rows[0].index("cohort")] = "cohort_no"
     demo.write_rows("specialists", rows)
-    assert_issue(
-        only_error(demo), demo.display("specialists"), 1, "cohort", "required column is missing"
-    )
+    assert_issue(only_error(demo), demo.display("specialists"), 1, "cohort", "required column is missing")
 
 
 def test_work_groups_table_needed_for_embedding_and_sustaining(demo: ScenarioCopy) -> None:
@@ -576,9 +568,7 @@ def test_secondary_sustaining_school_without_focus_choices(demo: ScenarioCopy) -
 
 
 def test_available_cohorts_required_with_several_cohorts(demo: ScenarioCopy) -> None:
-    demo.replace_yaml(
-        "  available_cohorts: [1, 2, 3, 4]   # cohorts 5 and 6 are still training\n", ""
-    )
+    demo.replace_yaml("  available_cohorts: [1, 2, 3, 4]   # cohorts 5 and 6 are still training\n", "")
     assert_issue(
         only_error(demo),
         demo.yml_display,
@@ -589,9 +579,7 @@ def test_available_cohorts_required_with_several_cohorts(demo: ScenarioCopy) -> 
 
 
 def test_available_cohorts_not_required_with_one_cohort(demo: ScenarioCopy) -> None:
-    demo.replace_yaml(
-        "  available_cohorts: [1, 2, 3, 4]   # cohorts 5 and 6 are still training\n", ""
-    )
+    demo.replace_yaml("  available_cohorts: [1, 2, 3, 4]   # cohorts 5 and 6 are still training\n", "")
     for row in range(2, demo.num_rows("specialists") + 1):
         demo.set_cell("specialists", row, "cohort", "3")
     problem = demo.load().problem
@@ -625,9 +613,7 @@ def test_demo_pins_load(demo_pins: ScenarioCopy) -> None:
         ('"MS13"', "MS99", "forbid[1].specialist", "MS99 is not a specialist id"),
     ],
 )
-def test_unknown_pin_and_forbid_ids(
-    demo_pins: ScenarioCopy, old: str, new: str, column: str, fragment: str
-) -> None:
+def test_unknown_pin_and_forbid_ids(demo_pins: ScenarioCopy, old: str, new: str, column: str, fragment: str) -> None:
     demo_pins.replace_yaml(old, new)
     pin_issue(demo_pins, new, column, fragment)
     assert "quote" not in only_error(demo_pins).message
@@ -720,9 +706,7 @@ def test_yaml_number_that_matches_an_id_is_fine(demo_pins: ScenarioCopy) -> None
         ),
     ],
 )
-def test_malformed_pins(
-    demo: ScenarioCopy, pins: str, forbid: str, needle: str, column: str, fragment: str
-) -> None:
+def test_malformed_pins(demo: ScenarioCopy, pins: str, forbid: str, needle: str, column: str, fragment: str) -> None:
     demo.append_yaml(f"pins: {pins}\nforbid: {forbid}")
     pin_issue(demo, needle, column, fragment)
     assert demo.check().exit_code == 2
@@ -802,9 +786,7 @@ def test_located_by_postcode_alone(data_scenario: Callable[[str], ScenarioCopy])
 
 @pytest.mark.parametrize("name", ["located_by_latlon", "located_by_grid", "located_by_postcode"])
 def test_located_scenarios_pass_check(name: str) -> None:
-    result = CliRunner().invoke(
-        main, ["check", str(DATA / name / "scenario.yml"), "--locations", "sector"]
-    )
+    result = CliRunner().invoke(main, ["check", str(DATA / name / "scenario.yml"), "--locations", "sector"])
     assert result.exit_code == 0, result.output
 
 
@@ -826,14 +808,10 @@ def test_first_complete_pair_wins(demo: ScenarioCopy) -> None:
         (SCHOOL_GRID, {"easting": "900000", "northing": "100000"}, "easting"),  # off the map
     ],
 )
-def test_location_outside_great_britain(
-    demo: ScenarioCopy, row: int, cells: dict[str, str], column: str
-) -> None:
+def test_location_outside_great_britain(demo: ScenarioCopy, row: int, cells: dict[str, str], column: str) -> None:
     for name, value in cells.items():
         demo.set_cell("schools", row, name, value)
-    assert_issue(
-        only_error(demo), demo.display("schools"), row, column, "lies outside Great Britain"
-    )
+    assert_issue(only_error(demo), demo.display("schools"), row, column, "lies outside Great Britain")
 
 
 def test_venue_outside_great_britain(demo: ScenarioCopy) -> None:
@@ -855,9 +833,7 @@ def test_venue_outside_great_britain(demo: ScenarioCopy) -> None:
         ("work_groups", GROUP, "venue_postcode"),
     ],
 )
-def test_unknown_postcode_names_the_row(
-    demo: ScenarioCopy, key: str, row: int, column: str
-) -> None:
+def test_unknown_postcode_names_the_row(demo: ScenarioCopy, key: str, row: int, column: str) -> None:
     demo.set_cell(key, row, column, "ZA1 1AA")  # valid format; no such district
     assert_issue(only_error(demo), demo.display(key), row, column, "ZA1 1AA was not found")
 
@@ -905,9 +881,7 @@ PLANTED_ORDER = {"scenario.yml": 0, "schools.csv": 1, "specialists.csv": 2, "wor
 
 
 def test_check_lists_every_defect_without_traceback() -> None:
-    result = CliRunner().invoke(
-        main, ["check", str(DEFECTS / "scenario.yml"), "--locations", "sector"]
-    )
+    result = CliRunner().invoke(main, ["check", str(DEFECTS / "scenario.yml"), "--locations", "sector"])
     assert result.exit_code == 2
     assert isinstance(result.exception, SystemExit)
     assert "Traceback" not in result.output
@@ -922,9 +896,7 @@ def test_check_lists_every_defect_without_traceback() -> None:
 def test_run_with_defects_writes_nothing(tmp_path: Path) -> None:
     before = sorted(p.name for p in DEFECTS.iterdir())
     out = tmp_path / "out"
-    result = CliRunner().invoke(
-        main, [str(DEFECTS / "scenario.yml"), "--out", str(out), "--locations", "sector"]
-    )
+    result = CliRunner().invoke(main, [str(DEFECTS / "scenario.yml"), "--out", str(out), "--locations", "sector"])
     assert result.exit_code == 2
     assert isinstance(result.exception, SystemExit)
     assert "Traceback" not in result.output

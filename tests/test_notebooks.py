@@ -30,7 +30,9 @@ def _source(cell: dict) -> str:
 
 def test_the_four_notebooks_are_there():
     assert [p.name for p in NOTEBOOKS] == [
-        "01_quick_start.ipynb", "02_trade_offs.ipynb", "03_what_if.ipynb",
+        "01_quick_start.ipynb",
+        "02_trade_offs.ipynb",
+        "03_what_if.ipynb",
         "04_comparing_runs.ipynb",
     ]
 
@@ -64,13 +66,20 @@ def test_notebook_runs_in_under_a_minute(path):
     pytest.importorskip("matplotlib")
     book = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(
-        book, timeout=int(LIMIT_S), kernel_name="python3",
+        book,
+        timeout=int(LIMIT_S),
+        kernel_name="python3",
         resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
     )
     started = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - started
     assert seconds < LIMIT_S, f"{path.name} took {seconds:.1f} s"
-    errors = [o for cell in book.cells if cell.cell_type == "code" for o in cell.get("outputs", [])
-              if o.get("output_type") == "error"]
+    errors = [
+        o
+        for cell in book.cells
+        if cell.cell_type == "code"
+        for o in cell.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
     assert not errors

@@ -111,8 +111,9 @@ def test_an_empty_folder_is_used_and_a_link_or_file_is_refused(tmp_path):
 
 
 def test_debris_of_dead_runs_is_removed_and_live_runs_kept(tmp_path):
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
     dead_pid = int(dead.stdout)
     stale = tmp_path / f"{STAGING_PREFIX}{dead_pid}.abc"
     stale.mkdir()

@@ -7,9 +7,9 @@ from dataclasses import replace
 from hypothesis import HealthCheck, given, settings
 
 from allocator.check import check_allocation
-from allocator.problem.eligibility import compute_eligibility
 from allocator.diagnose.reasons import pin_conflicts
 from allocator.problem.data import SolverSettings
+from allocator.problem.eligibility import compute_eligibility
 from allocator.solving.solution import SolveStatus
 from allocator.solving.solve import solve
 from tests.bruteforce import brute_force_optimum

@@ -328,8 +328,9 @@ def test_pin_forces_a_worse_specialist():
 
 def test_pin_forces_placement_even_at_a_loss():
     # place 50 and 70 km: unplaced by choice, but a pin places it: 50 - 70 = -20.
-    p = problem([school("100001", km=70)], [specialist("S1")], weights=replace(PLAIN, place=50),
-                pins=[("100001", "S1")])
+    p = problem(
+        [school("100001", km=70)], [specialist("S1")], weights=replace(PLAIN, place=50), pins=[("100001", "S1")]
+    )
     r = solved(p)
     assert r.objective == -20
 
@@ -347,7 +348,8 @@ def test_pin_on_a_pair_that_is_not_allowed_is_infeasible():
 
 def test_pins_beyond_capacity_are_infeasible():
     p = problem(
-        [school("100001"), school("100002")], [specialist("S1", capacity=1)],
+        [school("100001"), school("100002")],
+        [specialist("S1", capacity=1)],
         pins=[("100001", "S1"), ("100002", "S1")],
     )
     assert solved(p).status == SolveStatus.INFEASIBLE
@@ -355,6 +357,7 @@ def test_pins_beyond_capacity_are_infeasible():
 
 def test_pinned_group_must_reach_its_minimum():
     # One sustaining school pinned to a group with minimum 2 and no other candidate.
-    p = problem([school("100001", "sustaining")], [specialist("S1")], [group("G1", min_schools=2)],
-                pins=[("100001", "G1")])
+    p = problem(
+        [school("100001", "sustaining")], [specialist("S1")], [group("G1", min_schools=2)], pins=[("100001", "G1")]
+    )
     assert solved(p).status == SolveStatus.INFEASIBLE

@@ -19,8 +19,8 @@ import pytest
 from click.testing import CliRunner
 
 from allocator.cli.main import main
-from allocator.report.tables import neutralise, neutralise_cell, write_outputs
 from allocator.pipeline import allocate
+from allocator.report.tables import neutralise, neutralise_cell, write_outputs
 
 from .conftest import ScenarioCopy, copy_demo
 
@@ -210,8 +210,7 @@ def test_console_never_shows_advocate_data(default_run, scenario):
 
 def test_redact_leaves_advocates_out_of_every_output(scenario, tmp_path):
     out = tmp_path / "out"
-    result = run(str(scenario.yml), "--out", str(out), "--format", "csv,xlsx,html", "--redact",
-                 "-q")
+    result = run(str(scenario.yml), "--out", str(out), "--format", "csv,xlsx,html", "--redact", "-q")
     assert result.exit_code == 0, result.output
     assert result.output == ""
     everything = all_text(out)

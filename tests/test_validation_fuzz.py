@@ -79,9 +79,7 @@ def test_corrupted_cell_is_exit_2_naming_file_row_and_column(
         assert result.exit_code == 2, result.output
         assert isinstance(result.exception, SystemExit)
         where = f"  {display_path(copy.table(key))}:{row}: {named}: "
-        assert any(line.startswith(where) for line in result.stderr.splitlines()), (
-            where + "\n" + result.stderr
-        )
+        assert any(line.startswith(where) for line in result.stderr.splitlines()), where + "\n" + result.stderr
 
 
 # Text worth trying on top of hypothesis's own: numbers at the edges, words the
@@ -158,9 +156,7 @@ CELL_TEXT = st.one_of(st.sampled_from(INTERESTING), st.text(max_size=40))
 
 @settings(max_examples=40, deadline=None)
 @given(key=st.sampled_from(sorted(ROWS)), text=CELL_TEXT, data=st.data())
-def test_any_text_in_any_cell_never_crashes(
-    demo_copier: Copier, key: str, text: str, data: st.DataObject
-) -> None:
+def test_any_text_in_any_cell_never_crashes(demo_copier: Copier, key: str, text: str, data: st.DataObject) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         copy = demo_copier(Path(tmp) / "demo")
         header = copy.header(key)
@@ -168,8 +164,6 @@ def test_any_text_in_any_cell_never_crashes(
         column = data.draw(st.sampled_from(header), label="column")
         copy.set_cell(key, row, column, text)
         result = copy.check()
-        assert result.exception is None or isinstance(result.exception, SystemExit), repr(
-            result.exception
-        )
+        assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
         assert result.exit_code in (0, 2), result.output
         assert "Traceback" not in result.output

@@ -39,8 +39,7 @@ def demo_scenario(demo) -> Scenario:
 def pinned() -> ProblemData:
     """Three schools, three specialists, two groups; pins and forbids on every index."""
     return problem(
-        [school("100001", "development", 1), school("100002", "embedding", 2),
-         school("100003", "sustaining", 3)],
+        [school("100001", "development", 1), school("100002", "embedding", 2), school("100003", "sustaining", 3)],
         [specialist("S1", 0), specialist("S2", 5), specialist("S3", 10)],
         [group("G1", 2, lead_idx=2), group("G2", 4)],
         pins=[("100001", "S2"), ("100002", "S3"), ("100002", "G2"), ("100003", "G1")],
@@ -52,8 +51,7 @@ def named(p: ProblemData, items) -> set[tuple[int, str, str]]:
     """Pins or forbids by what they name: (position in the YAML list, URN, target id)."""
     out = set()
     for r in items:
-        target = (p.specialists[r.specialist_idx].id if r.specialist_idx is not None
-                  else p.work_groups[r.group_idx].id)
+        target = p.specialists[r.specialist_idx].id if r.specialist_idx is not None else p.work_groups[r.group_idx].id
         out.add((r.index, p.schools[r.school_idx].urn, target))
     return out
 
@@ -86,8 +84,7 @@ def test_departments_per_specialist_changes_only_blank_capacities(demo):
     assert capacity["MS05"] == 3 and capacity["MS25"] == 3
     # Nothing else changes.
     assert variant.problem.specialists == tuple(
-        s if s.id in ("MS02", "MS03", "MS04", "MS14") else replace(s, capacity=3)
-        for s in scenario.problem.specialists
+        s if s.id in ("MS02", "MS03", "MS04", "MS14") else replace(s, capacity=3) for s in scenario.problem.specialists
     )
 
 
@@ -106,9 +103,7 @@ def test_changing_a_default_needs_to_know_who_took_it(demo_scenario):
         bare.with_rules(departments_per_specialist=3)
     assert bare.with_rules(max_travel_km=40).problem.rules.max_travel_km == 40  # others are fine
     p = demo_scenario.problem
-    everyone = Scenario.from_problem(p, RuleDefaults.everyone(p)).with_rules(
-        departments_per_specialist=3
-    )
+    everyone = Scenario.from_problem(p, RuleDefaults.everyone(p)).with_rules(departments_per_specialist=3)
     assert {s.capacity for s in everyone.problem.specialists} == {3}
 
 
@@ -141,9 +136,7 @@ def test_weights_are_checked(demo_scenario):
 
 
 def test_specialist_values_are_their_own_afterwards(demo_scenario):
-    variant = demo_scenario.with_specialist("MS05", capacity=1).with_rules(
-        departments_per_specialist=3
-    )
+    variant = demo_scenario.with_specialist("MS05", capacity=1).with_rules(departments_per_specialist=3)
     by_id = {s.id: s for s in variant.problem.specialists}
     assert by_id["MS05"].capacity == 1
     assert by_id["MS06"].capacity == 3
@@ -234,8 +227,13 @@ def test_removing_from_a_pinned_scenario_solves_and_checks(demo_pins):
 
 def test_adding_a_school_located_like_a_table_row(demo_scenario):
     variant = demo_scenario.with_school(
-        "999001", "Newfield Academy", stage="sustaining", phase="secondary",
-        postcode="tn9 2he", focus_choices=["D", "A"], priority=2,
+        "999001",
+        "Newfield Academy",
+        stage="sustaining",
+        phase="secondary",
+        postcode="tn9 2he",
+        focus_choices=["D", "A"],
+        priority=2,
     )
     added = variant.problem.schools[-1]
     assert added.urn == "999001" and added.postcode == "TN9 2HE"
@@ -259,8 +257,7 @@ def test_adding_a_school_located_like_a_table_row(demo_scenario):
     ],
 )
 def test_adding_a_bad_school_is_refused(demo_scenario, columns, message):
-    row = dict(urn="999002", name="Bad", stage="sustaining", phase="secondary",
-               postcode="TN9 2HE", focus_choices="A")
+    row = dict(urn="999002", name="Bad", stage="sustaining", phase="secondary", postcode="TN9 2HE", focus_choices="A")
     row.update(columns)
     with pytest.raises(VariantError, match=message):
         demo_scenario.with_school(**row)
@@ -268,8 +265,16 @@ def test_adding_a_bad_school_is_refused(demo_scenario, columns, message):
 
 def test_with_school_keeps_indices_and_refuses_duplicates():
     p = pinned()
-    extra = new_school(p, urn="100009", name="New", stage="development", phase="secondary",
-                       postcode="TN9 2HE", latitude=52.0, longitude=0.0)
+    extra = new_school(
+        p,
+        urn="100009",
+        name="New",
+        stage="development",
+        phase="secondary",
+        postcode="TN9 2HE",
+        latitude=52.0,
+        longitude=0.0,
+    )
     out = with_school(p, extra)
     assert out.pins == p.pins and out.forbids == p.forbids
     assert out.schools[-1].location.source == "given"
@@ -283,8 +288,7 @@ def test_with_school_keeps_indices_and_refuses_duplicates():
 def test_parse_vary():
     assert parse_vary("weights.travel_per_km=0,1,2,5") == ("weights.travel_per_km", [0, 1, 2, 5])
     assert parse_vary("rules.max_travel_km=40,60.5") == ("rules.max_travel_km", [40.0, 60.5])
-    assert parse_vary("rules.available_cohorts=1;2;3,1;2;3;4") == (
-        "rules.available_cohorts", [[1, 2, 3], [1, 2, 3, 4]])
+    assert parse_vary("rules.available_cohorts=1;2;3,1;2;3;4") == ("rules.available_cohorts", [[1, 2, 3], [1, 2, 3, 4]])
     assert parse_vary("rules.allow_cross_hub=true,no") == ("rules.allow_cross_hub", [True, False])
     assert parse_vary("specialists.MS05.capacity=0,1") == ("specialists.MS05.capacity", [0, 1])
     with pytest.raises(VariantError, match="is not a setting that can vary"):
@@ -314,9 +318,9 @@ def test_defaults_read_from_a_table_without_capacity_columns(data_scenario):
 
 
 def test_variant_allocations_pass_the_independent_checker(demo_scenario):
-    variant = (demo_scenario.with_rules(available_cohorts=[1, 2, 3, 4, 5],
-                                        departments_per_specialist=3)
-               .without_specialists("MS01", "MS13"))
+    variant = demo_scenario.with_rules(
+        available_cohorts=[1, 2, 3, 4, 5], departments_per_specialist=3
+    ).without_specialists("MS01", "MS13")
     outcome = allocate(variant, time_limit_s=10, recommendations=False)
     assert outcome.status == "OPTIMAL"
     assert check_allocation(variant.problem, outcome.solved.result.allocation).ok

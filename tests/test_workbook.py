@@ -16,8 +16,7 @@ from allocator.report.workbook import SHEETS, numeric_columns
 
 from .conftest import copy_demo
 
-TABLE_SHEETS = {"Allocations": "allocations", "By specialist": "specialists",
-                "Work groups": "work_groups"}
+TABLE_SHEETS = {"Allocations": "allocations", "By specialist": "specialists", "Work groups": "work_groups"}
 
 
 def read_csv(path: Path) -> list[list[str]]:
@@ -32,8 +31,9 @@ def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # The scenario asks for the workbook (no --format): output.formats is honoured.
     demo.replace_yaml("  formats: [csv]", "  formats: [csv, xlsx]")
     folder = base / "out"
-    result = CliRunner().invoke(main, [str(demo.yml), "--out", str(folder), "--time-limit", "20",
-                                       "-q"], catch_exceptions=False)
+    result = CliRunner().invoke(
+        main, [str(demo.yml), "--out", str(folder), "--time-limit", "20", "-q"], catch_exceptions=False
+    )
     assert result.exit_code == 0, result.output
     return folder
 
@@ -133,9 +133,15 @@ def test_inputs_sheet_lists_rules_and_weights(workbook):
 
 
 def test_ids_that_look_like_numbers_stay_text():
-    frame = pd.DataFrame({
-        "urn": ["100001", "100002"], "specialist": ["0712", "12"], "km_to_venue": ["1.5", ""],
-        "load": [1, 2], "code": ["0712", "12"], "note": ["-3", "x"],
-    })
+    frame = pd.DataFrame(
+        {
+            "urn": ["100001", "100002"],
+            "specialist": ["0712", "12"],
+            "km_to_venue": ["1.5", ""],
+            "load": [1, 2],
+            "code": ["0712", "12"],
+            "note": ["-3", "x"],
+        }
+    )
     # A leading zero is text, and so is a column with any text in it.
     assert numeric_columns(frame) == {"km_to_venue", "load"}

@@ -25,12 +25,12 @@ from typing import Any
 
 import pandas as pd
 
-from allocator.problem import variants
 from allocator.inputs.issues import Issue
+from allocator.problem import variants
 from allocator.problem.data import STAGES, ProblemData, key
+from allocator.problem.variants import RuleDefaults, VariantError
 from allocator.report.tables import SUMMARY
 from allocator.solving.solve import Progress
-from allocator.problem.variants import RuleDefaults, VariantError
 
 TERMS = ("place", "priority", "travel", "focus", "continuity")
 
@@ -68,9 +68,7 @@ class Scenario:
     schools_file: str = "schools"
 
     @classmethod
-    def from_problem(
-        cls, problem: ProblemData, defaults: RuleDefaults | None = None
-    ) -> Scenario:
+    def from_problem(cls, problem: ProblemData, defaults: RuleDefaults | None = None) -> Scenario:
         """Wrap a `ProblemData` built in code (its defaults are unknown unless given)."""
         return cls(problem, defaults)
 
@@ -86,18 +84,37 @@ class Scenario:
         return pd.DataFrame(
             [
                 {
-                    "urn": s.urn, "name": s.name, "hub": s.hub, "phase": s.phase,
-                    "stage": s.stage, "postcode": s.postcode, "latitude": s.location.lat,
-                    "longitude": s.location.lon, "location_source": s.location.source,
+                    "urn": s.urn,
+                    "name": s.name,
+                    "hub": s.hub,
+                    "phase": s.phase,
+                    "stage": s.stage,
+                    "postcode": s.postcode,
+                    "latitude": s.location.lat,
+                    "longitude": s.location.lon,
+                    "location_source": s.location.source,
                     "focus_choices": ";".join(s.focus_choices),
                     "previous_specialist": s.previous_specialist or "",
-                    "priority": s.priority, "trust": s.trust or "",
+                    "priority": s.priority,
+                    "trust": s.trust or "",
                 }
                 for s in self.problem.schools
             ],
-            columns=["urn", "name", "hub", "phase", "stage", "postcode", "latitude", "longitude",
-                     "location_source", "focus_choices", "previous_specialist", "priority",
-                     "trust"],
+            columns=[
+                "urn",
+                "name",
+                "hub",
+                "phase",
+                "stage",
+                "postcode",
+                "latitude",
+                "longitude",
+                "location_source",
+                "focus_choices",
+                "previous_specialist",
+                "priority",
+                "trust",
+            ],
         )
 
     @property
@@ -106,18 +123,41 @@ class Scenario:
         return pd.DataFrame(
             [
                 {
-                    "id": p.id, "name": p.name, "hub": p.hub, "phase": p.phase,
-                    "cohort": p.cohort, "available": p.available, "capacity": p.capacity,
-                    "embedding_capacity": p.embedding_capacity, "max_groups": p.max_groups,
-                    "max_travel_km": p.max_travel_km, "school_urn": p.school_urn or "",
-                    "postcode": p.postcode, "latitude": p.location.lat,
-                    "longitude": p.location.lon, "trust": p.trust or "",
+                    "id": p.id,
+                    "name": p.name,
+                    "hub": p.hub,
+                    "phase": p.phase,
+                    "cohort": p.cohort,
+                    "available": p.available,
+                    "capacity": p.capacity,
+                    "embedding_capacity": p.embedding_capacity,
+                    "max_groups": p.max_groups,
+                    "max_travel_km": p.max_travel_km,
+                    "school_urn": p.school_urn or "",
+                    "postcode": p.postcode,
+                    "latitude": p.location.lat,
+                    "longitude": p.location.lon,
+                    "trust": p.trust or "",
                 }
                 for p in self.problem.specialists
             ],
-            columns=["id", "name", "hub", "phase", "cohort", "available", "capacity",
-                     "embedding_capacity", "max_groups", "max_travel_km", "school_urn",
-                     "postcode", "latitude", "longitude", "trust"],
+            columns=[
+                "id",
+                "name",
+                "hub",
+                "phase",
+                "cohort",
+                "available",
+                "capacity",
+                "embedding_capacity",
+                "max_groups",
+                "max_travel_km",
+                "school_urn",
+                "postcode",
+                "latitude",
+                "longitude",
+                "trust",
+            ],
         )
 
     @property
@@ -126,17 +166,31 @@ class Scenario:
         return pd.DataFrame(
             [
                 {
-                    "id": g.id, "hub": g.hub, "phase": g.phase, "focus": g.focus or "",
-                    "fixed_lead": "" if g.lead_idx is None
-                    else self.problem.specialists[g.lead_idx].id,
-                    "min_schools": g.min_schools, "max_schools": g.max_schools,
-                    "venue_postcode": g.venue_postcode or "", "latitude": g.venue.lat,
+                    "id": g.id,
+                    "hub": g.hub,
+                    "phase": g.phase,
+                    "focus": g.focus or "",
+                    "fixed_lead": "" if g.lead_idx is None else self.problem.specialists[g.lead_idx].id,
+                    "min_schools": g.min_schools,
+                    "max_schools": g.max_schools,
+                    "venue_postcode": g.venue_postcode or "",
+                    "latitude": g.venue.lat,
                     "longitude": g.venue.lon,
                 }
                 for g in self.problem.work_groups
             ],
-            columns=["id", "hub", "phase", "focus", "fixed_lead", "min_schools", "max_schools",
-                     "venue_postcode", "latitude", "longitude"],
+            columns=[
+                "id",
+                "hub",
+                "phase",
+                "focus",
+                "fixed_lead",
+                "min_schools",
+                "max_schools",
+                "venue_postcode",
+                "latitude",
+                "longitude",
+            ],
         )
 
     def supply(self) -> pd.DataFrame:
@@ -146,16 +200,14 @@ class Scenario:
 
         from allocator.analysis.supply import supply_demand
 
-        rows = [{**asdict(r), "short": max(0, r.demand - r.supply)}
-                for r in supply_demand(self.problem)]
+        rows = [{**asdict(r), "short": max(0, r.demand - r.supply)} for r in supply_demand(self.problem)]
         return pd.DataFrame(rows)
 
     def check(self) -> str:
         """What `allocate check` prints: what was read, supply against demand, warnings."""
         from allocator.analysis.supply import check_lines
 
-        lines = check_lines(self.problem, self.locations_level, [str(w) for w in self.warnings],
-                            self.schools_file)
+        lines = check_lines(self.problem, self.locations_level, [str(w) for w in self.warnings], self.schools_file)
         if self.changes:
             lines += ["", "Changed from the scenario file:", *(f"  {c}" for c in self.changes)]
         return "\n".join(lines)
@@ -163,7 +215,10 @@ class Scenario:
     # ------------------------------------------------------------------ variants
 
     def _derived(
-        self, problem: ProblemData, change: str, defaults: RuleDefaults | None = None,
+        self,
+        problem: ProblemData,
+        change: str,
+        defaults: RuleDefaults | None = None,
         notes: Iterable[str] = (),
     ) -> Scenario:
         notes = tuple(notes)
@@ -223,9 +278,7 @@ class Scenario:
         """
         problem = variants.with_specialist(self.problem, specialist_id, **changes)
         defaults = None if self.defaults is None else self.defaults.written(specialist_id, changes)
-        return self._derived(
-            problem, _change_text(f"specialists.{specialist_id}", changes), defaults
-        )
+        return self._derived(problem, _change_text(f"specialists.{specialist_id}", changes), defaults)
 
     def without_specialists(self, *specialist_ids: str) -> Scenario:
         """A variant in which these specialists withdraw.
@@ -292,8 +345,14 @@ class Scenario:
             For a value the schools table would reject, or a URN already present.
         """
         school = variants.new_school(
-            self.problem, urn=urn, name=name, stage=stage, phase=phase, postcode=postcode,
-            locations=self.locations_level, **columns,
+            self.problem,
+            urn=urn,
+            name=name,
+            stage=stage,
+            phase=phase,
+            postcode=postcode,
+            locations=self.locations_level,
+            **columns,
         )
         problem = variants.with_school(self.problem, school)
         return self._derived(problem, f"with school {school.urn} ({school.stage}, {school.phase})")
@@ -328,8 +387,12 @@ class Scenario:
     ) -> Outcome:
         """Solve this scenario: ``scenario.solve(...)`` is `allocator.allocate(scenario, ...)`."""
         return allocate(
-            self, time_limit_s=time_limit_s, workers=workers, seed=seed,
-            deterministic=deterministic, on_progress=on_progress,
+            self,
+            time_limit_s=time_limit_s,
+            workers=workers,
+            seed=seed,
+            deterministic=deterministic,
+            on_progress=on_progress,
             recommendations=recommendations,
         )
 
@@ -344,9 +407,7 @@ def _change_text(prefix: str, changes: Mapping[str, Any]) -> str:
     return ", ".join(f"{prefix}.{k} = {_value_text(v)}" for k, v in changes.items())
 
 
-def load_scenario(
-    path: str | Path, *, locations: str | None = None, online: bool = False
-) -> Scenario:
+def load_scenario(path: str | Path, *, locations: str | None = None, online: bool = False) -> Scenario:
     """Read, validate and locate a scenario file.
 
     Parameters
@@ -452,8 +513,7 @@ class Outcome:
         """Schools applied, placed and unplaced by stage."""
         counts = self.summary_json.get("by_stage") or {}
         frame = pd.DataFrame(
-            [{"stage": s, **counts.get(s, {"applied": 0, "placed": 0, "unplaced": 0})}
-             for s in STAGES],
+            [{"stage": s, **counts.get(s, {"applied": 0, "placed": 0, "unplaced": 0})} for s in STAGES],
             columns=["stage", "applied", "placed", "unplaced"],
         )
         return frame.set_index("stage")
@@ -509,15 +569,24 @@ class Outcome:
             ):
                 if not target:
                     continue
-                where = (specialists[target].location if kind == "specialist"
-                         else groups[target].venue)
-                rows.append({
-                    "urn": school.urn, "stage": school.stage, "to": kind, "id": target,
-                    "school_latitude": school.location.lat, "school_longitude": school.location.lon,
-                    "latitude": where.lat, "longitude": where.lon, "km": float(km),
-                })
-        return pd.DataFrame(rows, columns=["urn", "stage", "to", "id", "school_latitude",
-                                           "school_longitude", "latitude", "longitude", "km"])
+                where = specialists[target].location if kind == "specialist" else groups[target].venue
+                rows.append(
+                    {
+                        "urn": school.urn,
+                        "stage": school.stage,
+                        "to": kind,
+                        "id": target,
+                        "school_latitude": school.location.lat,
+                        "school_longitude": school.location.lon,
+                        "latitude": where.lat,
+                        "longitude": where.lon,
+                        "km": float(km),
+                    }
+                )
+        return pd.DataFrame(
+            rows,
+            columns=["urn", "stage", "to", "id", "school_latitude", "school_longitude", "latitude", "longitude", "km"],
+        )
 
     def write(self, out_dir: str | Path, formats: Sequence[str] = ("csv",)) -> list[Path]:
         """Write the tables and summary.json as `allocate` does (whole or not at all).
@@ -526,7 +595,7 @@ class Outcome:
         ------
         ValueError
             When there is no allocation to write.
-        allocator.report.tables.OutputError
+        allocator.report.outdir.OutputError
             When `out_dir` exists and was not written by allocate.
         """
         from allocator.report.tables import write_outputs
@@ -540,9 +609,7 @@ class Outcome:
             if "xlsx" in formats:
                 from allocator.report.workbook import write_workbook  # type: ignore[import-not-found]
 
-                extra["xlsx"] = lambda folder: write_workbook(
-                    folder / "allocation.xlsx", self.solved
-                )
+                extra["xlsx"] = lambda folder: write_workbook(folder / "allocation.xlsx", self.solved)
             if "html" in formats:
                 from allocator.report.html import write_html  # type: ignore[import-not-found]
 
@@ -672,13 +739,14 @@ def allocate(
 
     if isinstance(scenario, ProblemData):
         scenario = Scenario.from_problem(scenario)
-    scenario = scenario.with_solver(
-        time_limit_s=time_limit_s, workers=workers, seed=seed, deterministic=deterministic
-    )
+    scenario = scenario.with_solver(time_limit_s=time_limit_s, workers=workers, seed=seed, deterministic=deterministic)
     problem = scenario.problem
     solved = run_allocate(
-        problem, problem.solver, on_progress=on_progress,
-        locations_level=scenario.locations_level, recommendations=recommendations,
+        problem,
+        problem.solver,
+        on_progress=on_progress,
+        locations_level=scenario.locations_level,
+        recommendations=recommendations,
     )
     return outcome_of(solved, scenario)
 
@@ -758,7 +826,10 @@ def fewest_specialists(
         ids, ``;``-separated), ``solves``, ``proven`` (every solve OPTIMAL).
     """
     counting = scenario.with_weights(
-        place=1, priority=0, travel_per_km=0, continuity=0,
+        place=1,
+        priority=0,
+        travel_per_km=0,
+        continuity=0,
         focus_rank=[0] * len(scenario.problem.foci),
     ).with_solver(time_limit_s=time_limit_s, workers=workers)
     names: dict[str, str] = {}
@@ -799,8 +870,7 @@ def _fewest_for_hub(counting: Scenario, hub: str, hub_name: str) -> dict[str, An
     if target > 0:
         used = load_of(outcome)
         withdrawn = {p for p in candidates if used[p] == 0}
-        for candidate in sorted((p for p in candidates if p not in withdrawn),
-                                key=lambda p: (used[p], p)):
+        for candidate in sorted((p for p in candidates if p not in withdrawn), key=lambda p: (used[p], p)):
             if candidate in withdrawn:
                 continue
             placed, trial = attempt(withdrawn | {candidate})
@@ -813,9 +883,14 @@ def _fewest_for_hub(counting: Scenario, hub: str, hub_name: str) -> dict[str, An
         withdrawn = set(candidates)
     kept = [p for p in candidates if p not in withdrawn]
     return {
-        "hub": hub_name, "schools": len(hub_urns), "placeable": max(target, 0),
-        "available": len(candidates), "needed": len(kept), "kept": ";".join(kept),
-        "solves": solves, "proven": proven,
+        "hub": hub_name,
+        "schools": len(hub_urns),
+        "placeable": max(target, 0),
+        "available": len(candidates),
+        "needed": len(kept),
+        "kept": ";".join(kept),
+        "solves": solves,
+        "proven": proven,
     }
 
 

@@ -19,11 +19,34 @@ from allocator.analysis.api import TERMS, Outcome
 from allocator.problem.data import STAGES
 
 MOVED_COLUMNS = [
-    "urn", "name", "stage", "change", "status_a", "status_b", "specialist_a", "specialist_b",
-    "work_group_a", "work_group_b", "focus_rank_a", "focus_rank_b", "km_a", "km_b",
+    "urn",
+    "name",
+    "stage",
+    "change",
+    "status_a",
+    "status_b",
+    "specialist_a",
+    "specialist_b",
+    "work_group_a",
+    "work_group_b",
+    "focus_rank_a",
+    "focus_rank_b",
+    "km_a",
+    "km_b",
 ]
-FIGURES = ["status", "objective", "bound", "gap", "seconds", "placed", "unplaced",
-           "groups_running", "trips", "total_km", "mean_km"]
+FIGURES = [
+    "status",
+    "objective",
+    "bound",
+    "gap",
+    "seconds",
+    "placed",
+    "unplaced",
+    "groups_running",
+    "trips",
+    "total_km",
+    "mean_km",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,12 +89,10 @@ class Comparison:
         width = max(12, len(a), len(b))
         out.append(f"{'placed':<14}{'A':>{width}}{'B':>{width}}{'change':>10}")
         for stage, row in self.by_stage.iterrows():
-            out.append(f"{stage:<14}{_fmt(row['a']):>{width}}{_fmt(row['b']):>{width}}"
-                       f"{_signed(row['change']):>10}")
+            out.append(f"{stage:<14}{_fmt(row['a']):>{width}}{_fmt(row['b']):>{width}}{_signed(row['change']):>10}")
         out += ["", f"{'objective':<14}{'A':>{width}}{'B':>{width}}{'change':>10}"]
         for term, row in self.terms.iterrows():
-            out.append(f"{term:<14}{_fmt(row['a']):>{width}}{_fmt(row['b']):>{width}}"
-                       f"{_signed(row['change']):>10}")
+            out.append(f"{term:<14}{_fmt(row['a']):>{width}}{_fmt(row['b']):>{width}}{_signed(row['change']):>10}")
         out += ["", f"{'figure':<14}{'A':>{width}}{'B':>{width}}"]
         for figure, row in self.figures.iterrows():
             out.append(f"{figure:<14}{_fmt(row['a']):>{width}}{_fmt(row['b']):>{width}}")
@@ -81,8 +102,10 @@ class Comparison:
             return out
         out.append(f"Schools that moved ({len(self.moved)}):")
         for school in self.moved.itertuples(index=False):
-            out.append(f"  {school.urn} {school.name} ({school.stage}): {school.change}: "
-                       f"{_where(school, 'a')} -> {_where(school, 'b')}")
+            out.append(
+                f"  {school.urn} {school.name} ({school.stage}): {school.change}: "
+                f"{_where(school, 'a')} -> {_where(school, 'b')}"
+            )
         return out
 
     def __str__(self) -> str:
@@ -126,13 +149,26 @@ def _as_outcome(run: Outcome | str | Path, label: str | None) -> Outcome:
 
 def _allocations(outcome: Outcome) -> pd.DataFrame:
     table = outcome.allocations
-    columns = ["urn", "name", "stage", "status", "specialist", "work_group", "focus_rank",
-               "km_to_specialist", "km_to_venue"]
+    columns = [
+        "urn",
+        "name",
+        "stage",
+        "status",
+        "specialist",
+        "work_group",
+        "focus_rank",
+        "km_to_specialist",
+        "km_to_venue",
+    ]
     if table.empty and outcome.scenario is not None:
         # No allocation (INFEASIBLE, UNKNOWN): its schools applied, none was placed.
         table = outcome.scenario.schools[["urn", "name", "stage"]].assign(
-            status="unplaced", specialist="", work_group="", focus_rank="",
-            km_to_specialist="", km_to_venue="",
+            status="unplaced",
+            specialist="",
+            work_group="",
+            focus_rank="",
+            km_to_specialist="",
+            km_to_venue="",
         )
     if table.empty:
         return pd.DataFrame(columns=[*columns[1:-2], "km"], index=pd.Index([], name="urn"))
@@ -177,8 +213,7 @@ def compare_runs(
         names = (f"A ({names[0]})", f"B ({names[1]})")
 
     left, right = _allocations(run_a), _allocations(run_b)
-    joined = pd.merge(left, right, how="outer", left_index=True, right_index=True,
-                      suffixes=("_a", "_b"))
+    joined = pd.merge(left, right, how="outer", left_index=True, right_index=True, suffixes=("_a", "_b"))
     for side, table in (("a", left), ("b", right)):
         missing = ~joined.index.isin(table.index)
         joined.loc[missing, f"status_{side}"] = "absent"
@@ -207,12 +242,12 @@ def compare_runs(
 
     num_ranks = _num_ranks(run_a, run_b)
     fig_a, fig_b = run_a.key_figures(num_ranks), run_b.key_figures(num_ranks)
-    ranks = sorted({k for k in (*fig_a, *fig_b) if k.startswith("focus_rank_")},
-                   key=lambda k: int(k.rsplit("_", 1)[1]))
+    ranks = sorted({k for k in (*fig_a, *fig_b) if k.startswith("focus_rank_")}, key=lambda k: int(k.rsplit("_", 1)[1]))
     rows = [*FIGURES, *ranks]
     figures = pd.DataFrame(
         {"a": [fig_a.get(k) for k in rows], "b": [fig_b.get(k) for k in rows]},
-        index=pd.Index(rows, name="figure"), dtype=object,
+        index=pd.Index(rows, name="figure"),
+        dtype=object,
     )
     return Comparison(names, moved, terms, by_stage, figures)
 
@@ -223,8 +258,7 @@ def _num_ranks(*runs: Outcome) -> int:
     for run in runs:
         if run.scenario is not None:
             return len(run.scenario.problem.foci)
-    ranks = [int(k.rsplit("_", 1)[1]) for run in runs for k in run.key_figures(0)
-             if k.startswith("focus_rank_")]
+    ranks = [int(k.rsplit("_", 1)[1]) for run in runs for k in run.key_figures(0) if k.startswith("focus_rank_")]
     return max(ranks, default=0)
 
 
@@ -253,8 +287,13 @@ def _change(row: Any) -> str:
 @click.command("compare")
 @click.argument("out_a", type=click.Path(file_okay=False, path_type=Path))
 @click.argument("out_b", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write the schools that moved to this CSV file.")
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the schools that moved to this CSV file.",
+)
 def compare_command(out_a: Path, out_b: Path, csv_path: Path | None) -> None:
     """Compare two output folders: schools moved, objective terms, placed by stage.
 

@@ -60,73 +60,306 @@ FOCUS_POPULARITY = (0.32, 0.36, 0.12, 0.20)
 
 # England only: Maths Hubs are English. Postcode areas wholly (or almost) in Scotland or Wales.
 _NOT_ENGLAND = {
-    "AB", "DD", "DG", "EH", "FK", "G", "HS", "IV", "KA", "KW", "KY", "ML", "PA", "PH", "TD", "ZE",
-    "CF", "LD", "LL", "NP", "SA",
+    "AB",
+    "DD",
+    "DG",
+    "EH",
+    "FK",
+    "G",
+    "HS",
+    "IV",
+    "KA",
+    "KW",
+    "KY",
+    "ML",
+    "PA",
+    "PH",
+    "TD",
+    "ZE",
+    "CF",
+    "LD",
+    "LL",
+    "NP",
+    "SA",
 }
 _INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
 _KM_PER_DEG_LAT = 110.574
 _KM_PER_DEG_LON = 111.320 * math.cos(math.radians(52.5))
 
 _PLACE_START = [
-    "Oak", "Hazel", "Bramble", "Lark", "Kestrel", "Willow", "Fern", "Heron", "Rowan", "Elder",
-    "Thorn", "Linden", "Chalk", "Beacon", "Orchard", "Hop", "Wren", "Swallow", "Alder", "Birch",
-    "Cherry", "Furze", "Heath", "Medlar", "Sorrel", "Teasel", "Quince", "Yarrow", "Bluebell",
-    "Cowslip", "Plover", "Sedge", "Mallow", "Nettle", "Tansy", "Ash", "Bracken", "Clover",
-    "Dunnock", "Eyebright", "Foxglove", "Gorse", "Holly", "Ivy", "Juniper", "Kingfisher",
-    "Lapwing", "Marten", "Nightjar", "Osier", "Pippin", "Rush", "Sloe", "Tern", "Vetch",
-    "Whin", "Yew", "Burdock", "Cinder", "Dormouse",
+    "Oak",
+    "Hazel",
+    "Bramble",
+    "Lark",
+    "Kestrel",
+    "Willow",
+    "Fern",
+    "Heron",
+    "Rowan",
+    "Elder",
+    "Thorn",
+    "Linden",
+    "Chalk",
+    "Beacon",
+    "Orchard",
+    "Hop",
+    "Wren",
+    "Swallow",
+    "Alder",
+    "Birch",
+    "Cherry",
+    "Furze",
+    "Heath",
+    "Medlar",
+    "Sorrel",
+    "Teasel",
+    "Quince",
+    "Yarrow",
+    "Bluebell",
+    "Cowslip",
+    "Plover",
+    "Sedge",
+    "Mallow",
+    "Nettle",
+    "Tansy",
+    "Ash",
+    "Bracken",
+    "Clover",
+    "Dunnock",
+    "Eyebright",
+    "Foxglove",
+    "Gorse",
+    "Holly",
+    "Ivy",
+    "Juniper",
+    "Kingfisher",
+    "Lapwing",
+    "Marten",
+    "Nightjar",
+    "Osier",
+    "Pippin",
+    "Rush",
+    "Sloe",
+    "Tern",
+    "Vetch",
+    "Whin",
+    "Yew",
+    "Burdock",
+    "Cinder",
+    "Dormouse",
 ]
 _PLACE_END = [
-    "combe", "mead", "hurst", "den", "ley", "ridge", "stead", "wick", "hollow", "croft", "dale",
-    "brook", "down", "holt", "shaw", "field", "wood", "gate", "bourne", "lea", "ford", "thorpe",
-    "by", "ton", "worth", "well", "moor", "fold", "bank", "side",
+    "combe",
+    "mead",
+    "hurst",
+    "den",
+    "ley",
+    "ridge",
+    "stead",
+    "wick",
+    "hollow",
+    "croft",
+    "dale",
+    "brook",
+    "down",
+    "holt",
+    "shaw",
+    "field",
+    "wood",
+    "gate",
+    "bourne",
+    "lea",
+    "ford",
+    "thorpe",
+    "by",
+    "ton",
+    "worth",
+    "well",
+    "moor",
+    "fold",
+    "bank",
+    "side",
 ]
 _SCHOOL_KIND = {
-    "primary": ["Primary School", "Community Primary School", "Church of England Primary School",
-                "Primary Academy", "Infant and Junior School", "Junior School"],
+    "primary": [
+        "Primary School",
+        "Community Primary School",
+        "Church of England Primary School",
+        "Primary Academy",
+        "Infant and Junior School",
+        "Junior School",
+    ],
     "secondary": ["Academy", "School", "High School", "Community College", "Grammar School"],
     "special": ["School", "Academy", "Special School"],
     "all-through": ["All-Through Academy", "All-Through School"],
 }
 _FIRST = [
-    "Amelia", "Oliver", "Isla", "George", "Ava", "Harry", "Mia", "Noah", "Ivy", "Jack", "Freya",
-    "Leo", "Lily", "Oscar", "Grace", "Arthur", "Evie", "Charlie", "Ruby", "Thomas", "Sophie",
-    "James", "Poppy", "William", "Daisy", "Henry", "Alice", "Samuel", "Florence", "Joseph",
-    "Emily", "Daniel", "Hannah", "Adam", "Zara", "Ibrahim", "Priya", "Kwame", "Aisha", "Tomasz",
-    "Niamh", "Rhys", "Chloe", "Mohammed", "Eleanor", "Callum", "Megan", "Rohan", "Yasmin",
-    "Ethan", "Harriet", "Owen", "Nadia", "Marcus", "Bethany", "Felix",
+    "Amelia",
+    "Oliver",
+    "Isla",
+    "George",
+    "Ava",
+    "Harry",
+    "Mia",
+    "Noah",
+    "Ivy",
+    "Jack",
+    "Freya",
+    "Leo",
+    "Lily",
+    "Oscar",
+    "Grace",
+    "Arthur",
+    "Evie",
+    "Charlie",
+    "Ruby",
+    "Thomas",
+    "Sophie",
+    "James",
+    "Poppy",
+    "William",
+    "Daisy",
+    "Henry",
+    "Alice",
+    "Samuel",
+    "Florence",
+    "Joseph",
+    "Emily",
+    "Daniel",
+    "Hannah",
+    "Adam",
+    "Zara",
+    "Ibrahim",
+    "Priya",
+    "Kwame",
+    "Aisha",
+    "Tomasz",
+    "Niamh",
+    "Rhys",
+    "Chloe",
+    "Mohammed",
+    "Eleanor",
+    "Callum",
+    "Megan",
+    "Rohan",
+    "Yasmin",
+    "Ethan",
+    "Harriet",
+    "Owen",
+    "Nadia",
+    "Marcus",
+    "Bethany",
+    "Felix",
 ]
 _LAST = [
-    "Ashworth", "Bexley", "Carrow", "Dunmore", "Ellery", "Fairbrother", "Gresham", "Hadley",
-    "Ingram", "Jessop", "Kendrick", "Lowther", "Marchant", "Norcott", "Oakes", "Pennell",
-    "Quayle", "Redfern", "Stanier", "Thorley", "Underhill", "Varley", "Wetherall", "Yardley",
-    "Aldous", "Brackley", "Cresswell", "Dabney", "Everard", "Fenwick", "Goddard", "Hollis",
-    "Iveson", "Jarrold", "Kershaw", "Lidgate", "Mabey", "Nutley", "Okafor", "Patel", "Rahman",
-    "Sandoval", "Tremayne", "Usher", "Vickery", "Whitlock", "Kowalski", "Nguyen", "Osei",
+    "Ashworth",
+    "Bexley",
+    "Carrow",
+    "Dunmore",
+    "Ellery",
+    "Fairbrother",
+    "Gresham",
+    "Hadley",
+    "Ingram",
+    "Jessop",
+    "Kendrick",
+    "Lowther",
+    "Marchant",
+    "Norcott",
+    "Oakes",
+    "Pennell",
+    "Quayle",
+    "Redfern",
+    "Stanier",
+    "Thorley",
+    "Underhill",
+    "Varley",
+    "Wetherall",
+    "Yardley",
+    "Aldous",
+    "Brackley",
+    "Cresswell",
+    "Dabney",
+    "Everard",
+    "Fenwick",
+    "Goddard",
+    "Hollis",
+    "Iveson",
+    "Jarrold",
+    "Kershaw",
+    "Lidgate",
+    "Mabey",
+    "Nutley",
+    "Okafor",
+    "Patel",
+    "Rahman",
+    "Sandoval",
+    "Tremayne",
+    "Usher",
+    "Vickery",
+    "Whitlock",
+    "Kowalski",
+    "Nguyen",
+    "Osei",
 ]
 _ROLES = {
     "primary": ["Maths Lead", "Headteacher", "Deputy Headteacher", "Year 6 Teacher", "KS1 Lead"],
-    "secondary": ["Head of Mathematics", "KS3 Maths Lead", "Second in Mathematics",
-                  "Teacher of Mathematics"],
+    "secondary": ["Head of Mathematics", "KS3 Maths Lead", "Second in Mathematics", "Teacher of Mathematics"],
     "special": ["Maths Lead", "Deputy Headteacher", "Class Teacher"],
     "all-through": ["Head of Mathematics", "Primary Maths Lead"],
 }
-_TRUST_KIND = ["Learning Trust", "Academy Trust", "Schools Partnership", "Education Trust",
-               "Multi-Academy Trust"]
+_TRUST_KIND = ["Learning Trust", "Academy Trust", "Schools Partnership", "Education Trust", "Multi-Academy Trust"]
 
 SCHOOL_COLUMNS = [
-    "urn", "name", "hub", "phase", "stage", "postcode", "latitude", "longitude", "focus_choices",
-    "previous_specialist", "priority", "trust",
-    "advocate_1_name", "advocate_1_email", "advocate_1_trn", "advocate_1_role",
-    "advocate_2_name", "advocate_2_email", "advocate_2_trn", "advocate_2_role",
+    "urn",
+    "name",
+    "hub",
+    "phase",
+    "stage",
+    "postcode",
+    "latitude",
+    "longitude",
+    "focus_choices",
+    "previous_specialist",
+    "priority",
+    "trust",
+    "advocate_1_name",
+    "advocate_1_email",
+    "advocate_1_trn",
+    "advocate_1_role",
+    "advocate_2_name",
+    "advocate_2_email",
+    "advocate_2_trn",
+    "advocate_2_role",
 ]
 SPECIALIST_COLUMNS = [
-    "id", "name", "hub", "phase", "cohort", "postcode", "latitude", "longitude", "school_urn",
-    "capacity", "embedding_capacity", "max_groups", "foci", "max_travel_km", "trust",
+    "id",
+    "name",
+    "hub",
+    "phase",
+    "cohort",
+    "postcode",
+    "latitude",
+    "longitude",
+    "school_urn",
+    "capacity",
+    "embedding_capacity",
+    "max_groups",
+    "foci",
+    "max_travel_km",
+    "trust",
 ]
 GROUP_COLUMNS = [
-    "id", "hub", "phase", "focus", "venue_postcode", "venue_latitude", "venue_longitude", "lead",
-    "min_schools", "max_schools",
+    "id",
+    "hub",
+    "phase",
+    "focus",
+    "venue_postcode",
+    "venue_latitude",
+    "venue_longitude",
+    "lead",
+    "min_schools",
+    "max_schools",
 ]
 
 
@@ -366,9 +599,7 @@ class _Map:
         ]
         if positions:
             rng = np.random.default_rng([seed, 1])
-            pos_xy = _project(
-                np.array([s.lat for s in positions]), np.array([s.lon for s in positions])
-            )
+            pos_xy = _project(np.array([s.lat for s in positions]), np.array([s.lon for s in positions]))
             # A school belongs to the hub of the nearest centre, as the sectors do.
             hub_of = _nearest(pos_xy, centres).tolist()
             for n, (site, j) in enumerate(zip(positions, hub_of, strict=True)):
@@ -466,34 +697,47 @@ def _hub_rows(world: _Map, hub: _Hub, num_schools: int, tight: bool, seed: int, 
     namer.urns = namer_s.urns  # one set of URNs per hub
     rows = _Rows()
     dev_ratio, seat_ratio = SUPPLY[tight]
-    trusts = [
-        f"{namer_s.place()} {namer_s.pick(_TRUST_KIND)}" for _ in range(int(rng_s.integers(2, 6)))
-    ]
+    trusts = [f"{namer_s.place()} {namer_s.pick(_TRUST_KIND)}" for _ in range(int(rng_s.integers(2, 6)))]
 
     # Applying schools.
     schools = []
     for _ in range(num_schools):
         phase = _choice(rng_s, PHASE_MIX)
         stage = _choice(rng_s, STAGE_MIX)
-        site = world.secondary_site(hub, rng_s) if phase in ("secondary", "all-through") \
+        site = (
+            world.secondary_site(hub, rng_s)
+            if phase in ("secondary", "all-through")
             else world.site_near_sector(hub, rng_s)
+        )
         choices = ""
         if phase == "secondary" and stage == "sustaining":
             k = int(rng_s.choice([1, 2, 3], p=[0.25, 0.45, 0.30]))
             choices = ";".join(rng_s.choice(FOCI, size=k, replace=False, p=FOCUS_POPULARITY))
         priority = int(rng_s.choice([0, 1, 2, 3], p=[0.75, 0.10, 0.10, 0.05]))
-        schools.append({
-            "phase": phase, "stage": stage, "site": site, "choices": choices,
-            "side": _specialist_phase(phase, rng_s),
-            "row": {
-                "urn": namer_s.urn(), "name": namer_s.school(phase), "hub": hub.name,
-                "phase": phase, "stage": stage, "postcode": site.postcode,
-                "latitude": _fmt(site.lat), "longitude": _fmt(site.lon), "focus_choices": choices,
-                "previous_specialist": "", "priority": str(priority) if priority else "",
-                "trust": trusts[int(rng_s.integers(len(trusts)))] if rng_s.random() < 0.4 else "",
-                **_advocates(namer_s, phase, rng_s),
-            },
-        })
+        schools.append(
+            {
+                "phase": phase,
+                "stage": stage,
+                "site": site,
+                "choices": choices,
+                "side": _specialist_phase(phase, rng_s),
+                "row": {
+                    "urn": namer_s.urn(),
+                    "name": namer_s.school(phase),
+                    "hub": hub.name,
+                    "phase": phase,
+                    "stage": stage,
+                    "postcode": site.postcode,
+                    "latitude": _fmt(site.lat),
+                    "longitude": _fmt(site.lon),
+                    "focus_choices": choices,
+                    "previous_specialist": "",
+                    "priority": str(priority) if priority else "",
+                    "trust": trusts[int(rng_s.integers(len(trusts)))] if rng_s.random() < 0.4 else "",
+                    **_advocates(namer_s, phase, rng_s),
+                },
+            }
+        )
 
     # Specialists: available ones give `dev_ratio` development places per development school
     # of their phase; the others are still training (a later cohort).
@@ -516,8 +760,9 @@ def _hub_rows(world: _Map, hub: _Hub, num_schools: int, tight: bool, seed: int, 
             if own is not None:
                 spec["site"], spec["school_urn"] = own["site"], own["row"]["urn"]
             else:
-                spec["site"] = world.secondary_site(hub, rng) if phase == "secondary" \
-                    else world.site_near_sector(hub, rng)
+                spec["site"] = (
+                    world.secondary_site(hub, rng) if phase == "secondary" else world.site_near_sector(hub, rng)
+                )
                 spec["school_urn"] = namer.urn()
             spec["available"] = places < dev_ratio * dev_need[phase]
             if spec["available"]:
@@ -530,22 +775,31 @@ def _hub_rows(world: _Map, hub: _Hub, num_schools: int, tight: bool, seed: int, 
     for n, spec in enumerate(specialists, start=1):
         spec["id"] = f"{hub.code}-MS{n:02d}"
         first, last = namer.person()
-        rows.specialists.append({
-            "id": spec["id"], "name": f"{first} {last}", "hub": hub.name, "phase": spec["phase"],
-            "cohort": str(spec["cohort"]), "postcode": spec["site"].postcode,
-            "latitude": _fmt(spec["site"].lat), "longitude": _fmt(spec["site"].lon),
-            "school_urn": spec["school_urn"], "capacity": spec["capacity"],
-            "embedding_capacity": spec["embedding_capacity"], "max_groups": spec["max_groups"],
-            "foci": spec["foci"], "max_travel_km": spec["max_travel_km"],
-            "trust": trusts[int(rng.integers(len(trusts)))] if rng.random() < 0.4 else "",
-        })
+        rows.specialists.append(
+            {
+                "id": spec["id"],
+                "name": f"{first} {last}",
+                "hub": hub.name,
+                "phase": spec["phase"],
+                "cohort": str(spec["cohort"]),
+                "postcode": spec["site"].postcode,
+                "latitude": _fmt(spec["site"].lat),
+                "longitude": _fmt(spec["site"].lon),
+                "school_urn": spec["school_urn"],
+                "capacity": spec["capacity"],
+                "embedding_capacity": spec["embedding_capacity"],
+                "max_groups": spec["max_groups"],
+                "foci": spec["foci"],
+                "max_travel_km": spec["max_travel_km"],
+                "trust": trusts[int(rng.integers(len(trusts)))] if rng.random() < 0.4 else "",
+            }
+        )
 
     # Embedding schools name last year's specialist: usually one of the nearest few.
     for school in schools:
         if school["stage"] == "embedding" and rng.random() < 0.9:
             phase = school["phase"]
-            fitting = [p for p in specialists if phase not in ("primary", "secondary")
-                       or p["phase"] == phase]
+            fitting = [p for p in specialists if phase not in ("primary", "secondary") or p["phase"] == phase]
             fitting.sort(key=lambda p: _km(school["site"], p["site"]))
             if fitting:
                 choice = fitting[int(rng.integers(min(3, len(fitting))))]
@@ -555,12 +809,11 @@ def _hub_rows(world: _Map, hub: _Hub, num_schools: int, tight: bool, seed: int, 
     # Work groups: seats for the embedding and sustaining schools of each phase.
     seats: Counter[str] = Counter(
         ("special" if s["phase"] == "special" and rng.random() < 0.5 else s["side"])
-        for s in schools if s["stage"] in ("embedding", "sustaining")
+        for s in schools
+        if s["stage"] in ("embedding", "sustaining")
     )
     first_choice = Counter(s["choices"].split(";")[0] for s in schools if s["choices"])
-    foci_by_demand = [f for f, _ in first_choice.most_common()] + [
-        f for f in FOCI if f not in first_choice
-    ]
+    foci_by_demand = [f for f, _ in first_choice.most_common()] + [f for f in FOCI if f not in first_choice]
     g_no = 0
     for phase in ("special", "primary", "secondary"):
         need = seats[phase]
@@ -568,9 +821,12 @@ def _hub_rows(world: _Map, hub: _Hub, num_schools: int, tight: bool, seed: int, 
             seats["primary"] += need  # no special group: special schools join primary groups
             continue
         leaders = [
-            p for p in specialists
-            if p["available"] and (phase == "special" or p["phase"] == phase)
-            and p["max_groups"] != "0" and p["foci"] != "none"
+            p
+            for p in specialists
+            if p["available"]
+            and (phase == "special" or p["phase"] == phase)
+            and p["max_groups"] != "0"
+            and p["foci"] != "none"
         ]
         offered = 0
         target = need if phase == "special" else seat_ratio * need
@@ -593,20 +849,26 @@ def _hub_rows(world: _Map, hub: _Hub, num_schools: int, tight: bool, seed: int, 
                 if fits:
                     lead = fits[int(rng.integers(len(fits)))]["id"]
             letter = {"primary": "P", "secondary": "S", "special": "X"}[phase]
-            rows.groups.append({
-                "id": f"{hub.code}-{letter}{g_no:02d}", "hub": hub.name, "phase": phase,
-                "focus": focus, "venue_postcode": venue.postcode,
-                "venue_latitude": _fmt(venue.lat), "venue_longitude": _fmt(venue.lon),
-                "lead": lead, "min_schools": "4" if rng.random() < 0.15 else "",
-                "max_schools": "" if maximum == 8 else str(maximum),
-            })
+            rows.groups.append(
+                {
+                    "id": f"{hub.code}-{letter}{g_no:02d}",
+                    "hub": hub.name,
+                    "phase": phase,
+                    "focus": focus,
+                    "venue_postcode": venue.postcode,
+                    "venue_latitude": _fmt(venue.lat),
+                    "venue_longitude": _fmt(venue.lon),
+                    "lead": lead,
+                    "min_schools": "4" if rng.random() < 0.15 else "",
+                    "max_schools": "" if maximum == 8 else str(maximum),
+                }
+            )
     return rows
 
 
 def _specialist_limits(phase: str, rng: np.random.Generator) -> dict:
     """A specialist's own limits: mostly the rule defaults (blank cells), some overrides."""
-    spec = {"phase": phase, "capacity": "", "embedding_capacity": "", "max_groups": "",
-            "foci": "", "max_travel_km": ""}
+    spec = {"phase": phase, "capacity": "", "embedding_capacity": "", "max_groups": "", "foci": "", "max_travel_km": ""}
     r = rng.random()
     if r < 0.04:
         spec["capacity"] = "0"
@@ -653,9 +915,7 @@ def _hubs_for(kind: str, world: _Map, rng: np.random.Generator) -> list[_Hub]:
     return [world.hubs[j] for j in np.argsort(d, kind="stable")[:5]]
 
 
-def _school_counts(
-    kind: str, hubs: list[_Hub], scale: float, rng: np.random.Generator
-) -> list[int]:
+def _school_counts(kind: str, hubs: list[_Hub], scale: float, rng: np.random.Generator) -> list[int]:
     if kind == "hub":
         return [max(6, round(int(rng.integers(60, 101)) * scale))]
     total = (4000 if kind == "national" else 500) * scale
@@ -668,12 +928,12 @@ def scenario_yaml(kind: str, seed: int, tight: bool, hubs: int) -> str:
     """The scenario.yml text of a generated scenario."""
     label = f"{kind}{' tight' if tight else ''}"
     cohorts = ", ".join(map(str, COHORTS_AVAILABLE))
-    return f"""# Generated by `allocate generate {kind} --seed {seed}{' --tight' if tight else ''}`:
+    return f"""# Generated by `allocate generate {kind} --seed {seed}{" --tight" if tight else ""}`:
 # synthetic names, URNs, people and TRNs; positions from postcode-sector centroids
 # (Open Government Licence v3.0: contains OS data (c) Crown copyright and database
 # right; Royal Mail data (c) Royal Mail copyright and database right; National
 # Statistics data (c) Crown copyright and database right) or the --positions file.
-name: "Synthetic {label} scenario ({hubs} hub{'s' if hubs != 1 else ''}, seed {seed})"
+name: "Synthetic {label} scenario ({hubs} hub{"s" if hubs != 1 else ""}, seed {seed})"
 year: "{YEAR}"
 schools: schools.csv
 specialists: specialists.csv
@@ -685,7 +945,7 @@ rules:
   embedding_per_specialist: 2
   groups_per_lead: 1
   max_travel_km: {MAX_TRAVEL_KM}
-  allow_cross_hub: {'true' if kind == 'region' else 'false'}
+  allow_cross_hub: {"true" if kind == "region" else "false"}
   separate_trusts: false
 weights:
   place: 1000
@@ -764,27 +1024,37 @@ def generate(
     _write_csv(out / "work_groups.csv", GROUP_COLUMNS, rows.groups)
     scenario = out / "scenario.yml"
     scenario.write_text(scenario_yaml(kind, seed, tight, len(hubs)), encoding="utf-8")
-    return Generated(
-        scenario, len(hubs), len(rows.schools), len(rows.specialists), len(rows.groups)
-    )
+    return Generated(scenario, len(hubs), len(rows.schools), len(rows.specialists), len(rows.groups))
 
 
 @click.command("generate")
 @click.argument("kind", type=click.Choice(KINDS))
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Random seed: the same arguments write byte-identical files.")
-@click.option("--tight", is_flag=True, default=False,
-              help="Demand exceeds supply (fewer available specialists and group seats).")
-@click.option("--positions", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None,
-              help="CSV of real school locations (lat, lon; postcode if known) for secondary "
-              "schools; default: synthetic positions around postcode-sector centroids.")
-@click.option("--scale", type=click.FloatRange(min=0, min_open=True), default=1.0,
-              show_default=True, help="Multiply the number of schools (e.g. 0.1 for a small test).")
-def generate_command(
-    kind: str, out_dir: Path, seed: int, tight: bool, positions: Path | None, scale: float
-) -> None:
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Random seed: the same arguments write byte-identical files.",
+)
+@click.option(
+    "--tight", is_flag=True, default=False, help="Demand exceeds supply (fewer available specialists and group seats)."
+)
+@click.option(
+    "--positions",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="CSV of real school locations (lat, lon; postcode if known) for secondary "
+    "schools; default: synthetic positions around postcode-sector centroids.",
+)
+@click.option(
+    "--scale",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1.0,
+    show_default=True,
+    help="Multiply the number of schools (e.g. 0.1 for a small test).",
+)
+def generate_command(kind: str, out_dir: Path, seed: int, tight: bool, positions: Path | None, scale: float) -> None:
     """Write a synthetic KIND scenario (hub, region or national) into OUT_DIR.
 
     \b

@@ -189,8 +189,7 @@ def run_sweep(
     combos = grid(vary)
     if executor is not None and jobs is None:
         jobs = getattr(executor, "_max_workers", None)
-    jobs, workers = plan_parallelism(len(combos), jobs, workers,
-                                     min_workers=scenario.problem.solver.workers)
+    jobs, workers = plan_parallelism(len(combos), jobs, workers, min_workers=scenario.problem.solver.workers)
     base = scenario.with_solver(time_limit_s=time_limit_s, seed=seed, workers=workers)
     problems = [base.vary(combo).problem for combo in combos]  # every variant checked first
     num_ranks = len(scenario.problem.foci)
@@ -220,10 +219,10 @@ def run_sweep(
         finally:
             if own:
                 pool.shutdown(cancel_futures=True)
-    frame = pd.DataFrame([results[n] for n in sorted(results)],
-                         index=pd.RangeIndex(1, len(results) + 1, name="variant"))
-    frame.attrs.update(jobs=jobs, workers=workers,
-                       wall_seconds=round(time.perf_counter() - started, 3))
+    frame = pd.DataFrame(
+        [results[n] for n in sorted(results)], index=pd.RangeIndex(1, len(results) + 1, name="variant")
+    )
+    frame.attrs.update(jobs=jobs, workers=workers, wall_seconds=round(time.perf_counter() - started, 3))
     return frame
 
 
@@ -271,29 +270,64 @@ def pareto_front(
     return pd.Series(on_front, index=frame.index, name="pareto")
 
 
-SHOWN = ["status", "objective", "placed", "placed_development", "placed_embedding",
-         "placed_sustaining", "total_km", "mean_km", "focus_rank_1", "seconds"]
+SHOWN = [
+    "status",
+    "objective",
+    "placed",
+    "placed_development",
+    "placed_embedding",
+    "placed_sustaining",
+    "total_km",
+    "mean_km",
+    "focus_rank_1",
+    "seconds",
+]
 
 
 @click.command("sweep")
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=str))
-@click.option("--vary", "vary_options", multiple=True, required=True, metavar="SETTING=V1,V2,...",
-              help="A setting and its values, e.g. weights.travel_per_km=0,1,2,5 (repeat for a "
-              "grid; lists inside a value use ';', e.g. rules.available_cohorts=1;2;3,1;2;3;4).")
-@click.option("--jobs", type=click.IntRange(min=1), default=None,
-              help="Solves run at once, in worker processes (default: cores / 8, at least 1: "
-              "one at a time on a 2-core machine, where that is fastest).")
-@click.option("--workers", type=click.IntRange(1, 64), default=None,
-              help="CP-SAT workers per solve (default: cores / jobs, at least the scenario's "
-              "solver.workers, 8).")
-@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Seconds of search per variant (default: the scenario's).")
+@click.option(
+    "--vary",
+    "vary_options",
+    multiple=True,
+    required=True,
+    metavar="SETTING=V1,V2,...",
+    help="A setting and its values, e.g. weights.travel_per_km=0,1,2,5 (repeat for a "
+    "grid; lists inside a value use ';', e.g. rules.available_cohorts=1;2;3,1;2;3;4).",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Solves run at once, in worker processes (default: cores / 8, at least 1: "
+    "one at a time on a 2-core machine, where that is fastest).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="CP-SAT workers per solve (default: cores / jobs, at least the scenario's solver.workers, 8).",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Seconds of search per variant (default: the scenario's).",
+)
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Random seed (default 0).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder for sweep.csv and summary.json "
-              "(default: out/<scenario stem>-sweep).")
-@click.option("--locations", type=click.Choice(["auto", "exact", "sector", "district"]),
-              default=None, help="Postcode lookup level (overrides the scenario).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder for sweep.csv and summary.json (default: out/<scenario stem>-sweep).",
+)
+@click.option(
+    "--locations",
+    type=click.Choice(["auto", "exact", "sector", "district"]),
+    default=None,
+    help="Postcode lookup level (overrides the scenario).",
+)
 @click.option("-q", "--quiet", is_flag=True, default=False, help="Print nothing but errors.")
 def sweep_command(
     scenario: str,
@@ -318,7 +352,8 @@ def sweep_command(
     """
     from allocator.analysis.api import load_scenario
     from allocator.inputs.issues import InputError
-    from allocator.report.tables import OutputError, check_output_dir, write_outputs
+    from allocator.report.outdir import OutputError
+    from allocator.report.tables import check_output_dir, write_outputs
 
     try:
         vary = dict(parse_vary(option) for option in vary_options)
@@ -329,8 +364,7 @@ def sweep_command(
         base = load_scenario(scenario, locations=locations)
     except InputError as exc:
         errors = [str(i) for i in exc.issues if not i.warning]
-        _fail(errors, 2, f"the input has {len(errors)} problem{'s' if len(errors) != 1 else ''}; "
-              "nothing was written:")
+        _fail(errors, 2, f"the input has {len(errors)} problem{'s' if len(errors) != 1 else ''}; nothing was written:")
         return
     target = out_dir if out_dir is not None else Path("out") / f"{Path(scenario).stem}-sweep"
     try:
@@ -339,21 +373,31 @@ def sweep_command(
         _fail([str(exc)], 2)
         return
     num = len(grid(vary))
-    planned_jobs, planned_workers = plan_parallelism(num, jobs, workers,
-                                                     min_workers=base.problem.solver.workers)
+    planned_jobs, planned_workers = plan_parallelism(num, jobs, workers, min_workers=base.problem.solver.workers)
     if not quiet:
-        click.echo(f"{base.name}: {num} variant{'s' if num != 1 else ''}, "
-                   f"{planned_jobs} at a time, {planned_workers} CP-SAT workers each")
+        click.echo(
+            f"{base.name}: {num} variant{'s' if num != 1 else ''}, "
+            f"{planned_jobs} at a time, {planned_workers} CP-SAT workers each"
+        )
 
     def progress(number: int, row: dict[str, Any]) -> None:
         if not quiet:
             settings = ", ".join(f"{p}={_cell(row[p])}" for p in vary)
-            click.echo(f"  [{number}/{num}] {settings}: {row['status']}, objective "
-                       f"{row['objective']}, placed {row['placed']}, {row['wall_seconds']:.1f} s")
+            click.echo(
+                f"  [{number}/{num}] {settings}: {row['status']}, objective "
+                f"{row['objective']}, placed {row['placed']}, {row['wall_seconds']:.1f} s"
+            )
 
     try:
-        table = run_sweep(base, vary, jobs=planned_jobs, workers=planned_workers,
-                      time_limit_s=time_limit, seed=seed, on_result=progress)
+        table = run_sweep(
+            base,
+            vary,
+            jobs=planned_jobs,
+            workers=planned_workers,
+            time_limit_s=time_limit,
+            seed=seed,
+            on_result=progress,
+        )
     except VariantError as exc:
         _fail([f"--vary: {m}" for m in exc.messages], 2)
         return

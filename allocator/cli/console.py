@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, TextIO
 import click
 
 if TYPE_CHECKING:
-    from allocator.problem.data import ProblemData, SolverSettings
     from allocator.pipeline import Solved
+    from allocator.problem.data import ProblemData, SolverSettings
     from allocator.solving.solve import Progress
 
 
@@ -44,9 +44,7 @@ class Console:
     `line_every_s` seconds.
     """
 
-    def __init__(
-        self, quiet: bool = False, stream: TextIO | None = None, line_every_s: float = 5.0
-    ) -> None:
+    def __init__(self, quiet: bool = False, stream: TextIO | None = None, line_every_s: float = 5.0) -> None:
         self.quiet = quiet
         self.stream = stream or sys.stderr
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
@@ -109,8 +107,7 @@ class Console:
             if result.objective is not None:
                 from allocator.solving.solve import Progress
 
-                final = Progress(result.solve_seconds, result.num_solutions or 1,
-                                 float(result.objective), result.bound)
+                final = Progress(result.solve_seconds, result.num_solutions or 1, float(result.objective), result.bound)
                 width = shutil.get_terminal_size((100, 24)).columns - 1
                 self.stream.write("\r" + progress_text(final, self.time_limit_s)[:width] + "\x1b[K")
             self.stream.write("\n")

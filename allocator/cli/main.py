@@ -82,12 +82,17 @@ def main() -> None:
 
 
 _location_option = click.option(
-    "--locations", type=click.Choice(LOCATION_LEVELS), default=None,
+    "--locations",
+    type=click.Choice(LOCATION_LEVELS),
+    default=None,
     help="Postcode lookup level (overrides the scenario): auto = exact postcode if the "
     "optional table is installed, else sector.",
 )
 _online_option = click.option(
-    "--online-geocoding", "online", is_flag=True, default=False,
+    "--online-geocoding",
+    "online",
+    is_flag=True,
+    default=False,
     help="Geocode postcodes the offline tables do not know with OpenStreetMap Nominatim "
     "(network; results cached in ~/.cache/allocator).",
 )
@@ -106,8 +111,9 @@ def check_command(scenario: str, locations: str | None, online: bool) -> None:
     except InputError as exc:
         _bad_input(exc)
         return
-    for line in check_lines(loaded.problem, loaded.locator_level, [str(w) for w in loaded.warnings],
-                            loaded.tables["schools"].file):
+    for line in check_lines(
+        loaded.problem, loaded.locator_level, [str(w) for w in loaded.warnings], loaded.tables["schools"].file
+    ):
         click.echo(line)
     click.echo("")
     click.echo("OK: the scenario is valid.")
@@ -115,29 +121,68 @@ def check_command(scenario: str, locations: str | None, online: bool) -> None:
 
 @main.command("run")
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=str))
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder (default: the scenario's output.dir, else out/<scenario stem>).")
-@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Seconds of search (default: the scenario's solver.time_limit_s, 60).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder (default: the scenario's output.dir, else out/<scenario stem>).",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Seconds of search (default: the scenario's solver.time_limit_s, 60).",
+)
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Random seed (default 0).")
-@click.option("--workers", type=click.IntRange(1, 64), default=None,
-              help="CP-SAT search workers (default 8; several help even on 2 cores).")
-@click.option("--deterministic", is_flag=True, default=None,
-              help="Byte-identical reruns; the time limit then counts deterministic time.")
-@click.option("--format", "formats", default=None,
-              help="Output formats, comma separated: csv, xlsx, html (default: the scenario's, csv).")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="CP-SAT search workers (default 8; several help even on 2 cores).",
+)
+@click.option(
+    "--deterministic",
+    is_flag=True,
+    default=None,
+    help="Byte-identical reruns; the time limit then counts deterministic time.",
+)
+@click.option(
+    "--format",
+    "formats",
+    default=None,
+    help="Output formats, comma separated: csv, xlsx, html (default: the scenario's, csv).",
+)
 @_location_option
 @_online_option
 @click.option("-q", "--quiet", is_flag=True, default=False, help="Print nothing but errors.")
-@click.option("--raw-csv", is_flag=True, default=False,
-              help="Write CSV cells exactly; by default a text cell starting with =, +, -, @, "
-              "tab or carriage return gets a leading ' so spreadsheets never run it as a formula.")
-@click.option("--redact", is_flag=True, default=False,
-              help="Leave the Mastery Advocates' names, emails and roles out of every output.")
-@click.option("--no-recommendations", "no_recommendations", is_flag=True, default=False,
-              help="Skip the what-if re-solves that recommend a change for each unplaced school.")
-@click.option("--explain-seconds", type=click.FloatRange(min=0), default=20.0, show_default=True,
-              help="Time for those what-if re-solves; schools not reached are marked as not analysed.")
+@click.option(
+    "--raw-csv",
+    is_flag=True,
+    default=False,
+    help="Write CSV cells exactly; by default a text cell starting with =, +, -, @, "
+    "tab or carriage return gets a leading ' so spreadsheets never run it as a formula.",
+)
+@click.option(
+    "--redact",
+    is_flag=True,
+    default=False,
+    help="Leave the Mastery Advocates' names, emails and roles out of every output.",
+)
+@click.option(
+    "--no-recommendations",
+    "no_recommendations",
+    is_flag=True,
+    default=False,
+    help="Skip the what-if re-solves that recommend a change for each unplaced school.",
+)
+@click.option(
+    "--explain-seconds",
+    type=click.FloatRange(min=0),
+    default=20.0,
+    show_default=True,
+    help="Time for those what-if re-solves; schools not reached are marked as not analysed.",
+)
 def run_command(**options: Any) -> None:
     """Solve SCENARIO.yml and write the allocation tables."""
     try:
@@ -166,14 +211,14 @@ def _run(
     from dataclasses import replace
 
     from allocator.cli.console import Console
+    from allocator.pipeline import CheckerFailure, allocate
+    from allocator.report.outdir import OutputError
     from allocator.report.tables import (
-        OutputError,
         check_output_dir,
         default_output_dir,
         without_advocates,
         write_outputs,
     )
-    from allocator.pipeline import CheckerFailure, allocate
 
     console = Console(quiet=quiet)
     try:
@@ -187,8 +232,9 @@ def _run(
         chosen_formats = tuple(dict.fromkeys(f.strip().lower() for f in formats.split(",") if f.strip()))
         unknown = [f for f in chosen_formats if f not in ("csv", "xlsx", "html")]
         if unknown or not chosen_formats:
-            click.echo(f"error: --format: unknown format {', '.join(unknown) or '(none)'}; use csv, xlsx, html",
-                       err=True)
+            click.echo(
+                f"error: --format: unknown format {', '.join(unknown) or '(none)'}; use csv, xlsx, html", err=True
+            )
             sys.exit(EXIT_INPUT)
     target = out_dir if out_dir is not None else default_output_dir(problem)
     try:
@@ -198,8 +244,16 @@ def _run(
         sys.exit(EXIT_INPUT)
     settings = replace(
         problem.solver,
-        **{k: v for k, v in {"time_limit_s": time_limit, "seed": seed, "workers": workers,
-                             "deterministic": deterministic}.items() if v is not None},
+        **{
+            k: v
+            for k, v in {
+                "time_limit_s": time_limit,
+                "seed": seed,
+                "workers": workers,
+                "deterministic": deterministic,
+            }.items()
+            if v is not None
+        },
     )
     for warning in loaded.warnings:
         console.warn(str(warning))
@@ -210,13 +264,21 @@ def _run(
             console.note(f"short: {row.sentence}")
     console.start(problem, settings)
     try:
-        solved = allocate(problem, settings, on_progress=console.progress,
-                          locations_level=loaded.locator_level,
-                          recommendations=not no_recommendations, explain_seconds=explain_seconds,
-                          on_stage=console.note)
+        solved = allocate(
+            problem,
+            settings,
+            on_progress=console.progress,
+            locations_level=loaded.locator_level,
+            recommendations=not no_recommendations,
+            explain_seconds=explain_seconds,
+            on_stage=console.note,
+        )
     except CheckerFailure as exc:
-        click.echo("internal error: the independent checker found broken rules in the computed "
-                   "allocation; nothing was written. Please report this bug:", err=True)
+        click.echo(
+            "internal error: the independent checker found broken rules in the computed "
+            "allocation; nothing was written. Please report this bug:",
+            err=True,
+        )
         for v in exc.violations:
             click.echo(f"  {v}", err=True)
         sys.exit(EXIT_INTERNAL)
@@ -232,12 +294,14 @@ def _run(
             click.echo("internal error: CP-SAT rejected the model; please report this bug", err=True)
             sys.exit(EXIT_INTERNAL)
         why = "Ctrl-C" if solved.result.interrupted else f"the time limit ({settings.time_limit_s:g} s)"
-        click.echo(f"error: no allocation was found before {why} stopped the search; nothing was "
-                   "written. Try a longer --time-limit.", err=True)
+        click.echo(
+            f"error: no allocation was found before {why} stopped the search; nothing was "
+            "written. Try a longer --time-limit.",
+            err=True,
+        )
         sys.exit(EXIT_NO_SOLUTION)
     if redact:
-        solved.tables = {**solved.tables,
-                         "allocations": without_advocates(solved.tables["allocations"])}
+        solved.tables = {**solved.tables, "allocations": without_advocates(solved.tables["allocations"])}
     extra = {}
     if "xlsx" in chosen_formats:
         from allocator.report.workbook import write_workbook
@@ -248,8 +312,9 @@ def _run(
 
         extra["html"] = lambda folder: write_html(folder / "report.html", solved)
     try:
-        written = write_outputs(target, solved.tables, solved.summary, chosen_formats, extra,
-                                raw_csv=raw_csv, expected=folder_state)
+        written = write_outputs(
+            target, solved.tables, solved.summary, chosen_formats, extra, raw_csv=raw_csv, expected=folder_state
+        )
     except OutputError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_INPUT)

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from allocator.problem.distances import coordinates, great_circle_km
-from allocator.problem.eligibility import Eligibility, Reason
 from allocator.problem.data import ProblemData
 from allocator.problem.data import Requirement as PinOrForbid
+from allocator.problem.distances import coordinates, great_circle_km
+from allocator.problem.eligibility import Eligibility, Reason
 
 
 @dataclass(frozen=True)

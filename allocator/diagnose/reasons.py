@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from allocator.problem.eligibility import Eligibility, Reason
 from allocator.problem.data import ProblemData, Requirement
+from allocator.problem.eligibility import Eligibility, Reason
 from allocator.solving.solution import Allocation
 
 

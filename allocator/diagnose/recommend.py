@@ -19,9 +19,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from allocator.diagnose.shares import school_shares
-from allocator.solving.components import Component, components
-from allocator.problem.eligibility import Eligibility, Reason, compute_eligibility, relax
 from allocator.problem.data import ProblemData, SolverSettings
+from allocator.problem.eligibility import Eligibility, Reason, compute_eligibility, relax
+from allocator.solving.components import Component, components
 from allocator.solving.solution import Allocation
 from allocator.solving.solve import solve
 
@@ -44,8 +44,14 @@ class Recommendation:
     change: Change | None = None  # the change re-solved (with keep_changes; None for a plain pin)
 
 
-def _candidates(problem: ProblemData, elig: Eligibility, allocation: Allocation, s: int,
-                per_kind: int, cache: dict[str, Eligibility]) -> list[Change]:
+def _candidates(
+    problem: ProblemData,
+    elig: Eligibility,
+    allocation: Allocation,
+    s: int,
+    per_kind: int,
+    cache: dict[str, Eligibility],
+) -> list[Change]:
     school = problem.schools[s]
     out: list[Change] = []
     stage = school.stage
@@ -62,46 +68,65 @@ def _candidates(problem: ProblemData, elig: Eligibility, allocation: Allocation,
             changed = replace(sp, **{field: getattr(sp, field) + 1})
             specialists = problem.specialists[:p] + (changed,) + problem.specialists[p + 1 :]
             variant = replace(problem, specialists=specialists)
-            out.append(Change(
-                "capacity", f"give {sp.id} one more {stage} place ({getattr(sp, field)} → {getattr(sp, field) + 1})",
-                variant, compute_eligibility(variant) if reasons[p] == Reason.NO_CAPACITY else elig,
-            ))
+            out.append(
+                Change(
+                    "capacity",
+                    f"give {sp.id} one more {stage} place ({getattr(sp, field)} → {getattr(sp, field) + 1})",
+                    variant,
+                    compute_eligibility(variant) if reasons[p] == Reason.NO_CAPACITY else elig,
+                )
+            )
         # A travel limit raised, for this school, to reach a specialist beyond it.
         far = [int(p) for p in np.flatnonzero(reasons == Reason.TOO_FAR)]
         for p in sorted(far, key=lambda p: km[p])[:per_kind]:
             need = math.ceil(km[p] * 10) / 10
-            out.append(Change(
-                "travel",
-                f"raise the travel limit to {need:.1f} km for this school to reach {problem.specialists[p].id}",
-                problem, relax(problem, elig, specialist_pairs=[(s, p)]),
-            ))
+            out.append(
+                Change(
+                    "travel",
+                    f"raise the travel limit to {need:.1f} km for this school to reach {problem.specialists[p].id}",
+                    problem,
+                    relax(problem, elig, specialist_pairs=[(s, p)]),
+                )
+            )
     if needs_group:
         reasons_g = elig.group_reason[s]
         km_g = elig.group_km[s]
         far_g = [int(g) for g in np.flatnonzero(reasons_g == Reason.TOO_FAR)]
         for g in sorted(far_g, key=lambda g: km_g[g])[:per_kind]:
             need = math.ceil(km_g[g] * 10) / 10
-            out.append(Change(
-                "travel",
-                f"raise the travel limit to {need:.1f} km for this school to reach the venue of "
-                f"{problem.work_groups[g].id}",
-                problem, relax(problem, elig, group_pairs=[(s, g)]),
-            ))
+            out.append(
+                Change(
+                    "travel",
+                    f"raise the travel limit to {need:.1f} km for this school to reach the venue of "
+                    f"{problem.work_groups[g].id}",
+                    problem,
+                    relax(problem, elig, group_pairs=[(s, g)]),
+                )
+            )
     # Cross-hub placement for this school alone.
     if not problem.rules.allow_cross_hub:
         if "crossed" not in cache:  # one cross-hub eligibility serves every school
             cache["crossed"] = compute_eligibility(replace(problem, rules=replace(problem.rules, allow_cross_hub=True)))
         crossed = cache["crossed"]
-        sp_pairs = [(s, int(p)) for p in np.flatnonzero(
-            (crossed.specialist_reason[s] == Reason.ALLOWED) & (elig.specialist_reason[s] == Reason.HUB))]
-        sg_pairs = [(s, int(g)) for g in np.flatnonzero(
-            (crossed.group_reason[s] == Reason.ALLOWED) & (elig.group_reason[s] == Reason.HUB))]
+        sp_pairs = [
+            (s, int(p))
+            for p in np.flatnonzero(
+                (crossed.specialist_reason[s] == Reason.ALLOWED) & (elig.specialist_reason[s] == Reason.HUB)
+            )
+        ]
+        sg_pairs = [
+            (s, int(g))
+            for g in np.flatnonzero((crossed.group_reason[s] == Reason.ALLOWED) & (elig.group_reason[s] == Reason.HUB))
+        ]
         if sp_pairs or sg_pairs:
-            out.append(Change(
-                "cross_hub", "allow cross-hub placement for this school",
-                problem, relax(problem, elig, specialist_pairs=sp_pairs, group_pairs=sg_pairs,
-                               distances_from=crossed),
-            ))
+            out.append(
+                Change(
+                    "cross_hub",
+                    "allow cross-hub placement for this school",
+                    problem,
+                    relax(problem, elig, specialist_pairs=sp_pairs, group_pairs=sg_pairs, distances_from=crossed),
+                )
+            )
     return out
 
 
@@ -163,7 +188,8 @@ def _describe_forced(problem: ProblemData, before: Allocation, after: Allocation
         for i in range(problem.num_schools)
         if i != s
         and (before.school_specialist[i] is not None or before.school_group[i] is not None)
-        and after.school_specialist[i] is None and after.school_group[i] is None
+        and after.school_specialist[i] is None
+        and after.school_group[i] is None
     ]
     tail = f"; {', '.join(displaced)} would lose {'its' if len(displaced) == 1 else 'their'} place" if displaced else ""
     if g is not None and g not in running_before:
@@ -198,8 +224,9 @@ def recommend(
         recommendation, to re-solve it; off by default, as nationally each holds tens of MB.
     """
     started = time.perf_counter()
-    settings = settings or replace(problem.solver, time_limit_s=min(10.0, problem.solver.time_limit_s),
-                                   deterministic=False)
+    settings = settings or replace(
+        problem.solver, time_limit_s=min(10.0, problem.solver.time_limit_s), deterministic=False
+    )
     shares = [share.total for share in school_shares(problem, elig, allocation)]
     base = _PartIndex(problem, elig)
     cache: dict[str, Eligibility] = {}
@@ -207,29 +234,38 @@ def recommend(
     def what_if(variant: ProblemData, variant_elig: Eligibility, s: int) -> tuple[int | None, Allocation | None]:
         """The whole objective with `s` placed under a change. Only the independent part
         holding `s` is re-solved; the rest of the allocation cannot gain from the change."""
-        part = base.part_with(s, variant_elig) if variant.specialists is problem.specialists else next(
-            (c for c in components(variant, variant_elig) if s in c.schools), None)
+        part = (
+            base.part_with(s, variant_elig)
+            if variant.specialists is problem.specialists
+            else next((c for c in components(variant, variant_elig) if s in c.schools), None)
+        )
         if part is None:
             return None, None
-        result = solve(variant, settings, eligibility=variant_elig, hint=allocation,
-                       require_placed=(s,), parts=[part])
+        result = solve(variant, settings, eligibility=variant_elig, hint=allocation, require_placed=(s,), parts=[part])
         if result.interrupted:
             raise KeyboardInterrupt  # Ctrl-C: stop recommending, keep the allocation
         if not result.status.has_allocation or result.objective is None:
             return None, None
         before = sum(shares[x] for x in part.schools)
         merged = Allocation(
-            tuple(result.allocation.school_specialist[x] if x in part.schools else allocation.school_specialist[x]
-                  for x in range(problem.num_schools)),
-            tuple(result.allocation.school_group[x] if x in part.schools else allocation.school_group[x]
-                  for x in range(problem.num_schools)),
-            tuple(result.allocation.group_lead[g] if g in part.groups else allocation.group_lead[g]
-                  for g in range(problem.num_groups)),
+            tuple(
+                result.allocation.school_specialist[x] if x in part.schools else allocation.school_specialist[x]
+                for x in range(problem.num_schools)
+            ),
+            tuple(
+                result.allocation.school_group[x] if x in part.schools else allocation.school_group[x]
+                for x in range(problem.num_schools)
+            ),
+            tuple(
+                result.allocation.group_lead[g] if g in part.groups else allocation.group_lead[g]
+                for g in range(problem.num_groups)
+            ),
         )
         return objective + result.objective - before, merged
 
     out = []
     order = sorted(unplaced, key=lambda s: (-problem.schools[s].priority, s))
+
     def recommend_one(s: int) -> Recommendation:
         # Forcing it in with no change at all: another school may give up its place.
         floor, forced_allocation = what_if(problem, elig, s)
@@ -246,12 +282,19 @@ def recommend(
             if floor is None or forced_allocation is None:
                 return Recommendation(s, "")
             kind, text = _describe_forced(problem, allocation, forced_allocation, s)
-            return Recommendation(s, f"{text}: objective {floor - objective:+,} (to {floor:,})", kind, floor,
-                                  floor - objective)
+            return Recommendation(
+                s, f"{text}: objective {floor - objective:+,} (to {floor:,})", kind, floor, floor - objective
+            )
         new_objective, change, delta = best
         effect = f"objective {delta:+,} (to {new_objective:,})"
-        return Recommendation(s, f"{change.text[0].upper()}{change.text[1:]}: places it, {effect}",
-                              change.kind, new_objective, delta, change if keep_changes else None)
+        return Recommendation(
+            s,
+            f"{change.text[0].upper()}{change.text[1:]}: places it, {effect}",
+            change.kind,
+            new_objective,
+            delta,
+            change if keep_changes else None,
+        )
 
     stopped = False
     for s in order:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from allocator.problem.eligibility import Eligibility
 from allocator.problem.data import ProblemData
+from allocator.problem.eligibility import Eligibility
 from allocator.solving.solution import Allocation
 
 
@@ -27,13 +27,9 @@ class Share:
 
 def _pair_values(elig: Eligibility) -> tuple[dict[tuple[int, int], int], dict[tuple[int, int], int]]:
     sp = {
-        (s, p): v
-        for (s, p), v in zip(elig.specialist_pairs.tolist(), elig.specialist_pair_value.tolist(), strict=True)
+        (s, p): v for (s, p), v in zip(elig.specialist_pairs.tolist(), elig.specialist_pair_value.tolist(), strict=True)
     }
-    sg = {
-        (s, g): v
-        for (s, g), v in zip(elig.group_pairs.tolist(), elig.group_pair_value.tolist(), strict=True)
-    }
+    sg = {(s, g): v for (s, g), v in zip(elig.group_pairs.tolist(), elig.group_pair_value.tolist(), strict=True)}
     return sp, sg
 
 
@@ -61,9 +57,7 @@ def school_shares(problem: ProblemData, elig: Eligibility, allocation: Allocatio
         if g is not None:
             focus = -int(elig.focus_cost[s, g])
             travel += sg_values[s, g] - focus
-        out.append(
-            Share(share.place, share.priority, travel=travel, focus=focus, continuity=continuity)
-        )
+        out.append(Share(share.place, share.priority, travel=travel, focus=focus, continuity=continuity))
     return out
 
 

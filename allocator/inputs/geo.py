@@ -157,9 +157,7 @@ def _grid_transformer() -> Transformer:
     return Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
 
 
-def grid_to_latlon(
-    easting: float | npt.ArrayLike, northing: float | npt.ArrayLike
-) -> tuple[Any, Any]:
+def grid_to_latlon(easting: float | npt.ArrayLike, northing: float | npt.ArrayLike) -> tuple[Any, Any]:
     """Convert British National Grid metres (EPSG:27700) to WGS-84 (EPSG:4326).
 
     Parameters
@@ -393,9 +391,7 @@ class Locator:
         self._level = level
         self._csv_dir = csv_dir if level == "exact" else None
         self.online = online
-        self.cache_dir = (
-            Path(cache_dir) if cache_dir is not None else Path.home() / ".cache" / "allocator"
-        )
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else Path.home() / ".cache" / "allocator"
         self._geocode_cache: dict[str, list[float] | None] | None = None
         self._geocode: Any = None
 
@@ -493,9 +489,7 @@ class Locator:
 
             nominatim = Nominatim(user_agent=_NOMINATIM_USER_AGENT)
             # swallow_exceptions=False: a failed request must not be cached as "not found".
-            self._geocode = RateLimiter(
-                nominatim.geocode, min_delay_seconds=1.0, swallow_exceptions=False
-            )
+            self._geocode = RateLimiter(nominatim.geocode, min_delay_seconds=1.0, swallow_exceptions=False)
         return self._geocode
 
     def _locate_online(self, pc: str) -> Location | None:

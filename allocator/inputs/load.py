@@ -17,19 +17,6 @@ from pydantic import BaseModel, ValidationError
 
 from allocator.inputs import geo
 from allocator.inputs.issues import Collector, InputError, Issue
-from allocator.problem.data import (
-    Advocate,
-    Location,
-    OutputSettings,
-    ProblemData,
-    Requirement,
-    Rules,
-    School,
-    SolverSettings,
-    Specialist,
-    Weights,
-    WorkGroup,
-)
 from allocator.inputs.rows import (
     REQUIRED_COLUMNS,
     ROW_MODELS,
@@ -46,6 +33,19 @@ from allocator.inputs.scenario import (
     yaml_scalars,
 )
 from allocator.inputs.tables import Table, read_table, split_sheet
+from allocator.problem.data import (
+    Advocate,
+    Location,
+    OutputSettings,
+    ProblemData,
+    Requirement,
+    Rules,
+    School,
+    SolverSettings,
+    Specialist,
+    Weights,
+    WorkGroup,
+)
 
 TABLE_KEYS = ("schools", "specialists", "work_groups")
 
@@ -134,7 +134,9 @@ def load(
             tables[key] = read_table(table_path, shown_table, sheet)
         except FileNotFoundError:
             issues.error(
-                shown, line_of(lines, (key,)), key,
+                shown,
+                line_of(lines, (key,)),
+                key,
                 f"file not found: {written!r} (looked for {display_path(table_path)})",
             )
         except IsADirectoryError:
@@ -149,7 +151,9 @@ def load(
     needs_groups = any(r.stage in ("embedding", "sustaining") for _, r in rows["schools"])
     if needs_groups and "work_groups" not in tables and data.get("work_groups") in (None, ""):
         issues.error(
-            shown, None, "work_groups",
+            shown,
+            None,
+            "work_groups",
             "is required because some schools apply for embedding or sustaining",
         )
 
@@ -162,9 +166,7 @@ def load(
         raise  # pragma: no cover - raise_if_any raised
     problem = None
     if spec is not None:
-        problem = _cross_check(
-            spec, data, lines, shown, tables, rows, locator, issues, written=yaml_scalars(text)
-        )
+        problem = _cross_check(spec, data, lines, shown, tables, rows, locator, issues, written=yaml_scalars(text))
     issues.raise_if_any()
     assert problem is not None  # spec is valid when no error was collected
     digest = hashlib.sha256()
@@ -263,9 +265,7 @@ def _best_effort_foci(spec: ScenarioSpec | None, data: dict[str, Any]) -> tuple[
     return ("A", "B", "C", "D")
 
 
-def _validate_rows(
-    table: Table, key: str, foci: tuple[str, ...], issues: Collector
-) -> list[tuple[int, Any]]:
+def _validate_rows(table: Table, key: str, foci: tuple[str, ...], issues: Collector) -> list[tuple[int, Any]]:
     missing = [c for c in REQUIRED_COLUMNS[key] if c not in table.columns]
     for column in missing:
         issues.error(table.file, 1, column, "required column is missing")
@@ -304,7 +304,9 @@ def _locate(
         found = locator.locate_postcode(postcode)
         if found is None:
             issues.error(
-                file, row, postcode_col,
+                file,
+                row,
+                postcode_col,
                 f"postcode {postcode} was not found in the offline postcode tables; "
                 "give latitude and longitude (or easting and northing)",
             )
@@ -314,7 +316,9 @@ def _locate(
         return None
     if not geo.in_great_britain(location.lat, location.lon):
         issues.error(
-            file, row, column,
+            file,
+            row,
+            column,
             f"lies outside Great Britain ({location.lat:.4f}, {location.lon:.4f})",
         )
         return None
@@ -357,7 +361,9 @@ def _cross_check(
     if available_cohorts is None:
         if len(cohorts) > 1:
             issues.error(
-                shown, line_of(lines, ("rules",)), "rules.available_cohorts",
+                shown,
+                line_of(lines, ("rules",)),
+                "rules.available_cohorts",
                 f"is required because the specialists table has cohorts "
                 f"{', '.join(map(str, cohorts))}: name those that take schools this year",
             )
@@ -370,9 +376,16 @@ def _cross_check(
     for row_no, r in rows["schools"]:
         r: SchoolRow  # type: ignore[no-redef]
         location = _locate(
-            locator, r.latitude, r.longitude, r.easting, r.northing, r.postcode,
+            locator,
+            r.latitude,
+            r.longitude,
+            r.easting,
+            r.northing,
+            r.postcode,
             ("latitude", "longitude", "easting", "northing", "postcode"),
-            school_file, row_no, issues,
+            school_file,
+            row_no,
+            issues,
         )
         advocates = tuple(
             Advocate(
@@ -388,10 +401,19 @@ def _cross_check(
             continue
         schools.append(
             School(
-                urn=r.urn, name=r.name, hub=r.hub, phase=r.phase, stage=r.stage,
-                postcode=r.postcode, location=location, focus_choices=r.focus_choices,
-                previous_specialist=r.previous_specialist, priority=r.priority or 0,
-                trust=r.trust, advocates=advocates, row=row_no,
+                urn=r.urn,
+                name=r.name,
+                hub=r.hub,
+                phase=r.phase,
+                stage=r.stage,
+                postcode=r.postcode,
+                location=location,
+                focus_choices=r.focus_choices,
+                previous_specialist=r.previous_specialist,
+                priority=r.priority or 0,
+                trust=r.trust,
+                advocates=advocates,
+                row=row_no,
             )
         )
 
@@ -400,25 +422,40 @@ def _cross_check(
     for row_no, r in rows["specialists"]:
         r: SpecialistRow  # type: ignore[no-redef]
         location = _locate(
-            locator, r.latitude, r.longitude, r.easting, r.northing, r.postcode,
+            locator,
+            r.latitude,
+            r.longitude,
+            r.easting,
+            r.northing,
+            r.postcode,
             ("latitude", "longitude", "easting", "northing", "postcode"),
-            spec_file, row_no, issues,
+            spec_file,
+            row_no,
+            issues,
         )
         if location is None:
             continue
         specialists.append(
             Specialist(
-                id=r.id, name=r.name, hub=r.hub, phase=r.phase, cohort=r.cohort,
-                postcode=r.postcode, location=location, available=r.cohort in available,
+                id=r.id,
+                name=r.name,
+                hub=r.hub,
+                phase=r.phase,
+                cohort=r.cohort,
+                postcode=r.postcode,
+                location=location,
+                available=r.cohort in available,
                 capacity=rules_spec.departments_per_specialist if r.capacity is None else r.capacity,
                 embedding_capacity=(
-                    rules_spec.embedding_per_specialist
-                    if r.embedding_capacity is None
-                    else r.embedding_capacity
+                    rules_spec.embedding_per_specialist if r.embedding_capacity is None else r.embedding_capacity
                 ),
                 max_groups=rules_spec.groups_per_lead if r.max_groups is None else r.max_groups,
-                lead_foci=r.lead_foci, can_lead=r.can_lead, school_urn=r.school_urn,
-                max_travel_km=r.max_travel_km, trust=r.trust, row=row_no,
+                lead_foci=r.lead_foci,
+                can_lead=r.can_lead,
+                school_urn=r.school_urn,
+                max_travel_km=r.max_travel_km,
+                trust=r.trust,
+                row=row_no,
             )
         )
     specialist_index = {s.id: i for i, s in enumerate(specialists)}
@@ -437,20 +474,29 @@ def _cross_check(
                 lead = specialists[lead_idx]
                 if not lead.available:
                     issues.error(
-                        group_file, row_no, "lead",
+                        group_file,
+                        row_no,
+                        "lead",
                         f"{r.lead} is in cohort {lead.cohort}, which is not available "
                         "this year (rules.available_cohorts): a fixed lead must be available",
                     )
-        has_venue = r.venue_postcode is not None or (
-            r.venue_latitude is not None and r.venue_longitude is not None
-        ) or (r.venue_easting is not None and r.venue_northing is not None)
+        has_venue = (
+            r.venue_postcode is not None
+            or (r.venue_latitude is not None and r.venue_longitude is not None)
+            or (r.venue_easting is not None and r.venue_northing is not None)
+        )
         if has_venue:
             venue = _locate(
-                locator, r.venue_latitude, r.venue_longitude, r.venue_easting,
-                r.venue_northing, r.venue_postcode,
-                ("venue_latitude", "venue_longitude", "venue_easting", "venue_northing",
-                 "venue_postcode"),
-                group_file, row_no, issues,
+                locator,
+                r.venue_latitude,
+                r.venue_longitude,
+                r.venue_easting,
+                r.venue_northing,
+                r.venue_postcode,
+                ("venue_latitude", "venue_longitude", "venue_easting", "venue_northing", "venue_postcode"),
+                group_file,
+                row_no,
+                issues,
             )
         elif lead_idx is not None:
             venue = specialists[lead_idx].location
@@ -460,7 +506,11 @@ def _cross_check(
             continue
         groups.append(
             WorkGroup(
-                id=r.id, hub=r.hub, phase=r.phase, venue=venue, focus=r.focus,
+                id=r.id,
+                hub=r.hub,
+                phase=r.phase,
+                venue=venue,
+                focus=r.focus,
                 venue_postcode=r.venue_postcode
                 or (specialists[lead_idx].postcode if lead_idx is not None and not has_venue else None),
                 lead_idx=lead_idx,
@@ -480,7 +530,9 @@ def _cross_check(
             and school.previous_specialist not in all_specialist_ids
         ):
             issues.warn(
-                school_file, school.row, "previous_specialist",
+                school_file,
+                school.row,
+                "previous_specialist",
                 f"{school.previous_specialist} is not in this year's specialists table "
                 "(no continuity bonus is possible)",
             )
@@ -490,10 +542,34 @@ def _cross_check(
         "specialist": all_specialist_ids,
         "group": _listed_ids(tables, data, "work_groups", "id"),
     }
-    pins = _requirements(spec, data, "pins", lines, shown, school_index, specialist_index,
-                         group_index, schools, issues, listed, written or {})
-    forbids = _requirements(spec, data, "forbid", lines, shown, school_index, specialist_index,
-                            group_index, schools, issues, listed, written or {})
+    pins = _requirements(
+        spec,
+        data,
+        "pins",
+        lines,
+        shown,
+        school_index,
+        specialist_index,
+        group_index,
+        schools,
+        issues,
+        listed,
+        written or {},
+    )
+    forbids = _requirements(
+        spec,
+        data,
+        "forbid",
+        lines,
+        shown,
+        school_index,
+        specialist_index,
+        group_index,
+        schools,
+        issues,
+        listed,
+        written or {},
+    )
     _check_pins(pins, forbids, spec, lines, shown, schools, issues)
 
     if issues.errors:
@@ -537,9 +613,7 @@ def _cross_check(
     )
 
 
-def _listed_ids(
-    tables: dict[str, Table], data: dict[str, Any], key: str, column: str
-) -> set[str] | None:
+def _listed_ids(tables: dict[str, Table], data: dict[str, Any], key: str, column: str) -> set[str] | None:
     """The ids on every row of a table, valid or not; None when the table is unusable
     (missing, unreadable or without a required column: already reported)."""
     if key not in tables:
@@ -585,16 +659,16 @@ def _requirements(
                 if known is not None and value in known:
                     continue  # its row is invalid or unlocated, and reported as such
                 hint = ""
-                if isinstance(raw.get(field_name), int | float) and not isinstance(
-                    raw.get(field_name), bool
-                ):
+                if isinstance(raw.get(field_name), int | float) and not isinstance(raw.get(field_name), bool):
                     as_written = written.get((key, n, field_name), str(raw.get(field_name)))
                     hint = (
                         f" (YAML read the unquoted {as_written} as the number {value}; "
                         f'quote ids, e.g. {field_name}: "{as_written}")'
                     )
                 issues.error(
-                    shown, line_of(lines, (key, n, field_name)), f"{key}[{n + 1}].{field_name}",
+                    shown,
+                    line_of(lines, (key, n, field_name)),
+                    f"{key}[{n + 1}].{field_name}",
                     f"{value} is not a {what}{hint}",
                 )
         if ok:
@@ -629,12 +703,16 @@ def _check_pins(
             issues.error(shown, where, column, f"school {school.urn} is both pinned and forbidden on the same pair")
         if pin.specialist_idx is not None and school.stage == "sustaining":
             issues.error(
-                shown, where, column,
+                shown,
+                where,
+                column,
                 f"school {school.urn} applies for sustaining, which has no specialist: pin it to a group",
             )
         if pin.group_idx is not None and school.stage == "development":
             issues.error(
-                shown, where, column,
+                shown,
+                where,
+                column,
                 f"school {school.urn} applies for development, which has no work group: pin it to a specialist",
             )
         kind = "specialist" if pin.specialist_idx is not None else "group"
@@ -644,9 +722,10 @@ def _check_pins(
             earlier_target = earlier.specialist_idx if kind == "specialist" else earlier.group_idx
             if earlier_target != target:
                 issues.error(
-                    shown, where, column,
-                    f"school {school.urn} is pinned to two different {kind}s "
-                    f"(see pins[{earlier.index + 1}])",
+                    shown,
+                    where,
+                    column,
+                    f"school {school.urn} is pinned to two different {kind}s (see pins[{earlier.index + 1}])",
                 )
         else:
             by_school[(pin.school_idx, kind)] = pin

@@ -23,9 +23,7 @@ from allocator.inputs.geo import normalise_postcode
 from allocator.problem.data import PHASES_GROUP, PHASES_SCHOOL, PHASES_SPECIALIST, STAGES
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-ADVOCATE_FIELDS = tuple(
-    f"advocate_{n}_{part}" for n in (1, 2) for part in ("name", "email", "trn", "role")
-)
+ADVOCATE_FIELDS = tuple(f"advocate_{n}_{part}" for n in (1, 2) for part in ("name", "email", "trn", "role"))
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -122,8 +120,7 @@ def _check_codes(codes: tuple[str, ...], info: ValidationInfo, what: str) -> tup
     unknown = [c for c in codes if c not in foci]
     if unknown:
         raise ValueError(
-            f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not "
-            f"{what} of this year ({', '.join(foci)})"
+            f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not {what} of this year ({', '.join(foci)})"
         )
     if len(set(codes)) != len(codes):
         raise ValueError("a focus code is repeated")
@@ -195,9 +192,7 @@ class SchoolRow(_Located):
     @model_validator(mode="after")
     def _needs_choices(self) -> SchoolRow:
         if self.phase == "secondary" and self.stage == "sustaining" and not self.focus_choices:
-            raise ValueError(
-                "focus_choices|a secondary sustaining school needs ranked focus choices, e.g. B;A;C"
-            )
+            raise ValueError("focus_choices|a secondary sustaining school needs ranked focus choices, e.g. B;A;C")
         return self
 
 
@@ -284,9 +279,7 @@ class WorkGroupRow(BaseModel):
             or (self.venue_easting is not None and self.venue_northing is not None)
         )
         if not has_venue and self.lead is None:
-            raise ValueError(
-                "venue_postcode|is required when there are no venue coordinates and no fixed lead"
-            )
+            raise ValueError("venue_postcode|is required when there are no venue coordinates and no fixed lead")
         return self
 
 

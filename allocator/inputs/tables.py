@@ -101,9 +101,7 @@ def read_table(path: Path, display: str, sheet: str | None = None) -> Table:
         raise InputError(issues)
     rows = []
     for offset, values in enumerate(frame.iloc[1:].itertuples(index=False, name=None)):
-        record = {
-            name: cell_text(value) for name, value in zip(header, values, strict=False) if name
-        }
+        record = {name: cell_text(value) for name, value in zip(header, values, strict=False) if name}
         if any(record.values()):
             rows.append((offset + 2, record))
     return Table(display, path, tuple(h for h in header if h), tuple(rows))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
-from allocator.problem.eligibility import Eligibility
 from allocator.model.variables import Variables
 from allocator.problem.data import ProblemData
+from allocator.problem.eligibility import Eligibility
 
 
 def add_whole_placement(model: cp_model.CpModel, problem: ProblemData, v: Variables) -> None:

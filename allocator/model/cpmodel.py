@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
-from allocator.problem.eligibility import Eligibility
 from allocator.model import constraints, objective
 from allocator.model.variables import Variables
 from allocator.problem.data import ProblemData
+from allocator.problem.eligibility import Eligibility
 from allocator.solving.solution import Allocation
 
 

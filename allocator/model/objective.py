@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
-from allocator.problem.eligibility import Eligibility
 from allocator.model.variables import Variables
+from allocator.problem.eligibility import Eligibility
 
 
 def placement_terms(eligibility: Eligibility, v: Variables) -> list[tuple[cp_model.IntVar, int]]:
@@ -28,9 +28,7 @@ def membership_terms(eligibility: Eligibility, v: Variables) -> list[tuple[cp_mo
     """−(round(travel_per_km · km to venue) + focus_rank[r]) per school–group pair."""
     return [
         (v.member[s, g], int(value))
-        for (s, g), value in zip(
-            eligibility.group_pairs.tolist(), eligibility.group_pair_value.tolist(), strict=True
-        )
+        for (s, g), value in zip(eligibility.group_pairs.tolist(), eligibility.group_pair_value.tolist(), strict=True)
     ]
 
 

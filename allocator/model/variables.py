@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from allocator.problem.eligibility import Eligibility
 from allocator.problem.data import ProblemData
+from allocator.problem.eligibility import Eligibility
 
 
 @dataclass

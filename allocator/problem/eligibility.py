@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from allocator.problem.distances import coordinates, great_circle_km_where, travel_cost
 from allocator.problem.data import ProblemData, key
+from allocator.problem.distances import coordinates, great_circle_km_where, travel_cost
 
 
 class Reason(enum.IntEnum):
@@ -132,13 +132,21 @@ def compute_eligibility(problem: ProblemData) -> Eligibility:
     checks_sp = [
         (Reason.TOO_FAR, sp_km > limit[None, :]),
         (Reason.FORBIDDEN, forbidden_sp),
-        (Reason.SAME_TRUST, (school_trust[:, None] == spec_trust[None, :]) & (school_trust[:, None] >= 0)
-         if rules.separate_trusts else np.zeros((num_s, num_p), dtype=bool)),
+        (
+            Reason.SAME_TRUST,
+            (school_trust[:, None] == spec_trust[None, :]) & (school_trust[:, None] >= 0)
+            if rules.separate_trusts
+            else np.zeros((num_s, num_p), dtype=bool),
+        ),
         (Reason.OWN_SCHOOL, own),
         (Reason.NO_CAPACITY, (is_dev[:, None] & (cap_dev[None, :] <= 0)) | (is_emb[:, None] & (cap_emb[None, :] <= 0))),
         (Reason.UNAVAILABLE, np.broadcast_to(~available[None, :], (num_s, num_p))),
-        (Reason.HUB, (school_hub[:, None] != spec_hub[None, :])
-         if not rules.allow_cross_hub else np.zeros((num_s, num_p), dtype=bool)),
+        (
+            Reason.HUB,
+            (school_hub[:, None] != spec_hub[None, :])
+            if not rules.allow_cross_hub
+            else np.zeros((num_s, num_p), dtype=bool),
+        ),
         (Reason.PHASE, ~phase_ok_sp),
         (Reason.STAGE, np.broadcast_to(is_sus[:, None], (num_s, num_p))),
     ]
@@ -172,8 +180,12 @@ def compute_eligibility(problem: ProblemData) -> Eligibility:
         (Reason.TOO_FAR, sg_km > rules.max_travel_km),
         (Reason.FORBIDDEN, forbidden_sg),
         (Reason.FOCUS, ~focus_ok),
-        (Reason.HUB, (school_hub[:, None] != group_hub[None, :])
-         if not rules.allow_cross_hub else np.zeros((num_s, num_g), dtype=bool)),
+        (
+            Reason.HUB,
+            (school_hub[:, None] != group_hub[None, :])
+            if not rules.allow_cross_hub
+            else np.zeros((num_s, num_g), dtype=bool),
+        ),
         (Reason.PHASE, ~phase_ok_g),
         (Reason.STAGE, np.broadcast_to(is_dev[:, None], (num_s, num_g))),
     ]
@@ -181,9 +193,9 @@ def compute_eligibility(problem: ProblemData) -> Eligibility:
         reason_sg[mask] = reason
 
     sp_pairs, sp_value, sg_pairs, sg_value = _price(problem, reason_sp, reason_sg, sp_km, sg_km, focus_cost)
-    school_value = np.array(
-        [weights.place + weights.priority * s.priority for s in schools], dtype=np.int64
-    ).reshape(num_s)
+    school_value = np.array([weights.place + weights.priority * s.priority for s in schools], dtype=np.int64).reshape(
+        num_s
+    )
 
     return Eligibility(
         specialist_reason=reason_sp,
@@ -213,8 +225,10 @@ def _price(
     schools, specialists, weights = problem.schools, problem.specialists, problem.weights
     sp_pairs = np.argwhere(reason_sp == Reason.ALLOWED).reshape(-1, 2)
     sg_pairs = np.argwhere(reason_sg == Reason.ALLOWED).reshape(-1, 2)
-    if not (np.isfinite(sp_km[sp_pairs[:, 0], sp_pairs[:, 1]]).all()
-            and np.isfinite(sg_km[sg_pairs[:, 0], sg_pairs[:, 1]]).all()):
+    if not (
+        np.isfinite(sp_km[sp_pairs[:, 0], sp_pairs[:, 1]]).all()
+        and np.isfinite(sg_km[sg_pairs[:, 0], sg_pairs[:, 1]]).all()
+    ):
         raise RuntimeError("an allowed pair has no measured distance (a bug in eligibility)")
     sp_value = -travel_cost(sp_km[sp_pairs[:, 0], sp_pairs[:, 1]], weights.travel_per_km)
     continuity = np.array(

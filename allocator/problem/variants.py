@@ -27,6 +27,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from allocator.inputs import geo
+from allocator.inputs.scenario import RulesSpec, SolverSpec, WeightsSpec, scenario_messages
+from allocator.inputs.tables import Table
 from allocator.problem.data import (
     PHASES_SCHOOL,
     STAGES,
@@ -37,8 +39,6 @@ from allocator.problem.data import (
     School,
     Weights,
 )
-from allocator.inputs.scenario import RulesSpec, SolverSpec, WeightsSpec, scenario_messages
-from allocator.inputs.tables import Table
 
 DEFAULTED_FIELDS = {
     # specialist field: the rule whose value it takes when its cell is blank
@@ -100,11 +100,7 @@ class RuleDefaults:
 
     def written(self, specialist_id: str, names: Iterable[str]) -> RuleDefaults:
         """The record once `names` of this specialist have been set explicitly."""
-        changes = {
-            name: getattr(self, name) - {specialist_id}
-            for name in names
-            if name in DEFAULTED_FIELDS
-        }
+        changes = {name: getattr(self, name) - {specialist_id} for name in names if name in DEFAULTED_FIELDS}
         return replace(self, **changes) if changes else self
 
 
@@ -117,8 +113,7 @@ def _validated(model: type[BaseModel], prefix: str, values: dict[str, Any]) -> B
         return model.model_validate(values)
     except ValidationError as exc:
         raise VariantError(
-            f"{prefix}.{'.'.join(str(p) for p in loc)}: {message}"
-            for loc, message in scenario_messages(exc)
+            f"{prefix}.{'.'.join(str(p) for p in loc)}: {message}" for loc, message in scenario_messages(exc)
         ) from None
 
 
@@ -126,14 +121,10 @@ def _unknown(prefix: str, changes: Mapping[str, Any], known: Iterable[str]) -> N
     known = tuple(known)
     bad = [name for name in changes if name not in known]
     if bad:
-        raise VariantError(
-            f"{prefix}.{name}: is not a known key (use one of {', '.join(known)})" for name in bad
-        )
+        raise VariantError(f"{prefix}.{name}: is not a known key (use one of {', '.join(known)})" for name in bad)
 
 
-def with_rules(
-    problem: ProblemData, defaults: RuleDefaults | None, **changes: Any
-) -> ProblemData:
+def with_rules(problem: ProblemData, defaults: RuleDefaults | None, **changes: Any) -> ProblemData:
     """The problem under other rules (the keys of ``rules:`` in scenario.yml).
 
     Parameters
@@ -165,9 +156,7 @@ def with_rules(
     assert isinstance(spec, RulesSpec)
     cohorts = spec.available_cohorts
     if cohorts is None and len({s.cohort for s in problem.specialists}) > 1:
-        raise VariantError(
-            ["rules.available_cohorts: is required because the specialists have several cohorts"]
-        )
+        raise VariantError(["rules.available_cohorts: is required because the specialists have several cohorts"])
     rules = Rules(
         available_cohorts=None if cohorts is None else tuple(cohorts),
         departments_per_specialist=spec.departments_per_specialist,
@@ -178,8 +167,7 @@ def with_rules(
         separate_trusts=spec.separate_trusts,
     )
     changed_defaults = [
-        field for field, rule in DEFAULTED_FIELDS.items()
-        if getattr(rules, rule) != getattr(problem.rules, rule)
+        field for field, rule in DEFAULTED_FIELDS.items() if getattr(rules, rule) != getattr(problem.rules, rule)
     ]
     if changed_defaults and defaults is None:
         raise VariantError(
@@ -222,12 +210,17 @@ def with_weights(problem: ProblemData, **changes: Any) -> ProblemData:
     focus_rank = tuple(spec.focus_rank or ())
     if len(focus_rank) != len(problem.foci):
         raise VariantError(
-            [f"weights.focus_rank: has {len(focus_rank)} values but there are "
-             f"{len(problem.foci)} focus codes: give one cost per focus code"]
+            [
+                f"weights.focus_rank: has {len(focus_rank)} values but there are "
+                f"{len(problem.foci)} focus codes: give one cost per focus code"
+            ]
         )
     weights = Weights(
-        place=spec.place, priority=spec.priority, travel_per_km=spec.travel_per_km,
-        focus_rank=focus_rank, continuity=spec.continuity,
+        place=spec.place,
+        priority=spec.priority,
+        travel_per_km=spec.travel_per_km,
+        focus_rank=focus_rank,
+        continuity=spec.continuity,
     )
     return replace(problem, weights=weights)
 
@@ -386,8 +379,7 @@ def subset(
                     replace(
                         item,
                         school_idx=school_map[item.school_idx],
-                        specialist_idx=None if item.specialist_idx is None
-                        else specialist_map[item.specialist_idx],
+                        specialist_idx=None if item.specialist_idx is None else specialist_map[item.specialist_idx],
                         group_idx=None if item.group_idx is None else group_map[item.group_idx],
                     )
                 )
@@ -425,9 +417,7 @@ def _specialist_index(problem: ProblemData, specialist_id: str) -> int:
     raise VariantError([f"specialists: {wanted} is not a specialist id of this scenario"])
 
 
-def without_specialists(
-    problem: ProblemData, specialist_ids: Iterable[str]
-) -> tuple[ProblemData, tuple[str, ...]]:
+def without_specialists(problem: ProblemData, specialist_ids: Iterable[str]) -> tuple[ProblemData, tuple[str, ...]]:
     """Withdraw specialists (see `subset` for what happens to pins, forbids and leads)."""
     drop = {_specialist_index(problem, i) for i in specialist_ids}
     keep = [i for i in range(problem.num_specialists) if i not in drop]
@@ -450,22 +440,16 @@ def _indices_of(items: Iterable[object], field: str, wanted: Iterable[object], u
     return found
 
 
-def without_schools(
-    problem: ProblemData, urns: Iterable[str]
-) -> tuple[ProblemData, tuple[str, ...]]:
+def without_schools(problem: ProblemData, urns: Iterable[str]) -> tuple[ProblemData, tuple[str, ...]]:
     """Withdraw schools' applications (see `subset` for what happens to pins and forbids)."""
     drop = _indices_of(problem.schools, "urn", urns, "schools: {} is not a school URN of this scenario")
     keep = [i for i in range(problem.num_schools) if i not in drop]
     return subset(problem, schools=keep)
 
 
-def without_work_groups(
-    problem: ProblemData, group_ids: Iterable[str]
-) -> tuple[ProblemData, tuple[str, ...]]:
+def without_work_groups(problem: ProblemData, group_ids: Iterable[str]) -> tuple[ProblemData, tuple[str, ...]]:
     """Drop work groups (see `subset` for what happens to pins and forbids)."""
-    drop = _indices_of(
-        problem.work_groups, "id", group_ids, "work_groups: {} is not a work group id of this scenario"
-    )
+    drop = _indices_of(problem.work_groups, "id", group_ids, "work_groups: {} is not a work group id of this scenario")
     keep = [i for i in range(problem.num_groups) if i not in drop]
     return subset(problem, work_groups=keep)
 
@@ -520,10 +504,20 @@ def new_school(
         hub = max(set(hubs), key=hubs.count) if hubs else ""
     choices = focus_choices if isinstance(focus_choices, str) else ";".join(focus_choices)
     record = {
-        "urn": urn, "name": name, "hub": hub, "phase": phase, "stage": stage,
-        "postcode": postcode, "latitude": latitude, "longitude": longitude,
-        "easting": easting, "northing": northing, "focus_choices": choices,
-        "previous_specialist": previous_specialist, "priority": priority, "trust": trust,
+        "urn": urn,
+        "name": name,
+        "hub": hub,
+        "phase": phase,
+        "stage": stage,
+        "postcode": postcode,
+        "latitude": latitude,
+        "longitude": longitude,
+        "easting": easting,
+        "northing": northing,
+        "focus_choices": choices,
+        "previous_specialist": previous_specialist,
+        "priority": priority,
+        "trust": trust,
     }
     record = {k: "" if v is None else str(v) for k, v in record.items()}
     try:
@@ -542,15 +536,24 @@ def new_school(
         location = locator.locate_postcode(row.postcode)
         if location is None:
             raise VariantError(
-                [f"school {urn}: postcode: {row.postcode} was not found in the offline postcode "
-                 "tables; give latitude and longitude"]
+                [
+                    f"school {urn}: postcode: {row.postcode} was not found in the offline postcode "
+                    "tables; give latitude and longitude"
+                ]
             )
     if not geo.in_great_britain(location.lat, location.lon):
         raise VariantError([f"school {urn}: lies outside Great Britain"])
     return School(
-        urn=row.urn, name=row.name, hub=row.hub, phase=row.phase, stage=row.stage,
-        postcode=row.postcode, location=location, focus_choices=row.focus_choices,
-        previous_specialist=row.previous_specialist, priority=row.priority or 0,
+        urn=row.urn,
+        name=row.name,
+        hub=row.hub,
+        phase=row.phase,
+        stage=row.stage,
+        postcode=row.postcode,
+        location=location,
+        focus_choices=row.focus_choices,
+        previous_specialist=row.previous_specialist,
+        priority=row.priority or 0,
         trust=row.trust,
     )
 
@@ -567,19 +570,12 @@ def with_school(problem: ProblemData, school: School) -> ProblemData:
     if any(s.urn == school.urn for s in problem.schools):
         problems.append(f"school {school.urn}: urn: is already a school of this scenario")
     if school.stage not in STAGES:
-        problems.append(
-            f"school {school.urn}: stage: {school.stage!r} is not one of {', '.join(STAGES)}"
-        )
+        problems.append(f"school {school.urn}: stage: {school.stage!r} is not one of {', '.join(STAGES)}")
     if school.phase not in PHASES_SCHOOL:
-        problems.append(
-            f"school {school.urn}: phase: {school.phase!r} is not one of {', '.join(PHASES_SCHOOL)}"
-        )
+        problems.append(f"school {school.urn}: phase: {school.phase!r} is not one of {', '.join(PHASES_SCHOOL)}")
     unknown = [c for c in school.focus_choices if c not in problem.foci]
     if unknown:
-        problems.append(
-            f"school {school.urn}: focus_choices: {', '.join(unknown)} "
-            f"not among {', '.join(problem.foci)}"
-        )
+        problems.append(f"school {school.urn}: focus_choices: {', '.join(unknown)} not among {', '.join(problem.foci)}")
     if problems:
         raise VariantError(problems)
     return replace(problem, schools=(*problem.schools, school))
@@ -607,8 +603,11 @@ SETTING_KINDS: dict[str, str] = {
     "solver.deterministic": "bool",
 }
 SPECIALIST_KINDS = {
-    "capacity": "int", "embedding_capacity": "int", "max_groups": "int",
-    "max_travel_km": "optional float", "cohort": "int",
+    "capacity": "int",
+    "embedding_capacity": "int",
+    "max_groups": "int",
+    "max_travel_km": "optional float",
+    "cohort": "int",
 }
 
 
@@ -630,8 +629,10 @@ def setting_kind(path: str) -> str:
     if len(parts) >= 3 and parts[0] == "specialists" and parts[-1] in SPECIALIST_KINDS:
         return SPECIALIST_KINDS[parts[-1]]
     raise VariantError(
-        [f"{path}: is not a setting that can vary; use one of {', '.join(SETTING_KINDS)} "
-         f"or specialists.<id>.<{'|'.join(SPECIALIST_KINDS)}>"]
+        [
+            f"{path}: is not a setting that can vary; use one of {', '.join(SETTING_KINDS)} "
+            f"or specialists.<id>.<{'|'.join(SPECIALIST_KINDS)}>"
+        ]
     )
 
 
@@ -671,9 +672,7 @@ def _kind_words(kind: str) -> str:
 def parse_vary(option: str) -> tuple[str, list[Any]]:
     """``"weights.travel_per_km=0,1,2"`` → ``("weights.travel_per_km", [0, 1, 2])``."""
     if "=" not in option:
-        raise VariantError(
-            [f"{option!r}: write SETTING=VALUE,VALUE,... (e.g. rules.max_travel_km=40,60)"]
-        )
+        raise VariantError([f"{option!r}: write SETTING=VALUE,VALUE,... (e.g. rules.max_travel_km=40,60)"])
     path, _, values = option.partition("=")
     path = path.strip()
     setting_kind(path)

@@ -29,8 +29,8 @@ import pandas as pd
 from allocator.report.workbook import numeric_columns
 
 if TYPE_CHECKING:
-    from allocator.problem.data import Location
     from allocator.pipeline import Solved
+    from allocator.problem.data import Location
 
 CROSS = '<path class="cross" d="M-3.5-3.5L3.5 3.5M-3.5 3.5L3.5-3.5"/>'
 STAGE_COLOURS = {"development": "#1b9e77", "embedding": "#d95f02", "sustaining": "#7570b3"}
@@ -107,8 +107,7 @@ def _outline_path(frame: Frame) -> str:
     return "".join(parts)
 
 
-def _marker(kind: str, x: float, y: float, classes: str, data: dict[str, str], title: str,
-            shape: str) -> str:
+def _marker(kind: str, x: float, y: float, classes: str, data: dict[str, str], title: str, shape: str) -> str:
     attrs = "".join(f' data-{k}="{_e(v)}"' for k, v in data.items())
     return (
         f'<g class="marker {kind} {classes}" transform="translate({x} {y})" data-x="{x}" '
@@ -127,12 +126,14 @@ def map_svg(solved: Solved) -> str:
     km_wg = dict(zip(rows["urn"], rows["km_to_venue"], strict=True))
 
     shown_specialists = [
-        p for p, sp in enumerate(problem.specialists)
+        p
+        for p, sp in enumerate(problem.specialists)
         if sp.available or p in allocation.school_specialist or p in allocation.group_lead
     ]
     world = [mercator(s.location.lat, s.location.lon) for s in problem.schools]
-    world += [mercator(problem.specialists[p].location.lat, problem.specialists[p].location.lon)
-              for p in shown_specialists]
+    world += [
+        mercator(problem.specialists[p].location.lat, problem.specialists[p].location.lon) for p in shown_specialists
+    ]
     world += [mercator(g.venue.lat, g.venue.lon) for g in problem.work_groups]
     frame = Frame(world)
 
@@ -152,7 +153,7 @@ def map_svg(solved: Solved) -> str:
                 f'<line class="link to-specialist stage-{school.stage}" x1="{x}" y1="{y}" '
                 f'x2="{sx}" y2="{sy}" data-urn="{_e(school.urn)}" '
                 f'data-specialist="{_e(problem.specialists[p].id)}"><title>{_e(school.name)} – '
-                f'specialist {_e(problem.specialists[p].id)}: {_e(km_sp.get(school.urn))} km'
+                f"specialist {_e(problem.specialists[p].id)}: {_e(km_sp.get(school.urn))} km"
                 "</title></line>"
             )
         if placed and g is not None:
@@ -162,7 +163,7 @@ def map_svg(solved: Solved) -> str:
                 f'<line class="link to-venue stage-{school.stage}" x1="{x}" y1="{y}" '
                 f'x2="{vx}" y2="{vy}" data-urn="{_e(school.urn)}" '
                 f'data-group="{_e(problem.work_groups[g].id)}"><title>{_e(school.name)} – '
-                f'work group {_e(problem.work_groups[g].id)}: {_e(km_wg.get(school.urn))} km'
+                f"work group {_e(problem.work_groups[g].id)}: {_e(km_wg.get(school.urn))} km"
                 "</title></line>"
             )
         what = []
@@ -170,39 +171,61 @@ def map_svg(solved: Solved) -> str:
             what.append(f"specialist {problem.specialists[p].id}")
         if g is not None and placed:
             what.append(f"work group {problem.work_groups[g].id}")
-        title = (f"{school.name} ({school.urn}), {school.phase} {school.stage}: "
-                 + (", ".join(what) if placed else "unplaced"))
+        title = f"{school.name} ({school.urn}), {school.phase} {school.stage}: " + (
+            ", ".join(what) if placed else "unplaced"
+        )
         shape = '<circle r="6"/>' + ("" if placed else CROSS)
-        schools.append(_marker(
-            "school", x, y, f"stage-{school.stage} {'placed' if placed else 'unplaced'}",
-            {"urn": school.urn}, title, shape,
-        ))
+        schools.append(
+            _marker(
+                "school",
+                x,
+                y,
+                f"stage-{school.stage} {'placed' if placed else 'unplaced'}",
+                {"urn": school.urn},
+                title,
+                shape,
+            )
+        )
     for p in shown_specialists:
         sp = problem.specialists[p]
         x, y = frame(sp.location)
         load = sum(1 for v in allocation.school_specialist if v == p)
         used = load > 0 or p in allocation.group_lead
-        title = (f"{sp.name} ({sp.id}), {sp.phase} specialist, cohort {sp.cohort}: "
-                 f"{load} school{'s' if load != 1 else ''}"
-                 + ("" if sp.available else " (not available this year)"))
+        title = (
+            f"{sp.name} ({sp.id}), {sp.phase} specialist, cohort {sp.cohort}: "
+            f"{load} school{'s' if load != 1 else ''}" + ("" if sp.available else " (not available this year)")
+        )
         classes = ("used" if used else "idle") + ("" if sp.available else " unavailable")
-        specialists.append(_marker(
-            "specialist", x, y, classes, {"specialist": sp.id}, title, '<path d="M0-8L7 4.5H-7Z"/>',
-        ))
+        specialists.append(
+            _marker(
+                "specialist",
+                x,
+                y,
+                classes,
+                {"specialist": sp.id},
+                title,
+                '<path d="M0-8L7 4.5H-7Z"/>',
+            )
+        )
     for g, group in enumerate(problem.work_groups):
         x, y = frame(group.venue)
         size = sum(1 for v in allocation.school_group if v == g)
         lead = allocation.group_lead[g]
         runs = size > 0
         focus = f", focus {group.focus}" if group.focus else ""
-        state = (f"{size} schools, lead {problem.specialists[lead].id}"
-                 if runs and lead is not None else "does not run")
-        title = (f"work group {group.id} ({group.phase}{focus}) "
-                 f"at {group.venue_postcode or 'its venue'}: {state}")
-        venues.append(_marker(
-            "venue", x, y, "runs" if runs else "idle", {"group": group.id}, title,
-            '<rect x="-6" y="-6" width="12" height="12"/>',
-        ))
+        state = f"{size} schools, lead {problem.specialists[lead].id}" if runs and lead is not None else "does not run"
+        title = f"work group {group.id} ({group.phase}{focus}) at {group.venue_postcode or 'its venue'}: {state}"
+        venues.append(
+            _marker(
+                "venue",
+                x,
+                y,
+                "runs" if runs else "idle",
+                {"group": group.id},
+                title,
+                '<rect x="-6" y="-6" width="12" height="12"/>',
+            )
+        )
     fit = fit or [(0.0, 0.0), (MAP_W, MAP_H)]
     fx0, fy0 = min(x for x, _ in fit), min(y for _, y in fit)
     fx1, fy1 = max(x for x, _ in fit), max(y for _, y in fit)
@@ -210,9 +233,11 @@ def map_svg(solved: Solved) -> str:
     mid_y = frame.y0 + MAP_H / 2 / frame.scale
     mid_lat = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * mid_y))))
     km_per_unit = EARTH_CIRCUMFERENCE_KM * math.cos(math.radians(mid_lat)) / frame.scale
-    world_attrs = (f'data-x0="{frame.x0!r}" data-y0="{frame.y0!r}" data-scale="{frame.scale!r}" '
-                   f'data-km-per-unit="{km_per_unit:.6g}" '
-                   f'data-fit="{fx0:g} {fy0:g} {fx1 - fx0:g} {fy1 - fy0:g}"')
+    world_attrs = (
+        f'data-x0="{frame.x0!r}" data-y0="{frame.y0!r}" data-scale="{frame.scale!r}" '
+        f'data-km-per-unit="{km_per_unit:.6g}" '
+        f'data-fit="{fx0:g} {fy0:g} {fx1 - fx0:g} {fy1 - fy0:g}"'
+    )
     return (
         f'<svg id="map" viewBox="0 0 {MAP_W} {MAP_H}" {world_attrs} role="img" '
         f'aria-label="Map of schools, specialists and work group venues">'
@@ -234,8 +259,9 @@ def trips(solved: Solved) -> list[tuple[str, str, float]]:
     """(stage, "specialist" or "venue", km) for every trip of a placed school."""
     out = []
     rows = solved.tables["allocations"]
-    for stage, status, sp, wg in zip(rows["stage"], rows["status"], rows["km_to_specialist"],
-                                     rows["km_to_venue"], strict=True):
+    for stage, status, sp, wg in zip(
+        rows["stage"], rows["status"], rows["km_to_specialist"], rows["km_to_venue"], strict=True
+    ):
         if status != "placed":
             continue
         for kind, km in (("specialist", sp), ("venue", wg)):
@@ -272,8 +298,7 @@ def histogram_svg(solved: Solved) -> str:
     def yp(v: float) -> float:
         return round(top_pad + plot_h * (1 - v / y_top), 2)
 
-    parts = [f'<svg id="histogram" viewBox="0 0 {w} {h}" role="img" '
-             'aria-label="Histogram of trip distances">']
+    parts = [f'<svg id="histogram" viewBox="0 0 {w} {h}" role="img" aria-label="Histogram of trip distances">']
     for v in range(0, y_top + 1, step):
         parts.append(
             f'<line class="grid" x1="{left}" x2="{w - 10}" y1="{yp(v)}" y2="{yp(v)}"/>'
@@ -296,12 +321,15 @@ def histogram_svg(solved: Solved) -> str:
     label_every = max(1, math.ceil(bins / 10))
     for i in range(0, bins + 1, label_every):
         x = round(left + i * bar_w, 2)
-        parts.append(f'<text class="tick" x="{x}" y="{h - bottom + 16}" text-anchor="middle">'
-                     f"{i * width:g}</text>")
-    parts.append(f'<text class="axis" x="{left + plot_w / 2}" y="{h - 4}" text-anchor="middle">'
-                 "km (school to specialist, school to work group venue)</text>")
-    parts.append(f'<text class="axis" x="12" y="{top_pad + plot_h / 2}" text-anchor="middle" '
-                 f'transform="rotate(-90 12 {top_pad + plot_h / 2})">trips</text>')
+        parts.append(f'<text class="tick" x="{x}" y="{h - bottom + 16}" text-anchor="middle">{i * width:g}</text>')
+    parts.append(
+        f'<text class="axis" x="{left + plot_w / 2}" y="{h - 4}" text-anchor="middle">'
+        "km (school to specialist, school to work group venue)</text>"
+    )
+    parts.append(
+        f'<text class="axis" x="12" y="{top_pad + plot_h / 2}" text-anchor="middle" '
+        f'transform="rotate(-90 12 {top_pad + plot_h / 2})">trips</text>'
+    )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -314,11 +342,13 @@ def table_html(frame: pd.DataFrame, table_id: str, caption: str) -> str:
     frame = frame[[c for c in frame.columns if not str(c).startswith("advocate_")]]
     numeric = numeric_columns(frame)
     # Sentences (reasons, recommendations) wrap; short cells stay on one line.
-    wrap = {c for c in frame.columns if c not in numeric
-            and frame[c].map(lambda v: len(v) if isinstance(v, str) else 0).max() > 60}
+    wrap = {
+        c
+        for c in frame.columns
+        if c not in numeric and frame[c].map(lambda v: len(v) if isinstance(v, str) else 0).max() > 60
+    }
     head = "".join(
-        f'<th class="{"num" if c in numeric else ""}" data-col="{i}">{_e(c)}</th>'
-        for i, c in enumerate(frame.columns)
+        f'<th class="{"num" if c in numeric else ""}" data-col="{i}">{_e(c)}</th>' for i, c in enumerate(frame.columns)
     )
     body = []
     for values in frame.itertuples(index=False, name=None):
@@ -330,20 +360,20 @@ def table_html(frame: pd.DataFrame, table_id: str, caption: str) -> str:
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (
         f'<section class="table-block" id="{table_id}-section"><h2>{_e(caption)} '
-        f'<small>{len(frame)} row{"s" if len(frame) != 1 else ""}</small></h2>'
+        f"<small>{len(frame)} row{'s' if len(frame) != 1 else ''}</small></h2>"
         f'<input type="search" class="filter" placeholder="Filter rows…" data-table="{table_id}" '
         f'aria-label="Filter {_e(caption)}">'
         f'<div class="scroll"><table id="{table_id}" class="data"><thead><tr>{head}</tr></thead>'
-        f'<tbody>{"".join(body)}</tbody></table></div></section>'
+        f"<tbody>{''.join(body)}</tbody></table></div></section>"
     )
 
 
 def _small_table(header: Sequence[str], rows: Iterable[Sequence[Any]], num_from: int = 1) -> str:
-    head = "".join(f'<th class="{"num" if i >= num_from else ""}">{_e(h)}</th>'
-                   for i, h in enumerate(header))
+    head = "".join(f'<th class="{"num" if i >= num_from else ""}">{_e(h)}</th>' for i, h in enumerate(header))
     body = "".join(
-        "<tr>" + "".join(f'<td class="{"num" if i >= num_from else ""}">{_e(v)}</td>'
-                         for i, v in enumerate(r)) + "</tr>"
+        "<tr>"
+        + "".join(f'<td class="{"num" if i >= num_from else ""}">{_e(v)}</td>' for i, v in enumerate(r))
+        + "</tr>"
         for r in rows
     )
     return f'<table class="small"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
@@ -371,8 +401,7 @@ def summary_html(solved: Solved) -> str:
         ("Solve time", f"{s['solve_seconds']:.1f} s"),
     ]
     card_html = "".join(
-        f'<div class="card"><div class="label">{_e(k)}</div><div class="value">{_e(v)}</div></div>'
-        for k, v in cards
+        f'<div class="card"><div class="label">{_e(k)}</div><div class="value">{_e(v)}</div></div>' for k, v in cards
     )
     stages = s.get("by_stage", {})
     stage_rows = [(k, v["applied"], v["placed"], v["unplaced"]) for k, v in stages.items()]
@@ -381,22 +410,27 @@ def summary_html(solved: Solved) -> str:
     terms = s.get("objective_terms") or {}
     term_rows = [(k, f"{v:+,}") for k, v in terms.items()] + [("total", f"{sum(terms.values()):,}")]
     trip_km = [km for _, _, km in trips(solved)]
-    travel = (f"{sum(trip_km):,.1f} km in {len(trip_km)} trips, mean "
-              f"{sum(trip_km) / len(trip_km):.1f} km, longest {max(trip_km):.1f} km"
-              if trip_km else "no trips")
+    travel = (
+        f"{sum(trip_km):,.1f} km in {len(trip_km)} trips, mean "
+        f"{sum(trip_km) / len(trip_km):.1f} km, longest {max(trip_km):.1f} km"
+        if trip_km
+        else "no trips"
+    )
     sources = ", ".join(f"{k} {v}" for k, v in s.get("location_sources", {}).items())
     note = ""
     if s["status"] != "OPTIMAL":
-        note = ('<p class="note">The search stopped before proving this allocation optimal: '
-                "it is the best found; the bound says how much better one could be.</p>")
+        note = (
+            '<p class="note">The search stopped before proving this allocation optimal: '
+            "it is the best found; the bound says how much better one could be.</p>"
+        )
     return (
         f'<section id="summary"><div class="cards">{card_html}</div>{note}'
         '<div class="row">'
         "<div><h3>Schools by stage</h3>"
-        f'{_small_table(["stage", "applied", "placed", "unplaced"], stage_rows)}</div>'
-        f'<div><h3>Objective by term</h3>{_small_table(["term", "value"], term_rows)}</div>'
-        f'<div><h3>Travel</h3><p>{_e(travel)}</p><h3>Locations</h3>'
-        f'<p>{_e(s.get("locations", ""))} level: {_e(sources)}</p></div>'
+        f"{_small_table(['stage', 'applied', 'placed', 'unplaced'], stage_rows)}</div>"
+        f"<div><h3>Objective by term</h3>{_small_table(['term', 'value'], term_rows)}</div>"
+        f"<div><h3>Travel</h3><p>{_e(travel)}</p><h3>Locations</h3>"
+        f"<p>{_e(s.get('locations', ''))} level: {_e(sources)}</p></div>"
         "</div></section>"
     )
 
@@ -410,12 +444,26 @@ def render_html(solved: Solved) -> str:
     tables = solved.tables
     allocations = tables["allocations"]
     unplaced = allocations[allocations["status"] == "unplaced"]
-    unplaced = unplaced[[c for c in ("urn", "name", "hub", "phase", "stage", "priority", "reason",
-                                     "recommendation", "best_alternative")
-                         if c in unplaced.columns]]
+    unplaced = unplaced[
+        [
+            c
+            for c in (
+                "urn",
+                "name",
+                "hub",
+                "phase",
+                "stage",
+                "priority",
+                "reason",
+                "recommendation",
+                "best_alternative",
+            )
+            if c in unplaced.columns
+        ]
+    ]
     legend_stages = "".join(
-        f'<span class="key"><svg viewBox="-8 -8 16 16"><circle r="6" class="stage-{st}"/></svg>'
-        f"{st}</span>" for st in STAGE_COLOURS
+        f'<span class="key"><svg viewBox="-8 -8 16 16"><circle r="6" class="stage-{st}"/></svg>{st}</span>'
+        for st in STAGE_COLOURS
     )
     versions = solved.summary.get("versions", {})
     title = f"{problem.name} {problem.year}: allocation"
@@ -478,7 +526,7 @@ def render_html(solved: Solved) -> str:
 </footer>
 """
     return (
-        "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n"
+        '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<link rel="icon" href="data:,">\n'
         f"<title>{_e(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>{body}"
@@ -486,11 +534,11 @@ def render_html(solved: Solved) -> str:
     )
 
 
-_STAGE_CSS = "".join(
-    f".stage-{st}{{--c:{c}}}" for st, c in STAGE_COLOURS.items()
-)
+_STAGE_CSS = "".join(f".stage-{st}{{--c:{c}}}" for st, c in STAGE_COLOURS.items())
 
-CSS = _STAGE_CSS + """
+CSS = (
+    _STAGE_CSS
+    + """
 :root{--ink:#1d2733;--muted:#5b6773;--line:#d5dbe1;--bg:#f6f8fa;--accent:#1f4e79}
 *{box-sizing:border-box}
 body{margin:0 auto;max-width:1180px;padding:16px 20px 40px;font:14px/1.45 system-ui,-apple-system,
@@ -551,6 +599,7 @@ padding:1px 4px}#scale-line{height:5px;border:1.5px solid #333;border-top:0}
 footer{margin-top:32px;color:var(--muted);font-size:12px}
 @media print{.controls,.filter,.hint{display:none}.scroll{max-height:none;overflow:visible}}
 """
+)
 
 # Hand-written, no library: zoom and pan by changing the viewBox (markers keep their size),
 # highlight a marker's links, toggle layers, optional OpenStreetMap tiles, sortable tables.

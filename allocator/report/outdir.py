@@ -111,19 +111,18 @@ def inspect_folder(path: Path) -> FolderState:
         return FolderState(exists=True)
     marker = _read_marker(path)
     if marker is None:
-        older = " (it looks like an older allocate's output, which carried no marker)" if (
-            path / "summary.json"
-        ).is_file() else ""
+        older = (
+            " (it looks like an older allocate's output, which carried no marker)"
+            if (path / "summary.json").is_file()
+            else ""
+        )
         raise OutputError(
             f"{path}: exists and was not written by allocate{older}; it holds "
             f"{_listing(entries)}. Nothing was changed: choose another --out, or move the folder away"
         )
     recorded: dict[str, str] = marker["files"]
     added = [e for e in entries if e != MARKER and e not in recorded]
-    changed = [
-        e for e in entries
-        if e in recorded and ((path / e).is_symlink() or _sha256(path / e) != recorded[e])
-    ]
+    changed = [e for e in entries if e in recorded and ((path / e).is_symlink() or _sha256(path / e) != recorded[e])]
     if added or changed:
         parts = []
         if changed:
@@ -181,7 +180,7 @@ def debris(parent: Path) -> list[Path]:
         for prefix in (STAGING_PREFIX, OLD_PREFIX):
             if not name.startswith(prefix):
                 continue
-            pid_text = name[len(prefix):].split(".", 1)[0]
+            pid_text = name[len(prefix) :].split(".", 1)[0]
             entry = parent / name
             if pid_text.isdigit() and not _alive(int(pid_text)) and entry.is_dir() and not entry.is_symlink():
                 found.append(entry)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import platform
 import re
 from collections import Counter
@@ -14,11 +13,11 @@ from typing import Any
 import pandas as pd
 
 from allocator.check import CheckReport
+from allocator.diagnose.reasons import Loads, unplaced_reason
+from allocator.problem.data import STAGES, ProblemData, School
 from allocator.problem.distances import display_km
 from allocator.problem.eligibility import Eligibility
-from allocator.diagnose.reasons import Loads, unplaced_reason
-from allocator.report.outdir import FolderState, OutputError, preflight, write_folder
-from allocator.problem.data import STAGES, ProblemData, School
+from allocator.report.outdir import FolderState, preflight, write_folder
 from allocator.solving.solution import Allocation, Result
 
 SUMMARY = "summary.json"
@@ -107,9 +106,23 @@ def allocation_table(
 
 
 ALLOCATION_COLUMNS = [
-    "urn", "name", "hub", "phase", "stage", "status", "specialist", "specialist_name",
-    "work_group", "focus", "focus_rank", "km_to_specialist", "km_to_venue", "priority",
-    "previous_specialist", "location_source", "reason",
+    "urn",
+    "name",
+    "hub",
+    "phase",
+    "stage",
+    "status",
+    "specialist",
+    "specialist_name",
+    "work_group",
+    "focus",
+    "focus_rank",
+    "km_to_specialist",
+    "km_to_venue",
+    "priority",
+    "previous_specialist",
+    "location_source",
+    "reason",
 ]
 
 
@@ -149,8 +162,21 @@ def specialist_table(problem: ProblemData, elig: Eligibility, allocation: Alloca
                 "total_km": display_km(total) if supported else "0.0",
             }
         )
-    columns = ["id", "name", "hub", "phase", "cohort", "available", "capacity",
-               "embedding_capacity", "load", "embedding_load", "schools", "leads", "total_km"]
+    columns = [
+        "id",
+        "name",
+        "hub",
+        "phase",
+        "cohort",
+        "available",
+        "capacity",
+        "embedding_capacity",
+        "load",
+        "embedding_load",
+        "schools",
+        "leads",
+        "total_km",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -177,8 +203,20 @@ def work_group_table(problem: ProblemData, allocation: Allocation) -> pd.DataFra
                 "venue_postcode": group.venue_postcode or "",
             }
         )
-    columns = ["id", "hub", "phase", "focus", "runs", "lead", "fixed_lead", "schools", "size",
-               "min_schools", "max_schools", "venue_postcode"]
+    columns = [
+        "id",
+        "hub",
+        "phase",
+        "focus",
+        "runs",
+        "lead",
+        "fixed_lead",
+        "schools",
+        "size",
+        "min_schools",
+        "max_schools",
+        "venue_postcode",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -253,9 +291,7 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` with every text cell neutralised (numeric columns untouched)."""
     out = frame.copy()
     for column in out.columns:
-        if not pd.api.types.is_numeric_dtype(out[column]) and not pd.api.types.is_bool_dtype(
-            out[column]
-        ):
+        if not pd.api.types.is_numeric_dtype(out[column]) and not pd.api.types.is_bool_dtype(out[column]):
             out[column] = out[column].map(neutralise_cell)
     return out
 

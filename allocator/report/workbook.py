@@ -27,18 +27,46 @@ if TYPE_CHECKING:
     from allocator.pipeline import Solved
 
 SHEETS = (
-    "Summary", "Allocations", "By specialist", "Work groups", "Unplaced",
-    "Objective breakdown", "Inputs",
+    "Summary",
+    "Allocations",
+    "By specialist",
+    "Work groups",
+    "Unplaced",
+    "Objective breakdown",
+    "Inputs",
 )
 # Columns that hold ids or lists of ids: text even when every value looks like a number.
-ID_COLUMNS = frozenset({
-    "urn", "id", "name", "specialist", "specialist_name", "work_group", "lead",
-    "previous_specialist", "school_urn", "schools", "leads", "best_alternative",
-    "postcode", "venue_postcode", "trust", "hub",
-})
+ID_COLUMNS = frozenset(
+    {
+        "urn",
+        "id",
+        "name",
+        "specialist",
+        "specialist_name",
+        "work_group",
+        "lead",
+        "previous_specialist",
+        "school_urn",
+        "schools",
+        "leads",
+        "best_alternative",
+        "postcode",
+        "venue_postcode",
+        "trust",
+        "hub",
+    }
+)
 UNPLACED_COLUMNS = (
-    "urn", "name", "hub", "phase", "stage", "priority", "previous_specialist", "reason",
-    "recommendation", "best_alternative",
+    "urn",
+    "name",
+    "hub",
+    "phase",
+    "stage",
+    "priority",
+    "previous_specialist",
+    "reason",
+    "recommendation",
+    "best_alternative",
 )
 TERM_MEANING = {
     "place": "per school placed",
@@ -96,8 +124,10 @@ def numeric_columns(frame: pd.DataFrame) -> set[str]:
         if column in ID_COLUMNS or column.endswith(("_urn", "_id")):
             continue
         values = [v for v in series if isinstance(v, str) and v != ""]
-        if values and len(values) == sum(1 for v in series if not _blank(v)) and all(
-            _NUMBER.fullmatch(v) for v in values
+        if (
+            values
+            and len(values) == sum(1 for v in series if not _blank(v))
+            and all(_NUMBER.fullmatch(v) for v in values)
         ):
             out.add(column)
     return out
@@ -181,8 +211,7 @@ def _rows_sheet(ws: Worksheet, header: Sequence[str], rows: Iterable[Sequence[An
     r = 1
     for r, values in enumerate(rows, start=2):
         for c, value in enumerate(values, start=1):
-            _put(ws, r, c, _plain(value, numeric=False),
-                 "0.00%" if header[c - 1] == "share" else None)
+            _put(ws, r, c, _plain(value, numeric=False), "0.00%" if header[c - 1] == "share" else None)
     return r
 
 
@@ -203,18 +232,27 @@ def _frame_sheet(ws: Worksheet, frame: pd.DataFrame) -> None:
 def _summary_sheet(ws: Worksheet, solved: Solved) -> None:
     s = solved.summary
     labels = {
-        "scenario": "Scenario", "year": "Year", "status": "Status", "interrupted": "Interrupted",
-        "objective": "Objective", "bound": "Bound", "gap": "Gap", "solve_seconds": "Solve seconds",
-        "deterministic": "Deterministic", "seed": "Seed", "workers": "Workers",
-        "placed": "Schools placed", "unplaced": "Schools unplaced",
-        "groups_running": "Work groups running", "locations": "Location level",
+        "scenario": "Scenario",
+        "year": "Year",
+        "status": "Status",
+        "interrupted": "Interrupted",
+        "objective": "Objective",
+        "bound": "Bound",
+        "gap": "Gap",
+        "solve_seconds": "Solve seconds",
+        "deterministic": "Deterministic",
+        "seed": "Seed",
+        "workers": "Workers",
+        "placed": "Schools placed",
+        "unplaced": "Schools unplaced",
+        "groups_running": "Work groups running",
+        "locations": "Location level",
         "scenario_sha256": "Scenario SHA-256",
     }
     nested = ("by_stage", "location_sources", "versions", "objective_terms")
     rows: list[tuple[str, Any]] = [(labels[k], s[k]) for k in labels if k in s]
     # Keys other developers add to summary.json appear too, after the known ones.
-    rows += [(k, v) for k, v in s.items()
-             if k not in labels and k not in nested and not isinstance(v, dict | list)]
+    rows += [(k, v) for k, v in s.items() if k not in labels and k not in nested and not isinstance(v, dict | list)]
     _header(ws, 1, ["item", "value"])
     r = 1
     for r, (label, value) in enumerate(rows, start=2):
@@ -234,10 +272,11 @@ def _summary_sheet(ws: Worksheet, solved: Solved) -> None:
                 _put(ws, r, c, _plain(value, numeric=False))
 
     by_stage = s.get("by_stage", {})
-    block(["stage", "applied", "placed", "unplaced"],
-          [(k, v["applied"], v["placed"], v["unplaced"]) for k, v in by_stage.items()]
-          + [("total", sum(v["applied"] for v in by_stage.values()),
-              s.get("placed"), s.get("unplaced"))])
+    block(
+        ["stage", "applied", "placed", "unplaced"],
+        [(k, v["applied"], v["placed"], v["unplaced"]) for k, v in by_stage.items()]
+        + [("total", sum(v["applied"] for v in by_stage.values()), s.get("placed"), s.get("unplaced"))],
+    )
     block(["location source", "schools"], list(s.get("location_sources", {}).items()))
     block(["package", "version"], list(s.get("versions", {}).items()))
     _finish(ws, 2, last)
@@ -247,13 +286,15 @@ def _objective_sheet(ws: Worksheet, solved: Solved) -> None:
     weights = solved.problem.weights
     terms: dict[str, int] = solved.summary.get("objective_terms") or {}
     weight_of = {
-        "place": weights.place, "priority": weights.priority, "travel": weights.travel_per_km,
-        "focus": ";".join(str(w) for w in weights.focus_rank), "continuity": weights.continuity,
+        "place": weights.place,
+        "priority": weights.priority,
+        "travel": weights.travel_per_km,
+        "focus": ";".join(str(w) for w in weights.focus_rank),
+        "continuity": weights.continuity,
     }
     total = sum(terms.values())
     rows = [
-        (term, weight_of.get(term, ""), value, (value / total) if total else None,
-         TERM_MEANING.get(term, ""))
+        (term, weight_of.get(term, ""), value, (value / total) if total else None, TERM_MEANING.get(term, ""))
         for term, value in terms.items()
     ]
     rows.append(("total", "", total, 1.0 if total else None, "the objective (maximised)"))
@@ -261,8 +302,11 @@ def _objective_sheet(ws: Worksheet, solved: Solved) -> None:
     allocations = solved.tables["allocations"]
     if "objective_share" in allocations.columns:
         # Per school: what each school adds to the objective, largest first.
-        wanted = [c for c in ("urn", "name", "stage", "status", "objective_share",
-                              "recommendation", "best_alternative") if c in allocations.columns]
+        wanted = [
+            c
+            for c in ("urn", "name", "stage", "status", "objective_share", "recommendation", "best_alternative")
+            if c in allocations.columns
+        ]
         frame = allocations[wanted].copy()
         frame["_key"] = pd.to_numeric(frame["objective_share"], errors="coerce")
         frame = frame.sort_values("_key", ascending=False, kind="stable").drop(columns="_key")
@@ -298,8 +342,7 @@ def _inputs_sheet(ws: Worksheet, solved: Solved) -> None:
         ("scenario", "work groups", problem.num_groups),
     ]
     rows += [("rules", f.name, text(getattr(problem.rules, f.name))) for f in fields(problem.rules)]
-    rows += [("weights", f.name, text(getattr(problem.weights, f.name)))
-             for f in fields(problem.weights)]
+    rows += [("weights", f.name, text(getattr(problem.weights, f.name))) for f in fields(problem.weights)]
     rows += [
         ("solver", "time_limit_s (scenario)", problem.solver.time_limit_s),
         ("solver", "workers", s.get("workers", problem.solver.workers)),
@@ -314,7 +357,6 @@ def _inputs_sheet(ws: Worksheet, solved: Solved) -> None:
                 other = f"specialist {problem.specialists[req.specialist_idx].id}"
             else:
                 other = f"work group {problem.work_groups[req.group_idx].id}"  # type: ignore[index]
-            rows.append((f"{kind}s", f"{kind} {req.index + 1}",
-                         f"school {school.urn} ({school.name}) with {other}"))
+            rows.append((f"{kind}s", f"{kind} {req.index + 1}", f"school {school.urn} ({school.name}) with {other}"))
     last = _rows_sheet(ws, ["section", "setting", "value"], rows)
     _finish(ws, 3, last)

@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from allocator.problem.eligibility import Eligibility
 from allocator.problem.data import ProblemData
+from allocator.problem.eligibility import Eligibility
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
-from allocator.solving.components import Component, components
-from allocator.problem.eligibility import Eligibility, compute_eligibility
 from allocator.model import AllocationModel
 from allocator.problem.data import ProblemData, SolverSettings
+from allocator.problem.eligibility import Eligibility, compute_eligibility
+from allocator.solving.components import Component, components
 from allocator.solving.solution import Allocation, Result, SolveStatus
 
 _STATUS = {
@@ -219,8 +219,14 @@ def solve(
 
     unsolved: list[int] = []
 
-    def result(status: SolveStatus, allocation: Allocation | None = None, objective: float | None = None,
-               bound: float | None = None, interrupted: bool = False, solutions: int = 0) -> Result:
+    def result(
+        status: SolveStatus,
+        allocation: Allocation | None = None,
+        objective: float | None = None,
+        bound: float | None = None,
+        interrupted: bool = False,
+        solutions: int = 0,
+    ) -> Result:
         return Result(
             status=status,
             allocation=allocation,
@@ -258,8 +264,14 @@ def solve(
             limit = max(0.01, settings.time_limit_s - (time.perf_counter() - start))
         try:
             outcome = _solve_part(
-                problem, part, replace(settings, time_limit_s=limit), hint, require_placed,
-                tracker, on_progress, progress_every_s,
+                problem,
+                part,
+                replace(settings, time_limit_s=limit),
+                hint,
+                require_placed,
+                tracker,
+                on_progress,
+                progress_every_s,
             )
         except KeyboardInterrupt:  # Ctrl-C while a model was being built: as if searching
             outcome = _PartOutcome(SolveStatus.UNKNOWN, None, 0.0, 0.0, True)
@@ -300,8 +312,10 @@ def _upper_bound(problem: ProblemData, part: Component) -> float:
     """A trivial bound on a part's objective: every school placed at its best pair values."""
     elig = part.eligibility
     best = {s: int(elig.school_value[s]) for s in part.schools}
-    for values, pairs in ((elig.specialist_pair_value, elig.specialist_pairs),
-                          (elig.group_pair_value, elig.group_pairs)):
+    for values, pairs in (
+        (elig.specialist_pair_value, elig.specialist_pairs),
+        (elig.group_pair_value, elig.group_pairs),
+    ):
         top: dict[int, int] = {}
         for (s, _), value in zip(pairs.tolist(), values.tolist(), strict=True):
             top[s] = max(top.get(s, value), value)
@@ -390,8 +404,7 @@ def _solve_part(
     model = build()
     if hint is not None:
         model.add_hint(hint)
-    first = _search(model.model, _quick(settings, quick_limit), tracker.new_watcher(), report,
-                    progress_every_s)
+    first = _search(model.model, _quick(settings, quick_limit), tracker.new_watcher(), report, progress_every_s)
     first_allocation = model.read(first.solver.value) if first.status.has_allocation else None
     if first.status in (SolveStatus.OPTIMAL, SolveStatus.INFEASIBLE) or first.interrupted:
         return _outcome(first, first_allocation)
@@ -401,8 +414,13 @@ def _solve_part(
     start_from = first_allocation if first_allocation is not None else hint
     if start_from is not None:
         portfolio.add_hint(start_from)
-    main = _search(portfolio.model, solver_parameters(replace(settings, time_limit_s=max(0.01, remaining))),
-                   tracker.new_watcher(), report, progress_every_s)
+    main = _search(
+        portfolio.model,
+        solver_parameters(replace(settings, time_limit_s=max(0.01, remaining))),
+        tracker.new_watcher(),
+        report,
+        progress_every_s,
+    )
     if not main.status.has_allocation and main.status != SolveStatus.INFEASIBLE:
         return _outcome(first, first_allocation, interrupted=main.interrupted)
     if not settings.deterministic or main.interrupted or main.status == SolveStatus.INFEASIBLE:
@@ -417,14 +435,18 @@ def _solve_part(
         second = _search(canonical.model, _single_thread(settings), _Watcher(), None, progress_every_s)
         if second.status.has_allocation:
             allocation = canonical.read(second.solver.value)
-            return _PartOutcome(SolveStatus.OPTIMAL, allocation, float(optimum), float(optimum),
-                                second.interrupted)
+            return _PartOutcome(SolveStatus.OPTIMAL, allocation, float(optimum), float(optimum), second.interrupted)
         return _outcome(main, portfolio.read(main.solver.value))
     single = build()
     if first_allocation is not None:
         single.add_hint(first_allocation)
-    second = _search(single.model, _single_thread(replace(settings, time_limit_s=max(0.01, remaining))),
-                     tracker.new_watcher(), report, progress_every_s)
+    second = _search(
+        single.model,
+        _single_thread(replace(settings, time_limit_s=max(0.01, remaining))),
+        tracker.new_watcher(),
+        report,
+        progress_every_s,
+    )
     if not second.status.has_allocation:
         return _outcome(first, first_allocation, interrupted=second.interrupted)
     return _outcome(second, single.read(second.solver.value))
