@@ -29,6 +29,7 @@ EARTH_RADIUS_KM = 6371.009
 EITHER_PHASE_SCHOOLS = ("special", "all-through")
 
 TERMS = ("place", "priority", "travel", "focus", "continuity")
+KEEP = "keep"  # a term of re-runs only (a problem with `previous`)
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,8 @@ class CheckReport:
         The objective recomputed term by term (meaningful when `ok`).
     terms
         Contributions ``place``, ``priority``, ``travel``, ``focus``,
-        ``continuity``; travel and focus are negative. They sum to `objective`.
+        ``continuity``, and ``keep`` in a re-run; travel and focus are negative. They
+        sum to `objective`.
     """
 
     violations: tuple[str, ...]
@@ -102,9 +104,9 @@ def _forbids(
     *,
     specialist_idx: int | None = None,
     group_idx: int | None = None,
-) -> list[int]:
+) -> list[str]:
     return [
-        f.index
+        f.source or f"forbid {f.index + 1}"
         for f in problem.forbids
         if f.school_idx == school_idx
         and (
@@ -136,8 +138,8 @@ def specialist_pair_problems(problem: ProblemData, school_idx: int, specialist_i
         reasons.append((ALLOWED, "it is the specialist's own school"))
     if rules.separate_trusts and key(school.trust) and key(school.trust) == key(spec.trust):
         reasons.append((ALLOWED, f"both are in trust {school.trust!r} and separate_trusts is on"))
-    for index in _forbids(problem, school_idx, specialist_idx=specialist_idx):
-        reasons.append(("rule 4", f"the pair is forbidden (forbid {index + 1})"))
+    for label in _forbids(problem, school_idx, specialist_idx=specialist_idx):
+        reasons.append(("rule 4", f"the pair is forbidden ({label})"))
     limit = rules.max_travel_km
     if spec.max_travel_km is not None:
         limit = min(limit, spec.max_travel_km)
@@ -168,8 +170,8 @@ def group_pair_problems(problem: ProblemData, school_idx: int, group_idx: int) -
                 f"the group's focus {group.focus} is not among the school's choices {';'.join(school.focus_choices)}",
             )
         )
-    for index in _forbids(problem, school_idx, group_idx=group_idx):
-        reasons.append(("rule 4", f"the pair is forbidden (forbid {index + 1})"))
+    for label in _forbids(problem, school_idx, group_idx=group_idx):
+        reasons.append(("rule 4", f"the pair is forbidden ({label})"))
     km = km_between(school.location, group.venue)
     if km > rules.max_travel_km:
         reasons.append((ALLOWED, f"{km:.3f} km to the venue is above the limit of {rules.max_travel_km:g} km"))
@@ -369,6 +371,7 @@ def _rule4_pins(problem: ProblemData, allocation: Allocation) -> list[str]:
     violations = []
     for pin in problem.pins:
         school = problem.schools[pin.school_idx]
+        name = pin.source or f"pin {pin.index + 1}"
         s = allocation.school_specialist[pin.school_idx]
         g = allocation.school_group[pin.school_idx]
         if pin.specialist_idx is not None:
@@ -378,13 +381,13 @@ def _rule4_pins(problem: ProblemData, allocation: Allocation) -> list[str]:
             target = _group_name(problem.work_groups[pin.group_idx])
             held = g == pin.group_idx
         else:
-            violations.append(f"rule 4: pin {pin.index + 1} ({_school_name(school)}) names no specialist and no group.")
+            violations.append(f"rule 4: {name} ({_school_name(school)}) names no specialist and no group.")
             continue
         placed = _is_placed(school.stage, s, g)
         if not (held and placed):
             why = "it is not placed completely" if not placed else f"it is not with {target}"
             violations.append(
-                f"rule 4: pin {pin.index + 1} ({_school_name(school)} with {target}) does not hold: {why}."
+                f"rule 4: {name} ({_school_name(school)} with {target}) does not hold: {why}."
             )
     return violations
 
@@ -416,7 +419,39 @@ def _objective_terms(problem: ProblemData, allocation: Allocation) -> tuple[dict
                         f"weights: focus_rank has no cost for choice {rank + 1} "
                         f"({_school_name(school)} in {_group_name(group)})."
                     )
+    if problem.previous is not None:
+        terms[KEEP] = _keep_term(problem, allocation)
     return terms, problems
+
+
+def _keep_term(problem: ProblemData, allocation: Allocation) -> int:
+    """`keep` for each school placed exactly as in the previous run's rows, compared by id.
+
+    As before means: development, the same specialist; embedding, the same specialist
+    and the same work group; sustaining, the same work group. The row must say placed
+    and name the stage the school applies for now (or no stage).
+    """
+    if problem.previous is None or problem.weights.keep == 0:
+        return 0
+    rows = {row.urn.strip(): row for row in problem.previous.placements}
+    total = 0
+    for i, school in enumerate(problem.schools):
+        row = rows.get(school.urn.strip())
+        s, g = allocation.school_specialist[i], allocation.school_group[i]
+        if row is None or not row.placed or not _is_placed(school.stage, s, g):
+            continue
+        if row.stage is not None and row.stage != school.stage:
+            continue
+        same_specialist = s is not None and _same_id(problem.specialists[s].id, row.specialist)
+        same_group = g is not None and _same_id(problem.work_groups[g].id, row.group)
+        kept = {
+            "development": same_specialist,
+            "embedding": same_specialist and same_group,
+            "sustaining": same_group,
+        }.get(school.stage, False)
+        if kept:
+            total += problem.weights.keep
+    return total
 
 
 def check_allocation(problem: ProblemData, allocation: Allocation) -> CheckReport:

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from allocator.check import CheckReport, check_allocation
+from allocator.diagnose.changes import add_changes
 from allocator.diagnose.conflicts import conflict_lines, minimal_conflict
 from allocator.diagnose.reasons import infeasible_message, pin_conflicts
 from allocator.diagnose.recommend import recommend
@@ -17,6 +18,7 @@ from allocator.diagnose.shares import best_alternatives, school_shares
 from allocator.problem.data import ProblemData, SolverSettings
 from allocator.problem.eligibility import Eligibility, compute_eligibility
 from allocator.report.tables import allocation_table, specialist_table, summary_dict, work_group_table
+from allocator.solving.hint import previous_hint
 from allocator.solving.solution import Allocation, Result, SolveStatus
 from allocator.solving.solve import Progress, solve
 
@@ -92,6 +94,8 @@ def allocate(
             deterministic=settings.deterministic,
         )
         return Solved(problem, elig, result, conflicts=_why_infeasible(problem, elig, conflicts), seconds=seconds)
+    if hint is None and problem.previous is not None:  # re-runs start from the previous placements
+        hint = previous_hint(problem, elig)
     result = solve(problem, settings, eligibility=elig, hint=hint, on_progress=on_progress)
     seconds["solve"] = result.solve_seconds
     solved = Solved(problem, elig, result, seconds=seconds)
@@ -121,6 +125,8 @@ def allocate(
     seconds["explain"] = time.perf_counter() - t0
     solved.summary = summary_dict(problem, result.allocation, result, report, locations_level)
     solved.summary["seconds"] = {k: round(v, 3) for k, v in seconds.items()}
+    if problem.previous is not None:  # re-runs: what changed since the previous run, and why
+        add_changes(solved)
     return solved
 
 

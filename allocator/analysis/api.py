@@ -504,7 +504,7 @@ class Outcome:
         Travel and focus are costs, so negative; the terms sum to the objective.
         """
         terms = self.summary_json.get("objective_terms") or {}
-        values = {t: terms.get(t) for t in TERMS}
+        values = {t: terms.get(t) for t in (*TERMS, *(t for t in terms if t not in TERMS))}  # + keep in re-runs
         values["objective"] = self.objective
         return pd.Series(values, name="value", dtype="Int64")
 

@@ -127,7 +127,7 @@ def summary_lines(solved: Solved) -> list[str]:
     """A readable summary of a solved scenario."""
     s = solved.summary
     result = solved.result
-    lines = []
+    lines = _change_lines(solved) if "changes" in s else []
     gap = s["gap"]
     state = s["status"] + (" (interrupted)" if s["interrupted"] else "")
     lines.append(
@@ -162,4 +162,22 @@ def summary_lines(solved: Solved) -> list[str]:
             lines.append(f"      recommendation: {row['recommendation']}")
     if len(unplaced) > 10:
         lines.append(f"  ... and {len(unplaced) - 10} more unplaced (see allocations.csv)")
+    return lines
+
+
+def _change_lines(solved: Solved, shown: int = 10) -> list[str]:
+    """Re-runs: the headline count of changes, then the first few, each with its reason."""
+    from allocator.diagnose.changes import headline
+
+    lines = [f"Since the previous run: {headline(solved.summary['changes'])}."]
+    changes = solved.tables.get("changes")
+    if changes is None:
+        return lines
+    for _, row in changes.head(shown).iterrows():
+        before = "/".join(v for v in (row["specialist_before"], row["work_group_before"]) if v) or row["status_before"]
+        after = "/".join(v for v in (row["specialist_after"], row["work_group_after"]) if v) or row["status_after"]
+        move = f"{before or '-'} -> {after or '-'}"
+        lines.append(f"  {row['change']} {row['urn']} {row['name']}: {move}. {row['reason']}")
+    if len(changes) > shown:
+        lines.append(f"  ... and {len(changes) - shown} more changes (see changes.csv)")
     return lines

@@ -16,6 +16,7 @@ LOCATION_LEVELS = ["auto", "exact", "sector", "district"]
 
 
 _LAZY_COMMANDS = {
+    "verify": ("allocator.cli.verify", "verify_command"),
     "compare": ("allocator.analysis.compare", "compare_command"),
     "sweep": ("allocator.analysis.sweep", "sweep_command"),
     "generate": ("allocator.analysis.generate", "generate_command"),
@@ -183,6 +184,13 @@ def check_command(scenario: str, locations: str | None, online: bool) -> None:
     show_default=True,
     help="Time for those what-if re-solves; schools not reached are marked as not analysed.",
 )
+@click.option(
+    "--previous",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="An earlier output folder (or its allocations.csv / allocation.xlsx): keep its "
+    "places where possible (weight `keep`), hold its locked rows, list the changes.",
+)
 def run_command(**options: Any) -> None:
     """Solve SCENARIO.yml and write the allocation tables."""
     try:
@@ -207,10 +215,12 @@ def _run(
     redact: bool,
     no_recommendations: bool,
     explain_seconds: float,
+    previous: Path | None = None,
 ) -> None:
     from dataclasses import replace
 
     from allocator.cli.console import Console
+    from allocator.inputs.previous import with_previous
     from allocator.pipeline import CheckerFailure, allocate
     from allocator.report.outdir import OutputError
     from allocator.report.tables import (
@@ -222,7 +232,7 @@ def _run(
 
     console = Console(quiet=quiet)
     try:
-        loaded = _load(scenario, locations, online)
+        loaded = with_previous(_load(scenario, locations, online), previous)
     except InputError as exc:
         _bad_input(exc)
         return

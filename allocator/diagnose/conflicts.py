@@ -82,6 +82,8 @@ def minimal_conflict(problem: ProblemData, elig: Eligibility, time_limit_s: floa
 
     def forbid(f: PinOrForbid, target: str) -> cp_model.IntVar:
         school = problem.schools[f.school_idx].urn
+        if f.source:  # a locked unplaced row: one requirement for all its forbidden pairs
+            return literal(("forbid", f.index), f"{f.source} (school {school} not placed)", "unlock the row")
         return literal(
             ("forbid", f.index), f"forbid {f.index + 1} (school {school} with {target})", "remove the forbid"
         )
@@ -192,7 +194,9 @@ def minimal_conflict(problem: ProblemData, elig: Eligibility, time_limit_s: floa
             target = f"group {problem.work_groups[pin.group_idx].id}"  # type: ignore[index]
             var = y.get((s, pin.group_idx))  # type: ignore[arg-type]
         lit = literal(
-            ("pin", pin.index), f"pin {pin.index + 1} (school {school.urn} with {target})", "remove or change the pin"
+            ("pin", pin.index),
+            f"{pin.source or f'pin {pin.index + 1}'} (school {school.urn} with {target})",
+            "unlock the row" if pin.source else "remove or change the pin",
         )
         model.add(placed[s] == 1).only_enforce_if(lit)
         if var is None:

@@ -239,7 +239,7 @@ def _describe_pin(problem: ProblemData):
             if pin.specialist_idx is not None
             else f"group {problem.work_groups[pin.group_idx].id}"  # type: ignore[index]
         )
-        return f"pin {pin.index + 1} (school {school.urn} with {target})"
+        return f"{pin.source or f'pin {pin.index + 1}'} (school {school.urn} with {target})"
 
     return describe
 

@@ -19,10 +19,11 @@ class Share:
     travel: int = 0  # minus the rounded travel costs
     focus: int = 0  # minus the focus-rank cost
     continuity: int = 0
+    keep: int = 0  # placed exactly as in the previous run (re-runs)
 
     @property
     def total(self) -> int:
-        return self.place + self.priority + self.travel + self.focus + self.continuity
+        return self.place + self.priority + self.travel + self.focus + self.continuity + self.keep
 
 
 def _pair_values(elig: Eligibility) -> tuple[dict[tuple[int, int], int], dict[tuple[int, int], int]]:
@@ -37,6 +38,7 @@ def school_shares(problem: ProblemData, elig: Eligibility, allocation: Allocatio
     """Each school's share; the shares sum to the objective of `allocation`."""
     weights = problem.weights
     sp_values, sg_values = _pair_values(elig)
+    kept_as = {s: (p, g) for s, p, g in elig.keep_targets}
     out = []
     for s, school in enumerate(problem.schools):
         p, g = allocation.school_specialist[s], allocation.school_group[s]
@@ -57,7 +59,8 @@ def school_shares(problem: ProblemData, elig: Eligibility, allocation: Allocatio
         if g is not None:
             focus = -int(elig.focus_cost[s, g])
             travel += sg_values[s, g] - focus
-        out.append(Share(share.place, share.priority, travel=travel, focus=focus, continuity=continuity))
+        keep = elig.keep_value if kept_as.get(s) == (p, g) else 0
+        out.append(Share(share.place, share.priority, travel=travel, focus=focus, continuity=continuity, keep=keep))
     return out
 
 

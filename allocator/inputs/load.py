@@ -596,6 +596,7 @@ def _cross_check(
             travel_per_km=spec.weights.travel_per_km,
             focus_rank=spec.focus_rank,
             continuity=spec.weights.continuity,
+            keep=spec.weights.keep,
         ),
         pins=tuple(pins),
         forbids=tuple(forbids),

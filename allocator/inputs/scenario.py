@@ -52,6 +52,7 @@ class WeightsSpec(_Strict):
     travel_per_km: Weight = 1
     focus_rank: list[Weight] | None = None
     continuity: Weight = 50
+    keep: Weight = 300
 
 
 class RequirementSpec(_Strict):
@@ -101,6 +102,7 @@ class ScenarioSpec(_Strict):
     solver: SolverSpec = SolverSpec()
     locations: Literal["auto", "exact", "sector", "district"] = "auto"
     output: OutputSpec = OutputSpec()
+    previous: str | None = None  # an earlier output folder or allocations table (re-runs)
 
     @field_validator("schools", "specialists")
     @classmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ortools.sat.python import cp_model
 
 from allocator.model import constraints, objective
-from allocator.model.variables import Variables
+from allocator.model.variables import Variables, add_kept
 from allocator.problem.data import ProblemData
 from allocator.problem.eligibility import Eligibility
 from allocator.solving.solution import Allocation
@@ -25,6 +25,7 @@ class AllocationModel:
         self.eligibility = eligibility
         self.model = cp_model.CpModel()
         self.vars = Variables.create(self.model, problem, eligibility, schools, groups)
+        add_kept(self.model, eligibility, self.vars)
         constraints.add_all(self.model, problem, eligibility, self.vars)
         objective.set_objective(self.model, eligibility, self.vars)
 
@@ -56,6 +57,11 @@ class AllocationModel:
             self.model.add_hint(v.runs[g], lead is not None)
         for (g, p), var in v.leads.items():
             self.model.add_hint(var, allocation.group_lead[g] == p)
+        for s, p, g in self.eligibility.keep_targets:
+            if s in v.kept_both:  # the others are pair variables, hinted above
+                self.model.add_hint(
+                    v.kept[s], allocation.school_specialist[s] == p and allocation.school_group[s] == g
+                )
 
     def read(self, value) -> Allocation:  # value: a callable var -> int (solver or callback)
         """The allocation of the current solution; `value` is `solver.value` or a callback's."""

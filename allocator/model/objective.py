@@ -32,9 +32,15 @@ def membership_terms(eligibility: Eligibility, v: Variables) -> list[tuple[cp_mo
     ]
 
 
+def keep_terms(eligibility: Eligibility, v: Variables) -> list[tuple[cp_model.IntVar, int]]:
+    """+keep per school placed exactly as in the previous run (re-runs; see `add_kept`)."""
+    return [(var, eligibility.keep_value) for var in v.kept.values()]
+
+
 def objective_expression(eligibility: Eligibility, v: Variables) -> cp_model.LinearExprT:
     """The SPEC objective as one linear expression (to be maximised)."""
     terms = placement_terms(eligibility, v) + support_terms(eligibility, v) + membership_terms(eligibility, v)
+    terms += keep_terms(eligibility, v)
     terms = [(var, coef) for var, coef in terms if coef != 0]
     if not terms:
         return 0

@@ -26,6 +26,10 @@ class Variables:
     member: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     runs: dict[int, cp_model.IntVar] = field(default_factory=dict)
     leads: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+    # kept[s]: school s is placed exactly as in the previous run (re-runs, `add_kept`);
+    # for embedding schools a new variable (both pairs held), else the pair's own.
+    kept: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    kept_both: set[int] = field(default_factory=set)
     # Lookups by one index, for the constraints.
     school2support: dict[int, list[int]] = field(default_factory=dict)
     specialist2support: dict[int, list[int]] = field(default_factory=dict)
@@ -65,3 +69,34 @@ class Variables:
                 v.leads[g, p] = model.new_bool_var(f"leads[{g},{p}]")
                 v.specialist2leads.setdefault(p, []).append(g)
         return v
+
+
+def add_kept(model: cp_model.CpModel, eligibility: Eligibility, v: Variables) -> None:
+    """`kept[s]` for each school of this model that could be placed as before.
+
+    Development: the support variable of its previous specialist; sustaining: the member
+    variable of its previous group; embedding: a new variable equal to both held (exactly,
+    so that the solver's objective always equals the checker's). Nothing when the `keep`
+    weight is 0 or a previous pair is no longer allowed.
+    """
+    if eligibility.keep_value == 0:
+        return
+    for s, p, g in eligibility.keep_targets:
+        if s not in v.placed:
+            continue  # another part's school
+        pairs = []
+        if p is not None:
+            pairs.append(v.support.get((s, p)))
+        if g is not None:
+            pairs.append(v.member.get((s, g)))
+        if not pairs or any(var is None for var in pairs):
+            continue
+        if len(pairs) == 1:
+            v.kept[s] = pairs[0]  # type: ignore[assignment]
+            continue
+        both = model.new_bool_var(f"kept[{s}]")
+        for var in pairs:
+            model.add_implication(both, var)  # type: ignore[arg-type]
+        model.add_bool_or([both, *(var.Not() for var in pairs)])  # type: ignore[union-attr]
+        v.kept[s] = both
+        v.kept_both.add(s)

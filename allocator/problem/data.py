@@ -107,6 +107,7 @@ class Weights:
     travel_per_km: int = 1
     focus_rank: tuple[int, ...] = (0, 30, 60, 90)
     continuity: int = 50
+    keep: int = 300  # per school placed exactly as in the previous run (`--previous`)
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,35 @@ class Requirement:
     specialist_idx: int | None = None
     group_idx: int | None = None
     index: int = 0  # position in the scenario's `pins:` / `forbid:` list (0-based)
+    source: str = ""  # how messages name it when it is not a scenario entry (a locked row)
+
+
+@dataclass(frozen=True)
+class PreviousPlacement:
+    """One school's row in an earlier run's allocations, as read (ids as written).
+
+    `specialist` and `group` are the ids in the row (None when blank); `placed` is the
+    row's status. The keep weight and the independent checker compare ids, not indices.
+    """
+
+    urn: str
+    stage: str | None
+    placed: bool
+    specialist: str | None = None
+    group: str | None = None
+    locked: bool = False
+    row: int = 0
+    name: str = ""  # the school's name as the row gives it (for schools that withdrew)
+
+
+@dataclass(frozen=True)
+class Previous:
+    """An earlier run's allocations (`--previous`): rows of schools still applying, and
+    rows of schools no longer in the schools table (`gone`)."""
+
+    file: str
+    placements: tuple[PreviousPlacement, ...] = ()
+    gone: tuple[PreviousPlacement, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -152,6 +182,7 @@ class ProblemData:
     locations: str = "auto"
     scenario_path: Path | None = None
     scenario_sha256: str = ""
+    previous: Previous | None = None  # an earlier run's placements (`--previous`), if any
 
     @property
     def num_schools(self) -> int:

@@ -14,6 +14,7 @@ import numpy as np
 
 from allocator.problem.data import ProblemData, key
 from allocator.problem.distances import coordinates, great_circle_km_where, travel_cost
+from allocator.problem.keep import kept_placements
 
 
 class Reason(enum.IntEnum):
@@ -66,6 +67,10 @@ class Eligibility:
     school_value: np.ndarray
     group_leads: tuple[tuple[int, ...], ...]
     focus_cost: np.ndarray  # (num_schools, num_groups) focus_rank cost where the focus fits
+    # Re-runs (`--previous`): each school's previous place, and the `keep` weight earned by
+    # placing it there again (see `allocator.problem.keep`).
+    keep_targets: tuple[tuple[int, int | None, int | None], ...] = ()
+    keep_value: int = 0
 
 
 def _codes(values: list[str]) -> np.ndarray:
@@ -210,6 +215,8 @@ def compute_eligibility(problem: ProblemData) -> Eligibility:
         school_value=school_value,
         group_leads=_all_lead_candidates(problem),
         focus_cost=focus_cost,
+        keep_targets=kept_placements(problem),
+        keep_value=int(weights.keep),
     )
 
 

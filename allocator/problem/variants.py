@@ -221,6 +221,7 @@ def with_weights(problem: ProblemData, **changes: Any) -> ProblemData:
         travel_per_km=spec.travel_per_km,
         focus_rank=focus_rank,
         continuity=spec.continuity,
+        keep=spec.keep,
     )
     return replace(problem, weights=weights)
 
@@ -597,6 +598,7 @@ SETTING_KINDS: dict[str, str] = {
     "weights.travel_per_km": "int",
     "weights.focus_rank": "int list",
     "weights.continuity": "int",
+    "weights.keep": "int",
     "solver.time_limit_s": "float",
     "solver.workers": "int",
     "solver.seed": "int",

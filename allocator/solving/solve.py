@@ -321,6 +321,9 @@ def _upper_bound(problem: ProblemData, part: Component) -> float:
             top[s] = max(top.get(s, value), value)
         for s, value in top.items():
             best[s] += max(0, value)
+    for s, _, _ in elig.keep_targets:  # re-runs: a school placed as before earns `keep`
+        if s in best:
+            best[s] += elig.keep_value
     return float(sum(max(0, v) for v in best.values()))
 
 
