@@ -10,6 +10,8 @@ The analysts' API (see `allocator.analysis.api`)::
     outcome.terms                  # the objective by term
     allocator.compare_runs(demo.solve(), outcome).moved
     allocator.run_sweep(demo, {"weights.travel_per_km": [0, 1, 2, 5]})
+    demo.without_schools("917030").solve(previous=outcome).changes   # a re-run
+    allocator.verify(demo, "out/scenario/allocations.csv")           # check a hand-edited table
 
 Names are imported on first use, so ``import allocator`` (and the command line's
 ``--help``) stays quick. The functions are not called ``solve``, ``compare`` and
@@ -37,6 +39,8 @@ if TYPE_CHECKING:
     from allocator.analysis.compare import compare_runs as compare_runs
     from allocator.analysis.sweep import pareto_front as pareto_front
     from allocator.analysis.sweep import run_sweep as run_sweep
+    from allocator.diagnose.verify import Verification as Verification
+    from allocator.diagnose.verify import verify as verify
     from allocator.inputs.issues import InputError as InputError
     from allocator.problem.variants import RuleDefaults as RuleDefaults
     from allocator.problem.variants import VariantError as VariantError
@@ -54,6 +58,8 @@ _PUBLIC = {
     "load_scenario": "allocator.analysis.api",
     "pareto_front": "allocator.analysis.sweep",
     "run_sweep": "allocator.analysis.sweep",
+    "verify": "allocator.diagnose.verify",
+    "Verification": "allocator.diagnose.verify",
 }
 
 __all__ = ["__version__", *sorted(_PUBLIC)]

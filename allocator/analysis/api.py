@@ -384,8 +384,14 @@ class Scenario:
         deterministic: bool | None = None,
         on_progress: Callable[[Progress], None] | None = None,
         recommendations: bool = True,
+        previous: Outcome | str | Path | None = None,
     ) -> Outcome:
-        """Solve this scenario: ``scenario.solve(...)`` is `allocator.allocate(scenario, ...)`."""
+        """Solve this scenario: ``scenario.solve(...)`` is `allocator.allocate(scenario, ...)`.
+
+        ``previous`` (an earlier `Outcome`, output folder or allocations table) makes it a
+        re-run: places are kept where possible, locked rows hold, and the outcome's
+        `changes` say what moved and why.
+        """
         return allocate(
             self,
             time_limit_s=time_limit_s,
@@ -394,6 +400,7 @@ class Scenario:
             deterministic=deterministic,
             on_progress=on_progress,
             recommendations=recommendations,
+            previous=previous,
         )
 
 
@@ -491,11 +498,21 @@ class Outcome:
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {
+        tables = {
             "allocations": self.allocations,
             "specialists": self.specialists,
             "work_groups": self.work_groups,
         }
+        if self.solved is not None and "changes" in self.solved.tables:
+            tables["changes"] = self.changes  # a re-run's changes.csv
+        return tables
+
+    @property
+    def changes(self) -> pd.DataFrame:
+        """A re-run's changes since the previous run, as changes.csv (empty otherwise)."""
+        if self.solved is None:
+            return pd.DataFrame()
+        return self.solved.tables.get("changes", pd.DataFrame())
 
     @property
     def terms(self) -> pd.Series:
@@ -709,6 +726,7 @@ def allocate(
     deterministic: bool | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     recommendations: bool = True,
+    previous: Outcome | str | Path | None = None,
 ) -> Outcome:
     """Solve a scenario and verify the allocation with the independent checker.
 
@@ -724,6 +742,9 @@ def allocate(
         Fill the allocations table's ``recommendation`` column by re-solving what-if
         variants for each unplaced school, as `allocate` does (a few solves more per
         unplaced school); False leaves it blank and is much faster for searches.
+    previous
+        An earlier `Outcome`, output folder or allocations table: a re-run that keeps
+        places where possible (weight ``keep``), holds locked rows and lists changes.
 
     Returns
     -------
@@ -741,6 +762,10 @@ def allocate(
         scenario = Scenario.from_problem(scenario)
     scenario = scenario.with_solver(time_limit_s=time_limit_s, workers=workers, seed=seed, deterministic=deterministic)
     problem = scenario.problem
+    if previous is not None:
+        from allocator.inputs.previous import previous_of
+
+        problem = previous_of(problem, previous)
     solved = run_allocate(
         problem,
         problem.solver,

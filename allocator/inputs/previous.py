@@ -108,8 +108,32 @@ def read_allocations(path: str | Path) -> AllocationsFile:
 
     found, sheet = locate_allocations(Path(path))
     shown = display_path(found) + ("" if sheet is None else f"#{sheet}")
-    table = read_table(found, shown, sheet)
+    return _rows_of_table(read_table(found, shown, sheet))
+
+
+def rows_of_frame(frame: Any, file: str = "allocations") -> AllocationsFile:
+    """An allocations table given as a DataFrame (rows numbered as a spreadsheet shows
+    them: the first row of data is row 2).
+
+    Raises
+    ------
+    InputError
+        As `read_allocations`.
+    """
+    from allocator.inputs.tables import cell_text, normalise_column
+
+    columns = tuple(normalise_column(c) for c in frame.columns)
+    rows = []
+    for offset, values in enumerate(frame.itertuples(index=False, name=None)):
+        record = {name: cell_text(value) for name, value in zip(columns, values, strict=True)}
+        if any(record.values()):
+            rows.append((offset + 2, record))
+    return _rows_of_table(Table(file, Path(file), columns, tuple(rows)))
+
+
+def _rows_of_table(table: Table) -> AllocationsFile:
     issues = Collector()
+    shown = table.file
     if "urn" not in table.columns:
         issues.error(shown, 1, "urn", "required column is missing (is this an allocations table?)")
         issues.raise_if_any()
@@ -121,7 +145,7 @@ def read_allocations(path: str | Path) -> AllocationsFile:
         else:
             first[row.urn] = row.row
     issues.raise_if_any()
-    return AllocationsFile(shown, found, tuple(rows), table.columns)
+    return AllocationsFile(shown, table.path, tuple(rows), table.columns)
 
 
 def _row(table: Table, row_no: int, record: dict[str, str], issues: Collector) -> PreviousPlacement | None:
@@ -311,3 +335,20 @@ def with_previous(loaded: Any, given: str | Path | None) -> Any:
     loaded.problem, warnings = attach_previous(loaded.problem, given)
     loaded.warnings = [*loaded.warnings, *warnings]
     return loaded
+
+
+def previous_of(problem: ProblemData, previous: Any) -> ProblemData:
+    """`problem` as a re-run of `previous`: an `Outcome` (its allocations table), an
+    output folder, or an allocations table (the analysts' ``solve(previous=...)``).
+
+    Raises
+    ------
+    InputError
+        As `read_allocations` and `apply_previous`.
+    """
+    if isinstance(previous, str | Path):
+        table = read_allocations(previous)
+    else:
+        label = getattr(previous, "label", "") or "previous outcome"
+        table = rows_of_frame(previous.allocations, label)
+    return apply_previous(problem, table)[0]

@@ -514,6 +514,7 @@ def render_html(solved: Solved) -> str:
   {histogram_svg(solved)}
   <div class="legend">{legend_stages}</div>
 </section>
+{table_html(tables["changes"], "changes", "Changes since the previous run") if "changes" in tables else ""}
 {table_html(unplaced, "unplaced", "Unplaced schools")}
 {table_html(allocations, "allocations", "Allocations")}
 {table_html(tables["specialists"], "specialists", "By specialist")}

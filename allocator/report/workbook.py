@@ -74,6 +74,7 @@ TERM_MEANING = {
     "travel": "minus round(travel_per_km × km) for every school–specialist and school–venue trip",
     "focus": "minus focus_rank[r] when a school's group has its (r+1)th choice of focus",
     "continuity": "per embedding school kept with its previous specialist",
+    "keep": "per school placed exactly as in the previous run (re-runs)",
 }
 _NUMBER = re.compile(r"-?(0|[1-9]\d*)(\.\d+)?")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -102,6 +103,8 @@ def build_workbook(solved: Solved) -> Workbook:
         wb.create_sheet("Unplaced"),
         unplaced[[c for c in UNPLACED_COLUMNS if c in unplaced.columns]],
     )
+    if "changes" in tables:  # re-runs: what changed since the previous run, and why
+        _frame_sheet(wb.create_sheet("Changes"), tables["changes"])
     _objective_sheet(wb.create_sheet("Objective breakdown"), solved)
     _inputs_sheet(wb.create_sheet("Inputs"), solved)
     return wb
@@ -291,6 +294,7 @@ def _objective_sheet(ws: Worksheet, solved: Solved) -> None:
         "travel": weights.travel_per_km,
         "focus": ";".join(str(w) for w in weights.focus_rank),
         "continuity": weights.continuity,
+        "keep": weights.keep,
     }
     total = sum(terms.values())
     rows = [
@@ -357,6 +361,11 @@ def _inputs_sheet(ws: Worksheet, solved: Solved) -> None:
                 other = f"specialist {problem.specialists[req.specialist_idx].id}"
             else:
                 other = f"work group {problem.work_groups[req.group_idx].id}"  # type: ignore[index]
-            rows.append((f"{kind}s", f"{kind} {req.index + 1}", f"school {school.urn} ({school.name}) with {other}"))
+            if req.source and any(r[1] == req.source for r in rows):
+                continue  # a locked unplaced row forbids every pair: one line says it
+            if req.source and req.specialist_idx is not None and kind == "forbid":
+                other = "nobody (locked unplaced)"
+            label = req.source or f"{kind} {req.index + 1}"
+            rows.append((f"{kind}s", label, f"school {school.urn} ({school.name}) with {other}"))
     last = _rows_sheet(ws, ["section", "setting", "value"], rows)
     _finish(ws, 3, last)
