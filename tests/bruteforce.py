@@ -15,8 +15,10 @@ checker would reject whatever the other schools do:
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 from allocator.check import (
+    CheckReport,
     check_allocation,
     group_pair_problems,
     lead_problems,
@@ -47,8 +49,14 @@ def brute_force_optimum(problem: ProblemData) -> int | None:
     """The best objective over all valid allocations, or None when there is none.
 
     Without pins the empty allocation is valid, so None means the pins make the
-    rules impossible.
+    rules impossible. The objective is the checker's, so in a re-run (a problem with
+    `previous`) it includes the `keep` term.
     """
+    return brute_force_best(problem, lambda report: report.objective)
+
+
+def brute_force_best(problem: ProblemData, score: Callable[[CheckReport], int]) -> int | None:
+    """The best `score` of the checker's report over all valid allocations (None: none)."""
     options = [school_options(problem, i) for i in range(problem.num_schools)]
     leads = [
         [j for j in range(problem.num_specialists) if not lead_problems(problem, g, j)]
@@ -88,8 +96,8 @@ def brute_force_optimum(problem: ProblemData) -> int | None:
             allocation = Allocation(school_specialist, school_group, tuple(group_lead))
             report = check_allocation(problem, allocation)
             if report.ok:
-                if best is None or report.objective > best:
-                    best = report.objective
+                if best is None or score(report) > best:
+                    best = score(report)
                 # Leads cost nothing in the objective: one valid choice of leads is enough.
                 return
 
