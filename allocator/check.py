@@ -386,9 +386,7 @@ def _rule4_pins(problem: ProblemData, allocation: Allocation) -> list[str]:
         placed = _is_placed(school.stage, s, g)
         if not (held and placed):
             why = "it is not placed completely" if not placed else f"it is not with {target}"
-            violations.append(
-                f"rule 4: {name} ({_school_name(school)} with {target}) does not hold: {why}."
-            )
+            violations.append(f"rule 4: {name} ({_school_name(school)} with {target}) does not hold: {why}.")
     return violations
 
 

@@ -57,11 +57,10 @@ class AllocationModel:
             self.model.add_hint(v.runs[g], lead is not None)
         for (g, p), var in v.leads.items():
             self.model.add_hint(var, allocation.group_lead[g] == p)
-        for s, p, g in self.eligibility.keep_targets:
-            if s in v.kept_both:  # the others are pair variables, hinted above
-                self.model.add_hint(
-                    v.kept[s], allocation.school_specialist[s] == p and allocation.school_group[s] == g
-                )
+        for school, was_with, was_in in self.eligibility.keep_targets:
+            if school in v.kept_both:  # the others are pair variables, hinted above
+                held = allocation.school_specialist[school] == was_with and allocation.school_group[school] == was_in
+                self.model.add_hint(v.kept[school], held)
 
     def read(self, value) -> Allocation:  # value: a callable var -> int (solver or callback)
         """The allocation of the current solution; `value` is `solver.value` or a callback's."""
