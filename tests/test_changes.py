@@ -116,3 +116,23 @@ def test_repeated_urns_and_contradictory_rows_are_bad_input(tmp_path):
         for s in shown
     )
     assert any(s.endswith("allocations.csv:4: urn: is blank: every row names a school") for s in shown)
+
+
+def test_a_school_moved_to_make_room_for_one_whose_specialist_withdrew():
+    # 100001 (secondary) was with A, 100002 (special) with B (secondary, capacity 1); C
+    # is primary. A withdraws: 100001 can only go to B, and 100002 (a special school may
+    # take either phase) moves to C. Placing 100001 (+1000) is worth more than keeping
+    # 100002 where it was (keep 300).
+    p = problem(
+        [school("100001"), school("100002", phase="special")],
+        [specialist("A"), specialist("B", capacity=1), specialist("C", phase="primary")],
+        weights=replace(PLAIN, keep=300),
+    )
+    previous = rows_of(p, Allocation((0, 1), (None, None), ()))
+    after, _ = variants.without_specialists(p, ["A"])
+    rows, counts = changes_of(rerun(after, previous))
+    assert rows["100002"]["reason"] == (
+        "Moved to make room with B for School 100001 (100001), which moved: "
+        "its specialist A withdrew (no longer in the specialists table)."
+    )
+    assert counts["moved"] == 2

@@ -227,3 +227,31 @@ def test_a_rerun_into_its_previous_folder_works_untouched_and_is_refused_once_ed
     # Written elsewhere, the edited table is honoured.
     result = run(demo.yml, "--out", out1.parent / "new", "--previous", out1, *FAST)
     assert result.exit_code == 0, result.output
+
+
+def test_keep_is_validated_like_the_other_weights(rerun_setup, tmp_path):
+    demo, _ = rerun_setup
+    demo.replace_yaml("  continuity: 50", "  continuity: 50\n  keep: -1")
+    result = run(demo.yml, "--out", tmp_path / "o", *FAST)
+    assert result.exit_code == 2
+    assert "weights.keep: Input should be greater than or equal to 0" in result.output
+
+
+def test_check_reads_the_previous_run_named_in_the_scenario(rerun_setup, tmp_path):
+    demo, out1 = rerun_setup
+    edit_rows(out1 / "allocations.csv", lambda rows: rows[1].update(status="gone"))
+    demo.append_yaml(f"previous: {out1}")
+    result = run("check", demo.yml)
+    assert result.exit_code == 2
+    assert "allocations.csv:3: status: 'gone' is neither placed nor unplaced" in result.output
+
+
+def test_a_lock_on_a_school_that_withdrew_is_dropped_with_a_warning(rerun_setup, tmp_path):
+    demo, out1 = rerun_setup
+    urn_row = 2
+    urn = demo.cell("schools", urn_row, "urn")
+    edit_rows(out1 / "allocations.csv", lambda rows: next(r for r in rows if r["urn"] == urn).update(locked="yes"))
+    demo.write_rows("schools", [r for n, r in enumerate(demo.rows("schools"), start=1) if n != urn_row])
+    result = run(demo.yml, "--out", tmp_path / "o", "--previous", out1, *FAST)
+    assert result.exit_code == 0, result.output
+    assert f"locked: school {urn} no longer applies: its lock is dropped" in result.output

@@ -106,9 +106,10 @@ _online_option = click.option(
 def check_command(scenario: str, locations: str | None, online: bool) -> None:
     """Validate SCENARIO.yml and summarise it; solve nothing."""
     from allocator.analysis.supply import check_lines
+    from allocator.inputs.previous import with_previous
 
     try:
-        loaded = _load(scenario, locations, online)
+        loaded = with_previous(_load(scenario, locations, online), None)  # `previous:` is input too
     except InputError as exc:
         _bad_input(exc)
         return

@@ -4,8 +4,9 @@ Every school whose status, specialist or work group differs from its row in the
 previous allocations is listed with its place before and after and one reason:
 its specialist withdrew or is no longer available, its group is gone or no longer
 runs, a rule or setting changed (the old pair is no longer allowed, or a pin or lock
-now says otherwise), its place went to a named school that could then be placed, it
-moved for a better allocation worth more than `keep`, or it newly applied. Schools of
+now says otherwise), its place went to a named school that could then be placed (or that had to
+move itself), it moved for a better allocation worth more than `keep`, or it newly
+applied. Schools of
 the previous run that no longer apply are listed as withdrawn.
 """
 
@@ -180,8 +181,13 @@ def _group_gone(ctx: _Context, s: int, row: PreviousPlacement) -> str | None:
     return None
 
 
-def _why_moved_or_lost(ctx: _Context, s: int, row: PreviousPlacement, table_reason: str) -> str:
-    """One reason, the first that applies, in the order the module docstring gives."""
+def _why_moved_or_lost(
+    ctx: _Context, s: int, row: PreviousPlacement, table_reason: str, seen: frozenset[int] = frozenset()
+) -> str:
+    """One reason, the first that applies, in the order the module docstring gives.
+
+    `seen`: schools whose reason is being explained further up a chain of moves.
+    """
     school = ctx.problem.schools[s]
     if row.stage is not None and row.stage != school.stage:
         return f"its application changed from {row.stage} to {school.stage}"
@@ -191,6 +197,7 @@ def _why_moved_or_lost(ctx: _Context, s: int, row: PreviousPlacement, table_reas
     pin = ctx.pinned.get(s)
     if pin is not None and ctx.placed[s]:
         return f"a rule or setting changed: {pin.source or f'pin {pin.index + 1}'} places it here"
+    verb = "moved" if ctx.placed[s] else "lost its place"
     for kind, had, now in (
         ("specialist", row.specialist, ctx.specialist_id(s)),
         ("group", row.group, ctx.group_id(s)),
@@ -202,8 +209,14 @@ def _why_moved_or_lost(ctx: _Context, s: int, row: PreviousPlacement, table_reas
             root = ctx.newly_placed_root(taker, {s})
             if root is not None:
                 via = "" if root == taker else f" (through {ctx.school_name(taker)}, which moved there)"
-                verb = "moved" if ctx.placed[s] else "lost its place"
                 return f"{verb} so that {ctx.school_name(root)} could be placed{via}"
+        for taker in takers:  # a school that had to move took this place
+            taker_row = ctx.rows.get(ctx.problem.schools[taker].urn)
+            if taker_row is None or not taker_row.placed or taker in seen or len(seen) > 20:
+                continue
+            why = _why_moved_or_lost(ctx, taker, taker_row, "", seen | {s})
+            if not why.startswith("moved for a better allocation"):
+                return f"{verb} to make room with {had} for {ctx.school_name(taker)}, which moved: {why}"
         if takers and not ctx.placed[s]:
             return f"its place with {had} went to {ctx.school_name(takers[0])}"
     if ctx.placed[s]:
@@ -279,7 +292,7 @@ _KIND_WORDS = {
     "moved": "moved",
     "newly_placed": "newly placed",
     "lost_place": "lost its place",
-    "new_unplaced": "new, not placed",
+    "new_unplaced": "not placed (new)",
     "withdrew": "withdrew",
 }
 
