@@ -345,4 +345,8 @@ def add_changes(solved: Any) -> None:
                 table.at[s, "recommendation"] = "Unlock the row to let allocate place it."
     changes = compute_changes(problem, solved.eligibility, result.allocation, list(table["reason"]))
     solved.tables["changes"] = changes.table
-    solved.summary["changes"] = {"previous": problem.previous.file, **changes.counts}
+    solved.summary["changes"] = {
+        "previous": problem.previous.file,
+        "previous_sha256": problem.previous.sha256,
+        **changes.counts,
+    }

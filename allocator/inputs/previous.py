@@ -228,7 +228,7 @@ def apply_previous(problem: ProblemData, allocations: AllocationsFile) -> tuple[
     issues.raise_if_any()
     changed = replace(
         problem,
-        previous=Previous(allocations.file, current, gone),
+        previous=Previous(allocations.file, current, gone, _sha256(allocations.path)),
         pins=problem.pins + tuple(pins),
         forbids=problem.forbids + tuple(forbids),
     )
@@ -352,3 +352,13 @@ def previous_of(problem: ProblemData, previous: Any) -> ProblemData:
         label = getattr(previous, "label", "") or "previous outcome"
         table = rows_of_frame(previous.allocations, label)
     return apply_previous(problem, table)[0]
+
+
+def _sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes ("" when it is not a readable file, e.g. a DataFrame)."""
+    import hashlib
+
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+    except OSError:
+        return ""

@@ -147,6 +147,7 @@ class Previous:
     file: str
     placements: tuple[PreviousPlacement, ...] = ()
     gone: tuple[PreviousPlacement, ...] = ()
+    sha256: str = ""  # of the table's bytes, for summary.json ("" when not read from a file)
 
 
 @dataclass(frozen=True)
