@@ -76,6 +76,7 @@ def main() -> None:
     \b
       allocate SCENARIO.yml [OPTIONS]     solve and write the tables (same as `allocate run`)
       allocate check SCENARIO.yml         validate and summarise, solve nothing
+      allocate verify SCENARIO.yml OUT    check a (hand-edited) allocation against every rule
 
     Exit codes: 0 written, 1 the rules cannot all hold, 2 bad input, 3 internal error,
     4 no allocation found in the time limit.
