@@ -442,7 +442,7 @@ def _keep_term(problem: ProblemData, allocation: Allocation) -> int:
             continue
         same_specialist = s is not None and _same_id(problem.specialists[s].id, row.specialist)
         same_group = g is not None and _same_id(problem.work_groups[g].id, row.group)
-        kept = {
+        kept = {  # issue 11 adds: development, or the same development group
             "development": same_specialist,
             "embedding": same_specialist and same_group,
             "sustaining": same_group,

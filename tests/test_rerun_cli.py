@@ -87,7 +87,7 @@ def test_withdrawals_and_a_late_application_change_only_what_must(rerun_setup, t
     assert result.output.index("Since the previous run:") < result.output.index("Status OPTIMAL")
     changes = by_urn(read_csv(out2 / "changes.csv"))
     summary = json.loads((out2 / "summary.json").read_text())
-    counts = summary["changes"]
+    counts = summary["since_previous"]
     # Every school still applying keeps its place unless MS06 held it (or it is new,
     # or it is placed in room the withdrawals freed).
     for urn in changes:
@@ -120,8 +120,8 @@ def test_previous_in_the_scenario_file_is_relative_to_it(rerun_setup):
     result = run(demo.yml, "--out", out, *FAST)
     assert result.exit_code == 0, result.output
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["changes"]["moved"] == summary["changes"]["lost_place"] == 0
-    assert summary["changes"]["kept"] == summary["placed"]
+    assert summary["since_previous"]["moved"] == summary["since_previous"]["lost_place"] == 0
+    assert summary["since_previous"]["kept"] == summary["placed"]
     assert (out / "changes.csv").read_text().count("\n") == 1  # the header alone
 
 
@@ -169,8 +169,13 @@ def test_locks_are_pins_and_are_carried_forward(rerun_setup, tmp_path):
 
     edit_rows(table, lock)
     out = tmp_path / "out"
-    result = run(demo.yml, "--out", out, "--previous", table, *FAST)
+    result = run(demo.yml, "--out", out, "--previous", table, "--format", "csv,xlsx,html", *FAST)
     assert result.exit_code == 0, result.output
+    from openpyxl import load_workbook
+
+    inputs = load_workbook(out / "allocation.xlsx", read_only=True)["Inputs"]
+    settings = [row[1] for row in inputs.iter_rows(values_only=True)]
+    assert sum(1 for s in settings if str(s).startswith("locked row ")) == 2  # one line per locked row
     after = by_urn(read_csv(out / "allocations.csv"))
     assert after[placed["urn"]]["specialist"] == placed["specialist"]
     assert after[placed["urn"]]["locked"] == after[unplaced_urn]["locked"] == "yes"

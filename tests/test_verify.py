@@ -183,3 +183,22 @@ def test_the_api_verifies_an_outcome_and_a_hand_edited_frame(solved_demo):
     assert not broken.ok
     assert str(broken.violations[0]).startswith(f"allocations:{n + 2}: rule 1: ")
     assert broken.optimum == outcome.objective and broken.objective < outcome.objective
+
+
+def test_the_api_solves_a_rerun_from_an_outcome(solved_demo):
+    demo, folder = solved_demo["scenario.yml"]
+    scenario = allocator.load_scenario(demo.yml)
+    first = allocator.Outcome.read(folder)
+    busy = first.allocations["specialist"].replace("", None).value_counts().index[0]
+    rerun = scenario.without_specialists(busy).solve(previous=first, time_limit_s=20, recommendations=False)
+    assert rerun.status == "OPTIMAL"
+    had = set(first.allocations.loc[first.allocations["specialist"] == busy, "urn"])
+    # Schools that did not have the specialist move only to make room for one that did
+    # (a higher priority school, worth more than keep).
+    for change in rerun.changes.to_dict("records"):
+        assert change["urn"] in had or "to make room with" in change["reason"], change
+    assert rerun.terms["keep"] == 300 * rerun.summary_json["since_previous"]["kept"]
+    assert "changes" in rerun.tables
+    # With a keep worth more than anything else, only the specialist's schools change.
+    strict = scenario.with_weights(keep=100_000).without_specialists(busy)
+    assert set(strict.solve(previous=first, time_limit_s=20, recommendations=False).changes["urn"]) == had

@@ -127,7 +127,7 @@ def summary_lines(solved: Solved) -> list[str]:
     """A readable summary of a solved scenario."""
     s = solved.summary
     result = solved.result
-    lines = _change_lines(solved) if "changes" in s else []
+    lines = _change_lines(solved) if "since_previous" in s else []
     gap = s["gap"]
     state = s["status"] + (" (interrupted)" if s["interrupted"] else "")
     lines.append(
@@ -169,7 +169,7 @@ def _change_lines(solved: Solved, shown: int = 10) -> list[str]:
     """Re-runs: the headline count of changes, then the first few, each with its reason."""
     from allocator.diagnose.changes import headline
 
-    lines = [f"Since the previous run: {headline(solved.summary['changes'])}."]
+    lines = [f"Since the previous run: {headline(solved.summary['since_previous'])}."]
     changes = solved.tables.get("changes")
     if changes is None:
         return lines

@@ -35,7 +35,7 @@ CHANGE_COLUMNS = [
     "work_group_after",
     "reason",
 ]
-# Counted in summary.json under "changes"; the console leads with the first four.
+# Counted in summary.json under "since_previous"; the console leads with the first four.
 COUNTS = ("kept", "moved", "newly_placed", "lost_place", "withdrew", "still_unplaced", "new_unplaced")
 
 _PAIR_WORDS = {
@@ -345,7 +345,7 @@ def add_changes(solved: Any) -> None:
                 table.at[s, "recommendation"] = "Unlock the row to let allocate place it."
     changes = compute_changes(problem, solved.eligibility, result.allocation, list(table["reason"]))
     solved.tables["changes"] = changes.table
-    solved.summary["changes"] = {
+    solved.summary["since_previous"] = {
         "previous": problem.previous.file,
         "previous_sha256": problem.previous.sha256,
         **changes.counts,
