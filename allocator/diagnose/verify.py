@@ -193,13 +193,17 @@ def choose_leads(problem: ProblemData, school_group: list[int | None], written: 
 
 
 def _written_leads(table: AllocationsFile) -> dict[str, str]:
-    """Group id -> lead id from work_groups.csv beside the table, if there is one."""
-    path = table.path.parent / "work_groups.csv"
-    if table.path.suffix.lower() != ".csv" or not path.is_file():
-        return {}
+    """Group id -> lead id from work_groups.csv beside the table (or the workbook's Work
+    groups sheet), if there is one."""
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except Exception:  # noqa: BLE001 - leads are then found by matching
+        if table.path.suffix.lower() in (".xlsx", ".xlsm"):
+            frame = pd.read_excel(table.path, sheet_name="Work groups", dtype=str, keep_default_na=False)
+        else:
+            path = table.path.parent / "work_groups.csv"
+            if table.path.suffix.lower() != ".csv" or not path.is_file():
+                return {}
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except Exception:  # noqa: BLE001 - no readable leads: they are found by matching
         return {}
     if "id" not in frame.columns or "lead" not in frame.columns:
         return {}
@@ -207,12 +211,25 @@ def _written_leads(table: AllocationsFile) -> dict[str, str]:
 
 
 def _with_rows_and_names(problem: ProblemData, table: AllocationsFile, sentence: str) -> Violation:
-    """A checker sentence on the rows of the schools it names, with names beside ids."""
+    """A checker sentence on the rows it concerns, with names beside ids.
+
+    The rows are those of the schools it names; a sentence naming no school (a group's
+    size) is on the rows of the group's or specialist's schools.
+    """
     row_of = {row.urn: row.row for row in table.rows}
     schools = {s.urn: s.name for s in problem.schools}
     specialists = {p.id: p.name for p in problem.specialists}
-    tokens = re.findall(r"[^\s,;:()]+", sentence)
-    rows = tuple(dict.fromkeys(row_of[t.rstrip(".")] for t in tokens if t.rstrip(".") in row_of))
+    tokens = [t.rstrip(".") for t in re.findall(r"[^\s,;:()]+", sentence)]
+    rows = tuple(dict.fromkeys(row_of[t] for t in tokens if t in row_of))
+    if not rows:
+        named = re.search(r"\b(work group|specialist) ([^\s,;:()]+?)(?=[\s,;:().]|$)", sentence)
+        if named is not None:
+            ident = named.group(2)
+            rows = tuple(
+                row.row
+                for row in table.rows
+                if ident == (row.group if named.group(1) == "work group" else row.specialist)
+            )
 
     def name(match: re.Match[str]) -> str:
         kind, ident = match.group(1), match.group(2)
