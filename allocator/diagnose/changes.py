@@ -150,7 +150,8 @@ def _specialist_gone(ctx: _Context, s: int, row: PreviousPlacement) -> str | Non
         return None
     p = ctx.specialist_index.get(row.specialist)
     if p is None:
-        return f"its specialist {row.specialist} withdrew (no longer in the specialists table)"
+        who = f"{row.specialist_name} ({row.specialist})" if row.specialist_name else row.specialist
+        return f"its specialist {who} withdrew (no longer in the specialists table)"
     specialist = ctx.problem.specialists[p]
     who = f"{specialist.name} ({specialist.id})"
     if not specialist.available:

@@ -174,7 +174,17 @@ def _row(table: Table, row_no: int, record: dict[str, str], issues: Collector) -
     if len(issues.errors) > before:
         return None
     placed = status == "placed" or (status == "" and (specialist is not None or group is not None))
-    return PreviousPlacement(urn, stage, placed, specialist, group, locked_text in YES, row_no, _text(record, "name"))
+    return PreviousPlacement(
+        urn,
+        stage,
+        placed,
+        specialist,
+        group,
+        locked_text in YES,
+        row_no,
+        _text(record, "name"),
+        _text(record, "specialist_name"),
+    )
 
 
 # --------------------------------------------------------------------------------------

@@ -137,6 +137,7 @@ class PreviousPlacement:
     locked: bool = False
     row: int = 0
     name: str = ""  # the school's name as the row gives it (for schools that withdrew)
+    specialist_name: str = ""  # as the row gives it (for specialists who withdrew)
 
 
 @dataclass(frozen=True)
