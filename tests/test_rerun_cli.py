@@ -96,7 +96,7 @@ def test_withdrawals_and_a_late_application_change_only_what_must(rerun_setup, t
             assert urn in withdrawn and row["reason"] == "No longer in the schools table."
         elif row["change"] in ("moved", "lost its place"):
             assert before[urn]["specialist"] == "MS06", row
-            assert "MS06 withdrew" in row["reason"]
+            assert "(MS06) withdrew" in row["reason"]
         else:
             assert row["change"] == "newly placed", row
     assert changes["999001"]["reason"] == "Newly applied."
