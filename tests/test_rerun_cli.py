@@ -260,3 +260,11 @@ def test_a_lock_on_a_school_that_withdrew_is_dropped_with_a_warning(rerun_setup,
     result = run(demo.yml, "--out", tmp_path / "o", "--previous", out1, *FAST)
     assert result.exit_code == 0, result.output
     assert f"locked: school {urn} no longer applies: its lock is dropped" in result.output
+
+
+def test_a_previous_folder_named_in_the_scenario_that_is_not_there_is_exit_2(rerun_setup, tmp_path):
+    demo, _ = rerun_setup
+    demo.append_yaml("previous: nowhere")
+    result = run(demo.yml, "--out", tmp_path / "o", *FAST)
+    assert result.exit_code == 2
+    assert "scenario.yml: previous: not found: looked for " in result.output

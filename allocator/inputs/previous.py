@@ -331,6 +331,12 @@ def attach_previous(problem: ProblemData, given: str | Path | None) -> tuple[Pro
     path = previous_path(problem, given)
     if path is None:
         return problem, []
+    if given is None and not path.exists() and problem.scenario_path is not None:
+        from allocator.inputs.load import display_path
+
+        shown = display_path(problem.scenario_path)
+        message = f"not found: looked for {display_path(path)} (relative to the scenario file)"
+        raise InputError([Issue(shown, None, "previous", message)])
     return apply_previous(problem, read_allocations(path))
 
 
