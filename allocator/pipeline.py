@@ -121,6 +121,9 @@ def allocate(
     seconds["explain"] = time.perf_counter() - t0
     solved.summary = summary_dict(problem, result.allocation, result, report, locations_level)
     solved.summary["seconds"] = {k: round(v, 3) for k, v in seconds.items()}
+    from allocator.report.calendar import add_schedule  # hosts and dates: after, never changing, the allocation
+
+    add_schedule(solved)
     return solved
 
 

@@ -302,7 +302,12 @@ def _run(
         sys.exit(EXIT_NO_SOLUTION)
     if redact:
         solved.tables = {**solved.tables, "allocations": without_advocates(solved.tables["allocations"])}
-    extra = {}
+        from allocator.report.letters import redacted
+
+        solved.tables = redacted(solved.tables)  # also letters' contacts, specialists' emails and phones
+    from allocator.report.calendar import write_calendars
+
+    extra = {"csv": lambda folder: write_calendars(folder, solved)}
     if "xlsx" in chosen_formats:
         from allocator.report.workbook import write_workbook
 

@@ -26,6 +26,7 @@ from allocator.inputs.rows import (
     validation_messages,
 )
 from allocator.inputs.scenario import (
+    WEEKDAYS,
     ScenarioSpec,
     line_of,
     scenario_messages,
@@ -35,6 +36,7 @@ from allocator.inputs.scenario import (
 from allocator.inputs.tables import Table, read_table, split_sheet
 from allocator.problem.data import (
     Advocate,
+    Calendar,
     Location,
     OutputSettings,
     ProblemData,
@@ -225,6 +227,9 @@ def _drop(data: Any, loc: tuple[Any, ...]) -> None:
     one item dropped would then have the wrong length). A required key gets a stand-in.
     """
     if not loc:
+        return
+    if loc[0] == "calendar" and isinstance(data, dict):
+        data.pop("calendar", None)  # all its problems are reported at once; the rest is checked without it
         return
     if len(loc) == 1 and loc[0] in _PLACEHOLDERS and isinstance(data, dict):
         data[loc[0]] = _PLACEHOLDERS[loc[0]]
@@ -456,6 +461,9 @@ def _cross_check(
                 max_travel_km=r.max_travel_km,
                 trust=r.trust,
                 row=row_no,
+                pair_meetings=r.pair_meetings or "alternate",
+                email=r.email or "",
+                phone=r.phone or "",
             )
         )
     specialist_index = {s.id: i for i, s in enumerate(specialists)}
@@ -517,6 +525,9 @@ def _cross_check(
                 min_schools=3 if r.min_schools is None else r.min_schools,
                 max_schools=8 if r.max_schools is None else r.max_schools,
                 row=row_no,
+                sessions=r.sessions,
+                hosting=r.hosting,
+                venue_at_lead=not has_venue,
             )
         )
     group_index = {g.id: i for i, g in enumerate(groups)}
@@ -610,6 +621,21 @@ def _cross_check(
             formats=tuple(dict.fromkeys(spec.output.formats)),
         ),
         locations=spec.locations,
+        calendar=_calendar(spec),
+    )
+
+
+def _calendar(spec: ScenarioSpec) -> Calendar | None:
+    """The scenario's `calendar:` as plain dates and times (None when it has none)."""
+    c = spec.calendar
+    if c is None:
+        return None
+    return Calendar(
+        terms=tuple((t.start, t.end) for t in c.terms),
+        holidays=tuple((h.start, h.end) for h in c.holidays),
+        weekdays=tuple(sorted({WEEKDAYS.index(day) for day in c.weekdays})),
+        afternoon=(c.afternoon.start, c.afternoon.end),
+        twilight=None if c.twilight is None else (c.twilight.start, c.twilight.end),
     )
 
 

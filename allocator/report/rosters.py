@@ -1,0 +1,160 @@
+"""Rosters: who each specialist works with and who is in each work group, as workbook sheets.
+
+One sheet per specialist with schools or a group (`Specialist ID`) and one per running
+group (`Group ID`), each listing the schools with their Mastery Advocates (unless
+`--redact`); a hub with more than `SHEET_LIMIT` rosters gets two combined sheets instead,
+filtered by their first column. The workbook also gets the Calendar and Letters tables.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from allocator.problem.data import ProblemData
+from allocator.problem.distances import display_km
+from allocator.problem.eligibility import Eligibility
+from allocator.report.tables import ADVOCATE_COLUMNS, _advocate_cells
+from allocator.solving.solution import Allocation
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    from allocator.pipeline import Solved
+
+SHEET_LIMIT = 60  # beyond this many rosters, one combined sheet per kind
+ROSTER_COLUMNS = [
+    "role",
+    "urn",
+    "name",
+    "stage",
+    "work_group",
+    "postcode",
+    "km",
+    "specialist_email",
+    "specialist_phone",
+]
+
+
+def _school_row(problem: ProblemData, s: int, role: str, km: float | None, group: str = "") -> dict[str, object]:
+    school = problem.schools[s]
+    return {
+        "role": role,
+        "urn": school.urn,
+        "name": school.name,
+        "stage": school.stage,
+        "work_group": group,
+        "postcode": school.postcode,
+        "km": display_km(km),
+        "specialist_email": "",
+        "specialist_phone": "",
+        **_advocate_cells(school),
+    }
+
+
+def specialist_rosters(problem: ProblemData, elig: Eligibility, allocation: Allocation) -> dict[str, pd.DataFrame]:
+    """For each specialist with schools or a running group: their schools, then the members
+    of each group they lead (km: to the specialist, or to the group's venue)."""
+    out = {}
+    for p, sp in enumerate(problem.specialists):
+        rows = []
+        for s, q in enumerate(allocation.school_specialist):
+            if q == p:
+                stage = problem.schools[s].stage
+                role = "development department" if stage == "development" else "embedding school"
+                rows.append(_school_row(problem, s, role, float(elig.specialist_km[s, p])))
+        for g, lead in enumerate(allocation.group_lead):
+            if lead != p:
+                continue
+            group_id = problem.work_groups[g].id
+            for s, h in enumerate(allocation.school_group):
+                if h == g:
+                    rows.append(
+                        _school_row(problem, s, f"member of {group_id} (leads)", float(elig.group_km[s, g]), group_id)
+                    )
+        if rows:
+            out[sp.id] = pd.DataFrame(rows, columns=ROSTER_COLUMNS + ADVOCATE_COLUMNS)
+    return out
+
+
+def group_rosters(problem: ProblemData, elig: Eligibility, allocation: Allocation) -> dict[str, pd.DataFrame]:
+    """For each running group: its lead (with their email and phone), then its schools."""
+    out = {}
+    for g, group in enumerate(problem.work_groups):
+        lead = allocation.group_lead[g]
+        members = [s for s, h in enumerate(allocation.school_group) if h == g]
+        if lead is None or not members:
+            continue
+        sp = problem.specialists[lead]
+        rows: list[dict[str, object]] = [
+            {
+                "role": "lead",
+                "urn": sp.school_urn or "",
+                "name": sp.name,
+                "stage": "",
+                "work_group": group.id,
+                "postcode": sp.postcode,
+                "km": "",
+                "specialist_email": sp.email,
+                "specialist_phone": sp.phone,
+                **dict.fromkeys(ADVOCATE_COLUMNS, ""),
+            }
+        ]
+        rows += [_school_row(problem, s, "member", float(elig.group_km[s, g]), group.id) for s in members]
+        out[group.id] = pd.DataFrame(rows, columns=ROSTER_COLUMNS + ADVOCATE_COLUMNS)
+    return out
+
+
+def sheet_name(title: str, used: set[str]) -> str:
+    """An Excel sheet name: at most 31 characters, none of []:*?/\\, unique ignoring case."""
+    base = re.sub(r"[\[\]:*?/\\]", "_", title)[:31]
+    name, n = base, 1
+    while name.lower() in used:
+        n += 1
+        name = f"{base[: 31 - len(str(n)) - 1]}~{n}"
+    used.add(name.lower())
+    return name
+
+
+def _strip(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Keep only the columns the run's tables kept (so `--redact` reaches the rosters)."""
+    return frame[[c for c in frame.columns if c in columns]]
+
+
+def add_schedule_sheets(wb: Workbook, solved: Solved, frame_sheet: Callable[[Worksheet, pd.DataFrame], None]) -> None:
+    """Add Calendar, Letters and the roster sheets to the workbook `wb` (`frame_sheet`
+    writes a table on a sheet, as the workbook's own sheets are written)."""
+    tables = solved.tables
+    allocation = solved.result.allocation
+    if "calendar" not in tables or allocation is None:
+        return
+    frame_sheet(wb.create_sheet("Calendar"), tables["calendar"])
+    if "letters" in tables:
+        frame_sheet(wb.create_sheet("Letters"), tables["letters"])
+    # Rosters carry personal data only when the run's tables do (`--redact` removed it there).
+    redact = "advocate_1_name" not in tables["allocations"].columns
+    kept = [
+        c
+        for c in ROSTER_COLUMNS + ADVOCATE_COLUMNS
+        if not (redact and (c.startswith("advocate_") or c in ("specialist_email", "specialist_phone")))
+    ]
+    rosters = [
+        ("Specialist", "specialist", specialist_rosters(solved.problem, solved.eligibility, allocation)),
+        ("Group", "group", group_rosters(solved.problem, solved.eligibility, allocation)),
+    ]
+    used = {ws.title.lower() for ws in wb.worksheets}
+    if sum(len(r) for _, _, r in rosters) <= SHEET_LIMIT:
+        for title, _, frames in rosters:
+            for key, frame in frames.items():
+                frame_sheet(wb.create_sheet(sheet_name(f"{title} {key}", used)), _strip(frame, kept))
+        return
+    for title, column, frames in rosters:
+        combined = [_strip(f, kept).assign(**{column: key}) for key, f in frames.items()]
+        if combined:
+            joined = pd.concat(combined, ignore_index=True)
+            joined = joined[[column] + [c for c in joined.columns if c != column]]
+            frame_sheet(wb.create_sheet(sheet_name(f"{title} rosters", used)), joined)
