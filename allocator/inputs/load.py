@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from datetime import date
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,14 @@ from allocator.problem.data import (
 )
 
 TABLE_KEYS = ("schools", "specialists", "work_groups")
+
+
+class _DatesAsText(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text: pydantic then checks them and reports the line
+    (PyYAML itself fails without one on a date such as 2026-02-30)."""
+
+
+_DatesAsText.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
 
 
 @dataclass
@@ -107,7 +116,7 @@ def load(
     except UnicodeDecodeError:
         raise InputError([Issue(shown, None, "", "is not UTF-8 text")]) from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_DatesAsText)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -548,6 +557,7 @@ def _cross_check(
                 "(no continuity bonus is possible)",
             )
 
+    _calendar_warnings(spec, lines, shown, issues)
     listed = {
         "school": _listed_ids(tables, data, "schools", "urn"),
         "specialist": all_specialist_ids,
@@ -623,6 +633,22 @@ def _cross_check(
         locations=spec.locations,
         calendar=_calendar(spec),
     )
+
+
+def _calendar_warnings(spec: ScenarioSpec, lines: dict[tuple[Any, ...], int], shown: str, issues: Collector) -> None:
+    """A term outside the scenario's school year is probably last year's dates: say so."""
+    if spec.calendar is None:
+        return
+    first = int(spec.year[:4])
+    low, high = date(first, 8, 1), date(first + 1, 7, 31)
+    for n, term in enumerate(spec.calendar.terms):
+        if term.start < low or term.end > high:
+            issues.warn(
+                shown,
+                line_of(lines, ("calendar", "terms", n)),
+                f"calendar.terms[{n + 1}]",
+                f"{term.start} to {term.end} is outside the school year {spec.year} ({low} to {high})",
+            )
 
 
 def _calendar(spec: ScenarioSpec) -> Calendar | None:

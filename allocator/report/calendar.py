@@ -79,8 +79,7 @@ def calendar_table(problem: ProblemData, schedule: Schedule) -> pd.DataFrame:
 
 
 def add_schedule(solved: Solved) -> None:
-    """Plan the year's meetings of a solved scenario and add its tables: `calendar`, `letters`,
-    and the specialists' `email` and `phone` (when the table gives any) to `specialists`.
+    """Plan the year's meetings of a solved scenario and add its tables `calendar` and `letters`.
 
     The schedule's warnings go to `summary["calendar_warnings"]`.
     """
@@ -92,11 +91,6 @@ def add_schedule(solved: Solved) -> None:
     schedule = make_schedule(problem, allocation)
     solved.tables["calendar"] = calendar_table(problem, schedule)
     solved.tables["letters"] = letters_table(solved, schedule)
-    if any(sp.email or sp.phone for sp in problem.specialists):
-        specialists = solved.tables["specialists"].copy()
-        specialists["email"] = [sp.email for sp in problem.specialists]
-        specialists["phone"] = [sp.phone for sp in problem.specialists]
-        solved.tables["specialists"] = specialists
     dated = sum(1 for m in schedule.meetings if m.date is not None)
     solved.summary["calendar"] = {"meetings": len(schedule.meetings), "dated": dated}
     solved.summary["calendar_warnings"] = list(schedule.warnings)
