@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from datetime import date
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 

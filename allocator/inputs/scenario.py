@@ -138,7 +138,9 @@ def _one_day(value: Any) -> Any:
         try:
             value = date.fromisoformat(value.strip())
         except ValueError:
-            raise ValueError(f"{value!r} is not a date like 2026-05-04 (or a range: {{start: ..., end: ...}})") from None
+            raise ValueError(
+                f"{value!r} is not a date like 2026-05-04 (or a range: {{start: ..., end: ...}})"
+            ) from None
     if isinstance(value, date):
         return {"start": value, "end": value}
     return value
