@@ -165,12 +165,11 @@ def _calendar_file(name: str, events: list[icalendar.Event]) -> bytes:
     return cal.to_ical()
 
 
-def write_calendars(out_dir: Path, solved: Solved) -> list[Path]:
+def write_calendars(out_dir: Path, solved: Solved) -> None:
     """The .ics files of a solved scenario, in `out_dir`/calendars (nothing when no meeting has a date)."""
     table = solved.tables.get("calendar")
-    if table is None:
-        return []
-    return write_ics_files(out_dir / CALENDAR_FOLDER, solved.problem, table)
+    if table is not None:
+        write_ics_files(out_dir / CALENDAR_FOLDER, solved.problem, table)
 
 
 def write_ics_files(folder: Path, problem: ProblemData, table: pd.DataFrame) -> list[Path]:
