@@ -17,13 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import icalendar
 import pandas as pd
 
 from allocator.problem.data import ProblemData
 from allocator.schedule.plan import Schedule, make_schedule
 
 if TYPE_CHECKING:
+    import icalendar
+
     from allocator.pipeline import Solved
 
 LONDON = ZoneInfo("Europe/London")
@@ -103,6 +104,8 @@ def file_stem(text: str) -> str:
 
 def _london_timezone() -> icalendar.Timezone:
     """Europe/London as a VTIMEZONE with yearly rules (as Outlook writes it)."""
+    import icalendar  # only when .ics files are written: it takes a while to import
+
     tz = icalendar.Timezone()
     tz.add("tzid", "Europe/London")
     for kind, name, start, month, offsets in (
@@ -124,6 +127,8 @@ def _at(day: str, clock: str) -> datetime:
 
 
 def _events(rows: pd.DataFrame, problem: ProblemData, stamp: datetime, domain: str) -> list[icalendar.Event]:
+    import icalendar  # only when .ics files are written: it takes a while to import
+
     events = []
     for row in rows.itertuples(index=False):
         if not row.date:
@@ -152,6 +157,8 @@ def _events(rows: pd.DataFrame, problem: ProblemData, stamp: datetime, domain: s
 
 
 def _calendar_file(name: str, events: list[icalendar.Event]) -> bytes:
+    import icalendar  # only when .ics files are written: it takes a while to import
+
     cal = icalendar.Calendar()
     cal.add("prodid", "-//Maths Hubs allocator//calendar//EN")
     cal.add("version", "2.0")
