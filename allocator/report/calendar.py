@@ -14,7 +14,7 @@ import html
 import re
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 LONDON = ZoneInfo("Europe/London")
 CALENDAR_FOLDER = "calendars"
+CALENDAR_END = b"END:VCALENDAR\r\n"
 CALENDAR_COLUMNS = [
     "kind",
     "group",
@@ -126,37 +127,36 @@ def _at(day: str, clock: str) -> datetime:
     return datetime.combine(date.fromisoformat(day), time.fromisoformat(clock), tzinfo=LONDON)
 
 
-def _events(rows: pd.DataFrame, problem: ProblemData, stamp: datetime, domain: str) -> list[icalendar.Event]:
+def _events(row: dict[str, Any], stamp: datetime, domain: str) -> bytes:
+    """One meeting's VEVENTs (its afternoon, and its twilight session when there is one), serialised."""
     import icalendar  # only when .ics files are written: it takes a while to import
 
-    events = []
-    for row in rows.itertuples(index=False):
-        if not row.date:
-            continue
-        where = ", ".join(v for v in (row.host_name, row.postcode) if v)
-        if row.kind == "group":
-            what = f"Maths Hub work group {row.group}: session {row.session} of {row.sessions}"
-            about = f"Work group {row.group}, led by {row.lead_name}. Hosted by {row.host_name}."
-        else:
-            what = f"Development work group meeting {row.session} of {row.sessions} ({row.lead_name})"
-            about = f"Development pair of Mastery Specialist {row.lead_name}. Hosted by {row.host_name}."
-        parts = [("", row.start, row.end)]
-        if row.twilight_start:
-            parts.append(("-twilight", row.twilight_start, row.twilight_end))
-        for suffix, start, end in parts:
-            event = icalendar.Event()
-            event.add("uid", f"{row.kind}-{file_stem(row.group)}-{row.session}{suffix}@{domain}")
-            event.add("dtstamp", stamp)
-            event.add("dtstart", _at(row.date, start))
-            event.add("dtend", _at(row.date, end))
-            event.add("summary", what + (" (twilight)" if suffix else ""))
-            event.add("location", where)
-            event.add("description", about)
-            events.append(event)
-    return events
+    where = ", ".join(v for v in (row["host_name"], row["postcode"]) if v)
+    if row["kind"] == "group":
+        what = f"Maths Hub work group {row['group']}: session {row['session']} of {row['sessions']}"
+        about = f"Work group {row['group']}, led by {row['lead_name']}. Hosted by {row['host_name']}."
+    else:
+        what = f"Development work group meeting {row['session']} of {row['sessions']} ({row['lead_name']})"
+        about = f"Development pair of Mastery Specialist {row['lead_name']}. Hosted by {row['host_name']}."
+    parts = [("", row["start"], row["end"])]
+    if row["twilight_start"]:
+        parts.append(("-twilight", row["twilight_start"], row["twilight_end"]))
+    out = b""
+    for suffix, start, end in parts:
+        event = icalendar.Event()
+        event.add("uid", f"{row['kind']}-{file_stem(str(row['group']))}-{row['session']}{suffix}@{domain}")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", _at(row["date"], start))
+        event.add("dtend", _at(row["date"], end))
+        event.add("summary", what + (" (twilight)" if suffix else ""))
+        event.add("location", where)
+        event.add("description", about)
+        out += event.to_ical()
+    return out
 
 
-def _calendar_file(name: str, events: list[icalendar.Event]) -> bytes:
+def _calendar_head(name: str) -> bytes:
+    """A VCALENDAR with its properties and the Europe/London VTIMEZONE, up to its events."""
     import icalendar  # only when .ics files are written: it takes a while to import
 
     cal = icalendar.Calendar()
@@ -167,9 +167,9 @@ def _calendar_file(name: str, events: list[icalendar.Event]) -> bytes:
     cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", "Europe/London")
     cal.add_component(_london_timezone())
-    for event in events:
-        cal.add_component(event)
-    return cal.to_ical()
+    text = cal.to_ical()
+    assert text.endswith(CALENDAR_END)
+    return text[: -len(CALENDAR_END)]
 
 
 def write_calendars(out_dir: Path, solved: Solved) -> None:
@@ -181,28 +181,36 @@ def write_calendars(out_dir: Path, solved: Solved) -> None:
 
 def write_ics_files(folder: Path, problem: ProblemData, table: pd.DataFrame) -> list[Path]:
     """One .ics file per work group (`group-ID.ics`) and per specialist (`specialist-ID.ics`,
-    every group they lead and their pair's meetings) with dated meetings, in `folder`."""
-    dated = table[table["date"] != ""]
-    if dated.empty:
+    every group they lead and their pair's meetings) with dated meetings, in `folder`.
+
+    Each meeting's events are made once by the library and go into both files that hold
+    them (a national scenario has thousands)."""
+    rows = [r for r in table.to_dict("records") if r["date"]]
+    if not rows:
         return []
     folder.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).replace(microsecond=0)
     domain = file_stem(problem.name).lower()[:40] + ".allocator"
+    events = [_events(row, stamp, domain) for row in rows]
+    files: dict[tuple[str, str], list[int]] = {}
+    titles: dict[tuple[str, str], str] = {}
+    for i, row in enumerate(rows):
+        if row["kind"] == "group":
+            files.setdefault(("group", str(row["group"])), []).append(i)
+            titles[("group", str(row["group"]))] = f"Work group {row['group']}"
+        files.setdefault(("specialist", str(row["lead"])), []).append(i)
+        titles[("specialist", str(row["lead"]))] = f"{row['lead_name']}: meetings"
     written = []
-    files: list[tuple[str, str, pd.DataFrame]] = []
-    for group_id, rows in dated[dated["kind"] == "group"].groupby("group", sort=False):
-        files.append((f"group-{file_stem(str(group_id))}", f"Work group {group_id}", rows))
-    for lead, rows in dated.groupby("lead", sort=False):
-        files.append((f"specialist-{file_stem(str(lead))}", f"{rows['lead_name'].iloc[0]}: meetings", rows))
     used: set[str] = set()
-    for stem, name, rows in files:
-        unique, n = stem, 1
+    for key in [k for k in files if k[0] == "group"] + [k for k in files if k[0] == "specialist"]:
+        stem = unique = f"{key[0]}-{file_stem(key[1])}"
+        n = 1
         while unique.lower() in used:  # ids that differ only in unsafe characters or case
             n += 1
             unique = f"{stem}-{n}"
         used.add(unique.lower())
         path = folder / f"{unique}.ics"
-        path.write_bytes(_calendar_file(name, _events(rows, problem, stamp, domain)))
+        path.write_bytes(_calendar_head(titles[key]) + b"".join(events[i] for i in files[key]) + CALENDAR_END)
         written.append(path)
     return written
 

@@ -17,7 +17,7 @@ from allocator.problem.data import ProblemData
 from allocator.problem.eligibility import Eligibility, Reason
 from allocator.report.tables import ADVOCATE_COLUMNS, _advocate_cells, is_placed
 from allocator.schedule.hosts import hosting_of
-from allocator.schedule.plan import Meeting, Schedule
+from allocator.schedule.plan import Meeting, Schedule, members_by
 from allocator.solving.solution import Allocation
 
 if TYPE_CHECKING:
@@ -49,16 +49,14 @@ def _focus(problem: ProblemData, g: int) -> str:
     return f" (focus {focus})" if focus else ""
 
 
-def _outcome(problem: ProblemData, allocation: Allocation, s: int) -> str:
+def _outcome(problem: ProblemData, allocation: Allocation, s: int, supported: list[list[int]]) -> str:
     school = problem.schools[s]
     p, g = allocation.school_specialist[s], allocation.school_group[s]
     if not is_placed(problem, allocation, s):
         return f"We are sorry that we cannot offer {school.name} a place in the {school.stage} programme this year."
     if school.stage == "development" and p is not None:
         partners = [
-            problem.schools[o].name
-            for o, q in enumerate(allocation.school_specialist)
-            if q == p and o != s and problem.schools[o].stage == "development"
+            problem.schools[o].name for o in supported[p] if o != s and problem.schools[o].stage == "development"
         ]
         with_whom = f" with {' and '.join(partners)}" if partners else " as a lone department"
         return (
@@ -122,8 +120,9 @@ def letters_table(solved: Solved, schedule: Schedule) -> pd.DataFrame:
     assert allocation is not None
     first: dict[tuple[str, str], Meeting] = {(m.kind, m.key): m for m in schedule.meetings if m.number == 1}
     cal = problem.calendar
-    allocations = solved.tables["allocations"]
-    stopped = {s for s in solved.result.unsolved_schools}
+    statuses = list(solved.tables["allocations"]["status"])
+    stopped = set(solved.result.unsolved_schools)
+    supported = members_by(allocation.school_specialist, problem.num_specialists)
     rows = []
     for s, school in enumerate(problem.schools):
         p, g = allocation.school_specialist[s], allocation.school_group[s]
@@ -144,8 +143,8 @@ def letters_table(solved: Solved, schedule: Schedule) -> pd.DataFrame:
                 "school_name": school.name,
                 "hub": school.hub,
                 "stage": school.stage,
-                "status": allocations.at[s, "status"],
-                "outcome": _outcome(problem, allocation, s),
+                "status": statuses[s],
+                "outcome": _outcome(problem, allocation, s, supported),
                 "specialist_name": problem.specialists[p].name if placed and p is not None else "",
                 "specialist_email": problem.specialists[p].email if placed and p is not None else "",
                 "work_group": problem.work_groups[g].id if placed and g is not None else "",

@@ -18,6 +18,7 @@ from allocator.problem.data import ProblemData
 from allocator.problem.distances import display_km
 from allocator.problem.eligibility import Eligibility
 from allocator.report.tables import ADVOCATE_COLUMNS, _advocate_cells
+from allocator.schedule.plan import members_by
 from allocator.solving.solution import Allocation
 
 if TYPE_CHECKING:
@@ -60,22 +61,21 @@ def specialist_rosters(problem: ProblemData, elig: Eligibility, allocation: Allo
     """For each specialist with schools or a running group: their schools, then the members
     of each group they lead (km: to the specialist, or to the group's venue)."""
     out = {}
+    supported = members_by(allocation.school_specialist, problem.num_specialists)
+    members = members_by(allocation.school_group, problem.num_groups)
+    led = members_by(allocation.group_lead, problem.num_specialists)
     for p, sp in enumerate(problem.specialists):
         rows = []
-        for s, q in enumerate(allocation.school_specialist):
-            if q == p:
-                stage = problem.schools[s].stage
-                role = "development department" if stage == "development" else "embedding school"
-                rows.append(_school_row(problem, s, role, float(elig.specialist_km[s, p])))
-        for g, lead in enumerate(allocation.group_lead):
-            if lead != p:
-                continue
+        for s in supported[p]:
+            stage = problem.schools[s].stage
+            role = "development department" if stage == "development" else "embedding school"
+            rows.append(_school_row(problem, s, role, float(elig.specialist_km[s, p])))
+        for g in led[p]:
             group_id = problem.work_groups[g].id
-            for s, h in enumerate(allocation.school_group):
-                if h == g:
-                    rows.append(
-                        _school_row(problem, s, f"member of {group_id} (leads)", float(elig.group_km[s, g]), group_id)
-                    )
+            for s in members[g]:
+                rows.append(
+                    _school_row(problem, s, f"member of {group_id} (leads)", float(elig.group_km[s, g]), group_id)
+                )
         if rows:
             out[sp.id] = pd.DataFrame(rows, columns=ROSTER_COLUMNS + ADVOCATE_COLUMNS)
     return out
@@ -84,9 +84,10 @@ def specialist_rosters(problem: ProblemData, elig: Eligibility, allocation: Allo
 def group_rosters(problem: ProblemData, elig: Eligibility, allocation: Allocation) -> dict[str, pd.DataFrame]:
     """For each running group: its lead (with their email and phone), then its schools."""
     out = {}
+    members_of = members_by(allocation.school_group, problem.num_groups)
     for g, group in enumerate(problem.work_groups):
         lead = allocation.group_lead[g]
-        members = [s for s, h in enumerate(allocation.school_group) if h == g]
+        members = members_of[g]
         if lead is None or not members:
             continue
         sp = problem.specialists[lead]

@@ -13,7 +13,7 @@ meets at the specialist's school when `pair_meetings` says `at specialist`.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -112,15 +112,13 @@ def rotation(
     return best
 
 
-def lead_school(problem: ProblemData, p: int) -> Host:
-    """Specialist `p`'s own school, as a host (named when it is in the schools table)."""
+def lead_school(problem: ProblemData, p: int, school_names: Mapping[str, str] | None = None) -> Host:
+    """Specialist `p`'s own school, as a host (named when it is in the schools table;
+    pass `school_names`, URN to name, when asking for many)."""
     sp = problem.specialists[p]
-    name = f"{sp.name}'s school"
-    if sp.school_urn:
-        for school in problem.schools:
-            if school.urn == sp.school_urn:
-                name = school.name
-                break
+    if school_names is None:
+        school_names = {school.urn: school.name for school in problem.schools}
+    name = school_names.get(sp.school_urn or "", f"{sp.name}'s school")
     return Host("lead", sp.school_urn or "", name, sp.postcode, sp.location)
 
 
@@ -129,15 +127,24 @@ def _school_host(problem: ProblemData, s: int) -> Host:
     return Host("school", school.urn, school.name, school.postcode, school.location)
 
 
-def _venue(problem: ProblemData, g: int, lead: int) -> Host:
+def _venue(problem: ProblemData, g: int, lead: int, school_names: Mapping[str, str] | None) -> Host:
     group = problem.work_groups[g]
     if group.venue_at_lead:
-        return lead_school(problem, lead)
+        return lead_school(problem, lead, school_names)
     return Host("venue", "", f"venue of work group {group.id}", group.venue_postcode or "", group.venue)
 
 
-def group_hosts(problem: ProblemData, allocation: Allocation, g: int) -> tuple[list[Host], str]:
+def group_hosts(
+    problem: ProblemData,
+    allocation: Allocation,
+    g: int,
+    members: Sequence[int] | None = None,
+    school_names: Mapping[str, str] | None = None,
+) -> tuple[list[Host], str]:
     """Each session's host for running group `g`, and a note when a rule had to give way.
+
+    `members` (the group's schools) and `school_names` (URN to name) save looking them up
+    when asking for many groups.
 
     A group too small to rotate (one school) lets its lead's school host later sessions
     too; if even that cannot keep hosts from repeating, a host may hold two in a row.
@@ -146,9 +153,10 @@ def group_hosts(problem: ProblemData, allocation: Allocation, g: int) -> tuple[l
     assert lead is not None  # only running groups meet
     total = sessions_of(group)
     if hosting_of(group) == "venue":
-        return [_venue(problem, g, lead)] * total, ""
-    first = lead_school(problem, lead)
-    members = [s for s, v in enumerate(allocation.school_group) if v == g]
+        return [_venue(problem, g, lead, school_names)] * total, ""
+    first = lead_school(problem, lead, school_names)
+    if members is None:
+        members = [s for s, v in enumerate(allocation.school_group) if v == g]
     if total == 1:
         return [first], ""
     later = total - 1
@@ -183,18 +191,24 @@ def group_hosts(problem: ProblemData, allocation: Allocation, g: int) -> tuple[l
     raise AssertionError("a rotation without the rule on repeats always exists")  # pragma: no cover
 
 
-def pair_hosts(problem: ProblemData, allocation: Allocation, p: int) -> list[Host]:
+def pair_hosts(
+    problem: ProblemData,
+    allocation: Allocation,
+    p: int,
+    supported: Sequence[int] | None = None,
+    school_names: Mapping[str, str] | None = None,
+) -> list[Host]:
     """The development pair's meetings of specialist `p` (empty without development schools).
 
     They alternate between the departments in the schools table's order (a lone
     department meets at its own school), or are all at the specialist's school when
     the specialists table's `pair_meetings` says `at specialist`.
     """
-    departments = [
-        s for s, v in enumerate(allocation.school_specialist) if v == p and problem.schools[s].stage == "development"
-    ]
+    if supported is None:  # the schools the specialist supports
+        supported = [s for s, v in enumerate(allocation.school_specialist) if v == p]
+    departments = [s for s in supported if problem.schools[s].stage == "development"]
     if not departments:
         return []
     if problem.specialists[p].pair_meetings == "at specialist":
-        return [lead_school(problem, p)] * PAIR_MEETINGS
+        return [lead_school(problem, p, school_names)] * PAIR_MEETINGS
     return [_school_host(problem, departments[k % len(departments)]) for k in range(PAIR_MEETINGS)]

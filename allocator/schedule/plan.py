@@ -30,6 +30,15 @@ class Schedule:
     warnings: tuple[str, ...] = ()
 
 
+def members_by(assignment: tuple[int | None, ...], size: int) -> list[list[int]]:
+    """For each of `size` targets (groups or specialists), the schools assigned to it (one pass)."""
+    out: list[list[int]] = [[] for _ in range(size)]
+    for s, target in enumerate(assignment):
+        if target is not None:
+            out[target].append(s)
+    return out
+
+
 def make_schedule(problem: ProblemData, allocation: Allocation) -> Schedule:
     """Hosts and dates for every running group and every development pair.
 
@@ -39,16 +48,19 @@ def make_schedule(problem: ProblemData, allocation: Allocation) -> Schedule:
     """
     planned: list[tuple[str, str, int, list[Host]]] = []
     warnings: list[str] = []
+    names = {school.urn: school.name for school in problem.schools}
+    members = members_by(allocation.school_group, problem.num_groups)
+    supported = members_by(allocation.school_specialist, problem.num_specialists)
     for g, group in enumerate(problem.work_groups):
         lead = allocation.group_lead[g]
-        if lead is None or g not in allocation.school_group:
+        if lead is None or not members[g]:
             continue
-        hosts, note = group_hosts(problem, allocation, g)
+        hosts, note = group_hosts(problem, allocation, g, members[g], names)
         if note:
             warnings.append(note)
         planned.append(("group", group.id, lead, hosts))
     for p, specialist in enumerate(problem.specialists):
-        hosts = pair_hosts(problem, allocation, p)
+        hosts = pair_hosts(problem, allocation, p, supported[p], names)
         if hosts:
             planned.append(("pair", specialist.id, p, hosts))
     dated: dict[tuple[str, str], list[date] | None] = {}
