@@ -190,3 +190,12 @@ def test_bad_calendar_values_are_exit_2_at_their_line(demo, old, new, column, me
     assert result.exit_code == 2, result.output
     assert f"{demo.yml_display}:{line}: {column}: " in result.output
     assert message in result.output
+
+
+def test_rerun_replaces_the_calendars_folder(demo_run, tmp_path):
+    scenario, _, _ = demo_run
+    out = tmp_path / "again"
+    for _ in range(2):
+        result = run(str(scenario.yml), "--out", str(out), "--no-recommendations", "-q")
+        assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (out / "calendars").iterdir())[0] == "group-WD-P-1.ics"

@@ -220,3 +220,16 @@ def test_first_meeting_in_the_first_half_term(meetings):
     days = dated[("group", "G")]
     assert days is not None and days[0] <= first_half_term_end(YEAR)
     assert all(b - a >= timedelta(days=1) for a, b in zip(days, days[1:], strict=False))
+
+
+def test_group_meeting_at_a_chosen_lead_rotates_from_that_lead():
+    # No venue columns and no fixed lead (allowed by a later issue): whoever leads hosts session 1.
+    members = [school(f"10000{n}", "sustaining", km=float(n)) for n in range(3)]
+    sps = [specialist("A", km=40.0, school_urn="200001"), specialist("B", km=60.0, school_urn="200002")]
+    wg = group("WG", km=0.0, venue_at_lead=True)  # lead_idx None: chosen
+    data = problem(members, sps, [wg])
+    for lead in (0, 1):
+        allocation = Allocation((None,) * 3, (0, 0, 0), (lead,))
+        hosts, _ = group_hosts(data, allocation, 0)
+        assert hosts[0].urn == sps[lead].school_urn and hosts[0].location == sps[lead].location
+        assert {h.kind for h in hosts[1:]} == {"school"}
