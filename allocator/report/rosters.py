@@ -76,8 +76,9 @@ def specialist_rosters(problem: ProblemData, elig: Eligibility, allocation: Allo
                 rows.append(
                     _school_row(problem, s, f"member of {group_id} (leads)", float(elig.group_km[s, g]), group_id)
                 )
-        if rows:
-            out[sp.id] = pd.DataFrame(rows, columns=ROSTER_COLUMNS + ADVOCATE_COLUMNS)
+        if rows:  # the specialist's own contact columns belong in group rosters only
+            frame = pd.DataFrame(rows, columns=ROSTER_COLUMNS + ADVOCATE_COLUMNS)
+            out[sp.id] = frame.drop(columns=["specialist_email", "specialist_phone"])
     return out
 
 
