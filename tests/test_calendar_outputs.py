@@ -199,3 +199,11 @@ def test_rerun_replaces_the_calendars_folder(demo_run, tmp_path):
         result = run(str(scenario.yml), "--out", str(out), "--no-recommendations", "-q")
         assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (out / "calendars").iterdir())[0] == "group-WD-P-1.ics"
+
+
+def test_check_describes_the_calendar(demo):
+    result = demo.check()
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if x.startswith("Calendar:"))
+    assert line.startswith("Calendar: 3 terms from 2025-09-03 to 2026-07-21, ")
+    assert "(Tuesday, Wednesday, Thursday), first half term to 2025-10-26" in line

@@ -40,6 +40,21 @@ def school_days(calendar: Calendar) -> list[date]:
     return days
 
 
+def calendar_line(calendar: Calendar) -> str:
+    """One line for `allocate check`: the calendar's terms, school days and session times."""
+    days = school_days(calendar)
+    names = ", ".join(f"{date(2024, 1, 1 + d):%A}" for d in calendar.weekdays)  # 1 January 2024 was a Monday
+    twilight = (
+        "" if calendar.twilight is None else f", twilight {calendar.twilight[0]:%H:%M}-{calendar.twilight[1]:%H:%M}"
+    )
+    return (
+        f"Calendar: {len(calendar.terms)} term{'s' if len(calendar.terms) != 1 else ''} from "
+        f"{calendar.terms[0][0]} to {calendar.terms[-1][1]}, {len(days)} school days ({names}), "
+        f"first half term to {first_half_term_end(calendar)}; afternoons "
+        f"{calendar.afternoon[0]:%H:%M}-{calendar.afternoon[1]:%H:%M}{twilight}"
+    )
+
+
 def first_half_term_end(calendar: Calendar) -> date:
     """The last day of the first half term: the day before the first holiday that starts
     inside the first term, else the middle of the first term."""
