@@ -207,3 +207,20 @@ def test_check_describes_the_calendar(demo):
     line = next(x for x in result.output.splitlines() if x.startswith("Calendar:"))
     assert line.startswith("Calendar: 3 terms from 2025-09-03 to 2026-07-21, ")
     assert "(Tuesday, Wednesday, Thursday), first half term to 2025-10-26" in line
+
+
+def test_many_rosters_go_into_two_combined_sheets(demo, monkeypatch):
+    from allocator.pipeline import allocate
+    from allocator.report import rosters
+    from allocator.report.workbook import build_workbook
+
+    solved = allocate(demo.load().problem, recommendations=False)
+    monkeypatch.setattr(rosters, "SHEET_LIMIT", 2)
+    wb = build_workbook(solved)
+    assert not any(n.startswith(("Specialist MS", "Group WD")) for n in wb.sheetnames)
+    rows = list(wb["Group rosters"].iter_rows(values_only=True))
+    assert rows[0][:2] == ("group", "role")
+    running = {r for r in solved.tables["work_groups"].query("runs == 'yes'")["id"]}
+    assert {r[0] for r in rows[1:]} == running
+    specialist_rows = list(wb["Specialist rosters"].iter_rows(values_only=True))
+    assert specialist_rows[0][0] == "specialist" and "specialist_email" not in specialist_rows[0]

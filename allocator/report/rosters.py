@@ -51,15 +51,28 @@ def _school_row(problem: ProblemData, s: int, role: str, km: float | None, group
         "work_group": group,
         "postcode": school.postcode,
         "km": display_km(km),
-        "specialist_email": "",
-        "specialist_phone": "",
         **_advocate_cells(school),
     }
+
+
+Rows = dict[str, list[dict[str, object]]]
+SPECIALIST_ROSTER_COLUMNS = [c for c in ROSTER_COLUMNS if c not in ("specialist_email", "specialist_phone")]
 
 
 def specialist_rosters(problem: ProblemData, elig: Eligibility, allocation: Allocation) -> dict[str, pd.DataFrame]:
     """For each specialist with schools or a running group: their schools, then the members
     of each group they lead (km: to the specialist, or to the group's venue)."""
+    columns = SPECIALIST_ROSTER_COLUMNS + ADVOCATE_COLUMNS
+    return {k: pd.DataFrame(rows, columns=columns) for k, rows in _specialist_rows(problem, elig, allocation).items()}
+
+
+def group_rosters(problem: ProblemData, elig: Eligibility, allocation: Allocation) -> dict[str, pd.DataFrame]:
+    """For each running group: its lead (with their email and phone), then its schools."""
+    columns = ROSTER_COLUMNS + ADVOCATE_COLUMNS
+    return {k: pd.DataFrame(rows, columns=columns) for k, rows in _group_rows(problem, elig, allocation).items()}
+
+
+def _specialist_rows(problem: ProblemData, elig: Eligibility, allocation: Allocation) -> Rows:
     out = {}
     supported = members_by(allocation.school_specialist, problem.num_specialists)
     members = members_by(allocation.school_group, problem.num_groups)
@@ -76,14 +89,12 @@ def specialist_rosters(problem: ProblemData, elig: Eligibility, allocation: Allo
                 rows.append(
                     _school_row(problem, s, f"member of {group_id} (leads)", float(elig.group_km[s, g]), group_id)
                 )
-        if rows:  # the specialist's own contact columns belong in group rosters only
-            frame = pd.DataFrame(rows, columns=ROSTER_COLUMNS + ADVOCATE_COLUMNS)
-            out[sp.id] = frame.drop(columns=["specialist_email", "specialist_phone"])
+        if rows:
+            out[sp.id] = rows
     return out
 
 
-def group_rosters(problem: ProblemData, elig: Eligibility, allocation: Allocation) -> dict[str, pd.DataFrame]:
-    """For each running group: its lead (with their email and phone), then its schools."""
+def _group_rows(problem: ProblemData, elig: Eligibility, allocation: Allocation) -> Rows:
     out = {}
     members_of = members_by(allocation.school_group, problem.num_groups)
     for g, group in enumerate(problem.work_groups):
@@ -106,8 +117,9 @@ def group_rosters(problem: ProblemData, elig: Eligibility, allocation: Allocatio
                 **dict.fromkeys(ADVOCATE_COLUMNS, ""),
             }
         ]
-        rows += [_school_row(problem, s, "member", float(elig.group_km[s, g]), group.id) for s in members]
-        out[group.id] = pd.DataFrame(rows, columns=ROSTER_COLUMNS + ADVOCATE_COLUMNS)
+        blank = {"specialist_email": "", "specialist_phone": ""}
+        rows += [{**_school_row(problem, s, "member", float(elig.group_km[s, g]), group.id), **blank} for s in members]
+        out[group.id] = rows
     return out
 
 
@@ -120,11 +132,6 @@ def sheet_name(title: str, used: set[str]) -> str:
         name = f"{base[: 31 - len(str(n)) - 1]}~{n}"
     used.add(name.lower())
     return name
-
-
-def _strip(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Keep only the columns the run's tables kept (so `--redact` reaches the rosters)."""
-    return frame[[c for c in frame.columns if c in columns]]
 
 
 def add_schedule_sheets(wb: Workbook, solved: Solved, frame_sheet: Callable[[Worksheet, pd.DataFrame], None]) -> None:
@@ -144,19 +151,19 @@ def add_schedule_sheets(wb: Workbook, solved: Solved, frame_sheet: Callable[[Wor
         for c in ROSTER_COLUMNS + ADVOCATE_COLUMNS
         if not (redact and (c.startswith("advocate_") or c in ("specialist_email", "specialist_phone")))
     ]
+    problem, elig = solved.problem, solved.eligibility
     rosters = [
-        ("Specialist", "specialist", specialist_rosters(solved.problem, solved.eligibility, allocation)),
-        ("Group", "group", group_rosters(solved.problem, solved.eligibility, allocation)),
+        ("Specialist", "specialist", _specialist_rows(problem, elig, allocation), SPECIALIST_ROSTER_COLUMNS),
+        ("Group", "group", _group_rows(problem, elig, allocation), ROSTER_COLUMNS),
     ]
     used = {ws.title.lower() for ws in wb.worksheets}
-    if sum(len(r) for _, _, r in rosters) <= SHEET_LIMIT:
-        for title, _, frames in rosters:
-            for key, frame in frames.items():
-                frame_sheet(wb.create_sheet(sheet_name(f"{title} {key}", used)), _strip(frame, kept))
-        return
-    for title, column, frames in rosters:
-        combined = [_strip(f, kept).assign(**{column: key}) for key, f in frames.items()]
-        if combined:
-            joined = pd.concat(combined, ignore_index=True)
-            joined = joined[[column] + [c for c in joined.columns if c != column]]
+    per_sheet = sum(len(r) for _, _, r, _ in rosters) <= SHEET_LIMIT
+    for title, column, by_key, own in rosters:
+        columns = [c for c in own + ADVOCATE_COLUMNS if c in kept]
+        if per_sheet:
+            for key, rows in by_key.items():
+                frame_sheet(wb.create_sheet(sheet_name(f"{title} {key}", used)), pd.DataFrame(rows, columns=columns))
+        elif by_key:  # one table, filtered by its first column
+            rows = [{column: key, **row} for key, key_rows in by_key.items() for row in key_rows]
+            joined = pd.DataFrame(rows, columns=[column, *columns])
             frame_sheet(wb.create_sheet(sheet_name(f"{title} rosters", used)), joined)
