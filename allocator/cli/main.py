@@ -167,7 +167,8 @@ def check_command(scenario: str, locations: str | None, online: bool) -> None:
     "--redact",
     is_flag=True,
     default=False,
-    help="Leave the Mastery Advocates' names, emails and roles out of every output.",
+    help="Leave the Mastery Advocates' names, emails and roles, and specialists' emails and phones, "
+    "out of every output.",
 )
 @click.option(
     "--no-recommendations",
