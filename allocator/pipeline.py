@@ -127,6 +127,9 @@ def allocate(
     solved.summary["seconds"] = {k: round(v, 3) for k, v in seconds.items()}
     if problem.previous is not None:  # re-runs: what changed since the previous run, and why
         add_changes(solved)
+    from allocator.report.calendar import add_schedule  # hosts and dates: after, never changing, the allocation
+
+    add_schedule(solved)
     return solved
 
 

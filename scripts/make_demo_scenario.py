@@ -525,6 +525,9 @@ SPECIALIST_COLUMNS = [
     "foci",
     "max_travel_km",
     "trust",
+    "pair_meetings",
+    "email",
+    "phone",
 ]
 GROUP_COLUMNS = [
     "id",
@@ -537,6 +540,8 @@ GROUP_COLUMNS = [
     "lead",
     "min_schools",
     "max_schools",
+    "sessions",
+    "hosting",
 ]
 
 
@@ -614,6 +619,11 @@ def build(args: argparse.Namespace):
         specialists.append(row)
         spec_sites[sid] = site
     emb_secondary[1]["trust"] = TRUSTS[1]  # MS07's own school, in MS07's trust
+    # Contacts (synthetic: example.org, Ofcom's drama numbers) and one pair meeting at its specialist.
+    for n, row in enumerate(specialists, start=1):
+        first, last = row["name"].lower().split()[0], row["name"].lower().split()[-1]
+        row.update(email=f"{first}.{last}@example.org", phone=f"01632 960{100 + n:03d}")
+        row["pair_meetings"] = "at specialist" if row["id"] == "MS12" else ""
 
     # --- explicit coordinates on some secondary school rows -------------
     sec_rows = [s for s in schools if s["phase"] == "secondary" and s["hub"] == HUB]
@@ -656,6 +666,7 @@ def build(args: argparse.Namespace):
         lead="MS13",
         min_schools="3",
         max_schools="8",
+        hosting="rotate",  # the first session at MS13's school, then around its schools
     )
     groups.append(row)
     venue_sites["WD-P-1"] = spec_sites["MS13"]
@@ -663,7 +674,12 @@ def build(args: argparse.Namespace):
     v = unused_sec[1]
     row = {c: "" for c in GROUP_COLUMNS}
     row.update(
-        id="WD-P-2", hub=HUB, phase="primary", venue_latitude=f"{v.exact_lat:.5f}", venue_longitude=f"{v.exact_lon:.5f}"
+        id="WD-P-2",
+        hub=HUB,
+        phase="primary",
+        venue_latitude=f"{v.exact_lat:.5f}",
+        venue_longitude=f"{v.exact_lon:.5f}",
+        hosting="rotate",  # the first session at its chosen lead's school
     )
     groups.append(row)
     venue_sites["WD-P-2"] = Site(v.postcode, v.exact_lat, v.exact_lon)
@@ -739,6 +755,19 @@ weights:
   seed: 0
 output:
   formats: [csv]
+calendar:                             # when work groups and development pairs meet
+  terms:
+    - {{start: 2025-09-03, end: 2025-12-19}}
+    - {{start: 2026-01-05, end: 2026-03-27}}
+    - {{start: 2026-04-13, end: 2026-07-21}}
+  holidays:
+    - {{start: 2025-10-27, end: 2025-10-31}}   # half terms
+    - {{start: 2026-02-16, end: 2026-02-20}}
+    - {{start: 2026-05-25, end: 2026-05-29}}
+    - 2026-05-04                              # early May bank holiday
+  weekdays: [tuesday, wednesday, thursday]
+  afternoon: {{start: "13:30", end: "15:30"}}
+  twilight: {{start: "15:45", end: "17:00"}}  # optional
 """
 
 
@@ -761,7 +790,8 @@ def write_all(out: Path, schools, specialists, groups, pins_block: str) -> None:
         "(`scenario.yml`; `scenario_pins.yml` adds two pins and one forbid). All school "
         "names, people, e-mail addresses (example.org), TRNs and URNs (9xxxxx) are synthetic; "
         "the postcodes and coordinates are real, taken from the DfE 2017/18 school lists, "
-        "so no row describes a real school or person. The tables are regenerated "
+        "so no row describes a real school or person. Both scenarios have a `calendar:` "
+        "for 2025/26 (terms, half terms, a bank holiday). The tables are regenerated "
         "reproducibly by `scripts/make_demo_scenario.py`. " + OGL + "\n",
         encoding="utf-8",
     )

@@ -40,6 +40,9 @@ def test_exit_0_writes_every_table(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == [
         ".allocator-output.json",
         "allocations.csv",
+        "calendar.csv",
+        "calendars",
+        "letters.csv",
         "specialists.csv",
         "summary.json",
         "work_groups.csv",

@@ -48,7 +48,12 @@ def values(ws) -> list[list]:
 
 
 def test_sheets_in_order(workbook):
-    assert workbook.sheetnames == list(SHEETS)
+    names = workbook.sheetnames
+    assert names[: len(SHEETS)] == list(SHEETS)
+    # Then the meetings (issue 16): the calendar, the letters and one roster per specialist and group.
+    assert names[len(SHEETS) : len(SHEETS) + 2] == ["Calendar", "Letters"]
+    rosters = names[len(SHEETS) + 2 :]
+    assert rosters and all(n.startswith(("Specialist ", "Group ")) for n in rosters)
 
 
 @pytest.mark.parametrize("sheet", list(TABLE_SHEETS))

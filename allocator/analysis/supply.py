@@ -184,6 +184,10 @@ def check_lines(problem: ProblemData, locations_level: str, warnings: list[str],
     lines.append(
         f"Locations: {locations_level} level; " + ", ".join(f"{src} {n}" for src, n in sorted(sources.items()))
     )
+    if problem.calendar is not None:
+        from allocator.schedule.dates import calendar_line
+
+        lines.append(calendar_line(problem.calendar))
     lines += ["", *supply_lines(supply_demand(problem))]
     warnings = list(warnings) + [f"{schools_file}:{row}: {message}" for row, message in advocate_warnings(problem)]
     if warnings:

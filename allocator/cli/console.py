@@ -115,6 +115,8 @@ class Console:
             self._drawn = False
         if solved.result.allocation is None:
             return
+        for warning in solved.summary.get("calendar_warnings", []):
+            self.warn(warning)
         for line in summary_lines(solved):
             click.echo(line)
 

@@ -170,7 +170,8 @@ def check_command(scenario: str, locations: str | None, online: bool) -> None:
     "--redact",
     is_flag=True,
     default=False,
-    help="Leave the Mastery Advocates' names, emails and roles out of every output.",
+    help="Leave the Mastery Advocates' names, emails and roles, and specialists' emails and phones, "
+    "out of every output.",
 )
 @click.option(
     "--no-recommendations",
@@ -314,7 +315,12 @@ def _run(
         sys.exit(EXIT_NO_SOLUTION)
     if redact:
         solved.tables = {**solved.tables, "allocations": without_advocates(solved.tables["allocations"])}
-    extra = {}
+        from allocator.report.letters import redacted
+
+        solved.tables = redacted(solved.tables)  # also letters' contacts, specialists' emails and phones
+    from allocator.report.calendar import write_calendars
+
+    extra = {"csv": lambda folder: write_calendars(folder, solved)}
     if "xlsx" in chosen_formats:
         from allocator.report.workbook import write_workbook
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from allocator.inputs.rows import (
     validation_messages,
 )
 from allocator.inputs.scenario import (
+    WEEKDAYS,
     ScenarioSpec,
     line_of,
     scenario_messages,
@@ -35,6 +37,7 @@ from allocator.inputs.scenario import (
 from allocator.inputs.tables import Table, read_table, split_sheet
 from allocator.problem.data import (
     Advocate,
+    Calendar,
     Location,
     OutputSettings,
     ProblemData,
@@ -48,6 +51,14 @@ from allocator.problem.data import (
 )
 
 TABLE_KEYS = ("schools", "specialists", "work_groups")
+
+
+class _DatesAsText(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text: pydantic then checks them and reports the line
+    (PyYAML itself fails without one on a date such as 2026-02-30)."""
+
+
+_DatesAsText.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
 
 
 @dataclass
@@ -105,7 +116,7 @@ def load(
     except UnicodeDecodeError:
         raise InputError([Issue(shown, None, "", "is not UTF-8 text")]) from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_DatesAsText)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -225,6 +236,9 @@ def _drop(data: Any, loc: tuple[Any, ...]) -> None:
     one item dropped would then have the wrong length). A required key gets a stand-in.
     """
     if not loc:
+        return
+    if loc[0] == "calendar" and isinstance(data, dict):
+        data.pop("calendar", None)  # all its problems are reported at once; the rest is checked without it
         return
     if len(loc) == 1 and loc[0] in _PLACEHOLDERS and isinstance(data, dict):
         data[loc[0]] = _PLACEHOLDERS[loc[0]]
@@ -456,6 +470,9 @@ def _cross_check(
                 max_travel_km=r.max_travel_km,
                 trust=r.trust,
                 row=row_no,
+                pair_meetings=r.pair_meetings or "alternate",
+                email=r.email or "",
+                phone=r.phone or "",
             )
         )
     specialist_index = {s.id: i for i, s in enumerate(specialists)}
@@ -517,6 +534,9 @@ def _cross_check(
                 min_schools=3 if r.min_schools is None else r.min_schools,
                 max_schools=8 if r.max_schools is None else r.max_schools,
                 row=row_no,
+                sessions=r.sessions,
+                hosting=r.hosting,
+                venue_at_lead=not has_venue,
             )
         )
     group_index = {g.id: i for i, g in enumerate(groups)}
@@ -537,6 +557,7 @@ def _cross_check(
                 "(no continuity bonus is possible)",
             )
 
+    _calendar_warnings(spec, lines, shown, issues)
     listed = {
         "school": _listed_ids(tables, data, "schools", "urn"),
         "specialist": all_specialist_ids,
@@ -611,6 +632,37 @@ def _cross_check(
             formats=tuple(dict.fromkeys(spec.output.formats)),
         ),
         locations=spec.locations,
+        calendar=_calendar(spec),
+    )
+
+
+def _calendar_warnings(spec: ScenarioSpec, lines: dict[tuple[Any, ...], int], shown: str, issues: Collector) -> None:
+    """A term outside the scenario's school year is probably last year's dates: say so."""
+    if spec.calendar is None:
+        return
+    first = int(spec.year[:4])
+    low, high = date(first, 8, 1), date(first + 1, 7, 31)
+    for n, term in enumerate(spec.calendar.terms):
+        if term.start < low or term.end > high:
+            issues.warn(
+                shown,
+                line_of(lines, ("calendar", "terms", n)),
+                f"calendar.terms[{n + 1}]",
+                f"{term.start} to {term.end} is outside the school year {spec.year} ({low} to {high})",
+            )
+
+
+def _calendar(spec: ScenarioSpec) -> Calendar | None:
+    """The scenario's `calendar:` as plain dates and times (None when it has none)."""
+    c = spec.calendar
+    if c is None:
+        return None
+    return Calendar(
+        terms=tuple((t.start, t.end) for t in c.terms),
+        holidays=tuple((h.start, h.end) for h in c.holidays),
+        weekdays=tuple(sorted({WEEKDAYS.index(day) for day in c.weekdays})),
+        afternoon=(c.afternoon.start, c.afternoon.end),
+        twilight=None if c.twilight is None else (c.twilight.start, c.twilight.end),
     )
 
 

@@ -23,6 +23,9 @@ from allocator.inputs.geo import normalise_postcode
 from allocator.problem.data import PHASES_GROUP, PHASES_SCHOOL, PHASES_SPECIALIST, STAGES
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[\d\s().-]{7,20}$")
+PAIR_MEETINGS = ("alternate", "at specialist")
+HOSTING = ("rotate", "venue")
 ADVOCATE_FIELDS = tuple(f"advocate_{n}_{part}" for n in (1, 2) for part in ("name", "email", "trn", "role"))
 
 
@@ -44,6 +47,13 @@ def _word(choices: tuple[str, ...]):
         if text not in choices:
             raise ValueError(f"{value!r} is not one of {', '.join(choices)}")
         return text
+
+    return check
+
+
+def _opt_word(choices: tuple[str, ...]):
+    def check(value: Any) -> str | None:
+        return None if value is None else _word(choices)(value)
 
     return check
 
@@ -213,6 +223,31 @@ class SpecialistRow(_Located):
     foci: Annotated[str | None, BeforeValidator(_blank_to_none)] = None
     max_travel_km: OptNumber = None
     trust: OptText = None
+    pair_meetings: OptText = None
+    email: OptText = None
+    phone: OptText = None
+
+    @field_validator("pair_meetings")
+    @classmethod
+    def _pair_meetings(cls, value: str | None) -> str:
+        text = " ".join((value or "alternate").replace("_", " ").lower().split())
+        if text not in PAIR_MEETINGS:
+            raise ValueError(f"{value!r} is not one of {', '.join(PAIR_MEETINGS)} (blank: alternate)")
+        return text
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not _EMAIL.match(value):
+            raise ValueError("is not an email address")  # never quote personal data
+        return value
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        if value is not None and not _PHONE.match(value):
+            raise ValueError("is not a phone number")  # never quote personal data
+        return value
 
     @field_validator("foci")
     @classmethod
@@ -255,6 +290,8 @@ class WorkGroupRow(BaseModel):
     lead: OptText = None
     min_schools: _opt_int(1, None, "a whole number, 1 or more") = None  # type: ignore[valid-type]
     max_schools: _opt_int(1, None, "a whole number, 1 or more") = None  # type: ignore[valid-type]
+    sessions: _opt_int(1, 30, "a number of sessions from 1 to 30") = None  # type: ignore[valid-type]
+    hosting: Annotated[str | None, BeforeValidator(lambda v: _opt_word(HOSTING)(_blank_to_none(v)))] = None
 
     @field_validator("focus")
     @classmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, time
 from typing import Annotated, Any, Literal
 
 import yaml
@@ -88,6 +89,102 @@ class OutputSpec(_Strict):
         return value
 
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _clock(value: Any) -> Any:
+    """A time of day: "13:30", or the number YAML reads from an unquoted 13:30 (810 minutes)."""
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a time like 13:30")
+    if isinstance(value, int) and 0 <= value < 24 * 60:
+        return time(value // 60, value % 60)
+    if isinstance(value, str):
+        match = re.fullmatch(r"\s*(\d{1,2})[:.](\d{2})\s*", value)
+        if match and int(match.group(1)) < 24 and int(match.group(2)) < 60:
+            return time(int(match.group(1)), int(match.group(2)))
+    if isinstance(value, time):
+        return value
+    raise ValueError(f"{value!r} is not a time like 13:30")
+
+
+def _weekday(value: Any) -> Any:
+    if isinstance(value, str):
+        text = value.strip().lower()
+        for day in WEEKDAYS:
+            if text in (day, day[:3]):
+                return day
+    raise ValueError(f"{value!r} is not a weekday (monday ... sunday)")
+
+
+Clock = Annotated[time, BeforeValidator(_clock)]
+Weekday = Annotated[str, BeforeValidator(_weekday)]
+
+
+class DatesSpec(_Strict):
+    """A range of dates, both ends included."""
+
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _order(self) -> DatesSpec:
+        if self.end < self.start:
+            raise ValueError(f"ends ({self.end}) before it starts ({self.start})")
+        return self
+
+
+def _one_day(value: Any) -> Any:
+    """A holiday may be one date instead of a range."""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not a date like 2026-05-04 (or a range: {{start: ..., end: ...}})"
+            ) from None
+    if isinstance(value, date):
+        return {"start": value, "end": value}
+    return value
+
+
+class TimesSpec(_Strict):
+    start: Clock
+    end: Clock
+
+    @model_validator(mode="after")
+    def _order(self) -> TimesSpec:
+        if self.end <= self.start:
+            raise ValueError(f"ends ({self.end:%H:%M}) before it starts ({self.start:%H:%M})")
+        return self
+
+
+class CalendarSpec(_Strict):
+    """When sessions may be held: terms, holidays, weekdays and session times."""
+
+    terms: Annotated[list[DatesSpec], Field(min_length=1)]
+    holidays: list[Annotated[DatesSpec, BeforeValidator(_one_day)]] = []
+    weekdays: Annotated[list[Weekday], Field(min_length=1)] = list(WEEKDAYS[:5])
+    afternoon: TimesSpec = TimesSpec(start=time(13, 30), end=time(15, 30))
+    twilight: TimesSpec | None = None
+
+    @field_validator("terms")
+    @classmethod
+    def _terms_in_order(cls, terms: list[DatesSpec]) -> list[DatesSpec]:
+        for before, after in zip(terms, terms[1:], strict=False):
+            if after.start <= before.end:
+                raise ValueError(f"term starting {after.start} does not start after the term before it ends")
+        return terms
+
+    @model_validator(mode="after")
+    def _twilight_after(self) -> CalendarSpec:
+        if self.twilight is not None and self.twilight.start < self.afternoon.end:
+            raise ValueError(
+                f"calendar.twilight|starts ({self.twilight.start:%H:%M}) before the afternoon session "
+                f"ends ({self.afternoon.end:%H:%M})"
+            )
+        return self
+
+
 class ScenarioSpec(_Strict):
     name: Annotated[str, Field(min_length=1)]
     year: str
@@ -103,6 +200,7 @@ class ScenarioSpec(_Strict):
     locations: Literal["auto", "exact", "sector", "district"] = "auto"
     output: OutputSpec = OutputSpec()
     previous: str | None = None  # an earlier output folder or allocations table (re-runs)
+    calendar: CalendarSpec | None = None
 
     @field_validator("schools", "specialists")
     @classmethod
@@ -215,7 +313,7 @@ def scenario_messages(error: ValidationError) -> list[tuple[tuple[Any, ...], str
                 message = message[len(prefix) :]
         if "|" in message:
             where, message = message.split("|", 1)
-            loc = tuple(where.split("."))
+            loc = tuple(int(part) if part.isdigit() else part for part in where.split("."))
         if item["type"] == "extra_forbidden":
             message = "is not a known key (check its spelling)"
         elif item["type"] == "missing":

@@ -9,6 +9,7 @@ checker, the reports) reads only this.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, time
 from pathlib import Path
 
 PHASES_SCHOOL = ("primary", "secondary", "all-through", "special")
@@ -73,6 +74,9 @@ class Specialist:
     max_travel_km: float | None = None  # personal limit (the lower of it and the rule applies)
     trust: str | None = None
     row: int = 0
+    pair_meetings: str = "alternate"  # or "at specialist": where development pair meetings are held
+    email: str = ""  # personal data: outputs for the hub lead only, never logs
+    phone: str = ""  # personal data, as `email`
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,9 @@ class WorkGroup:
     min_schools: int = 3
     max_schools: int = 8
     row: int = 0
+    sessions: int | None = None  # meetings this year; None: 6 for a primary group, else 4
+    hosting: str | None = None  # "rotate" or "venue"; None: rotate when the group meets at its lead
+    venue_at_lead: bool = False  # no venue columns: the group meets at its lead's location
 
 
 @dataclass(frozen=True)
@@ -166,6 +173,17 @@ class OutputSettings:
 
 
 @dataclass(frozen=True)
+class Calendar:
+    """When sessions may be held (scenario `calendar:`): date ranges include both ends."""
+
+    terms: tuple[tuple[date, date], ...]
+    holidays: tuple[tuple[date, date], ...] = ()
+    weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)  # Monday = 0
+    afternoon: tuple[time, time] = (time(13, 30), time(15, 30))
+    twilight: tuple[time, time] | None = None
+
+
+@dataclass(frozen=True)
 class ProblemData:
     """A validated, located scenario. Indices into the tuples are the ids every layer uses."""
 
@@ -185,6 +203,7 @@ class ProblemData:
     scenario_path: Path | None = None
     scenario_sha256: str = ""
     previous: Previous | None = None  # an earlier run's placements (`--previous`), if any
+    calendar: Calendar | None = None
 
     @property
     def num_schools(self) -> int:

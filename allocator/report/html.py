@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from allocator.report.calendar import sessions_html
 from allocator.report.workbook import numeric_columns
 
 if TYPE_CHECKING:
@@ -515,6 +516,7 @@ def render_html(solved: Solved) -> str:
   <div class="legend">{legend_stages}</div>
 </section>
 {table_html(tables["changes"], "changes", "Changes since the previous run") if "changes" in tables else ""}
+{sessions_html(solved)}
 {table_html(unplaced, "unplaced", "Unplaced schools")}
 {table_html(allocations, "allocations", "Allocations")}
 {table_html(tables["specialists"], "specialists", "By specialist")}

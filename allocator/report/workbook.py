@@ -107,6 +107,9 @@ def build_workbook(solved: Solved) -> Workbook:
         _frame_sheet(wb.create_sheet("Changes"), tables["changes"])
     _objective_sheet(wb.create_sheet("Objective breakdown"), solved)
     _inputs_sheet(wb.create_sheet("Inputs"), solved)
+    from allocator.report.rosters import add_schedule_sheets
+
+    add_schedule_sheets(wb, solved, _frame_sheet)  # Calendar, Letters and rosters
     return wb
 
 

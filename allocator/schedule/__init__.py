@@ -1,0 +1,1 @@
+"""After the allocation: who hosts each meeting (`hosts`) and when it is held (`dates`)."""
