@@ -144,6 +144,9 @@ def load(
         except InputError as exc:
             issues.errors.extend(exc.issues)
 
+    from allocator.intake.fill import fill_tables  # the scenario's hub, the DfE register
+
+    tables, register_files = fill_tables(tables, data, base, shown, lines, issues)
     rows: dict[str, list[tuple[int, Any]]] = {key: [] for key in TABLE_KEYS}
     for key, table in tables.items():
         rows[key] = _validate_rows(table, key, foci, issues)
@@ -172,6 +175,10 @@ def load(
     digest = hashlib.sha256()
     for chunk in file_bytes:
         digest.update(chunk)
+    for register_file in register_files:  # after the tables: a scenario without `gias:` keeps its hash
+        with register_file.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
     problem = _with(problem, scenario_path=path, scenario_sha256=digest.hexdigest())
     return Loaded(problem, issues.warnings, tables, locator.effective_level)
 
