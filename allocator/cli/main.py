@@ -19,6 +19,8 @@ _LAZY_COMMANDS = {
     "compare": ("allocator.analysis.compare", "compare_command"),
     "sweep": ("allocator.analysis.sweep", "sweep_command"),
     "generate": ("allocator.analysis.generate", "generate_command"),
+    "init": ("allocator.cli.intake", "init_command"),
+    "import-eoi": ("allocator.cli.intake", "import_eoi_command"),
 }
 
 
