@@ -161,7 +161,8 @@ def _people_doubts(form: Form, doubts: list[str]) -> None:
     roles = [v.get(f"advocate_{n}_role", "") for n in (1, 2)]
     if any(roles) and not any(_SENIOR.search(role.lower()) for role in roles):
         doubts.append(
-            "no Mastery Advocate has a senior role in the department (head or second in department, KS3 lead or similar)"
+            "no Mastery Advocate has a senior role in the department "
+            "(head or second in department, KS3 lead or similar)"
         )
     if any(f"{p}_signature" in form.asked for p in PEOPLE):
         unsigned = [PERSON_WORDS[p] for p in PEOPLE if not v.get(f"{p}_signature")]
@@ -308,13 +309,13 @@ def settle_duplicates(assessed: list[Assessed]) -> None:
     for item in assessed:
         if item.row is not None:
             by_urn.setdefault(item.urn, []).append(item)
+    index = {id(item): n for n, item in enumerate(assessed)}
     for urn, items in by_urn.items():
         if len(items) < 2:
             continue
         dated = all(item.form.date is not None for item in items)
-        index = {id(item): n for n, item in enumerate(assessed)}
 
-        def when(item: Assessed, dated: bool = dated) -> tuple:
+        def when(item: Assessed, dated: bool = dated) -> tuple[Any, ...]:
             return (item.form.date if dated else None, item.form.order, index[id(item)])
 
         winner = max(items, key=when)
@@ -327,7 +328,8 @@ def settle_duplicates(assessed: list[Assessed]) -> None:
             if item is not winner:
                 item.row = None
                 item.doubts.append(
-                    f"the same school (URN {urn}) applied again in {winner.form.where}, which is later ({how}): not imported"
+                    f"the same school (URN {urn}) applied again in {winner.form.where}, "
+                    f"which is later ({how}): not imported"
                 )
 
 

@@ -193,7 +193,7 @@ def parse_date(text: str) -> date | None:
     """A date written on a form, day first as in the UK: 12/03/2026, 12.3.26, 12 March
     2026, 12th Mar 2026, 2026-03-12 (with or without a time); None when there is none."""
     text = text.strip()
-    candidates: list[date] = []
+    candidates: list[date | None] = []
     for match in re.finditer(r"(\d{4})-(\d{1,2})-(\d{1,2})", text):
         candidates.append(_date(int(match.group(1)), int(match.group(2)), int(match.group(3))))
     for match in re.finditer(r"\b(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})\b", text):
@@ -202,9 +202,9 @@ def parse_date(text: str) -> date | None:
             month, day = day, month
         candidates.append(_date(year + 2000 if year < 100 else year, month, day))
     for match in re.finditer(r"\b(\d{1,2})(st|nd|rd|th)?\s+([a-z]{3})[a-z]*\.?,?\s+(\d{4})\b", text, re.IGNORECASE):
-        month = _MONTHS.get(match.group(3).lower())
-        if month:
-            candidates.append(_date(int(match.group(4)), month, int(match.group(1))))
+        named = _MONTHS.get(match.group(3).lower())
+        if named:
+            candidates.append(_date(int(match.group(4)), named, int(match.group(1))))
     found = [c for c in candidates if c is not None]
     return max(found) if found else None
 

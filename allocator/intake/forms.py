@@ -81,10 +81,10 @@ def spreadsheet_columns(columns: tuple[str, ...], overrides: dict[str, str] | No
     for column in columns:
         if column in chosen:
             continue
-        name = match_field(column)
-        if name is not None and name not in taken:
-            chosen[column] = name
-            taken.add(name)
+        found = match_field(column)
+        if found is not None and found not in taken:
+            chosen[column] = found
+            taken.add(found)
     return chosen
 
 
