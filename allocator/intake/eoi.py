@@ -319,7 +319,8 @@ def settle_duplicates(assessed: list[Assessed]) -> None:
             return (item.form.date if dated else None, item.form.order, index[id(item)])
 
         winner = max(items, key=when)
-        how = "by the forms' dates" if dated else "by command-line order"
+        by_date = dated and all(item.form.date < winner.form.date for item in items if item is not winner)  # type: ignore[operator]
+        how = "by the forms' dates" if by_date else "by command-line order"
         others = [item.form.where for item in items if item is not winner]
         winner.doubts.append(
             f"the same school (URN {urn}) also applied in {', '.join(others)}; this later form wins ({how})"
