@@ -303,7 +303,7 @@ def _run(
         )
         sys.exit(EXIT_NO_SOLUTION)
     if redact:
-        solved.tables = {**solved.tables, "allocations": without_advocates(solved.tables["allocations"])}
+        solved.tables = {**solved.tables, "allocations": without_advocates(solved.tables["allocations"], problem)}
     extra = {}
     if "xlsx" in chosen_formats:
         from allocator.report.workbook import write_workbook

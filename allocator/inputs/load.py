@@ -180,6 +180,9 @@ def load(
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
     problem = _with(problem, scenario_path=path, scenario_sha256=digest.hexdigest())
+    from allocator.inputs.extras import with_extra_columns  # carried to the outputs
+
+    problem = with_extra_columns(problem, tables.get("schools"))
     return Loaded(problem, issues.warnings, tables, locator.effective_level)
 
 
