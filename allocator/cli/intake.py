@@ -144,3 +144,32 @@ def import_eoi_command(
         f"{len(imported.schools)} schools written to {display_path(output)}; "
         f"{doubtful} forms with doubts listed in {display_path(report)}."
     )
+
+
+@click.command("init")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--hub", default=None, help="The hub of a one-hub scenario (blank hub cells take it).")
+@click.option("--year", default=None, help="School year, e.g. 2026/27 (default: the next one to allocate).")
+def init_command(folder: Path, hub: str | None, year: str | None) -> None:
+    """Create FOLDER with a commented scenario.yml and empty tables (CSV and tables.xlsx) to fill."""
+    import re
+
+    from allocator.inputs.load import display_path
+    from allocator.intake.templates import default_year, write_template
+
+    chosen = year.strip() if year else default_year()
+    match = re.fullmatch(r"(\d{4})/(\d{2})", chosen)
+    if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
+        _fail([Issue("--year", None, "", f"{chosen!r} is not a school year like 2026/27")])
+    if hub is not None and not hub.strip():
+        _fail([Issue("--hub", None, "", "is blank")])
+    try:
+        written = write_template(folder, hub.strip() if hub else None, chosen)
+    except FileExistsError:
+        _fail([Issue(display_path(folder), None, "", "exists and is not an empty folder: init never overwrites")])
+        return
+    except OSError as exc:
+        _fail([Issue(display_path(folder), None, "", f"cannot be created: {exc.strerror or exc}")])
+        return
+    click.echo(f"Created {display_path(folder)}: " + ", ".join(p.name for p in written))
+    click.echo(f"Fill the tables, then: allocate check {display_path(folder / 'scenario.yml')}")
