@@ -183,6 +183,9 @@ def load(
     from allocator.inputs.extras import with_extra_columns  # carried to the outputs
 
     problem = with_extra_columns(problem, tables.get("schools"))
+    from allocator.inputs.doubts import find_doubts  # doubtful applications: warnings only
+
+    issues.warnings.extend(find_doubts(problem, tables, locator.effective_level))
     return Loaded(problem, issues.warnings, tables, locator.effective_level)
 
 
