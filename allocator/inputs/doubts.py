@@ -13,8 +13,6 @@ from __future__ import annotations
 import difflib
 import re
 
-import numpy as np
-
 from allocator.inputs.issues import Issue
 from allocator.inputs.tables import Table
 from allocator.problem.data import ProblemData, key
@@ -40,22 +38,26 @@ def far_from_hub(problem: ProblemData, file: str) -> list[Issue]:
     """Schools farther than the travel limit from every specialist of their own hub."""
     if not problem.schools or not problem.specialists:
         return []
-    km = great_circle_km(
-        coordinates([s.location for s in problem.schools]), coordinates([p.location for p in problem.specialists])
-    )
-    hubs = [key(p.hub) for p in problem.specialists]
+    places = coordinates([p.location for p in problem.specialists])
     names = {key(p.hub): p.hub.strip() for p in problem.specialists}
-    columns = {hub: np.array([h == hub for h in hubs]) for hub in names}
-    limit = problem.rules.max_travel_km
-    out = []
+    members: dict[str, list[int]] = {}
+    for p, specialist in enumerate(problem.specialists):
+        members.setdefault(key(specialist.hub), []).append(p)
+    by_hub: dict[str, list[int]] = {}
     for s, school in enumerate(problem.schools):
-        own = columns.get(key(school.hub))
-        if own is None:
-            continue  # no specialist in that hub: see near_hub_names
-        nearest_own = float(km[s, own].min())
-        if nearest_own <= limit:
-            continue
-        others = {hub: float(km[s, mask].min()) for hub, mask in columns.items() if hub != key(school.hub)}
+        if key(school.hub) in members:  # a hub without specialists: see near_hub_names
+            by_hub.setdefault(key(school.hub), []).append(s)
+    limit = problem.rules.max_travel_km
+    far: list[tuple[int, float]] = []
+    for hub, schools in by_hub.items():  # one hub at a time: national scale stays quick
+        km = great_circle_km(coordinates([problem.schools[s].location for s in schools]), places[members[hub]])
+        nearest = km.min(axis=1)
+        far += [(s, float(d)) for s, d in zip(schools, nearest, strict=True) if d > limit]
+    out = []
+    for s, nearest_own in sorted(far):
+        school = problem.schools[s]
+        km_all = great_circle_km(coordinates([school.location]), places)[0]
+        others = {hub: float(km_all[idx].min()) for hub, idx in members.items() if hub != key(school.hub)}
         hint = ""
         if others:
             best = min(others, key=lambda hub: (others[hub], hub))
