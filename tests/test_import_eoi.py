@@ -306,3 +306,41 @@ def test_answers_and_dates() -> None:
     assert str(parse_date("Signed 3rd April 2026")) == "2026-04-03"
     assert str(parse_date("04/03/2026")) == "2026-03-04"  # day first, as in the UK
     assert parse_date("no date") is None
+
+
+def test_a_fifo_named_like_a_form_is_skipped(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "pipe.docx"
+    os.mkfifo(fifo)
+    result = import_eoi(tmp_path, fifo)
+    assert result.exit_code == 0, result.output
+    assert "unreadable: is not a regular file" in outputs(tmp_path)[1][0]["doubts"]
+
+
+def test_damaged_word_files_never_raise(tmp_path: Path) -> None:
+    """Truncated, corrupted and hand-made archives: each read or reported, never a traceback."""
+    import random
+    import zipfile
+
+    from allocator.intake.forms import read_word_form
+
+    good = word_form_tables(tmp_path / "good.docx", eoi_answers()).read_bytes()
+    rng = random.Random(14)
+    damaged = [good[: len(good) * k // 10] for k in range(1, 10)]
+    for _ in range(20):
+        data = bytearray(good)
+        for _ in range(8):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        damaged.append(bytes(data))
+    for n, data in enumerate(damaged):
+        path = tmp_path / f"d{n}.docx"
+        path.write_bytes(data)
+        form = read_word_form(path, path.name, n)  # never raises
+        if n < 9:  # truncated: the zip's directory at the end is gone
+            assert form.unreadable is not None and "not a Word .docx file" in form.unreadable
+    bad_xml = tmp_path / "bad.docx"
+    with zipfile.ZipFile(bad_xml, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document><unclosed>")
+    assert "cannot be read as a Word document" in (read_word_form(bad_xml, "bad.docx", 0).unreadable or "")

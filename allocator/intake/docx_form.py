@@ -12,6 +12,7 @@ XLSX files.
 
 from __future__ import annotations
 
+import stat
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -53,9 +54,12 @@ class DocxForm:
 def check_archive(path: Path) -> None:
     """Refuse, before opening it, a file that is not a .docx or would unpack too large."""
     try:
-        size = path.stat().st_size
+        info = path.stat()
     except OSError as exc:
         raise UnreadableForm(f"cannot be read: {exc.strerror}") from None
+    if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
+        raise UnreadableForm("is not a regular file")
+    size = info.st_size
     if size > MAX_FILE_BYTES:
         raise UnreadableForm(f"is {size / 1e6:.0f} MB, beyond the {MAX_FILE_BYTES / 1e6:.0f} MB limit for a form")
     try:
