@@ -344,3 +344,9 @@ def test_damaged_word_files_never_raise(tmp_path: Path) -> None:
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("word/document.xml", "<w:document><unclosed>")
     assert "cannot be read as a Word document" in (read_word_form(bad_xml, "bad.docx", 0).unreadable or "")
+
+
+def test_phase_unknown_without_years_or_register(tmp_path: Path) -> None:
+    adv = [{**a, "years": ""} for a in eoi_answers()["adv"]]
+    assert "phase: not on the form; fill it in, or give --gias" in _doubts(tmp_path, "phase", adv=adv)
+    assert outputs(tmp_path)[0][0]["phase"] == ""

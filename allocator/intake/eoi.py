@@ -199,8 +199,7 @@ def _row(form: Form, context: Context, result: Assessed, doubts: list[str]) -> d
     if not row["phase"]:
         doubts.append(
             "phase: not on the form"
-            + (" or in the register" if context.register is not None else "")
-            + "; fill it in (or give --gias)"
+            + ("; fill it in, or give --gias" if context.register is None else " or in the register; fill it in")
         )
     return row
 
