@@ -96,3 +96,20 @@ def test_embedding_school_without_previous_specialist(tmp_path: Path) -> None:
     result = run_check(yml)
     assert result.exit_code == 0, result.output
     assert "schools.csv:2: embedding school 140001 has no previous_specialist (no continuity)" in result.output
+
+
+def test_work_group_hub_nearly_matching(tmp_path: Path) -> None:
+    yml = tiny_scenario(
+        tmp_path, [["140001", "Élan Academy", KENT, "secondary", "sustaining", "TN13 3LE"]], specialists=SPECIALISTS
+    )
+    (tmp_path / "schools.csv").write_text(
+        "urn,name,hub,phase,stage,postcode,focus_choices\n"
+        f"140001,Élan Academy,{KENT},secondary,sustaining,TN13 3LE,A\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "work_groups.csv").write_text(
+        "id,hub,phase,focus,venue_postcode\nWG1,kent and medway,secondary,A,TN13 3SL\n", encoding="utf-8"
+    )
+    yml.write_text(yml.read_text(encoding="utf-8") + "work_groups: work_groups.csv\n", encoding="utf-8")
+    found = [w for w in warnings(yml) if "nearly matches" in w]
+    assert len(found) == 1 and "work_groups.csv:2: hub: 'kent and medway' matches no hub" in found[0]
