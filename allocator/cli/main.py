@@ -20,6 +20,8 @@ _LAZY_COMMANDS = {
     "compare": ("allocator.analysis.compare", "compare_command"),
     "sweep": ("allocator.analysis.sweep", "sweep_command"),
     "generate": ("allocator.analysis.generate", "generate_command"),
+    "init": ("allocator.cli.intake", "init_command"),
+    "import-eoi": ("allocator.cli.intake", "import_eoi_command"),
 }
 
 
@@ -314,7 +316,7 @@ def _run(
         )
         sys.exit(EXIT_NO_SOLUTION)
     if redact:
-        solved.tables = {**solved.tables, "allocations": without_advocates(solved.tables["allocations"])}
+        solved.tables = {**solved.tables, "allocations": without_advocates(solved.tables["allocations"], problem)}
         from allocator.report.letters import redacted
 
         solved.tables = redacted(solved.tables)  # also letters' contacts, specialists' emails and phones

@@ -155,6 +155,9 @@ def load(
         except InputError as exc:
             issues.errors.extend(exc.issues)
 
+    from allocator.intake.fill import fill_tables  # the scenario's hub, the DfE register
+
+    tables, register_files = fill_tables(tables, data, base, shown, lines, issues)
     rows: dict[str, list[tuple[int, Any]]] = {key: [] for key in TABLE_KEYS}
     for key, table in tables.items():
         rows[key] = _validate_rows(table, key, foci, issues)
@@ -183,7 +186,17 @@ def load(
     digest = hashlib.sha256()
     for chunk in file_bytes:
         digest.update(chunk)
+    for register_file in register_files:  # after the tables: a scenario without `gias:` keeps its hash
+        with register_file.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
     problem = _with(problem, scenario_path=path, scenario_sha256=digest.hexdigest())
+    from allocator.inputs.extras import with_extra_columns  # carried to the outputs
+
+    problem = with_extra_columns(problem, tables.get("schools"))
+    from allocator.inputs.doubts import find_doubts  # doubtful applications: warnings only
+
+    issues.warnings.extend(find_doubts(problem, tables, locator.effective_level))
     return Loaded(problem, issues.warnings, tables, locator.effective_level)
 
 

@@ -191,6 +191,8 @@ class ScenarioSpec(_Strict):
     schools: str
     specialists: str
     work_groups: str | None = None
+    hub: str | None = None  # one-hub scenario: the hub of every row whose hub cell is blank
+    gias: str | None = None  # DfE "Get Information about Schools" extract: fills blank cells by URN
     foci: list[IdText] = ["A", "B", "C", "D"]
     rules: RulesSpec = RulesSpec()
     weights: WeightsSpec = WeightsSpec()

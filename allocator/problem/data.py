@@ -53,6 +53,7 @@ class School:
     trust: str | None = None  # as written (trimmed); compare with `key()`
     advocates: tuple[Advocate, ...] = ()
     row: int = 0  # spreadsheet row (header = 1)
+    extra: tuple[tuple[str, str], ...] = ()  # other columns of its row (form contacts): outputs only, never a TRN
 
 
 @dataclass(frozen=True)

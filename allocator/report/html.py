@@ -443,7 +443,9 @@ def render_html(solved: Solved) -> str:
     """The whole report as one HTML string."""
     problem = solved.problem
     tables = solved.tables
-    allocations = tables["allocations"]
+    from allocator.report.tables import without_advocates
+
+    allocations = without_advocates(tables["allocations"], problem)  # no contacts in the page
     unplaced = allocations[allocations["status"] == "unplaced"]
     unplaced = unplaced[
         [

@@ -56,9 +56,16 @@ def _advocate_cells(school: School) -> dict[str, str]:
     return cells
 
 
-def without_advocates(frame: pd.DataFrame) -> pd.DataFrame:
-    """`frame` without the Mastery Advocates' personal data (for `--redact`)."""
-    return frame.drop(columns=[c for c in frame.columns if c.startswith("advocate_")])
+def extra_columns(problem: ProblemData | None) -> set[str]:
+    """The schools table's own extra columns (form contacts and the like) in allocations."""
+    return set() if problem is None else {name for school in problem.schools for name, _ in school.extra}
+
+
+def without_advocates(frame: pd.DataFrame, problem: ProblemData | None = None) -> pd.DataFrame:
+    """`frame` without the Mastery Advocates' personal data, nor (given `problem`) the
+    schools table's extra columns such as headteacher contacts (for `--redact`)."""
+    extra = extra_columns(problem)
+    return frame.drop(columns=[c for c in frame.columns if c.startswith("advocate_") or c in extra])
 
 
 def allocation_table(
@@ -101,6 +108,8 @@ def allocation_table(
                 **({} if redact else _advocate_cells(school)),
             }
         )
+        if not redact:  # the schools table's extra columns; allocator's own names win
+            rows[-1].update({name: value for name, value in school.extra if name not in rows[-1]})
     empty = ALLOCATION_COLUMNS + ([] if redact else ADVOCATE_COLUMNS)
     return pd.DataFrame(rows, columns=list(rows[0]) if rows else empty)
 
