@@ -14,6 +14,7 @@ from allocator.diagnose.conflicts import conflict_lines, minimal_conflict
 from allocator.diagnose.reasons import infeasible_message, pin_conflicts
 from allocator.diagnose.recommend import recommend
 from allocator.diagnose.shares import best_alternatives, school_shares
+from allocator.interrupts import held, stop_requested
 from allocator.problem.data import ProblemData, SolverSettings
 from allocator.problem.eligibility import Eligibility, compute_eligibility
 from allocator.report.tables import allocation_table, specialist_table, summary_dict, work_group_table
@@ -100,28 +101,58 @@ def allocate(
         return solved
     if result.allocation is None:
         return solved
+    with held():  # Ctrl-C waits for the checker: an unchecked allocation is never written
+        t0 = time.perf_counter()
+        report = check_allocation(problem, result.allocation)
+        seconds["check"] = time.perf_counter() - t0
+        problems = list(report.violations)
+        if report.objective != result.objective:
+            problems.append(f"the checker's objective {report.objective} differs from the solver's {result.objective}")
+        if problems:
+            raise CheckerFailure(problems)
+        solved.report = report
+        t0 = time.perf_counter()
+        solved.tables = {
+            "allocations": allocation_table(problem, elig, result.allocation),
+            "specialists": specialist_table(problem, elig, result.allocation),
+            "work_groups": work_group_table(problem, result.allocation),
+        }
+        seconds["tables"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    report = check_allocation(problem, result.allocation)
-    seconds["check"] = time.perf_counter() - t0
-    problems = list(report.violations)
-    if report.objective != result.objective:
-        problems.append(f"the checker's objective {report.objective} differs from the solver's {result.objective}")
-    if problems:
-        raise CheckerFailure(problems)
-    solved.report = report
-    t0 = time.perf_counter()
-    solved.tables = {
-        "allocations": allocation_table(problem, elig, result.allocation),
-        "specialists": specialist_table(problem, elig, result.allocation),
-        "work_groups": work_group_table(problem, result.allocation),
-    }
-    seconds["tables"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    _add_explanations(solved, recommendations, explain_seconds, on_stage)
+    _explain_unless_stopped(solved, recommendations, explain_seconds, on_stage)
     seconds["explain"] = time.perf_counter() - t0
-    solved.summary = summary_dict(problem, result.allocation, result, report, locations_level)
-    solved.summary["seconds"] = {k: round(v, 3) for k, v in seconds.items()}
+    with held():
+        solved.summary = summary_dict(problem, result.allocation, result, report, locations_level)
+        solved.summary["seconds"] = {k: round(v, 3) for k, v in seconds.items()}
+        if stop_requested():  # stopped after the search: explanations may be cut short
+            solved.summary["interrupted"] = True
     return solved
+
+
+_NOT_ANALYSED = "Not analysed: recommendations stopped (their time, --explain-seconds, ran out, or Ctrl-C)."
+
+
+def _explain_unless_stopped(
+    solved: Solved, recommendations: bool, explain_seconds: float, on_stage: Callable[[str], None] | None
+) -> None:
+    """Explanations, skipped (what-if re-solves) once a stop was asked for and cut short
+    by Ctrl-C or SIGTERM while they run; the allocation is written either way."""
+    try:
+        _add_explanations(solved, recommendations and not stop_requested(), explain_seconds, on_stage)
+    except KeyboardInterrupt:
+        pass
+    with held():
+        table = solved.tables["allocations"]
+        blank = pd.array([pd.NA] * len(table), dtype="Int64")
+        for column, empty in (("objective_share", blank), ("best_alternative", ""), ("alternative_loss", blank)):
+            if column not in table.columns:
+                table[column] = empty
+        if stop_requested() and recommendations:
+            unplaced = table["status"] == "unplaced"
+            texts = table["recommendation"] if "recommendation" in table.columns else pd.Series("", index=table.index)
+            table["recommendation"] = texts.where(~unplaced | (texts != ""), _NOT_ANALYSED)
+        elif "recommendation" not in table.columns:
+            table["recommendation"] = ""
 
 
 def _why_infeasible(problem: ProblemData, elig: Eligibility, details: list[str]) -> list[str]:
@@ -169,9 +200,7 @@ def _add_explanations(
         )
         for rec in recommend(problem, elig, allocation, result.objective, unplaced, settings, budget_s=explain_seconds):
             if rec.kind == "not_analysed":
-                texts[rec.school_idx] = (
-                    "Not analysed: recommendations stopped (their time, --explain-seconds, ran out, or Ctrl-C)."
-                )
+                texts[rec.school_idx] = _NOT_ANALYSED
             else:
                 texts[rec.school_idx] = rec.text or "No single change places it."
     table["recommendation"] = texts

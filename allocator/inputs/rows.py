@@ -21,12 +21,10 @@ from pydantic import (
 )
 
 from allocator.inputs.geo import normalise_postcode
+from allocator.inputs.limits import MAX_COUNT
 from allocator.problem.data import PHASES_GROUP, PHASES_SCHOOL, PHASES_SPECIALIST, STAGES
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# Counts the solver takes (capacities, group sizes, cohorts): far above any hub's, far
-# below what would overflow CP-SAT's integer arithmetic.
-MAX_COUNT = 10_000
 # ASCII digits only: Python's \d and float() also take Arabic-Indic or fullwidth digits.
 _INTEGER = re.compile(r"[+-]?[0-9]+(\.0+)?")
 _DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]{1,3})?")

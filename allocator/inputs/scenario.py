@@ -16,13 +16,8 @@ from pydantic import (
     model_validator,
 )
 
-from allocator.inputs.tables import LIMITS, clean_text
-
-MAX_WEIGHT = 1_000_000
-MAX_COUNT = 10_000  # capacities, group limits and cohorts (as in the tables)
-MAX_TIME_LIMIT_S = 604_800  # one week
-MAX_SEED = 2**31 - 1  # CP-SAT's random_seed is a 32-bit integer
-MAX_TRAVEL_KM = 100_000
+from allocator.inputs.limits import LIMITS, MAX_COUNT, MAX_SEED, MAX_TIME_LIMIT_S, MAX_TRAVEL_KM, MAX_WEIGHT
+from allocator.inputs.tables import clean_text
 
 
 def _id_text(value: Any) -> Any:
@@ -251,9 +246,9 @@ def yaml_structure_issues(text: str) -> tuple[str | None, list[tuple[int, str, s
     while stack:
         node, path, depth = stack.pop()
         visits += 1
-        if visits > LIMITS.yaml_values or depth > 100:
+        if visits > LIMITS.yaml_values or depth > LIMITS.yaml_depth:
             return (
-                f"expands to more than {LIMITS.yaml_values:,} values, or nests deeper than 100 levels "
+                f"expands to more than {LIMITS.yaml_values:,} values, or nests deeper than {LIMITS.yaml_depth} levels "
                 "(YAML aliases?); a scenario needs far fewer",
                 [],
             )

@@ -34,23 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from allocator.inputs.issues import InputError, Issue
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Sizes past which a table is refused (exit 2) before it is parsed further."""
-
-    bytes: int = 20_000_000  # a CSV file (a national table of 4,000 schools is under 2 MB)
-    rows: int = 50_000  # data rows
-    columns: int = 500
-    cells: int = 2_000_000  # data rows x header columns
-    xlsx_unpacked: int = 50_000_000  # the sum of a workbook's uncompressed zip entries
-    xlsx_entries: int = 1_000
-    scenario_bytes: int = 1_000_000  # scenario.yml
-    yaml_values: int = 100_000  # scalars, lists and mappings of scenario.yml, aliases expanded
-
-
-LIMITS = Limits()
+from allocator.inputs.limits import LIMITS
 
 
 @dataclass(frozen=True)
