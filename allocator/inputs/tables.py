@@ -190,9 +190,9 @@ def decode(data: bytes, display: str) -> tuple[str, str]:
         (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16 (Unicode Text)"),
     ):
         if data.startswith(bom):
-            return _strict(data[len(bom) :], codec, name, display, len(bom)), name
+            return _no_nul(_strict(data[len(bom) :], codec, name, display, len(bom)), display), name
     try:
-        return data.decode("utf-8"), "UTF-8"
+        return _no_nul(data.decode("utf-8"), display), "UTF-8"
     except UnicodeDecodeError as exc:
         utf8_error = exc
     if _UTF8_MULTIBYTE.search(data[: utf8_error.start]):
@@ -204,7 +204,7 @@ def decode(data: bytes, display: str) -> tuple[str, str]:
             f"byte {utf8_error.start + 1:,} is not UTF-8 although earlier rows are (the file mixes two "
             "encodings); save the table as CSV UTF-8",
         )
-    return _strict(data, "cp1252", "Windows-1252", display, 0), "Windows-1252"
+    return _no_nul(_strict(data, "cp1252", "Windows-1252", display, 0), display), "Windows-1252"
 
 
 def _strict(data: bytes, codec: str, name: str, display: str, skipped: int) -> str:
@@ -215,6 +215,11 @@ def _strict(data: bytes, codec: str, name: str, display: str, skipped: int) -> s
         raise _decode_error(
             prefix, display, f"byte {skipped + exc.start + 1:,} is not {name} text; save the table as CSV UTF-8"
         ) from None
+    return text
+
+
+def _no_nul(text: str, display: str) -> str:
+    """Text files hold no NUL: one means a binary file, or UTF-16 saved without its BOM."""
     if "\x00" in text:
         raise _decode_error(text[: text.index("\x00")], display, "holds a NUL character: it is not a text table")
     return text
