@@ -215,10 +215,14 @@ def run_command(**options: Any) -> None:
     from allocator.interrupts import handling_stops
 
     started = time.monotonic()  # the time limit covers reading as well as the search
-    with handling_stops():
+    with handling_stops() as stops:
         try:
             _run(started, **options)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, Exception) as exc:
+            # A stop that lands inside compiled code may surface as another exception (an
+            # import's "initialization failed" ImportError): still a stop, not a bug.
+            if not isinstance(exc, KeyboardInterrupt) and not stops.requested:
+                raise
             click.echo("", err=True)
             _fail("error: stopped before an allocation was found; nothing was written.", EXIT_NO_SOLUTION)
 
