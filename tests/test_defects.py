@@ -297,4 +297,5 @@ def test_one_defect(demo: ScenarioCopy, tmp_path: Path, monkeypatch: pytest.Monk
     assert isinstance(result.exception, SystemExit), result.output
     assert display(demo, defect.message) in result.output, result.output
     assert "\x1b" not in result.output and "Traceback" not in result.output
+    assert "Solving" not in result.output  # refused before the search started
     assert not out.exists()

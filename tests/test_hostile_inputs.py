@@ -253,6 +253,24 @@ def test_a_200000_row_table_is_refused_at_the_row_limit(demo: ScenarioCopy) -> N
     assert f"{demo.display('schools')}:{LIMITS.rows + 2}: has more than {LIMITS.rows:,} rows" in result.output
 
 
+def test_a_200000_row_table_with_a_15_second_limit_is_refused_before_solving(
+    demo: ScenarioCopy, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from allocator.cli.main import main
+
+    rows = demo.rows("schools")
+    demo.table("schools").write_text(
+        ",".join(rows[0][:6]) + "\n" + (",".join(rows[1][:6]) + "\n") * 200_000, encoding="utf-8"
+    )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, [str(demo.yml), "--out", str(out), "--time-limit", "15"])
+    assert result.exit_code == 2, result.output
+    assert f"has more than {LIMITS.rows:,} rows" in result.output
+    assert "Solving" not in result.output and not out.exists()
+
+
 def test_a_table_past_the_cell_limit_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     width = LIMITS.columns
