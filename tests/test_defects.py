@@ -222,6 +222,7 @@ DEFECTS = [
     Defect("flag-seed-1e20", nothing, "--seed", flags=("--seed", BIG)),
     Defect("flag-out-under-file", _out_under_a_file, "is a file, so no folder can be made", flags=("--out", "afile/x")),
     Defect("flag-out-too-long", nothing, "longer than 255 bytes", flags=("--out", "x" * 300)),
+    Defect("time-limit-spent-reading", nothing, "reading the inputs took all of it", 4, ("--time-limit", "0.001")),
     Defect("flag-format", nothing, "--format: unknown format pdf", flags=("--format", "pdf")),
     # ---------------------------------------------------------------- look-alikes (item 4)
     Defect("urn-arabic-indic", cell("schools", 2, "urn", "٩١٧٠٣٠"), "{schools}:2: urn:"),

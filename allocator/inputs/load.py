@@ -156,9 +156,9 @@ def _read_scenario(path: Path, shown: str, issues: Collector) -> tuple[bytes, di
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
+        where = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
-        raise InputError([Issue(shown, line, "", f"YAML syntax error: {problem}")]) from None
+        raise InputError([Issue(shown, where, "", f"YAML syntax error: {problem}")]) from None
     except RecursionError:
         raise InputError([Issue(shown, None, "", "is nested too deeply to be a scenario")]) from None
     if not isinstance(data, dict):
@@ -261,7 +261,7 @@ def _drop(data: Any, loc: tuple[Any, ...]) -> None:
                     v for v in node if isinstance(v, int) and not isinstance(v, bool) and v >= 1
                 ]
             else:
-                del parent[parent_key]  # type: ignore[attr-defined]
+                del parent[parent_key]  # type: ignore[attr-defined,union-attr]
             return
         if not isinstance(node, dict) or part not in node:
             return
