@@ -259,7 +259,7 @@ DEFECTS = [
     Defect("table-is-folder", _schools_path("."), "is a folder, not a file"),
     Defect("table-too-many-bytes", _sparse(LIMITS.bytes + 1), f"more than the limit of {LIMITS.bytes:,}"),
     Defect("table-too-many-rows", _many_rows, f"has more than {LIMITS.rows:,} rows"),
-    Defect("xlsx-zip-bomb", _zip(1, 200), f"more than the limit of {LIMITS.xlsx_unpacked:,}"),
+    Defect("xlsx-zip-bomb", _zip(1, 60), f"more than the limit of {LIMITS.xlsx_unpacked:,}"),
     Defect("xlsx-many-entries", _zip(LIMITS.xlsx_entries + 1, 0), "more than a workbook's limit of"),
     Defect("xlsx-not-a-zip", _fake_xlsx, "fake.xlsx: cannot be read as an Excel workbook"),
     Defect("empty-table", table_bytes("schools", lambda c: b""), "{schools}: is empty"),

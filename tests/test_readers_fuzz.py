@@ -95,11 +95,14 @@ XLSX_CELL = st.one_of(
     st.booleans(),
     st.integers(min_value=-(10**12), max_value=10**12),
     st.integers(min_value=-(10**6), max_value=10**6).map(lambda n: n / 8),  # exact in a workbook's XML
-    st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_size=10),
+    # openpyxl writes text starting with "=" as a formula, which has no value until Excel computes it
+    st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_size=10).filter(
+        lambda t: not t.startswith("=")
+    ),
 )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(body=st.lists(st.lists(XLSX_CELL, min_size=3, max_size=3), max_size=5))
 def test_xlsx_cells_read_back_as_their_text(body: list[list[object]]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
