@@ -156,6 +156,14 @@ def test_a_decomposed_hub_name_matches_the_composed_one(demo: ScenarioCopy) -> N
     assert {s.hub for s in problem.schools} == {p.hub for p in problem.specialists} == {"Hub Montréal"}
 
 
+def test_an_invisible_character_in_a_pin_is_removed_with_a_warning(demo_pins: ScenarioCopy) -> None:
+    demo_pins.replace_yaml('specialist: "MS05"', 'specialist: "MS\\u200b05"')
+    loaded = demo_pins.load()
+    (warning,) = [w for w in loaded.warnings if w.file == demo_pins.yml_display]
+    assert (warning.row, warning.column) == (demo_pins.line_of("MS\\u200b05"), "pins[1].specialist")
+    assert loaded.problem.specialists[loaded.problem.pins[0].specialist_idx].id == "MS05"
+
+
 def test_duplicate_yaml_keys_name_the_later_line(demo: ScenarioCopy) -> None:
     demo.append_yaml("name: second name")
     result = demo.check()

@@ -17,7 +17,7 @@ class Limits:
     rows: int = 50_000  # data rows of one table
     columns: int = 500
     cells: int = 2_000_000  # data rows x header columns
-    xlsx_unpacked: int = 50_000_000  # the sum of a workbook's uncompressed zip entries
+    xlsx_unpacked: int = 20_000_000  # the sum of a workbook's uncompressed zip entries (national: ~5 MB)
     xlsx_entries: int = 1_000
     scenario_bytes: int = 1_000_000  # scenario.yml
     yaml_values: int = 100_000  # scalars, lists and mappings of scenario.yml, aliases expanded

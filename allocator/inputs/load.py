@@ -33,7 +33,7 @@ from allocator.inputs.scenario import (
     yaml_scalars,
     yaml_structure_issues,
 )
-from allocator.inputs.tables import LIMITS, Table, read_file, read_table, split_sheet
+from allocator.inputs.tables import LIMITS, Table, clean_text, read_file, read_table, split_sheet
 from allocator.problem.data import (
     Advocate,
     Location,
@@ -387,6 +387,7 @@ def _cross_check(ctx: _Context, rows: dict[str, list[tuple[int, Any]]], locator:
         "specialist": all_specialist_ids,
         "group": _listed_ids(ctx.tables, ctx.data, "work_groups", "id"),
     }
+    _warn_yaml_invisibles(ctx)
     pins = _requirements(ctx, "pins", indexes, listed)
     forbids = _requirements(ctx, "forbid", indexes, listed)
     _check_pins(pins, forbids, ctx.lines, ctx.shown, schools, ctx.issues)
@@ -583,6 +584,18 @@ def _warn_unknown_previous(ctx: _Context, schools: list[School], listed: set[str
                 "previous_specialist",
                 f"{school.previous_specialist} is not in this year's specialists table "
                 "(no continuity bonus is possible)",
+            )
+
+
+def _warn_yaml_invisibles(ctx: _Context) -> None:
+    """Ids in pins and forbids lose invisible characters (as table cells do): say where."""
+    for path, text in ctx.written.items():
+        if path and path[0] in ("pins", "forbid") and clean_text(text)[1]:
+            ctx.issues.warn(
+                ctx.shown,
+                line_of(ctx.lines, path),
+                yaml_path(path),
+                "invisible characters (zero-width, BOM or direction marks) removed",
             )
 
 

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from allocator.inputs.issues import InputError, Issue
-from allocator.inputs.limits import LIMITS
+from allocator.inputs.limits import LIMITS, Limits
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,8 @@ _INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2
 
 def clean_text(text: str) -> tuple[str, bool]:
     """`text` in NFC form without invisible characters; True when any were removed."""
+    if text.isascii():  # every invisible character is outside ASCII: the common case is quick
+        return text, False
     cleaned, removed = _INVISIBLE.subn("", text)
     if not cleaned.isascii():
         cleaned = unicodedata.normalize("NFC", cleaned)
@@ -145,10 +147,13 @@ def read_file(path: Path, display: str, limit: int) -> bytes:
     return data
 
 
-def read_table(path: Path, display: str, sheet: str | None = None, data: bytes | None = None) -> Table:
+def read_table(
+    path: Path, display: str, sheet: str | None = None, data: bytes | None = None, limits: Limits = LIMITS
+) -> Table:
     """Read a CSV (see the module's notes on encodings) or XLSX (first sheet or `sheet`) table.
 
-    `data` is the file's bytes when the caller has already read them (`read_file`).
+    `data` is the file's bytes when the caller has already read them (`read_file`);
+    `limits` may be raised for files that are large by nature (a register extract).
 
     Raises
     ------
@@ -158,15 +163,15 @@ def read_table(path: Path, display: str, sheet: str | None = None, data: bytes |
     suffix = path.suffix.lower()
     if data is None:
         try:
-            data = read_file(path, display, LIMITS.xlsx_unpacked if suffix in (".xlsx", ".xlsm") else LIMITS.bytes)
+            data = read_file(path, display, limits.xlsx_unpacked if suffix in (".xlsx", ".xlsm") else limits.bytes)
         except FileNotFoundError:
             raise _whole(display, "file not found") from None
     if suffix in (".xlsx", ".xlsm"):
-        grid, encoding, separator = _xlsx_rows(data, display, sheet), "", ""
+        grid, encoding, separator = _xlsx_rows(data, display, sheet, limits), "", ""
     else:
         text, encoding = decode(data, display)
         separator = detect_separator(text)
-        grid = _csv_rows(text, separator, display)
+        grid = _csv_rows(text, separator, display, limits)
     return _table(grid, path, display, encoding, separator)
 
 
@@ -261,7 +266,7 @@ def _limit_error(display: str, row: int | None, what: str) -> InputError:
     return InputError([Issue(display, row, "", f"has more than {what} (the limit); split the table")])
 
 
-def _csv_rows(text: str, separator: str, display: str) -> list[list[Any]]:
+def _csv_rows(text: str, separator: str, display: str, limits: Limits) -> list[list[Any]]:
     """Rows of cells, stopping (with an error) at the first limit passed."""
     grid: list[list[Any]] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
@@ -270,24 +275,24 @@ def _csv_rows(text: str, separator: str, display: str) -> list[list[Any]]:
         for cells in reader:
             if not grid:
                 width = len(cells)
-                if width > LIMITS.columns:
-                    raise _limit_error(display, 1, f"{LIMITS.columns:,} columns")
+                if width > limits.columns:
+                    raise _limit_error(display, 1, f"{limits.columns:,} columns")
             grid.append(cells)
-            _check_size(grid, width, display)
+            _check_size(grid, width, display, limits)
     except csv.Error as exc:
         raise InputError([Issue(display, reader.line_num, "", f"cannot be read as CSV: {exc}")]) from None
     return grid
 
 
-def _check_size(grid: list[list[Any]], width: int, display: str) -> None:
+def _check_size(grid: list[list[Any]], width: int, display: str, limits: Limits) -> None:
     data_rows = len(grid) - 1
-    if data_rows > LIMITS.rows:
-        raise _limit_error(display, len(grid), f"{LIMITS.rows:,} rows")
-    if data_rows * width > LIMITS.cells:
-        raise _limit_error(display, len(grid), f"{LIMITS.cells:,} cells")
+    if data_rows > limits.rows:
+        raise _limit_error(display, len(grid), f"{limits.rows:,} rows")
+    if data_rows * width > limits.cells:
+        raise _limit_error(display, len(grid), f"{limits.cells:,} cells")
 
 
-def _xlsx_rows(data: bytes, display: str, sheet: str | None) -> list[list[Any]]:
+def _xlsx_rows(data: bytes, display: str, sheet: str | None, limits: Limits) -> list[list[Any]]:
     """Rows of a workbook's sheet, streamed, after its zip directory passed the limits."""
     import openpyxl
 
@@ -296,11 +301,11 @@ def _xlsx_rows(data: bytes, display: str, sheet: str | None) -> list[list[Any]]:
             entries = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise _whole(display, f"cannot be read as an Excel workbook (.xlsx): {exc}") from None
-    if len(entries) > LIMITS.xlsx_entries:
-        raise _whole(display, f"holds {len(entries):,} files, more than a workbook's limit of {LIMITS.xlsx_entries:,}")
+    if len(entries) > limits.xlsx_entries:
+        raise _whole(display, f"holds {len(entries):,} files, more than a workbook's limit of {limits.xlsx_entries:,}")
     unpacked = sum(entry.file_size for entry in entries)
-    if unpacked > LIMITS.xlsx_unpacked:
-        raise _whole(display, f"unpacks to {unpacked:,} bytes, more than the limit of {LIMITS.xlsx_unpacked:,}")
+    if unpacked > limits.xlsx_unpacked:
+        raise _whole(display, f"unpacks to {unpacked:,} bytes, more than the limit of {limits.xlsx_unpacked:,}")
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any parser failure is bad input, not a crash
@@ -312,14 +317,21 @@ def _xlsx_rows(data: bytes, display: str, sheet: str | None) -> list[list[Any]]:
             raise _whole(display, "has no worksheet")
         worksheet = book[sheet] if sheet is not None else book.worksheets[0]
         grid: list[list[Any]] = []
-        width = 0
+        width = blank = 0
         for values in worksheet.iter_rows(values_only=True):
+            if grid and all(v is None or v == "" for v in values):
+                # Blank rows count only when data follows them: a sheet whose stated
+                # size runs to Excel's last row (formatting) is not a long table.
+                blank += 1
+                continue
             if not grid:
                 width = len(values)
-                if width > LIMITS.columns:
-                    raise _limit_error(display, 1, f"{LIMITS.columns:,} columns")
+                if width > limits.columns:
+                    raise _limit_error(display, 1, f"{limits.columns:,} columns")
+            grid.extend([] for _ in range(blank))
+            blank = 0
             grid.append(list(values))
-            _check_size(grid, width, display)
+            _check_size(grid, width, display, limits)
         return grid
     except InputError:
         raise
@@ -349,7 +361,7 @@ def _table(grid: list[list[Any]], path: Path, display: str, encoding: str, separ
         for name, value in zip(header, values, strict=False):
             if not name:
                 continue
-            text, removed = clean_text(cell_text(value))
+            text, removed = clean_text(value.strip() if isinstance(value, str) else cell_text(value))
             record[name] = text.strip()
             if removed:
                 warnings.append(
