@@ -94,30 +94,24 @@ def allocate(
         )
         return Solved(problem, elig, result, conflicts=_why_infeasible(problem, elig, conflicts), seconds=seconds)
     result = solve(problem, settings, eligibility=elig, hint=hint, on_progress=on_progress)
-    seconds["solve"] = result.solve_seconds
-    solved = Solved(problem, elig, result, seconds=seconds)
+    with held():  # from here a stop waits (the checker above all: nothing unchecked is written)
+        seconds["solve"] = result.solve_seconds
+        solved = Solved(problem, elig, result, seconds=seconds)
+        if result.status != SolveStatus.INFEASIBLE and result.allocation is not None:
+            report = _checked(problem, result, seconds)
+            solved.report = report
+            t0 = time.perf_counter()
+            solved.tables = {
+                "allocations": allocation_table(problem, elig, result.allocation),
+                "specialists": specialist_table(problem, elig, result.allocation),
+                "work_groups": work_group_table(problem, result.allocation),
+            }
+            seconds["tables"] = time.perf_counter() - t0
     if result.status == SolveStatus.INFEASIBLE:
         solved.conflicts = _why_infeasible(problem, elig, infeasible_message(problem, elig))
         return solved
     if result.allocation is None:
         return solved
-    with held():  # Ctrl-C waits for the checker: an unchecked allocation is never written
-        t0 = time.perf_counter()
-        report = check_allocation(problem, result.allocation)
-        seconds["check"] = time.perf_counter() - t0
-        problems = list(report.violations)
-        if report.objective != result.objective:
-            problems.append(f"the checker's objective {report.objective} differs from the solver's {result.objective}")
-        if problems:
-            raise CheckerFailure(problems)
-        solved.report = report
-        t0 = time.perf_counter()
-        solved.tables = {
-            "allocations": allocation_table(problem, elig, result.allocation),
-            "specialists": specialist_table(problem, elig, result.allocation),
-            "work_groups": work_group_table(problem, result.allocation),
-        }
-        seconds["tables"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     _explain_unless_stopped(solved, recommendations, explain_seconds, on_stage)
     seconds["explain"] = time.perf_counter() - t0
@@ -153,6 +147,20 @@ def _explain_unless_stopped(
             table["recommendation"] = texts.where(~unplaced | (texts != ""), _NOT_ANALYSED)
         elif "recommendation" not in table.columns:
             table["recommendation"] = ""
+
+
+def _checked(problem: ProblemData, result: Result, seconds: dict[str, float]) -> CheckReport:
+    """The independent checker's report; CheckerFailure when it disagrees with the solver."""
+    assert result.allocation is not None
+    t0 = time.perf_counter()
+    report = check_allocation(problem, result.allocation)
+    seconds["check"] = time.perf_counter() - t0
+    problems = list(report.violations)
+    if report.objective != result.objective:
+        problems.append(f"the checker's objective {report.objective} differs from the solver's {result.objective}")
+    if problems:
+        raise CheckerFailure(problems)
+    return report
 
 
 def _why_infeasible(problem: ProblemData, elig: Eligibility, details: list[str]) -> list[str]:
