@@ -222,6 +222,26 @@ def test_an_xlsx_that_unpacks_to_hundreds_of_megabytes_is_refused(demo: Scenario
     assert f"more than the limit of {LIMITS.xlsx_unpacked:,}" in result.output
 
 
+def test_an_xml_entity_bomb_inside_a_workbook_is_refused(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["urn", "name"])
+    book.active.append([1, "x"])
+    book.save(tmp_path / "plain.xlsx")
+    entities = '<!ENTITY lol0 "lol">' + "".join(f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, 10))
+    with zipfile.ZipFile(tmp_path / "plain.xlsx") as source, zipfile.ZipFile(tmp_path / "bomb.xlsx", "w") as bomb:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode()
+                text = text.split("?>", 1)[1] if text.startswith("<?xml") else text  # the DOCTYPE comes first
+                data = (f"<!DOCTYPE lolz [{entities}]>" + text.replace("<v>1</v>", "<v>&lol9;</v>", 1)).encode()
+            bomb.writestr(item, data)
+    with pytest.raises(InputError, match="cannot be read as an Excel workbook"):
+        read_table(tmp_path / "bomb.xlsx", "bomb.xlsx")  # 10^9 "lol"s, refused by the XML parser
+
+
 def test_a_fifo_is_refused_without_being_opened(demo: ScenarioCopy) -> None:
     os.mkfifo(demo.folder / "pipe.csv")  # opening it to read would wait for a writer forever
     demo.replace_yaml("schools: schools.csv", "schools: pipe.csv")
@@ -293,3 +313,19 @@ def test_a_table_past_the_column_limit_is_refused(tmp_path: Path) -> None:
     path.write_text(",".join(f"c{n}" for n in range(LIMITS.columns + 1)) + "\n1\n")
     with pytest.raises(InputError, match=f"more than {LIMITS.columns:,} columns"):
         read_table(path, "t.csv")
+
+
+def test_control_characters_in_names_never_reach_the_console_raw(demo: ScenarioCopy, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from allocator.cli.main import main
+
+    row = demo.row_of("schools", "urn", "916003")  # a school the demo cannot place: its name is printed
+    demo.set_cell("schools", row, "name", "Evil\x1b[2J\x9b31m School\nerror: forged line")
+    demo.replace_yaml("name: Weald and Downs Maths Hub demo (synthetic)", 'name: "\\e]0;title\\a Weald"')
+    result = CliRunner().invoke(main, [str(demo.yml), "--out", str(tmp_path / "out"), "--no-recommendations"])
+    assert result.exit_code == 0, result.output
+    assert "Evil\\x1b[2J\\x9b31m School\\x0aerror: forged line" in result.output
+    assert "\\x1b]0;title\\x07 Weald" in result.output
+    assert not any(ch in result.output for ch in "\x1b\x9b\x07")
+    assert "\nerror: forged line" not in result.output
