@@ -126,25 +126,32 @@ def read_file(path: Path, display: str, limit: int) -> bytes:
         When `path` is not a regular file, is too large, or cannot be read.
     """
     try:
-        info = os.stat(path)
+        _check_regular(os.stat(path), display, limit)
+        # Non-blocking, and checked again once open: a file swapped for a FIFO since the
+        # check cannot make the open wait.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
         raise
     except OSError as exc:
         raise _whole(display, f"cannot be read: {exc.strerror}") from None
+    with os.fdopen(fd, "rb") as handle:
+        _check_regular(os.fstat(fd), display, limit)
+        try:
+            data = handle.read(limit + 1)
+        except OSError as exc:
+            raise _whole(display, f"cannot be read: {exc.strerror}") from None
+    if len(data) > limit:  # grew since it was measured
+        raise _whole(display, f"is more than the limit of {limit:,} bytes")
+    return data
+
+
+def _check_regular(info: os.stat_result, display: str, limit: int) -> None:
     if stat.S_ISDIR(info.st_mode):
         raise _whole(display, "is a folder, not a file")
     if not stat.S_ISREG(info.st_mode):
         raise _whole(display, "is not a regular file (a device, FIFO or socket); give the path of a saved file")
     if info.st_size > limit:
         raise _whole(display, f"is {info.st_size:,} bytes, more than the limit of {limit:,}")
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(limit + 1)
-    except OSError as exc:
-        raise _whole(display, f"cannot be read: {exc.strerror}") from None
-    if len(data) > limit:  # grew since it was measured
-        raise _whole(display, f"is more than the limit of {limit:,} bytes")
-    return data
 
 
 def read_table(
