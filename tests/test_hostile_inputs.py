@@ -144,6 +144,14 @@ def test_invisible_characters_are_removed_with_a_warning(demo: ScenarioCopy) -> 
     assert loaded.problem.specialists[0].id == demo.cell("specialists", 2, "id").strip("\u200f\u200b")
 
 
+def test_invisible_characters_make_one_warning_per_column(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("urn,name\n100001,A\u200b\n100002,B\n100003,C\u2060\n100004,D\u00ad\n", encoding="utf-8")
+    (warning,) = read_table(path, "t.csv").warnings
+    assert (warning.row, warning.column, warning.warning) == (2, "name", True)
+    assert warning.message.endswith("removed (also rows 4, 5)")
+
+
 def test_a_decomposed_hub_name_matches_the_composed_one(demo: ScenarioCopy) -> None:
     # The same hub typed with é composed in one table and e + U+0301 in the other.
     for key in ("schools", "specialists", "work_groups"):

@@ -348,6 +348,14 @@ def _xlsx_rows(data: bytes, display: str, sheet: str | None, limits: Limits) -> 
         book.close()
 
 
+def _invisible_warning(display: str, column: str, rows: list[int]) -> Issue:
+    """One warning per column, at its first such row (a whole column of them is one line)."""
+    more = "" if len(rows) == 1 else f" (also rows {', '.join(map(str, rows[1:6]))}{', ...' if len(rows) > 6 else ''})"
+    return Issue(
+        display, rows[0], column, f"invisible characters (zero-width, BOM or direction marks) removed{more}", True
+    )
+
+
 def _table(grid: list[list[Any]], path: Path, display: str, encoding: str, separator: str) -> Table:
     """Header and records, with invisible characters removed (and warned about)."""
     if not grid or not any(cell_text(v) for v in grid[0]):
@@ -362,7 +370,7 @@ def _table(grid: list[list[Any]], path: Path, display: str, encoding: str, separ
     if issues:
         raise InputError(issues)
     rows = []
-    warnings = []
+    cleaned: dict[str, list[int]] = {}  # column -> rows whose cells lost invisible characters
     for row_no, values in enumerate(grid[1:], start=2):
         record = {}
         for name, value in zip(header, values, strict=False):
@@ -371,11 +379,8 @@ def _table(grid: list[list[Any]], path: Path, display: str, encoding: str, separ
             text, removed = clean_text(value.strip() if isinstance(value, str) else cell_text(value))
             record[name] = text.strip()
             if removed:
-                warnings.append(
-                    Issue(
-                        display, row_no, name, "invisible characters (zero-width, BOM or direction marks) removed", True
-                    )
-                )
+                cleaned.setdefault(name, []).append(row_no)
         if any(record.values()):
             rows.append((row_no, record))
+    warnings = [_invisible_warning(display, name, found) for name, found in cleaned.items()]
     return Table(display, path, tuple(h for h in header if h), tuple(rows), encoding, separator, tuple(warnings))
