@@ -113,12 +113,12 @@ def allocate(
     if result.allocation is None:
         return solved
     t0 = time.perf_counter()
-    _explain_unless_stopped(solved, recommendations, explain_seconds, on_stage)
+    cut_short = _explain_unless_stopped(solved, recommendations, explain_seconds, on_stage)
     seconds["explain"] = time.perf_counter() - t0
     with held():
         solved.summary = summary_dict(problem, result.allocation, result, report, locations_level)
         solved.summary["seconds"] = {k: round(v, 3) for k, v in seconds.items()}
-        if stop_requested():  # stopped after the search: explanations may be cut short
+        if cut_short:  # stopped after the search: explanations were skipped or cut short
             solved.summary["interrupted"] = True
     return solved
 
@@ -128,25 +128,29 @@ _NOT_ANALYSED = "Not analysed: recommendations stopped (their time, --explain-se
 
 def _explain_unless_stopped(
     solved: Solved, recommendations: bool, explain_seconds: float, on_stage: Callable[[str], None] | None
-) -> None:
+) -> bool:
     """Explanations, skipped (what-if re-solves) once a stop was asked for and cut short
-    by Ctrl-C or SIGTERM while they run; the allocation is written either way."""
+    by Ctrl-C or SIGTERM while they run; the allocation is written either way.
+    True when a stop cut them short."""
+    cut_short = False
     try:
         _add_explanations(solved, recommendations and not stop_requested(), explain_seconds, on_stage)
     except KeyboardInterrupt:
-        pass
+        cut_short = True
     with held():
+        cut_short = cut_short or stop_requested()
         table = solved.tables["allocations"]
         blank = pd.array([pd.NA] * len(table), dtype="Int64")
         for column, empty in (("objective_share", blank), ("best_alternative", ""), ("alternative_loss", blank)):
             if column not in table.columns:
                 table[column] = empty
-        if stop_requested() and recommendations:
+        if cut_short and recommendations:
             unplaced = table["status"] == "unplaced"
             texts = table["recommendation"] if "recommendation" in table.columns else pd.Series("", index=table.index)
             table["recommendation"] = texts.where(~unplaced | (texts != ""), _NOT_ANALYSED)
         elif "recommendation" not in table.columns:
             table["recommendation"] = ""
+    return cut_short
 
 
 def _checked(problem: ProblemData, result: Result, seconds: dict[str, float]) -> CheckReport:

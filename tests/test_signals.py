@@ -184,3 +184,18 @@ def test_stop_signals_at_any_moment_write_whole_or_nothing(previous, tmp_path, s
     else:
         assert which == "previous"
         assert "before an allocation was found" in stderr
+
+
+def test_library_ctrl_c_during_explanations_keeps_the_allocation(demo, monkeypatch):
+    # Without the command line's handlers Python raises KeyboardInterrupt itself.
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(allocator.pipeline, "best_alternatives", interrupted)
+    loaded = demo.load()
+    solved = allocator.pipeline.allocate(loaded.problem)
+    assert solved.result.allocation is not None and solved.report is not None
+    assert solved.summary["interrupted"] is True
+    table = solved.tables["allocations"]
+    unplaced = table[table["status"] == "unplaced"]
+    assert len(unplaced) and unplaced["recommendation"].str.startswith("Not analysed").all()
