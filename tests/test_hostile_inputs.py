@@ -337,3 +337,18 @@ def test_control_characters_in_names_never_reach_the_console_raw(demo: ScenarioC
     assert "\\x1b]0;title\\x07 Weald" in result.output
     assert not any(ch in result.output for ch in "\x1b\x9b\x07")
     assert "\nerror: forged line" not in result.output
+
+
+def test_reading_counts_against_the_wall_clock_limit(demo: ScenarioCopy) -> None:
+    import time
+
+    from allocator.inputs.limits import TimeLimitReached, WallClock
+
+    long_ago = time.monotonic() - 100
+    with pytest.raises(TimeLimitReached):
+        load(demo.yml, clock=WallClock(long_ago, time_limit_s=15))
+    with pytest.raises(TimeLimitReached):  # the scenario's own limit (30 s) when no flag is given
+        load(demo.yml, clock=WallClock(long_ago))
+    # A deterministic run's limit counts the search's deterministic time alone.
+    assert load(demo.yml, clock=WallClock(long_ago, time_limit_s=15, deterministic=True)).problem.num_schools == 61
+    assert load(demo.yml, clock=WallClock(time.monotonic(), time_limit_s=15)).problem.num_schools == 61

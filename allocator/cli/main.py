@@ -55,10 +55,10 @@ def _print_issues(issues: tuple[Issue, ...] | list[Issue], *, header: str | None
         click.echo(f"  {issue}", err=True)
 
 
-def _load(scenario: str, locations: str | None, online: bool):
+def _load(scenario: str, locations: str | None, online: bool, clock: Any = None):
     from allocator.inputs.load import load
 
-    return load(scenario, locations=locations, online=online)
+    return load(scenario, locations=locations, online=online, clock=clock)
 
 
 def _bad_input(exc: InputError) -> None:
@@ -253,13 +253,20 @@ def _run(
     explain_seconds: float,
 ) -> None:
     from allocator.cli.console import Console
+    from allocator.inputs.limits import TimeLimitReached, WallClock
 
     console = Console(quiet=quiet)
     try:
-        loaded = _load(scenario, locations, online)
+        loaded = _load(scenario, locations, online, WallClock(started, time_limit, deterministic))
     except InputError as exc:
         _bad_input(exc)
         return
+    except TimeLimitReached:
+        _fail(
+            f"error: no allocation was found before the time limit ran out: reading the inputs took "
+            f"all of it ({time.monotonic() - started:.1f} s); nothing was written. Try a longer --time-limit.",
+            EXIT_NO_SOLUTION,
+        )
     problem = loaded.problem
     chosen_formats = _chosen_formats(formats, problem.output.formats)
     target = out_dir if out_dir is not None else _default_output_dir(problem)
@@ -318,8 +325,8 @@ def _settings(problem: Any, started: float, *, time_limit: float | None, seed: i
     left = settings.time_limit_s - (time.monotonic() - started)
     if left <= 0:
         _fail(
-            f"error: no allocation was found before the time limit ({settings.time_limit_s:g} s) ran out: "
-            "reading the inputs took all of it; nothing was written. Try a longer --time-limit.",
+            f"error: no allocation was found before the time limit ran out: reading the inputs took "
+            f"all of it ({time.monotonic() - started:.1f} s); nothing was written. Try a longer --time-limit.",
             EXIT_NO_SOLUTION,
         )
     return replace(settings, time_limit_s=left)

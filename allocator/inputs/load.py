@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from allocator.inputs import geo
 from allocator.inputs.issues import Collector, InputError, Issue
+from allocator.inputs.limits import WallClock, check_deadline
 from allocator.inputs.rows import (
     REQUIRED_COLUMNS,
     ROW_MODELS,
@@ -27,6 +28,7 @@ from allocator.inputs.rows import (
 )
 from allocator.inputs.scenario import (
     ScenarioSpec,
+    SolverSpec,
     line_of,
     scenario_messages,
     yaml_lines,
@@ -75,6 +77,7 @@ def load(
     *,
     locations: str | None = None,
     online: bool = False,
+    clock: WallClock | None = None,
 ) -> Loaded:
     """Read, validate and locate a scenario.
 
@@ -86,11 +89,16 @@ def load(
         Override of the scenario's `locations` level (auto, exact, sector, district).
     online
         Geocode postcodes the offline tables do not know, online (cached on disk).
+    clock
+        When the run started and its limit: reading counts against the wall-clock
+        limit, and stops with TimeLimitReached once it has passed.
 
     Raises
     ------
     InputError
         With every problem found, when the input is bad (exit code 2).
+    TimeLimitReached
+        When the run's time limit passed while reading (exit code 4).
     """
     path = Path(scenario_path)
     shown = display_path(path)
@@ -98,12 +106,15 @@ def load(
     raw_bytes, data, text = _read_scenario(path, shown, issues)
     lines = yaml_lines(text)
     spec = _validated_spec(data, lines, shown, issues)
+    solver = spec.solver if spec is not None else SolverSpec()
+    deadline = None if clock is None else clock.deadline(solver.time_limit_s, solver.deterministic)
     foci = _best_effort_foci(spec, data)
-    tables, file_bytes = _read_tables(path.parent, data, lines, shown, issues)
+    tables, file_bytes = _read_tables(path.parent, data, lines, shown, issues, deadline)
     rows: dict[str, list[tuple[int, Any]]] = {key: [] for key in TABLE_KEYS}
     for key, table in tables.items():
-        rows[key] = _validate_rows(table, key, foci, issues)
+        rows[key] = _validate_rows(table, key, foci, issues, deadline)
         issues.warnings.extend(table.warnings)
+    check_deadline(deadline)
 
     needs_groups = any(r.stage in ("embedding", "sustaining") for _, r in rows["schools"])
     if needs_groups and "work_groups" not in tables and data.get("work_groups") in (None, ""):
@@ -123,7 +134,7 @@ def load(
         raise  # pragma: no cover - raise_if_any raised
     problem = None
     if spec is not None:
-        context = _Context(spec, data, lines, shown, tables, issues, yaml_scalars(text))
+        context = _Context(spec, data, lines, shown, tables, issues, yaml_scalars(text), deadline)
         problem = _cross_check(context, rows, locator)
     issues.raise_if_any()
     assert problem is not None  # spec is valid when no error was collected
@@ -167,7 +178,12 @@ def _read_scenario(path: Path, shown: str, issues: Collector) -> tuple[bytes, di
 
 
 def _read_tables(
-    base: Path, data: dict[str, Any], lines: dict[tuple[Any, ...], int], shown: str, issues: Collector
+    base: Path,
+    data: dict[str, Any],
+    lines: dict[tuple[Any, ...], int],
+    shown: str,
+    issues: Collector,
+    deadline: float | None,
 ) -> tuple[dict[str, Table], list[bytes]]:
     """Every table the scenario names, and their bytes in order (for the scenario's hash)."""
     tables: dict[str, Table] = {}
@@ -184,7 +200,7 @@ def _read_tables(
         try:
             raw = read_file(table_path, display_path(table_path), LIMITS.xlsx_unpacked if workbook else LIMITS.bytes)
             file_bytes.append(raw)
-            tables[key] = read_table(table_path, shown_table, sheet, data=raw)
+            tables[key] = read_table(table_path, shown_table, sheet, data=raw, deadline=deadline)
         except FileNotFoundError:
             issues.error(
                 shown,
@@ -286,7 +302,9 @@ def _best_effort_foci(spec: ScenarioSpec | None, data: dict[str, Any]) -> tuple[
     return ("A", "B", "C", "D")
 
 
-def _validate_rows(table: Table, key: str, foci: tuple[str, ...], issues: Collector) -> list[tuple[int, Any]]:
+def _validate_rows(
+    table: Table, key: str, foci: tuple[str, ...], issues: Collector, deadline: float | None = None
+) -> list[tuple[int, Any]]:
     missing = [c for c in REQUIRED_COLUMNS[key] if c not in table.columns]
     for column in missing:
         issues.error(table.file, 1, column, "required column is missing")
@@ -294,7 +312,9 @@ def _validate_rows(table: Table, key: str, foci: tuple[str, ...], issues: Collec
         return []
     model: type[BaseModel] = ROW_MODELS[key]
     valid = []
-    for row_no, record in table.rows:
+    for n, (row_no, record) in enumerate(table.rows):
+        if n % 1024 == 0:
+            check_deadline(deadline)
         try:
             valid.append((row_no, model.model_validate(record, context={"foci": foci})))
         except ValidationError as exc:
@@ -357,6 +377,7 @@ class _Context:
     tables: dict[str, Table]
     issues: Collector
     written: dict[tuple[Any, ...], str]
+    deadline: float | None = None
 
     def file(self, key: str) -> str:
         """How messages name a table (its key when it could not be read)."""
@@ -432,8 +453,10 @@ def _available_cohorts(ctx: _Context, specialist_rows: list[tuple[int, Any]]) ->
 
 def _schools(ctx: _Context, school_rows: list[tuple[int, Any]], locator: geo.Locator) -> list[School]:
     schools: list[School] = []
-    for row_no, r in school_rows:
+    for n, (row_no, r) in enumerate(school_rows):
         r: SchoolRow  # type: ignore[no-redef]
+        if n % 1024 == 0:
+            check_deadline(ctx.deadline)
         location = _locate(
             locator, r.latitude, r.longitude, r.easting, r.northing, r.postcode,
             _COORDINATES, ctx.file("schools"), row_no, ctx.issues,

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from allocator.inputs.issues import InputError, Issue
-from allocator.inputs.limits import LIMITS, Limits
+from allocator.inputs.limits import LIMITS, Limits, check_deadline
 
 
 @dataclass(frozen=True)
@@ -155,12 +155,18 @@ def _check_regular(info: os.stat_result, display: str, limit: int) -> None:
 
 
 def read_table(
-    path: Path, display: str, sheet: str | None = None, data: bytes | None = None, limits: Limits = LIMITS
+    path: Path,
+    display: str,
+    sheet: str | None = None,
+    data: bytes | None = None,
+    limits: Limits = LIMITS,
+    deadline: float | None = None,
 ) -> Table:
     """Read a CSV (see the module's notes on encodings) or XLSX (first sheet or `sheet`) table.
 
     `data` is the file's bytes when the caller has already read them (`read_file`);
-    `limits` may be raised for files that are large by nature (a register extract).
+    `limits` may be raised for files that are large by nature (a register extract);
+    past `deadline` (monotonic seconds) reading stops with `TimeLimitReached`.
 
     Raises
     ------
@@ -174,11 +180,11 @@ def read_table(
         except FileNotFoundError:
             raise _whole(display, "file not found") from None
     if suffix in (".xlsx", ".xlsm"):
-        grid, encoding, separator = _xlsx_rows(data, display, sheet, limits), "", ""
+        grid, encoding, separator = _xlsx_rows(data, display, sheet, limits, deadline), "", ""
     else:
         text, encoding = decode(data, display)
         separator = detect_separator(text)
-        grid = _csv_rows(text, separator, display, limits)
+        grid = _csv_rows(text, separator, display, limits, deadline)
     return _table(grid, path, display, encoding, separator)
 
 
@@ -273,7 +279,7 @@ def _limit_error(display: str, row: int | None, what: str) -> InputError:
     return InputError([Issue(display, row, "", f"has more than {what} (the limit); split the table")])
 
 
-def _csv_rows(text: str, separator: str, display: str, limits: Limits) -> list[list[Any]]:
+def _csv_rows(text: str, separator: str, display: str, limits: Limits, deadline: float | None) -> list[list[Any]]:
     """Rows of cells, stopping (with an error) at the first limit passed."""
     grid: list[list[Any]] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
@@ -285,21 +291,23 @@ def _csv_rows(text: str, separator: str, display: str, limits: Limits) -> list[l
                 if width > limits.columns:
                     raise _limit_error(display, 1, f"{limits.columns:,} columns")
             grid.append(cells)
-            _check_size(grid, width, display, limits)
+            _check_size(grid, width, display, limits, deadline)
     except csv.Error as exc:
         raise InputError([Issue(display, reader.line_num, "", f"cannot be read as CSV: {exc}")]) from None
     return grid
 
 
-def _check_size(grid: list[list[Any]], width: int, display: str, limits: Limits) -> None:
+def _check_size(grid: list[list[Any]], width: int, display: str, limits: Limits, deadline: float | None) -> None:
     data_rows = len(grid) - 1
+    if data_rows % 1024 == 0:
+        check_deadline(deadline)
     if data_rows > limits.rows:
         raise _limit_error(display, len(grid), f"{limits.rows:,} rows")
     if data_rows * width > limits.cells:
         raise _limit_error(display, len(grid), f"{limits.cells:,} cells")
 
 
-def _xlsx_rows(data: bytes, display: str, sheet: str | None, limits: Limits) -> list[list[Any]]:
+def _xlsx_rows(data: bytes, display: str, sheet: str | None, limits: Limits, deadline: float | None) -> list[list[Any]]:
     """Rows of a workbook's sheet, streamed, after its zip directory passed the limits."""
     import openpyxl
 
@@ -338,7 +346,7 @@ def _xlsx_rows(data: bytes, display: str, sheet: str | None, limits: Limits) -> 
             grid.extend([] for _ in range(blank))
             blank = 0
             grid.append(list(values))
-            _check_size(grid, width, display, limits)
+            _check_size(grid, width, display, limits, deadline)
         return grid
     except InputError:
         raise
