@@ -15,6 +15,7 @@ from allocator.diagnose.conflicts import conflict_lines, minimal_conflict
 from allocator.diagnose.reasons import infeasible_message, pin_conflicts
 from allocator.diagnose.recommend import recommend
 from allocator.diagnose.shares import best_alternatives, school_shares
+from allocator.interrupts import held, stop_requested
 from allocator.problem.data import ProblemData, SolverSettings
 from allocator.problem.eligibility import Eligibility, compute_eligibility
 from allocator.report.tables import allocation_table, specialist_table, summary_dict, work_group_table
@@ -97,13 +98,73 @@ def allocate(
     if hint is None and problem.previous is not None:  # re-runs start from the previous placements
         hint = previous_hint(problem, elig)
     result = solve(problem, settings, eligibility=elig, hint=hint, on_progress=on_progress)
-    seconds["solve"] = result.solve_seconds
-    solved = Solved(problem, elig, result, seconds=seconds)
+    with held():  # from here a stop waits (the checker above all: nothing unchecked is written)
+        seconds["solve"] = result.solve_seconds
+        solved = Solved(problem, elig, result, seconds=seconds)
+        if result.status != SolveStatus.INFEASIBLE and result.allocation is not None:
+            report = _checked(problem, result, seconds)
+            solved.report = report
+            t0 = time.perf_counter()
+            solved.tables = {
+                "allocations": allocation_table(problem, elig, result.allocation),
+                "specialists": specialist_table(problem, elig, result.allocation),
+                "work_groups": work_group_table(problem, result.allocation),
+            }
+            seconds["tables"] = time.perf_counter() - t0
     if result.status == SolveStatus.INFEASIBLE:
         solved.conflicts = _why_infeasible(problem, elig, infeasible_message(problem, elig))
         return solved
     if result.allocation is None:
         return solved
+    t0 = time.perf_counter()
+    cut_short = _explain_unless_stopped(solved, recommendations, explain_seconds, on_stage)
+    seconds["explain"] = time.perf_counter() - t0
+    with held():
+        solved.summary = summary_dict(problem, result.allocation, result, report, locations_level)
+        solved.summary["seconds"] = {k: round(v, 3) for k, v in seconds.items()}
+        if cut_short:  # stopped after the search: explanations were skipped or cut short
+            solved.summary["interrupted"] = True
+        if problem.previous is not None:  # re-runs: what changed since the previous run, and why
+            add_changes(solved)
+        from allocator.report.calendar import add_schedule  # hosts and dates: after, never changing, the allocation
+
+        add_schedule(solved)
+    return solved
+
+
+_NOT_ANALYSED = "Not analysed: recommendations stopped (their time, --explain-seconds, ran out, or Ctrl-C)."
+
+
+def _explain_unless_stopped(
+    solved: Solved, recommendations: bool, explain_seconds: float, on_stage: Callable[[str], None] | None
+) -> bool:
+    """Explanations, skipped (what-if re-solves) once a stop was asked for and cut short
+    by Ctrl-C or SIGTERM while they run; the allocation is written either way.
+    True when a stop cut them short."""
+    cut_short = False
+    try:
+        _add_explanations(solved, recommendations and not stop_requested(), explain_seconds, on_stage)
+    except KeyboardInterrupt:
+        cut_short = True
+    with held():
+        cut_short = cut_short or stop_requested()
+        table = solved.tables["allocations"]
+        blank = pd.array([pd.NA] * len(table), dtype="Int64")
+        for column, empty in (("objective_share", blank), ("best_alternative", ""), ("alternative_loss", blank)):
+            if column not in table.columns:
+                table[column] = empty
+        if cut_short and recommendations:
+            unplaced = table["status"] == "unplaced"
+            texts = table["recommendation"] if "recommendation" in table.columns else pd.Series("", index=table.index)
+            table["recommendation"] = texts.where(~unplaced | (texts != ""), _NOT_ANALYSED)
+        elif "recommendation" not in table.columns:
+            table["recommendation"] = ""
+    return cut_short
+
+
+def _checked(problem: ProblemData, result: Result, seconds: dict[str, float]) -> CheckReport:
+    """The independent checker's report; CheckerFailure when it disagrees with the solver."""
+    assert result.allocation is not None
     t0 = time.perf_counter()
     report = check_allocation(problem, result.allocation)
     seconds["check"] = time.perf_counter() - t0
@@ -112,25 +173,7 @@ def allocate(
         problems.append(f"the checker's objective {report.objective} differs from the solver's {result.objective}")
     if problems:
         raise CheckerFailure(problems)
-    solved.report = report
-    t0 = time.perf_counter()
-    solved.tables = {
-        "allocations": allocation_table(problem, elig, result.allocation),
-        "specialists": specialist_table(problem, elig, result.allocation),
-        "work_groups": work_group_table(problem, result.allocation),
-    }
-    seconds["tables"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    _add_explanations(solved, recommendations, explain_seconds, on_stage)
-    seconds["explain"] = time.perf_counter() - t0
-    solved.summary = summary_dict(problem, result.allocation, result, report, locations_level)
-    solved.summary["seconds"] = {k: round(v, 3) for k, v in seconds.items()}
-    if problem.previous is not None:  # re-runs: what changed since the previous run, and why
-        add_changes(solved)
-    from allocator.report.calendar import add_schedule  # hosts and dates: after, never changing, the allocation
-
-    add_schedule(solved)
-    return solved
+    return report
 
 
 def _why_infeasible(problem: ProblemData, elig: Eligibility, details: list[str]) -> list[str]:
@@ -178,9 +221,7 @@ def _add_explanations(
         )
         for rec in recommend(problem, elig, allocation, result.objective, unplaced, settings, budget_s=explain_seconds):
             if rec.kind == "not_analysed":
-                texts[rec.school_idx] = (
-                    "Not analysed: recommendations stopped (their time, --explain-seconds, ran out, or Ctrl-C)."
-                )
+                texts[rec.school_idx] = _NOT_ANALYSED
             else:
                 texts[rec.school_idx] = rec.text or "No single change places it."
     table["recommendation"] = texts

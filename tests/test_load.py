@@ -99,16 +99,16 @@ BAD_CELLS = [
     # specialists
     ("specialists", SPECIALIST, "id", "", "is required"),
     ("specialists", SPECIALIST, "phase", "all-through", "is not one of primary, secondary"),
-    ("specialists", SPECIALIST, "cohort", "0", "is not a cohort number (1 or more)"),
-    ("specialists", SPECIALIST, "cohort", "x", "is not a cohort number (1 or more)"),
-    ("specialists", SPECIALIST, "cohort", "-2", "is not a cohort number (1 or more)"),
-    ("specialists", SPECIALIST, "cohort", "2.5", "is not a cohort number (1 or more)"),
+    ("specialists", SPECIALIST, "cohort", "0", "is not a cohort number (1 to 10,000)"),
+    ("specialists", SPECIALIST, "cohort", "x", "is not a cohort number (1 to 10,000)"),
+    ("specialists", SPECIALIST, "cohort", "-2", "is not a cohort number (1 to 10,000)"),
+    ("specialists", SPECIALIST, "cohort", "2.5", "is not a cohort number (1 to 10,000)"),
     ("specialists", SPECIALIST, "cohort", "", "is required"),
     ("specialists", SPECIALIST, "postcode", "NOTAPC", "is not a UK postcode"),
-    ("specialists", SPECIALIST, "capacity", "-1", "0 or more"),
-    ("specialists", SPECIALIST, "capacity", "two", "0 or more"),
-    ("specialists", SPECIALIST, "embedding_capacity", "-1", "0 or more"),
-    ("specialists", SPECIALIST, "max_groups", "-1", "0 or more"),
+    ("specialists", SPECIALIST, "capacity", "-1", "a whole number from 0 to 10,000"),
+    ("specialists", SPECIALIST, "capacity", "two", "a whole number from 0 to 10,000"),
+    ("specialists", SPECIALIST, "embedding_capacity", "-1", "a whole number from 0 to 10,000"),
+    ("specialists", SPECIALIST, "max_groups", "-1", "a whole number from 0 to 10,000"),
     ("specialists", SPECIALIST, "foci", "Z", "Z is not a focus code"),
     ("specialists", SPECIALIST, "foci", "A;a", "repeated"),
     ("specialists", SPECIALIST, "school_urn", "12345", "is not a URN (6 digits)"),
@@ -122,8 +122,8 @@ BAD_CELLS = [
     ("work_groups", GROUP, "min_schools", "9", "min_schools 9 is above max_schools 8"),
     # The pair is reported on min_schools whichever of the two was mistyped.
     ("work_groups", GROUP_MIN_4, "max_schools", "3", "min_schools 4 is above max_schools 3"),
-    ("work_groups", GROUP, "min_schools", "0", "1 or more"),
-    ("work_groups", GROUP, "max_schools", "-3", "1 or more"),
+    ("work_groups", GROUP, "min_schools", "0", "a whole number from 1 to 10,000"),
+    ("work_groups", GROUP, "max_schools", "-3", "a whole number from 1 to 10,000"),
     ("work_groups", GROUP, "venue_postcode", "NOTAPC", "is not a UK postcode"),
     ("work_groups", GROUP, "venue_postcode", "", "no venue coordinates and no fixed lead"),
 ]
@@ -446,7 +446,7 @@ def test_missing_sheet_is_an_error(demo: ScenarioCopy) -> None:
     demo.replace_yaml("schools: schools.csv", "schools: eoi.xlsx#Applications")
     issue = only_error(demo)
     assert issue.file.endswith("eoi.xlsx#Applications")
-    assert "Worksheet named 'Applications' not found" in issue.message
+    assert "has no sheet named 'Applications'" in issue.message
 
 
 def test_missing_required_column(demo: ScenarioCopy) -> None:

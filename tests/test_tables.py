@@ -125,12 +125,15 @@ def test_a_column_named_twice_is_an_error(tmp_path: Path) -> None:
     assert (issue.file, issue.row, issue.column) == ("t.csv", 1, "urn")
 
 
-def test_a_csv_that_is_not_utf8_is_an_error(tmp_path: Path) -> None:
+def test_a_csv_that_fits_no_encoding_names_its_row_and_column(tmp_path: Path) -> None:
+    # 0x81 is undefined in Windows-1252 and cannot start a UTF-8 character.
     path = tmp_path / "t.csv"
-    path.write_bytes("urn,name\n100001,Caf\xe9\n".encode("latin-1"))
+    path.write_bytes(b"urn,name\n100001,Alder\n100002,Caf\x81\n")
     with pytest.raises(InputError) as info:
         read_table(path, "t.csv")
-    assert "UTF-8" in info.value.issues[0].message
+    (issue,) = info.value.issues
+    assert (issue.file, issue.row, issue.column) == ("t.csv", 3, "name")
+    assert "byte 33 is not Windows-1252 text" in issue.message
 
 
 def test_an_empty_file_is_an_error(tmp_path: Path) -> None:

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
+from allocator.inputs.issues import printable
+
 if TYPE_CHECKING:
     from allocator.pipeline import Solved
     from allocator.problem.data import ProblemData, SolverSettings
@@ -55,7 +57,7 @@ class Console:
 
     def warn(self, text: str) -> None:
         if not self.quiet:
-            click.echo(f"warning: {text}", err=True)
+            click.echo(printable(f"warning: {text}"), err=True)
 
     def note(self, text: str) -> None:
         """A line about a step of the work (after any progress line)."""
@@ -64,14 +66,14 @@ class Console:
         if self._drawn:
             self.stream.write("\n")
             self._drawn = False
-        click.echo(text, file=self.stream)
+        click.echo(printable(text), file=self.stream)
 
     def start(self, problem: ProblemData, settings: SolverSettings) -> None:
         if self.quiet:
             return
         mode = ", deterministic" if settings.deterministic else ""
         click.echo(
-            f"Solving {problem.name}: {problem.num_schools} schools, {problem.num_specialists} "
+            f"Solving {printable(problem.name)}: {problem.num_schools} schools, {problem.num_specialists} "
             f"specialists, {problem.num_groups} work groups (limit {settings.time_limit_s:g} s, "
             f"{settings.workers} workers, seed {settings.seed}{mode}; "
             "Ctrl-C stops and keeps the best)",
@@ -118,11 +120,11 @@ class Console:
         for warning in solved.summary.get("calendar_warnings", []):
             self.warn(warning)
         for line in summary_lines(solved):
-            click.echo(line)
+            click.echo(printable(line))
 
     def written(self, folder: Path, files: list[Path]) -> None:
         if not self.quiet:
-            click.echo(f"Wrote {', '.join(f.name for f in files)} to {folder}")
+            click.echo(printable(f"Wrote {', '.join(f.name for f in files)} to {folder}"))
 
 
 def summary_lines(solved: Solved) -> list[str]:

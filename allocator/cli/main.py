@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import math
 import sys
+import time
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
-from allocator.inputs.issues import InputError, Issue
+from allocator.inputs.issues import InputError, Issue, printable
+from allocator.inputs.limits import MAX_SEED, MAX_TIME_LIMIT_S
 
 EXIT_OK, EXIT_INFEASIBLE, EXIT_INPUT, EXIT_INTERNAL, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
 LOCATION_LEVELS = ["auto", "exact", "sector", "district"]
@@ -55,10 +58,10 @@ def _print_issues(issues: tuple[Issue, ...] | list[Issue], *, header: str | None
         click.echo(f"  {issue}", err=True)
 
 
-def _load(scenario: str, locations: str | None, online: bool):
+def _load(scenario: str, locations: str | None, online: bool, clock: Any = None):
     from allocator.inputs.load import load
 
-    return load(scenario, locations=locations, online=online)
+    return load(scenario, locations=locations, online=online, clock=clock)
 
 
 def _bad_input(exc: InputError) -> None:
@@ -119,9 +122,33 @@ def check_command(scenario: str, locations: str | None, online: bool) -> None:
     for line in check_lines(
         loaded.problem, loaded.locator_level, [str(w) for w in loaded.warnings], loaded.tables["schools"].file
     ):
-        click.echo(line)
+        click.echo(printable(line))
+    click.echo("")
+    click.echo("Tables read as:")
+    for table in loaded.tables.values():
+        click.echo(printable(f"  {table.file}: {table.read_as}"))
     click.echo("")
     click.echo("OK: the scenario is valid.")
+
+
+class _Seconds(click.ParamType):
+    """A finite number of seconds within bounds (click's FloatRange lets nan and inf through)."""
+
+    name = "seconds"
+
+    def __init__(self, low: float, high: float, low_open: bool) -> None:
+        self.low, self.high, self.low_open = low, high, low_open
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        too_low = number <= self.low if self.low_open else number < self.low
+        if not math.isfinite(number) or too_low or number > self.high:
+            above = "above" if self.low_open else "from"
+            self.fail(f"{value!r} is not a number of seconds {above} {self.low:g} up to {self.high:,g}", param, ctx)
+        return number
 
 
 @main.command("run")
@@ -135,11 +162,11 @@ def check_command(scenario: str, locations: str | None, online: bool) -> None:
 )
 @click.option(
     "--time-limit",
-    type=click.FloatRange(min=0, min_open=True),
+    type=_Seconds(0, MAX_TIME_LIMIT_S, low_open=True),
     default=None,
-    help="Seconds of search (default: the scenario's solver.time_limit_s, 60).",
+    help="Seconds for the whole run, reading included (default: the scenario's solver.time_limit_s, 60).",
 )
-@click.option("--seed", type=click.IntRange(min=0), default=None, help="Random seed (default 0).")
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), default=None, help="Random seed (default 0).")
 @click.option(
     "--workers",
     type=click.IntRange(1, 64),
@@ -184,7 +211,7 @@ def check_command(scenario: str, locations: str | None, online: bool) -> None:
 )
 @click.option(
     "--explain-seconds",
-    type=click.FloatRange(min=0),
+    type=_Seconds(0, MAX_TIME_LIMIT_S, low_open=False),
     default=20.0,
     show_default=True,
     help="Time for those what-if re-solves; schools not reached are marked as not analysed.",
@@ -198,14 +225,31 @@ def check_command(scenario: str, locations: str | None, online: bool) -> None:
 )
 def run_command(**options: Any) -> None:
     """Solve SCENARIO.yml and write the allocation tables."""
-    try:
-        _run(**options)
-    except KeyboardInterrupt:
-        click.echo("\nerror: stopped by Ctrl-C before an allocation was found; nothing was written.", err=True)
-        sys.exit(EXIT_NO_SOLUTION)
+    from allocator.interrupts import handling_stops
+
+    started = time.monotonic()  # the time limit covers reading as well as the search
+    with handling_stops() as stops:
+        try:
+            _run(started, **options)
+        except (KeyboardInterrupt, Exception) as exc:
+            # A stop that lands inside compiled code may surface as another exception (an
+            # import's "initialization failed" ImportError): still a stop, not a bug.
+            if not isinstance(exc, KeyboardInterrupt) and not stops.requested:
+                raise
+            click.echo("", err=True)
+            _fail("error: stopped before an allocation was found; nothing was written.", EXIT_NO_SOLUTION)
+
+
+def _fail(message: str, code: int, details: list[str] | tuple[str, ...] = ()) -> NoReturn:
+    """Print an error (and its detail lines), escaping control characters, and exit."""
+    click.echo(printable(message), err=True)
+    for line in details:
+        click.echo(f"  {printable(line)}", err=True)
+    sys.exit(code)
 
 
 def _run(
+    started: float,
     scenario: str,
     out_dir: Path | None,
     time_limit: float | None,
@@ -222,123 +266,160 @@ def _run(
     explain_seconds: float,
     previous: Path | None = None,
 ) -> None:
-    from dataclasses import replace
-
     from allocator.cli.console import Console
+    from allocator.inputs.limits import TimeLimitReached, WallClock
     from allocator.inputs.previous import with_previous
-    from allocator.pipeline import CheckerFailure, allocate
-    from allocator.report.outdir import OutputError
-    from allocator.report.tables import (
-        check_output_dir,
-        default_output_dir,
-        without_advocates,
-        write_outputs,
-    )
 
     console = Console(quiet=quiet)
     try:
-        loaded = with_previous(_load(scenario, locations, online), previous)
+        clock = WallClock(started, time_limit, deterministic)
+        loaded = with_previous(_load(scenario, locations, online, clock), previous)
     except InputError as exc:
         _bad_input(exc)
         return
+    except TimeLimitReached:
+        _fail(
+            f"error: no allocation was found before the time limit ran out: reading the inputs took "
+            f"all of it ({time.monotonic() - started:.1f} s); nothing was written. Try a longer --time-limit.",
+            EXIT_NO_SOLUTION,
+        )
     problem = loaded.problem
-    chosen_formats = problem.output.formats
-    if formats is not None:
-        chosen_formats = tuple(dict.fromkeys(f.strip().lower() for f in formats.split(",") if f.strip()))
-        unknown = [f for f in chosen_formats if f not in ("csv", "xlsx", "html")]
-        if unknown or not chosen_formats:
-            click.echo(
-                f"error: --format: unknown format {', '.join(unknown) or '(none)'}; use csv, xlsx, html", err=True
-            )
-            sys.exit(EXIT_INPUT)
-    target = out_dir if out_dir is not None else default_output_dir(problem)
-    try:
-        folder_state = check_output_dir(target)
-    except OutputError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_INPUT)
-    settings = replace(
-        problem.solver,
-        **{
-            k: v
-            for k, v in {
-                "time_limit_s": time_limit,
-                "seed": seed,
-                "workers": workers,
-                "deterministic": deterministic,
-            }.items()
-            if v is not None
-        },
-    )
+    chosen_formats = _chosen_formats(formats, problem.output.formats)
+    target = out_dir if out_dir is not None else _default_output_dir(problem)
+    folder_state = _preflight(target)
+    settings = _settings(problem, started, time_limit=time_limit, seed=seed, workers=workers, det=deterministic)
     for warning in loaded.warnings:
         console.warn(str(warning))
+    solved = _solve(problem, settings, console, loaded.locator_level, no_recommendations, explain_seconds)
+    from allocator.interrupts import held
+
+    with held():  # an allocation exists: Ctrl-C or SIGTERM no longer stops the writing
+        console.done(solved)
+        _exit_without_allocation(solved, settings)
+        written = _write(solved, target, folder_state, chosen_formats, raw_csv=raw_csv, redact=redact)
+        console.written(target, written)
+
+
+def _chosen_formats(formats: str | None, scenario_formats: tuple[str, ...]) -> tuple[str, ...]:
+    """--format, else the scenario's formats; an unknown one is exit 2."""
+    if formats is None:
+        return scenario_formats
+    chosen = tuple(dict.fromkeys(f.strip().lower() for f in formats.split(",") if f.strip()))
+    unknown = [f for f in chosen if f not in ("csv", "xlsx", "html")]
+    if unknown or not chosen:
+        _fail(f"error: --format: unknown format {', '.join(unknown) or '(none)'}; use csv, xlsx, html", EXIT_INPUT)
+    return chosen
+
+
+def _default_output_dir(problem: Any) -> Path:
+    from allocator.report.tables import default_output_dir
+
+    return default_output_dir(problem)
+
+
+def _preflight(target: Path) -> Any:
+    """Refuse, before solving, an output folder allocate may not write (exit 2)."""
+    from allocator.report.outdir import OutputError
+    from allocator.report.tables import check_output_dir
+
+    try:
+        return check_output_dir(target)
+    except OutputError as exc:
+        _fail(f"error: {exc}", EXIT_INPUT)
+
+
+def _settings(problem: Any, started: float, *, time_limit: float | None, seed: int | None, workers: int | None,
+              det: bool | None) -> Any:  # fmt: skip
+    """The solver settings: the scenario's with the flags applied, and a wall-clock limit
+    that counts the time already spent reading (exit 4 when none is left)."""
+    from dataclasses import replace
+
+    flags = {"time_limit_s": time_limit, "seed": seed, "workers": workers, "deterministic": det}
+    settings = replace(problem.solver, **{k: v for k, v in flags.items() if v is not None})
+    if settings.deterministic:
+        return settings  # deterministic time counts the search alone, so reruns match
+    left = settings.time_limit_s - (time.monotonic() - started)
+    if left <= 0:
+        _fail(
+            f"error: no allocation was found before the time limit ran out: reading the inputs took "
+            f"all of it ({time.monotonic() - started:.1f} s); nothing was written. Try a longer --time-limit.",
+            EXIT_NO_SOLUTION,
+        )
+    return replace(settings, time_limit_s=left)
+
+
+def _solve(problem: Any, settings: Any, console: Any, level: str, no_recommendations: bool, explain_s: float) -> Any:
+    """Supply notes, then the pipeline; the checker finding a broken rule is exit 3."""
     from allocator.analysis.supply import supply_demand
+    from allocator.pipeline import CheckerFailure, allocate
 
     for row in supply_demand(problem):
         if row.short:
             console.note(f"short: {row.sentence}")
     console.start(problem, settings)
     try:
-        solved = allocate(
+        return allocate(
             problem,
             settings,
             on_progress=console.progress,
-            locations_level=loaded.locator_level,
+            locations_level=level,
             recommendations=not no_recommendations,
-            explain_seconds=explain_seconds,
+            explain_seconds=explain_s,
             on_stage=console.note,
         )
     except CheckerFailure as exc:
-        click.echo(
+        _fail(
             "internal error: the independent checker found broken rules in the computed "
             "allocation; nothing was written. Please report this bug:",
-            err=True,
+            EXIT_INTERNAL,
+            exc.violations,
         )
-        for v in exc.violations:
-            click.echo(f"  {v}", err=True)
-        sys.exit(EXIT_INTERNAL)
-    console.done(solved)
+
+
+def _exit_without_allocation(solved: Any, settings: Any) -> None:
+    """Exit 1 (the rules cannot all hold), 3 (model rejected) or 4 (nothing found in time)."""
     status = solved.status.value
     if status == "INFEASIBLE":
-        click.echo("error: the rules cannot all hold; nothing was written:", err=True)
-        for line in solved.conflicts:
-            click.echo(f"  {line}", err=True)
-        sys.exit(EXIT_INFEASIBLE)
-    if status in ("UNKNOWN", "MODEL_INVALID"):
-        if status == "MODEL_INVALID":
-            click.echo("internal error: CP-SAT rejected the model; please report this bug", err=True)
-            sys.exit(EXIT_INTERNAL)
+        _fail("error: the rules cannot all hold; nothing was written:", EXIT_INFEASIBLE, solved.conflicts)
+    if status == "MODEL_INVALID":
+        _fail("internal error: CP-SAT rejected the model; please report this bug", EXIT_INTERNAL)
+    if status == "UNKNOWN":
         why = "Ctrl-C" if solved.result.interrupted else f"the time limit ({settings.time_limit_s:g} s)"
-        click.echo(
+        _fail(
             f"error: no allocation was found before {why} stopped the search; nothing was "
             "written. Try a longer --time-limit.",
-            err=True,
+            EXIT_NO_SOLUTION,
         )
-        sys.exit(EXIT_NO_SOLUTION)
+
+
+def _write(solved: Any, target: Path, folder_state: Any, formats: tuple[str, ...], *, raw_csv: bool,
+           redact: bool) -> list[Path]:  # fmt: skip
+    """Every output, whole, into `target` (exit 2 when another run wrote it meanwhile)."""
+    from allocator.report.outdir import OutputError
+    from allocator.report.tables import without_advocates, write_outputs
+
     if redact:
-        solved.tables = {**solved.tables, "allocations": without_advocates(solved.tables["allocations"], problem)}
+        allocations = without_advocates(solved.tables["allocations"], solved.problem)
+        solved.tables = {**solved.tables, "allocations": allocations}
         from allocator.report.letters import redacted
 
         solved.tables = redacted(solved.tables)  # also letters' contacts, specialists' emails and phones
     from allocator.report.calendar import write_calendars
 
     extra = {"csv": lambda folder: write_calendars(folder, solved)}
-    if "xlsx" in chosen_formats:
+    if "xlsx" in formats:
         from allocator.report.workbook import write_workbook
 
         extra["xlsx"] = lambda folder: write_workbook(folder / "allocation.xlsx", solved)
-    if "html" in chosen_formats:
+    if "html" in formats:
         from allocator.report.html import write_html
 
         extra["html"] = lambda folder: write_html(folder / "report.html", solved)
     try:
-        written = write_outputs(
-            target, solved.tables, solved.summary, chosen_formats, extra, raw_csv=raw_csv, expected=folder_state
-        )
+        return write_outputs(target, solved.tables, solved.summary, formats, extra, raw_csv=raw_csv,
+                             expected=folder_state)  # fmt: skip
     except OutputError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_INPUT)
-    console.written(target, written)
+        _fail(f"error: {exc}", EXIT_INPUT)
 
 
 def entry() -> None:
@@ -347,8 +428,8 @@ def entry() -> None:
         main.main(prog_name="allocate")
     except Exception as exc:  # noqa: BLE001 - click exits itself on every expected outcome
         click.echo(
-            f"internal error: {type(exc).__name__}: {exc}\nPlease report this bug "
-            "(run with ALLOCATOR_DEBUG=1 to see the traceback).",
+            printable(f"internal error: {type(exc).__name__}: {exc}")
+            + "\nPlease report this bug (run with ALLOCATOR_DEBUG=1 to see the traceback).",
             err=True,
         )
         import os

@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+# C0 and C1 control characters and DEL: an ESC in a cell must never drive the terminal,
+# and a newline must not forge a line of output. Direction overrides would reorder it.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` with control characters shown as escapes (`\\x1b`), safe to print on a terminal."""
+    return _CONTROL.sub(
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}", text
+    )
 
 
 @dataclass(frozen=True, order=True)
@@ -23,7 +35,7 @@ class Issue:
     def __str__(self) -> str:
         where = self.file if self.row is None else f"{self.file}:{self.row}"
         column = f" {self.column}:" if self.column else ""
-        return f"{where}:{column} {self.message}"
+        return printable(f"{where}:{column} {self.message}")
 
 
 class InputError(Exception):

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from allocator.inputs import geo
 from allocator.inputs.issues import Collector, InputError, Issue
+from allocator.inputs.limits import WallClock, check_deadline
 from allocator.inputs.rows import (
     REQUIRED_COLUMNS,
     ROW_MODELS,
@@ -29,12 +30,14 @@ from allocator.inputs.rows import (
 from allocator.inputs.scenario import (
     WEEKDAYS,
     ScenarioSpec,
+    SolverSpec,
     line_of,
     scenario_messages,
     yaml_lines,
     yaml_scalars,
+    yaml_structure_issues,
 )
-from allocator.inputs.tables import Table, read_table, split_sheet
+from allocator.inputs.tables import LIMITS, Table, clean_text, read_file, read_table, split_sheet
 from allocator.problem.data import (
     Advocate,
     Calendar,
@@ -85,6 +88,7 @@ def load(
     *,
     locations: str | None = None,
     online: bool = False,
+    clock: WallClock | None = None,
 ) -> Loaded:
     """Read, validate and locate a scenario.
 
@@ -96,71 +100,36 @@ def load(
         Override of the scenario's `locations` level (auto, exact, sector, district).
     online
         Geocode postcodes the offline tables do not know, online (cached on disk).
+    clock
+        When the run started and its limit: reading counts against the wall-clock
+        limit, and stops with TimeLimitReached once it has passed.
 
     Raises
     ------
     InputError
         With every problem found, when the input is bad (exit code 2).
+    TimeLimitReached
+        When the run's time limit passed while reading (exit code 4).
     """
     path = Path(scenario_path)
     shown = display_path(path)
     issues = Collector()
-    try:
-        raw_bytes = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError([Issue(shown, None, "", "file not found")]) from None
-    except OSError as exc:
-        raise InputError([Issue(shown, None, "", f"cannot be read: {exc.strerror}")]) from None
-    try:
-        text = raw_bytes.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError([Issue(shown, None, "", "is not UTF-8 text")]) from None
-    try:
-        data = yaml.load(text, Loader=_DatesAsText)  # noqa: S506 - a SafeLoader
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise InputError([Issue(shown, line, "", f"YAML syntax error: {problem}")]) from None
-    if not isinstance(data, dict):
-        raise InputError([Issue(shown, None, "", "is not a scenario: expected keys such as name:")])
+    raw_bytes, data, text = _read_scenario(path, shown, issues)
     lines = yaml_lines(text)
-
     spec = _validated_spec(data, lines, shown, issues)
-
+    solver = spec.solver if spec is not None else SolverSpec()
+    deadline = None if clock is None else clock.deadline(solver.time_limit_s, solver.deterministic)
     foci = _best_effort_foci(spec, data)
-    base = path.parent
-    tables: dict[str, Table] = {}
-    file_bytes: list[bytes] = [raw_bytes]
-    for key in TABLE_KEYS:
-        written = data.get(key)
-        if not isinstance(written, str) or not written.strip():
-            continue
-        file_part, sheet = split_sheet(written.strip())
-        table_path = base / file_part
-        try:
-            file_bytes.append(table_path.read_bytes())
-            # A named sheet is part of the name: two tables may share one workbook.
-            shown_table = display_path(table_path) + ("" if sheet is None else f"#{sheet}")
-            tables[key] = read_table(table_path, shown_table, sheet)
-        except FileNotFoundError:
-            issues.error(
-                shown,
-                line_of(lines, (key,)),
-                key,
-                f"file not found: {written!r} (looked for {display_path(table_path)})",
-            )
-        except IsADirectoryError:
-            issues.error(shown, line_of(lines, (key,)), key, f"{written!r} is a folder, not a file")
-        except InputError as exc:
-            issues.errors.extend(exc.issues)
+    tables, file_bytes = _read_tables(path.parent, data, lines, shown, issues, deadline)
 
     from allocator.intake.fill import fill_tables  # the scenario's hub, the DfE register
 
-    tables, register_files = fill_tables(tables, data, base, shown, lines, issues)
+    tables, register_files = fill_tables(tables, data, path.parent, shown, lines, issues)
     rows: dict[str, list[tuple[int, Any]]] = {key: [] for key in TABLE_KEYS}
     for key, table in tables.items():
-        rows[key] = _validate_rows(table, key, foci, issues)
+        rows[key] = _validate_rows(table, key, foci, issues, deadline)
+        issues.warnings.extend(table.warnings)
+    check_deadline(deadline)
 
     needs_groups = any(r.stage in ("embedding", "sustaining") for _, r in rows["schools"])
     if needs_groups and "work_groups" not in tables and data.get("work_groups") in (None, ""):
@@ -180,10 +149,11 @@ def load(
         raise  # pragma: no cover - raise_if_any raised
     problem = None
     if spec is not None:
-        problem = _cross_check(spec, data, lines, shown, tables, rows, locator, issues, written=yaml_scalars(text))
+        context = _Context(spec, data, lines, shown, tables, issues, yaml_scalars(text), deadline)
+        problem = _cross_check(context, rows, locator)
     issues.raise_if_any()
     assert problem is not None  # spec is valid when no error was collected
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(raw_bytes)
     for chunk in file_bytes:
         digest.update(chunk)
     for register_file in register_files:  # after the tables: a scenario without `gias:` keeps its hash
@@ -198,6 +168,74 @@ def load(
 
     issues.warnings.extend(find_doubts(problem, tables, locator.effective_level))
     return Loaded(problem, issues.warnings, tables, locator.effective_level)
+
+
+def _read_scenario(path: Path, shown: str, issues: Collector) -> tuple[bytes, dict[str, Any], str]:
+    """The scenario file's bytes, its mapping and its text; errors that stop reading raise.
+
+    Keys written twice are collected (PyYAML would silently keep the last one).
+    """
+    try:
+        raw_bytes = read_file(path, shown, LIMITS.scenario_bytes)
+    except FileNotFoundError:
+        raise InputError([Issue(shown, None, "", "file not found")]) from None
+    try:
+        text = raw_bytes.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError([Issue(shown, None, "", "is not UTF-8 text")]) from None
+    fatal, duplicates = yaml_structure_issues(text)
+    if fatal is not None:
+        raise InputError([Issue(shown, None, "", fatal)])
+    for line, key, message in duplicates:
+        issues.error(shown, line, key, message)
+    try:
+        data = yaml.load(text, Loader=_DatesAsText)  # noqa: S506 - a SafeLoader that keeps dates as text
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise InputError([Issue(shown, where, "", f"YAML syntax error: {problem}")]) from None
+    except RecursionError:
+        raise InputError([Issue(shown, None, "", "is nested too deeply to be a scenario")]) from None
+    if not isinstance(data, dict):
+        raise InputError([Issue(shown, None, "", "is not a scenario: expected keys such as name:")])
+    return raw_bytes, data, text
+
+
+def _read_tables(
+    base: Path,
+    data: dict[str, Any],
+    lines: dict[tuple[Any, ...], int],
+    shown: str,
+    issues: Collector,
+    deadline: float | None,
+) -> tuple[dict[str, Table], list[bytes]]:
+    """Every table the scenario names, and their bytes in order (for the scenario's hash)."""
+    tables: dict[str, Table] = {}
+    file_bytes: list[bytes] = []
+    for key in TABLE_KEYS:
+        written = data.get(key)
+        if not isinstance(written, str) or not written.strip():
+            continue
+        file_part, sheet = split_sheet(written.strip())
+        table_path = base / file_part
+        # A named sheet is part of the name: two tables may share one workbook.
+        shown_table = display_path(table_path) + ("" if sheet is None else f"#{sheet}")
+        workbook = table_path.suffix.lower() in (".xlsx", ".xlsm")
+        try:
+            raw = read_file(table_path, display_path(table_path), LIMITS.xlsx_unpacked if workbook else LIMITS.bytes)
+            file_bytes.append(raw)
+            tables[key] = read_table(table_path, shown_table, sheet, data=raw, deadline=deadline)
+        except FileNotFoundError:
+            issues.error(
+                shown,
+                line_of(lines, (key,)),
+                key,
+                f"file not found: {written!r} (looked for {display_path(table_path)})",
+            )
+        except InputError as exc:
+            issues.errors.extend(exc.issues)
+    return tables, file_bytes
 
 
 def _validated_spec(
@@ -267,7 +305,7 @@ def _drop(data: Any, loc: tuple[Any, ...]) -> None:
                     v for v in node if isinstance(v, int) and not isinstance(v, bool) and v >= 1
                 ]
             else:
-                del parent[parent_key]  # type: ignore[attr-defined]
+                del parent[parent_key]  # type: ignore[attr-defined,union-attr]
             return
         if not isinstance(node, dict) or part not in node:
             return
@@ -292,7 +330,9 @@ def _best_effort_foci(spec: ScenarioSpec | None, data: dict[str, Any]) -> tuple[
     return ("A", "B", "C", "D")
 
 
-def _validate_rows(table: Table, key: str, foci: tuple[str, ...], issues: Collector) -> list[tuple[int, Any]]:
+def _validate_rows(
+    table: Table, key: str, foci: tuple[str, ...], issues: Collector, deadline: float | None = None
+) -> list[tuple[int, Any]]:
     missing = [c for c in REQUIRED_COLUMNS[key] if c not in table.columns]
     for column in missing:
         issues.error(table.file, 1, column, "required column is missing")
@@ -300,7 +340,9 @@ def _validate_rows(table: Table, key: str, foci: tuple[str, ...], issues: Collec
         return []
     model: type[BaseModel] = ROW_MODELS[key]
     valid = []
-    for row_no, record in table.rows:
+    for n, (row_no, record) in enumerate(table.rows):
+        if n % 1024 == 0:
+            check_deadline(deadline)
         try:
             valid.append((row_no, model.model_validate(record, context={"foci": foci})))
         except ValidationError as exc:
@@ -352,68 +394,104 @@ def _locate(
     return location
 
 
-def _cross_check(
-    spec: ScenarioSpec,
-    data: dict[str, Any],
-    lines: dict[tuple[Any, ...], int],
-    shown: str,
-    tables: dict[str, Table],
-    rows: dict[str, list[tuple[int, Any]]],
-    locator: geo.Locator,
-    issues: Collector,
-    written: dict[tuple[Any, ...], str] | None = None,
-) -> ProblemData | None:
-    rules_spec = spec.rules
-    school_file = tables["schools"].file if "schools" in tables else "schools"
-    spec_file = tables["specialists"].file if "specialists" in tables else "specialists"
-    group_file = tables["work_groups"].file if "work_groups" in tables else "work_groups"
+@dataclass
+class _Context:
+    """What every step of the cross-table pass reads: the scenario and where to report."""
 
-    # Duplicates.
-    def unique(entries: list[tuple[int, Any]], attr: str, file: str, what: str) -> None:
+    spec: ScenarioSpec
+    data: dict[str, Any]
+    lines: dict[tuple[Any, ...], int]
+    shown: str
+    tables: dict[str, Table]
+    issues: Collector
+    written: dict[tuple[Any, ...], str]
+    deadline: float | None = None
+
+    def file(self, key: str) -> str:
+        """How messages name a table (its key when it could not be read)."""
+        return self.tables[key].file if key in self.tables else key
+
+
+_COORDINATES = ("latitude", "longitude", "easting", "northing", "postcode")
+_VENUE = ("venue_latitude", "venue_longitude", "venue_easting", "venue_northing", "venue_postcode")
+
+
+def _cross_check(ctx: _Context, rows: dict[str, list[tuple[int, Any]]], locator: geo.Locator) -> ProblemData | None:
+    """The second tier: references, duplicates, cohorts, locations and pins, in that order."""
+    _report_duplicates(ctx, rows)
+    available = _available_cohorts(ctx, rows["specialists"])
+    schools = _schools(ctx, rows["schools"], locator)
+    specialists = _specialists(ctx, rows["specialists"], locator, available)
+    specialist_index = {s.id: i for i, s in enumerate(specialists)}
+    all_specialist_ids = _listed_ids(ctx.tables, ctx.data, "specialists", "id")
+    groups = _work_groups(ctx, rows["work_groups"], locator, specialists, all_specialist_ids)
+    _warn_unknown_previous(ctx, schools, all_specialist_ids)
+    indexes = {
+        "school": {s.urn: i for i, s in enumerate(schools)},
+        "specialist": specialist_index,
+        "group": {g.id: i for i, g in enumerate(groups)},
+    }
+    listed = {
+        "school": _listed_ids(ctx.tables, ctx.data, "schools", "urn"),
+        "specialist": all_specialist_ids,
+        "group": _listed_ids(ctx.tables, ctx.data, "work_groups", "id"),
+    }
+    _warn_yaml_invisibles(ctx)
+    _calendar_warnings(ctx.spec, ctx.lines, ctx.shown, ctx.issues)
+    pins = _requirements(ctx, "pins", indexes, listed)
+    forbids = _requirements(ctx, "forbid", indexes, listed)
+    _check_pins(pins, forbids, ctx.lines, ctx.shown, schools, ctx.issues)
+    if ctx.issues.errors:
+        return None
+    return _problem_data(ctx.spec, schools, specialists, groups, pins, forbids)
+
+
+def _report_duplicates(ctx: _Context, rows: dict[str, list[tuple[int, Any]]]) -> None:
+    """Ids are unique per table (compared after the readers' NFC and invisible-character cleaning)."""
+    for key, attr, what in (
+        ("schools", "urn", "URN"),
+        ("specialists", "id", "specialist id"),
+        ("work_groups", "id", "work group id"),
+    ):
         first: dict[str, int] = {}
-        for row_no, entry in entries:
+        for row_no, entry in rows[key]:
             value = getattr(entry, attr)
             if value in first:
-                issues.error(file, row_no, attr, f"{what} {value} appears again (first at row {first[value]})")
+                ctx.issues.error(
+                    ctx.file(key), row_no, attr, f"{what} {value} appears again (first at row {first[value]})"
+                )
             else:
                 first[value] = row_no
 
-    unique(rows["schools"], "urn", school_file, "URN")
-    unique(rows["specialists"], "id", spec_file, "specialist id")
-    unique(rows["work_groups"], "id", group_file, "work group id")
 
-    # Cohorts.
-    cohorts = sorted({r.cohort for _, r in rows["specialists"]})
-    available_cohorts = rules_spec.available_cohorts
-    if available_cohorts is None:
-        if len(cohorts) > 1:
-            issues.error(
-                shown,
-                line_of(lines, ("rules",)),
-                "rules.available_cohorts",
-                f"is required because the specialists table has cohorts "
-                f"{', '.join(map(str, cohorts))}: name those that take schools this year",
-            )
-        available = set(cohorts)
-    else:
-        available = set(available_cohorts)
-
-    # Schools.
-    schools: list[School] = []
-    for row_no, r in rows["schools"]:
-        r: SchoolRow  # type: ignore[no-redef]
-        location = _locate(
-            locator,
-            r.latitude,
-            r.longitude,
-            r.easting,
-            r.northing,
-            r.postcode,
-            ("latitude", "longitude", "easting", "northing", "postcode"),
-            school_file,
-            row_no,
-            issues,
+def _available_cohorts(ctx: _Context, specialist_rows: list[tuple[int, Any]]) -> set[int]:
+    cohorts = sorted({r.cohort for _, r in specialist_rows})
+    named = ctx.spec.rules.available_cohorts
+    if named is not None:
+        return set(named)
+    if len(cohorts) > 1:
+        ctx.issues.error(
+            ctx.shown,
+            line_of(ctx.lines, ("rules",)),
+            "rules.available_cohorts",
+            f"is required because the specialists table has cohorts "
+            f"{', '.join(map(str, cohorts))}: name those that take schools this year",
         )
+    return set(cohorts)
+
+
+def _schools(ctx: _Context, school_rows: list[tuple[int, Any]], locator: geo.Locator) -> list[School]:
+    schools: list[School] = []
+    for n, (row_no, r) in enumerate(school_rows):
+        r: SchoolRow  # type: ignore[no-redef]
+        if n % 1024 == 0:
+            check_deadline(ctx.deadline)
+        location = _locate(
+            locator, r.latitude, r.longitude, r.easting, r.northing, r.postcode,
+            _COORDINATES, ctx.file("schools"), row_no, ctx.issues,
+        )  # fmt: skip
+        if location is None:
+            continue
         advocates = tuple(
             Advocate(
                 getattr(r, f"advocate_{n}_name") or "",
@@ -424,8 +502,6 @@ def _cross_check(
             for n in (1, 2)
             if any(getattr(r, f"advocate_{n}_{p}") for p in ("name", "email", "trn", "role"))
         )
-        if location is None:
-            continue
         schools.append(
             School(
                 urn=r.urn,
@@ -443,23 +519,20 @@ def _cross_check(
                 row=row_no,
             )
         )
+    return schools
 
-    # Specialists.
+
+def _specialists(
+    ctx: _Context, specialist_rows: list[tuple[int, Any]], locator: geo.Locator, available: set[int]
+) -> list[Specialist]:
+    rules = ctx.spec.rules
     specialists: list[Specialist] = []
-    for row_no, r in rows["specialists"]:
+    for row_no, r in specialist_rows:
         r: SpecialistRow  # type: ignore[no-redef]
         location = _locate(
-            locator,
-            r.latitude,
-            r.longitude,
-            r.easting,
-            r.northing,
-            r.postcode,
-            ("latitude", "longitude", "easting", "northing", "postcode"),
-            spec_file,
-            row_no,
-            issues,
-        )
+            locator, r.latitude, r.longitude, r.easting, r.northing, r.postcode,
+            _COORDINATES, ctx.file("specialists"), row_no, ctx.issues,
+        )  # fmt: skip
         if location is None:
             continue
         specialists.append(
@@ -472,11 +545,11 @@ def _cross_check(
                 postcode=r.postcode,
                 location=location,
                 available=r.cohort in available,
-                capacity=rules_spec.departments_per_specialist if r.capacity is None else r.capacity,
+                capacity=rules.departments_per_specialist if r.capacity is None else r.capacity,
                 embedding_capacity=(
-                    rules_spec.embedding_per_specialist if r.embedding_capacity is None else r.embedding_capacity
+                    rules.embedding_per_specialist if r.embedding_capacity is None else r.embedding_capacity
                 ),
-                max_groups=rules_spec.groups_per_lead if r.max_groups is None else r.max_groups,
+                max_groups=rules.groups_per_lead if r.max_groups is None else r.max_groups,
                 lead_foci=r.lead_foci,
                 can_lead=r.can_lead,
                 school_urn=r.school_urn,
@@ -488,28 +561,40 @@ def _cross_check(
                 phone=r.phone or "",
             )
         )
-    specialist_index = {s.id: i for i, s in enumerate(specialists)}
-    all_specialist_ids = _listed_ids(tables, data, "specialists", "id")
+    return specialists
 
-    # Work groups.
+
+def _fixed_lead(
+    ctx: _Context, row_no: int, lead_id: str, specialists: list[Specialist], listed: set[str] | None
+) -> int | None:
+    """The index of a group's fixed lead; an unknown or unavailable lead is reported."""
+    group_file = ctx.file("work_groups")
+    if listed is not None and lead_id not in listed:
+        ctx.issues.error(group_file, row_no, "lead", f"{lead_id} is not in the specialists table")
+        return None
+    lead_idx = next((i for i, s in enumerate(specialists) if s.id == lead_id), None)
+    if lead_idx is not None and not specialists[lead_idx].available:
+        ctx.issues.error(
+            group_file,
+            row_no,
+            "lead",
+            f"{lead_id} is in cohort {specialists[lead_idx].cohort}, which is not available "
+            "this year (rules.available_cohorts): a fixed lead must be available",
+        )
+    return lead_idx
+
+
+def _work_groups(
+    ctx: _Context,
+    group_rows: list[tuple[int, Any]],
+    locator: geo.Locator,
+    specialists: list[Specialist],
+    listed: set[str] | None,
+) -> list[WorkGroup]:
     groups: list[WorkGroup] = []
-    for row_no, r in rows["work_groups"]:
+    for row_no, r in group_rows:
         r: WorkGroupRow  # type: ignore[no-redef]
-        lead_idx = None
-        if r.lead is not None:
-            if all_specialist_ids is not None and r.lead not in all_specialist_ids:
-                issues.error(group_file, row_no, "lead", f"{r.lead} is not in the specialists table")
-            elif r.lead in specialist_index:
-                lead_idx = specialist_index[r.lead]
-                lead = specialists[lead_idx]
-                if not lead.available:
-                    issues.error(
-                        group_file,
-                        row_no,
-                        "lead",
-                        f"{r.lead} is in cohort {lead.cohort}, which is not available "
-                        "this year (rules.available_cohorts): a fixed lead must be available",
-                    )
+        lead_idx = None if r.lead is None else _fixed_lead(ctx, row_no, r.lead, specialists, listed)
         has_venue = (
             r.venue_postcode is not None
             or (r.venue_latitude is not None and r.venue_longitude is not None)
@@ -517,17 +602,9 @@ def _cross_check(
         )
         if has_venue:
             venue = _locate(
-                locator,
-                r.venue_latitude,
-                r.venue_longitude,
-                r.venue_easting,
-                r.venue_northing,
-                r.venue_postcode,
-                ("venue_latitude", "venue_longitude", "venue_easting", "venue_northing", "venue_postcode"),
-                group_file,
-                row_no,
-                issues,
-            )
+                locator, r.venue_latitude, r.venue_longitude, r.venue_easting, r.venue_northing,
+                r.venue_postcode, _VENUE, ctx.file("work_groups"), row_no, ctx.issues,
+            )  # fmt: skip
         elif lead_idx is not None:
             venue = specialists[lead_idx].location
         else:
@@ -552,62 +629,43 @@ def _cross_check(
                 venue_at_lead=not has_venue,
             )
         )
-    group_index = {g.id: i for i, g in enumerate(groups)}
-    school_index = {s.urn: i for i, s in enumerate(schools)}
+    return groups
 
-    # Warnings that do not stop a run.
+
+def _warn_unknown_previous(ctx: _Context, schools: list[School], listed: set[str] | None) -> None:
+    """A previous specialist not in this year's table only loses the continuity bonus."""
     for school in schools:
-        if (
-            school.previous_specialist
-            and all_specialist_ids is not None
-            and school.previous_specialist not in all_specialist_ids
-        ):
-            issues.warn(
-                school_file,
+        if school.previous_specialist and listed is not None and school.previous_specialist not in listed:
+            ctx.issues.warn(
+                ctx.file("schools"),
                 school.row,
                 "previous_specialist",
                 f"{school.previous_specialist} is not in this year's specialists table "
                 "(no continuity bonus is possible)",
             )
 
-    _calendar_warnings(spec, lines, shown, issues)
-    listed = {
-        "school": _listed_ids(tables, data, "schools", "urn"),
-        "specialist": all_specialist_ids,
-        "group": _listed_ids(tables, data, "work_groups", "id"),
-    }
-    pins = _requirements(
-        spec,
-        data,
-        "pins",
-        lines,
-        shown,
-        school_index,
-        specialist_index,
-        group_index,
-        schools,
-        issues,
-        listed,
-        written or {},
-    )
-    forbids = _requirements(
-        spec,
-        data,
-        "forbid",
-        lines,
-        shown,
-        school_index,
-        specialist_index,
-        group_index,
-        schools,
-        issues,
-        listed,
-        written or {},
-    )
-    _check_pins(pins, forbids, spec, lines, shown, schools, issues)
 
-    if issues.errors:
-        return None
+def _warn_yaml_invisibles(ctx: _Context) -> None:
+    """Ids in pins and forbids lose invisible characters (as table cells do): say where."""
+    for path, text in ctx.written.items():
+        if path and path[0] in ("pins", "forbid") and clean_text(text)[1]:
+            ctx.issues.warn(
+                ctx.shown,
+                line_of(ctx.lines, path),
+                yaml_path(path),
+                "invisible characters (zero-width, BOM or direction marks) removed",
+            )
+
+
+def _problem_data(
+    spec: ScenarioSpec,
+    schools: list[School],
+    specialists: list[Specialist],
+    groups: list[WorkGroup],
+    pins: list[Requirement],
+    forbids: list[Requirement],
+) -> ProblemData:
+    rules = spec.rules
     return ProblemData(
         name=spec.name,
         year=spec.year,
@@ -616,13 +674,13 @@ def _cross_check(
         specialists=tuple(specialists),
         work_groups=tuple(groups),
         rules=Rules(
-            available_cohorts=tuple(available_cohorts) if available_cohorts is not None else None,
-            departments_per_specialist=rules_spec.departments_per_specialist,
-            embedding_per_specialist=rules_spec.embedding_per_specialist,
-            groups_per_lead=rules_spec.groups_per_lead,
-            max_travel_km=float(rules_spec.max_travel_km),
-            allow_cross_hub=rules_spec.allow_cross_hub,
-            separate_trusts=rules_spec.separate_trusts,
+            available_cohorts=tuple(rules.available_cohorts) if rules.available_cohorts is not None else None,
+            departments_per_specialist=rules.departments_per_specialist,
+            embedding_per_specialist=rules.embedding_per_specialist,
+            groups_per_lead=rules.groups_per_lead,
+            max_travel_km=float(rules.max_travel_km),
+            allow_cross_hub=rules.allow_cross_hub,
+            separate_trusts=rules.separate_trusts,
         ),
         weights=Weights(
             place=spec.weights.place,
@@ -691,58 +749,50 @@ def _listed_ids(tables: dict[str, Table], data: dict[str, Any], key: str, column
 
 
 def _requirements(
-    spec: ScenarioSpec,
-    data: dict[str, Any],
+    ctx: _Context,
     key: str,
-    lines: dict[tuple[Any, ...], int],
-    shown: str,
-    school_index: dict[str, int],
-    specialist_index: dict[str, int],
-    group_index: dict[str, int],
-    schools: list[School],
-    issues: Collector,
+    indexes: dict[str, dict[str, int]],
     listed: dict[str, set[str] | None],
-    written: dict[tuple[Any, ...], str],
 ) -> list[Requirement]:
+    """The pins or forbids (`key`) whose every id is known; unknown ids are reported."""
     out = []
-    raw_list = data.get(key) or []
-    for n, req in enumerate(spec.pins if key == "pins" else spec.forbid):
+    raw_list = ctx.data.get(key) or []
+    for n, req in enumerate(ctx.spec.pins if key == "pins" else ctx.spec.forbid):
         if req.school == _SKIP:
             continue
         raw = raw_list[n] if n < len(raw_list) and isinstance(raw_list[n], dict) else {}
         ok = True
-        for field_name, index, what in (
-            ("school", school_index, "school (URN) in the schools table"),
-            ("specialist", specialist_index, "specialist id in the specialists table"),
-            ("group", group_index, "work group id in the work groups table"),
+        for field_name, what in (
+            ("school", "school (URN) in the schools table"),
+            ("specialist", "specialist id in the specialists table"),
+            ("group", "work group id in the work groups table"),
         ):
             value = getattr(req, field_name)
-            if value is None:
+            if value is None or value in indexes[field_name]:
                 continue
-            if value not in index:
-                ok = False
-                known = listed[field_name]
-                if known is not None and value in known:
-                    continue  # its row is invalid or unlocated, and reported as such
-                hint = ""
-                if isinstance(raw.get(field_name), int | float) and not isinstance(raw.get(field_name), bool):
-                    as_written = written.get((key, n, field_name), str(raw.get(field_name)))
-                    hint = (
-                        f" (YAML read the unquoted {as_written} as the number {value}; "
-                        f'quote ids, e.g. {field_name}: "{as_written}")'
-                    )
-                issues.error(
-                    shown,
-                    line_of(lines, (key, n, field_name)),
-                    f"{key}[{n + 1}].{field_name}",
-                    f"{value} is not a {what}{hint}",
+            ok = False
+            known = listed[field_name]
+            if known is not None and value in known:
+                continue  # its row is invalid or unlocated, and reported as such
+            hint = ""
+            if isinstance(raw.get(field_name), int | float) and not isinstance(raw.get(field_name), bool):
+                as_written = ctx.written.get((key, n, field_name), str(raw.get(field_name)))
+                hint = (
+                    f" (YAML read the unquoted {as_written} as the number {value}; "
+                    f'quote ids, e.g. {field_name}: "{as_written}")'
                 )
+            ctx.issues.error(
+                ctx.shown,
+                line_of(ctx.lines, (key, n, field_name)),
+                f"{key}[{n + 1}].{field_name}",
+                f"{value} is not a {what}{hint}",
+            )
         if ok:
             out.append(
                 Requirement(
-                    school_index[req.school],
-                    None if req.specialist is None else specialist_index[req.specialist],
-                    None if req.group is None else group_index[req.group],
+                    indexes["school"][req.school],
+                    None if req.specialist is None else indexes["specialist"][req.specialist],
+                    None if req.group is None else indexes["group"][req.group],
                     index=n,
                 )
             )
@@ -752,7 +802,6 @@ def _requirements(
 def _check_pins(
     pins: list[Requirement],
     forbids: list[Requirement],
-    spec: ScenarioSpec,
     lines: dict[tuple[Any, ...], int],
     shown: str,
     schools: list[School],

@@ -6,6 +6,7 @@ validation context. Messages about Mastery Advocates never quote what the cell h
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Annotated, Any
 
@@ -20,12 +21,16 @@ from pydantic import (
 )
 
 from allocator.inputs.geo import normalise_postcode
+from allocator.inputs.limits import MAX_COUNT
 from allocator.problem.data import PHASES_GROUP, PHASES_SCHOOL, PHASES_SPECIALIST, STAGES
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PHONE = re.compile(r"^\+?[\d\s().-]{7,20}$")
+_PHONE = re.compile(r"^\+?[0-9\s().-]{7,20}$")
 PAIR_MEETINGS = ("alternate", "at specialist")
 HOSTING = ("rotate", "venue")
+# ASCII digits only: Python's \d and float() also take Arabic-Indic or fullwidth digits.
+_INTEGER = re.compile(r"[+-]?[0-9]+(\.0+)?")
+_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]{1,3})?")
 ADVOCATE_FIELDS = tuple(f"advocate_{n}_{part}" for n in (1, 2) for part in ("name", "email", "trn", "role"))
 
 
@@ -63,9 +68,9 @@ def _integer(low: int | None = None, high: int | None = None, label: str = "a wh
         if value is None:
             return None
         text = str(value).strip()
-        if not re.fullmatch(r"[+-]?\d+(\.0+)?", text):
+        if not _INTEGER.fullmatch(text):
             raise ValueError(f"{text!r} is not {label}")
-        number = int(float(text))
+        number = int(text.split(".")[0])
         if (low is not None and number < low) or (high is not None and number > high):
             raise ValueError(f"{number} is not {label}")
         return number
@@ -76,12 +81,13 @@ def _integer(low: int | None = None, high: int | None = None, label: str = "a wh
 def _number(value: Any) -> float | None:
     if value is None:
         return None
-    try:
-        number = float(str(value).strip())
-    except ValueError:
-        raise ValueError(f"{value!r} is not a number") from None
-    if number != number or number in (float("inf"), float("-inf")):
-        raise ValueError(f"{value!r} is not a number")
+    text = str(value).strip()
+    if not _DECIMAL.fullmatch(text):
+        comma = re.fullmatch(r"[+-]?[0-9]+,[0-9]+", text)
+        raise ValueError(f"{text!r} is not a number" + (" (write decimals with a point: 51.5)" if comma else ""))
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text!r} is not a finite number")
     return number
 
 
@@ -89,7 +95,7 @@ def _urn(value: Any) -> str | None:
     if value is None:
         return None
     text = str(value).strip()
-    if not re.fullmatch(r"\d{6}", text):
+    if not re.fullmatch(r"[0-9]{6}", text):
         raise ValueError(f"{text!r} is not a URN (6 digits)")
     return text
 
@@ -188,7 +194,7 @@ class SchoolRow(_Located):
     @field_validator("advocate_1_trn", "advocate_2_trn")
     @classmethod
     def _trn(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"\d{7}", value):
+        if value is not None and not re.fullmatch(r"[0-9]{7}", value):
             raise ValueError("is not a TRN (7 digits)")  # never quote personal data
         return value
 
@@ -206,7 +212,9 @@ class SchoolRow(_Located):
         return self
 
 
-_cohort = _integer(1, None, "a cohort number (1 or more)")
+_cohort = _integer(1, MAX_COUNT, f"a cohort number (1 to {MAX_COUNT:,})")
+_COUNT = f"a whole number from 0 to {MAX_COUNT:,}"
+_SIZE = f"a whole number from 1 to {MAX_COUNT:,}"
 
 
 class SpecialistRow(_Located):
@@ -217,9 +225,9 @@ class SpecialistRow(_Located):
     cohort: Annotated[int, BeforeValidator(lambda v: _cohort(_required_text(v)))]
     postcode: Postcode
     school_urn: OptUrn = None
-    capacity: _opt_int(0, None, "a whole number, 0 or more") = None  # type: ignore[valid-type]
-    embedding_capacity: _opt_int(0, None, "a whole number, 0 or more") = None  # type: ignore[valid-type]
-    max_groups: _opt_int(0, None, "a whole number, 0 or more") = None  # type: ignore[valid-type]
+    capacity: _opt_int(0, MAX_COUNT, _COUNT) = None  # type: ignore[valid-type]
+    embedding_capacity: _opt_int(0, MAX_COUNT, _COUNT) = None  # type: ignore[valid-type]
+    max_groups: _opt_int(0, MAX_COUNT, _COUNT) = None  # type: ignore[valid-type]
     foci: Annotated[str | None, BeforeValidator(_blank_to_none)] = None
     max_travel_km: OptNumber = None
     trust: OptText = None
@@ -288,8 +296,8 @@ class WorkGroupRow(BaseModel):
     venue_easting: OptNumber = None
     venue_northing: OptNumber = None
     lead: OptText = None
-    min_schools: _opt_int(1, None, "a whole number, 1 or more") = None  # type: ignore[valid-type]
-    max_schools: _opt_int(1, None, "a whole number, 1 or more") = None  # type: ignore[valid-type]
+    min_schools: _opt_int(1, MAX_COUNT, _SIZE) = None  # type: ignore[valid-type]
+    max_schools: _opt_int(1, MAX_COUNT, _SIZE) = None  # type: ignore[valid-type]
     sessions: _opt_int(1, 30, "a number of sessions from 1 to 30") = None  # type: ignore[valid-type]
     hosting: Annotated[str | None, BeforeValidator(lambda v: _opt_word(HOSTING)(_blank_to_none(v)))] = None
 

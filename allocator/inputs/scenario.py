@@ -17,7 +17,8 @@ from pydantic import (
     model_validator,
 )
 
-MAX_WEIGHT = 1_000_000
+from allocator.inputs.limits import LIMITS, MAX_COUNT, MAX_SEED, MAX_TIME_LIMIT_S, MAX_TRAVEL_KM, MAX_WEIGHT
+from allocator.inputs.tables import clean_text
 
 
 def _id_text(value: Any) -> Any:
@@ -26,11 +27,12 @@ def _id_text(value: Any) -> Any:
         return value
     if isinstance(value, int | float):
         return str(int(value)) if float(value).is_integer() else str(value)
-    return value.strip() if isinstance(value, str) else value
+    return clean_text(value)[0].strip() if isinstance(value, str) else value
 
 
 IdText = Annotated[str, BeforeValidator(_id_text)]
 Weight = Annotated[int, Field(ge=0, le=MAX_WEIGHT, strict=True)]
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT, strict=True)]
 
 
 class _Strict(BaseModel):
@@ -38,11 +40,11 @@ class _Strict(BaseModel):
 
 
 class RulesSpec(_Strict):
-    available_cohorts: list[Annotated[int, Field(ge=1, strict=True)]] | None = None
-    departments_per_specialist: Annotated[int, Field(ge=0, strict=True)] = 2
-    embedding_per_specialist: Annotated[int, Field(ge=0, strict=True)] = 2
-    groups_per_lead: Annotated[int, Field(ge=0, strict=True)] = 1
-    max_travel_km: Annotated[float, Field(gt=0)] = 80.0
+    available_cohorts: list[Annotated[int, Field(ge=1, le=MAX_COUNT, strict=True)]] | None = None
+    departments_per_specialist: Count = 2
+    embedding_per_specialist: Count = 2
+    groups_per_lead: Count = 1
+    max_travel_km: Annotated[float, Field(gt=0, le=MAX_TRAVEL_KM, allow_inf_nan=False)] = 80.0
     allow_cross_hub: Annotated[bool, Field(strict=True)] = False
     separate_trusts: Annotated[bool, Field(strict=True)] = False
 
@@ -69,9 +71,9 @@ class RequirementSpec(_Strict):
 
 
 class SolverSpec(_Strict):
-    time_limit_s: Annotated[float, Field(gt=0)] = 60.0
+    time_limit_s: Annotated[float, Field(gt=0, le=MAX_TIME_LIMIT_S, allow_inf_nan=False)] = 60.0
     workers: Annotated[int, Field(ge=1, le=64, strict=True)] = 8
-    seed: Annotated[int, Field(ge=0, strict=True)] = 0
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED, strict=True)] = 0
     deterministic: Annotated[bool, Field(strict=True)] = False
 
 
@@ -322,3 +324,49 @@ def scenario_messages(error: ValidationError) -> list[tuple[tuple[Any, ...], str
             message = "is required"
         out.append((loc, message))
     return out
+
+
+def yaml_structure_issues(text: str) -> tuple[str | None, list[tuple[int, str, str]]]:
+    """What is wrong with a YAML document's shape before it is read as values.
+
+    Returns (fatal, duplicates): `fatal` is a message when the document cannot be read
+    safely at all (nested too deeply, or more than `LIMITS.yaml_values` values once its
+    aliases are expanded: a "billion laughs" file is refused here in milliseconds);
+    `duplicates` lists (line, key path, message) for each key written twice in one
+    mapping (PyYAML would silently keep the last).
+    """
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        return "is nested too deeply to be a scenario", []
+    except yaml.YAMLError:
+        return None, []  # reported with its line by the reader
+    duplicates: list[tuple[int, str, str]] = []
+    visits = 0
+    stack: list[tuple[Any, str, int]] = [] if root is None else [(root, "", 0)]
+    seen_mappings: set[int] = set()
+    while stack:
+        node, path, depth = stack.pop()
+        visits += 1
+        if visits > LIMITS.yaml_values or depth > LIMITS.yaml_depth:
+            return (
+                f"expands to more than {LIMITS.yaml_values:,} values, or nests deeper than {LIMITS.yaml_depth} levels "
+                "(YAML aliases?); a scenario needs far fewer",
+                [],
+            )
+        if isinstance(node, yaml.MappingNode):
+            keys: dict[str, int] = {}
+            for key_node, value_node in node.value:
+                key = str(key_node.value)
+                child = f"{path}.{key}" if path else key
+                if id(node) not in seen_mappings and key_node.tag != "tag:yaml.org,2002:merge":
+                    line = key_node.start_mark.line + 1
+                    if key in keys:
+                        duplicates.append((line, child, f"is written twice (first at line {keys[key]}); keep one"))
+                    else:
+                        keys[key] = line
+                stack.append((value_node, child, depth + 1))
+            seen_mappings.add(id(node))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, f"{path}[{n + 1}]", depth + 1) for n, item in enumerate(node.value))
+    return None, duplicates
