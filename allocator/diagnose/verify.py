@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from allocator.check import check_allocation, lead_problems
+from allocator.inputs.limits import LIMITS
 from allocator.inputs.previous import AllocationsFile, read_allocations, rows_of_frame
 from allocator.problem.data import ProblemData
 from allocator.solving.solution import Allocation
@@ -197,10 +198,14 @@ def _written_leads(table: AllocationsFile) -> dict[str, str]:
     groups sheet), if there is one."""
     try:
         if table.path.suffix.lower() in (".xlsx", ".xlsm"):
+            from allocator.inputs.tables import workbook_within_limits
+
+            if not workbook_within_limits(table.path):
+                return {}
             frame = pd.read_excel(table.path, sheet_name="Work groups", dtype=str, keep_default_na=False)
         else:
             path = table.path.parent / "work_groups.csv"
-            if table.path.suffix.lower() != ".csv" or not path.is_file():
+            if table.path.suffix.lower() != ".csv" or not path.is_file() or path.stat().st_size > LIMITS.bytes:
                 return {}
             frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     except Exception:  # noqa: BLE001 - no readable leads: they are found by matching

@@ -74,6 +74,10 @@ def locate_allocations(path: Path) -> tuple[Path, str | None]:
 
 def _sheet_of(path: Path) -> str | None:
     """Allocations when the workbook has that sheet, else None (its first sheet)."""
+    from allocator.inputs.tables import workbook_within_limits
+
+    if not workbook_within_limits(path):
+        return None  # read_table then reports what is wrong with it
     try:
         from openpyxl import load_workbook
 

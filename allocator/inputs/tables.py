@@ -307,6 +307,19 @@ def _check_size(grid: list[list[Any]], width: int, display: str, limits: Limits,
         raise _limit_error(display, len(grid), f"{limits.cells:,} cells")
 
 
+def workbook_within_limits(path: Path, limits: Limits = LIMITS) -> bool:
+    """Whether a workbook file is a regular file whose zip directory passes the limits,
+    so that a library may open it (callers that only peek, such as at sheet names)."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode) or os.path.getsize(path) > limits.xlsx_unpacked:
+            return False
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return False
+    return len(entries) <= limits.xlsx_entries and sum(e.file_size for e in entries) <= limits.xlsx_unpacked
+
+
 def _xlsx_rows(data: bytes, display: str, sheet: str | None, limits: Limits, deadline: float | None) -> list[list[Any]]:
     """Rows of a workbook's sheet, streamed, after its zip directory passed the limits."""
     import openpyxl
