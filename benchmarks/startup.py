@@ -6,7 +6,8 @@
 Times, in child processes, `allocate SCENARIO.yml --out DIR` (the default run: CSV tables,
 recommendations on) and `python -c "import pandas, ortools.sat.python.cp_model"` (what no
 run can avoid), alternating the two so that a busy moment of a shared machine hits both
-alike, and prints each one's median wall time and their ratio. Without `--scenario` the
+alike, and prints each one's median (and fastest) wall and CPU time and their ratios;
+CPU time (user + system, all threads) is the steadier on a shared machine. Without `--scenario` the
 scenario is `allocate generate hub --seed 3` (61 schools, 18 specialists, 5 work groups,
 latitude and longitude given), written to a temporary folder. A fresh output folder per run.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -31,14 +33,17 @@ def allocate_command() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "allocator.cli"]
 
 
-def wall(cmd: list[str]) -> float:
-    """Seconds from start to exit of `cmd`; a failing run stops the benchmark."""
+def timed(cmd: list[str]) -> tuple[float, float]:
+    """Wall seconds from start to exit of `cmd`, and its CPU seconds (user + system, all
+    threads); a failing run stops the benchmark."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         sys.exit(f"{' '.join(cmd)} exited {done.returncode}:\n{done.stderr}")
-    return seconds
+    return seconds, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,17 +65,22 @@ def main(argv: list[str] | None = None) -> int:
                 f"{made.num_specialists} specialists, {made.num_groups} work groups)"
             )
         run = allocate_command() + [str(scenario)]
-        wall(BARE)  # warm the file cache for both before timing
-        wall(run + ["--out", str(folder / "warm")])
+        timed(BARE)  # warm the file cache for both before timing
+        timed(run + ["--out", str(folder / "warm")])
         bare, full = [], []
         for n in range(args.repeat):
-            bare.append(wall(BARE))
-            full.append(wall(run + ["--out", str(folder / f"out{n}")]))
+            bare.append(timed(BARE))
+            full.append(timed(run + ["--out", str(folder / f"out{n}")]))
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
-    b, f = statistics.median(bare), statistics.median(full)
-    print(f"bare imports  median {b:.3f} s  (min {min(bare):.3f}, max {max(bare):.3f}; {args.repeat} runs)")
-    print(f"allocate      median {f:.3f} s  (min {min(full):.3f}, max {max(full):.3f}; {args.repeat} runs)")
-    print(f"ratio {f / b:.2f}  (load average after: {load}; {os.cpu_count()} cores)")
+    for what, i in (("wall", 0), ("CPU", 1)):
+        b = [t[i] for t in bare]
+        f = [t[i] for t in full]
+        print(
+            f"{what:4s}  bare imports median {statistics.median(b):.3f} s (min {min(b):.3f}), "
+            f"allocate median {statistics.median(f):.3f} s (min {min(f):.3f}); "
+            f"ratio of medians {statistics.median(f) / statistics.median(b):.2f}, of minima {min(f) / min(b):.2f}"
+        )
+    print(f"{args.repeat} runs each, interleaved; load average after: {load}; {os.cpu_count()} cores")
     return 0
 
 
