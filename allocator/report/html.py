@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from allocator.report.workbook import numeric_columns
+from allocator.report.workbook import UNPLACED_COLUMNS, numeric_columns
 
 if TYPE_CHECKING:
     from allocator.pipeline import Solved
@@ -446,7 +446,7 @@ def render_html(solved: Solved) -> str:
     tables = solved.tables
     allocations = tables["allocations"]
     unplaced = allocations[allocations["status"] == "unplaced"]
-    unplaced = unplaced[[c for c in _UNPLACED_COLUMNS if c in unplaced.columns]]
+    unplaced = unplaced[[c for c in UNPLACED_COLUMNS if c in unplaced.columns]]
     legend_stages = "".join(
         f'<span class="key"><svg viewBox="-8 -8 16 16"><circle r="6" class="stage-{st}"/></svg>{st}</span>'
         for st in STAGE_COLOURS
@@ -523,9 +523,6 @@ def _map_section(solved: Solved, legend_stages: str) -> str:
   <p class="hint">Scroll to zoom, drag to pan, click a school, specialist or venue to show its links
   (click the sea to clear). Hover for details.</p>
 </section>"""
-
-
-_UNPLACED_COLUMNS = ("urn", "name", "hub", "phase", "stage", "priority", "reason", "recommendation", "best_alternative")
 
 
 _STAGE_CSS = "".join(f".stage-{st}{{--c:{c}}}" for st, c in STAGE_COLOURS.items())
