@@ -106,3 +106,20 @@ def test_the_checkers_own_great_circle_equals_geopys() -> None:
     # One by hand: a quarter of a meridian is a quarter of the circumference.
     equator, pole = Location(0.0, 0.0, "given"), Location(90.0, 0.0, "given")
     assert math.isclose(km_between(equator, pole), EARTH_RADIUS_KM * math.pi / 2)
+
+
+def test_the_startup_benchmark_runs_and_prints_its_ratios(tmp_path: Path) -> None:
+    # benchmarks/startup.py end to end, one round, on a tiny generated hub; no timing asserted.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "startup.py"), "--repeat", "1", "--seed", "3"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "scenario: allocate generate hub --seed 3 (61 schools" in done.stdout
+    assert "ratio of medians to bare imports: allocate " in done.stdout
