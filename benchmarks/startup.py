@@ -37,7 +37,7 @@ def allocate_command() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "allocator.cli"]
 
 
-def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     """Wall seconds from start to exit of `cmd`, and its CPU seconds (user + system, all
     threads); a failing run stops the benchmark."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -70,13 +70,17 @@ def main(argv: list[str] | None = None) -> int:
                 f"{made.num_specialists} specialists, {made.num_groups} work groups)"
             )
         run = allocate_command() + [str(scenario)]
-        commands: dict[str, tuple[list[str], dict[str, str] | None]] = {"bare imports": (BARE, None)}
-        commands["allocate"] = (run, None)
+        # Byte-code caches as an installed package has them (PYTHONDONTWRITEBYTECODE would
+        # compile every module of a source tree on every run), kept in the temporary folder.
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
+        commands: dict[str, tuple[list[str], dict[str, str]]] = {"bare imports": (BARE, env)}
+        commands["allocate"] = (run, env)
         if args.baseline is not None:
             path = os.pathsep.join(filter(None, [str(args.baseline.resolve()), os.environ.get("PYTHONPATH")]))
-            commands["baseline allocate"] = (run, {**os.environ, "PYTHONPATH": path})
+            commands["baseline allocate"] = (run, {**env, "PYTHONPATH": path})
         times: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
-        for n in range(args.repeat + 1):  # the first round warms the file cache and is dropped
+        for n in range(args.repeat + 1):  # the first round warms the caches and is dropped
             for name, (cmd, env) in commands.items():
                 out = ["--out", str(folder / f"{name}-{n}")] if cmd is run else []
                 measured = timed(cmd + out, env)
