@@ -133,7 +133,7 @@ def map_svg(solved: Solved) -> str:
     world += [mercator(problem.specialists[p].location.lat, problem.specialists[p].location.lon) for p in shown]
     world += [mercator(g.venue.lat, g.venue.lon) for g in problem.work_groups]
     frame = Frame(world)
-    links, schools, fit = _school_layers(solved, allocation, frame)
+    links, schools, fit = _school_layers(problem, allocation, solved.tables["allocations"], frame)
     specialists = [_specialist_marker(problem, allocation, frame, p) for p in shown]
     venues = [_venue_marker(problem, allocation, frame, g) for g in range(problem.num_groups)]
     return (
@@ -151,11 +151,9 @@ def map_svg(solved: Solved) -> str:
 
 
 def _school_layers(
-    solved: Solved, allocation: Allocation, frame: Frame
+    problem: ProblemData, allocation: Allocation, rows: pd.DataFrame, frame: Frame
 ) -> tuple[list[str], list[str], list[tuple[float, float]]]:
     """Each school's marker and its placement lines, and the points "Zoom to placements" shows."""
-    problem = solved.problem
-    rows = solved.tables["allocations"]
     status = dict(zip(rows["urn"], rows["status"], strict=True))
     km = {
         "specialist": dict(zip(rows["urn"], rows["km_to_specialist"], strict=True)),
@@ -460,7 +458,7 @@ def render_html(solved: Solved) -> str:
   {_e(problem.num_specialists)} specialists, {_e(problem.num_groups)} work groups</p>
 </header>
 {summary_html(solved)}
-{_map_section(solved, legend_stages)}
+{_map_section(map_svg(solved), legend_stages)}
 <section id="histogram-section">
   <h2>Trip distances</h2>
   {histogram_svg(solved)}
@@ -486,7 +484,7 @@ def render_html(solved: Solved) -> str:
     )
 
 
-def _map_section(solved: Solved, legend_stages: str) -> str:
+def _map_section(map_html: str, legend_stages: str) -> str:
     """The map with its legend, layer switches and zoom buttons."""
     return f"""<section id="map-section">
   <h2>Map</h2>
@@ -515,7 +513,7 @@ def _map_section(solved: Solved, legend_stages: str) -> str:
     <button type="button" id="reset"
       title="Show every school, specialist and venue">Show all</button>
   </div>
-  <div class="map-wrap">{map_svg(solved)}
+  <div class="map-wrap">{map_html}
     <div id="scale-bar"><div id="scale-line"></div><span id="scale-label"></span></div>
     <div id="tile-credit" hidden>Background ©
       <a href="https://www.openstreetmap.org/copyright">OpenStreetMap contributors</a></div>
