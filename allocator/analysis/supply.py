@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from allocator.problem.data import ProblemData, School, Specialist, WorkGroup, key
+from allocator.problem.data import ProblemData, key
 
 
 @dataclass(frozen=True)
@@ -41,8 +41,7 @@ def supply_demand(problem: ProblemData) -> list[SupplyRow]:
     against the places left over by both phases' own schools.
     """
     names: dict[str, str] = {}
-    items: tuple[School | Specialist | WorkGroup, ...] = (*problem.schools, *problem.specialists, *problem.work_groups)
-    for item in items:
+    for item in (*problem.schools, *problem.specialists, *problem.work_groups):
         names.setdefault(key(item.hub), item.hub.strip())
     rows: list[SupplyRow] = []
     for h in sorted(names, key=lambda k: names[k]):
@@ -54,105 +53,85 @@ def supply_demand(problem: ProblemData) -> list[SupplyRow]:
             ("development", "capacity", problem.rules.departments_per_specialist),
             ("embedding", "embedding_capacity", problem.rules.embedding_per_specialist),
         ):
-            rows += _place_rows(hub, stage, field, default, schools, specialists)
-        rows += _seat_rows(hub, schools, groups)
-    return rows
-
-
-def _place_rows(
-    hub: str, stage: str, field: str, default: int, schools: list[School], specialists: list[Specialist]
-) -> list[SupplyRow]:
-    """A hub's specialist places of one stage (`field` is the capacity column) by phase."""
-    rows: list[SupplyRow] = []
-    spare_total = 0
-    for phase in ("primary", "secondary"):
-        demand = sum(1 for s in schools if s.stage == stage and s.phase == phase)
-        mine = [p for p in specialists if p.phase == phase]
-        offering = [p for p in mine if p.available and getattr(p, field) > 0]
-        supply = sum(getattr(p, field) for p in offering)
-        spare_total += max(0, supply - demand)
-        if demand == 0 and supply == 0:
-            continue
-        sentence = (
-            f"{hub} {phase} {stage}: {_plural(demand, 'school')}; "
-            f"{_plural(len(offering), 'available specialist')} offer{'s' if len(offering) == 1 else ''} "
-            f"{_plural(supply, stage + ' place')}"
-        )
-        if demand > supply:
-            short = demand - supply
-            sentence += f"; short by {short}: " + _or_list(_place_remedies(phase, field, default, short, mine))
-        rows.append(SupplyRow(hub, phase, stage, demand, supply, sentence))
-    flexible = sum(1 for s in schools if s.stage == stage and s.phase in ("special", "all-through"))
-    if flexible:
-        sentence = (
-            f"{hub} special/all-through {stage}: {_plural(flexible, 'school')}; "
-            f"{_plural(spare_total, 'place')} left by primary and secondary schools"
-        )
-        if flexible > spare_total:
-            sentence += f"; short by {flexible - spare_total}: add a specialist or raise {field}"
-        rows.append(SupplyRow(hub, "special/all-through", stage, flexible, spare_total, sentence))
-    return rows
-
-
-def _place_remedies(phase: str, field: str, default: int, short: int, mine: list[Specialist]) -> list[str]:
-    """Ways to find `short` more places among a phase's specialists `mine`."""
-    remedies = [
-        f"add {-(-short // max(1, default))} {phase} specialist(s)",
-        f"raise {field} for {_plural(short, 'place')}",
-    ]
-    idle = [p for p in mine if not p.available]
-    for cohort in sorted({p.cohort for p in idle}):
-        members = [p for p in idle if p.cohort == cohort]
-        places = sum(getattr(p, field) for p in members)
-        if places:
-            remedies.append(
-                f"make cohort {cohort} available ({_plural(len(members), 'specialist')}, {_plural(places, 'place')})"
+            spare_total = 0
+            for phase in ("primary", "secondary"):
+                demand = sum(1 for s in schools if s.stage == stage and s.phase == phase)
+                mine = [p for p in specialists if p.phase == phase]
+                offering = [p for p in mine if p.available and getattr(p, field) > 0]
+                supply = sum(getattr(p, field) for p in offering)
+                spare_total += max(0, supply - demand)
+                if demand == 0 and supply == 0:
+                    continue
+                sentence = (
+                    f"{hub} {phase} {stage}: {_plural(demand, 'school')}; "
+                    f"{_plural(len(offering), 'available specialist')} offer{'s' if len(offering) == 1 else ''} "
+                    f"{_plural(supply, stage + ' place')}"
+                )
+                if demand > supply:
+                    short = demand - supply
+                    remedies = [
+                        f"add {-(-short // max(1, default))} {phase} specialist(s)",
+                        f"raise {field} for {_plural(short, 'place')}",
+                    ]
+                    idle = [p for p in mine if not p.available]
+                    for cohort in sorted({p.cohort for p in idle}):
+                        members = [p for p in idle if p.cohort == cohort]
+                        places = sum(getattr(p, field) for p in members)
+                        if places:
+                            remedies.append(
+                                f"make cohort {cohort} available ({_plural(len(members), 'specialist')}, "
+                                f"{_plural(places, 'place')})"
+                            )
+                    sentence += f"; short by {short}: " + _or_list(remedies)
+                rows.append(SupplyRow(hub, phase, stage, demand, supply, sentence))
+            flexible = sum(1 for s in schools if s.stage == stage and s.phase in ("special", "all-through"))
+            if flexible:
+                sentence = (
+                    f"{hub} special/all-through {stage}: {_plural(flexible, 'school')}; "
+                    f"{_plural(spare_total, 'place')} left by primary and secondary schools"
+                )
+                if flexible > spare_total:
+                    sentence += f"; short by {flexible - spare_total}: add a specialist or raise {field}"
+                rows.append(SupplyRow(hub, "special/all-through", stage, flexible, spare_total, sentence))
+        # Work-group seats, by group phase; special and all-through schools use what is left.
+        seekers = [s for s in schools if s.stage in ("embedding", "sustaining")]
+        spare_seats = 0
+        for phase in ("primary", "secondary"):
+            own = [s for s in seekers if s.phase == phase]
+            phase_groups = [g for g in groups if g.phase == phase]
+            seats = sum(g.max_schools for g in phase_groups)
+            spare_seats += max(0, seats - len(own))
+            if not own and not seats:
+                continue
+            sentence = (
+                f"{hub} {phase} work groups: {_plural(len(own), 'embedding or sustaining school')}; "
+                f"{_plural(len(phase_groups), 'group')} offer {_plural(seats, 'seat')}"
             )
-    return remedies
-
-
-def _seat_rows(hub: str, schools: list[School], groups: list[WorkGroup]) -> list[SupplyRow]:
-    """A hub's work-group seats by group phase (special and all-through schools use what is
-    left), then seats in each focus against first choices."""
-    rows: list[SupplyRow] = []
-    seekers = [s for s in schools if s.stage in ("embedding", "sustaining")]
-    spare_seats = 0
-    for phase in ("primary", "secondary"):
-        own = [s for s in seekers if s.phase == phase]
-        phase_groups = [g for g in groups if g.phase == phase]
-        seats = sum(g.max_schools for g in phase_groups)
-        spare_seats += max(0, seats - len(own))
-        if not own and not seats:
-            continue
-        sentence = (
-            f"{hub} {phase} work groups: {_plural(len(own), 'embedding or sustaining school')}; "
-            f"{_plural(len(phase_groups), 'group')} offer {_plural(seats, 'seat')}"
-        )
-        if len(own) > seats:
-            short = len(own) - seats
-            sentence += f"; short by {short}: add {-(-short // 8)} {phase} group(s) or raise max_schools"
-        rows.append(SupplyRow(hub, phase, "work group seats", len(own), seats, sentence))
-    flexible = [s for s in seekers if s.phase in ("special", "all-through")]
-    if flexible:
-        special_seats = sum(g.max_schools for g in groups if g.phase == "special")
-        seats = spare_seats + special_seats
-        sentence = (
-            f"{hub} special/all-through work groups: {_plural(len(flexible), 'school')}; "
-            f"{_plural(spare_seats, 'seat')} left in primary and secondary groups"
-            + (f", {special_seats} in special groups" if special_seats else "")
-        )
-        if len(flexible) > seats:
-            sentence += f"; short by {len(flexible) - seats}: add a group or raise max_schools"
-        rows.append(SupplyRow(hub, "special/all-through", "work group seats", len(flexible), seats, sentence))
-    first = Counter(s.focus_choices[0] for s in seekers if s.focus_choices)
-    for focus, n in sorted(first.items()):
-        seats = sum(g.max_schools for g in groups if g.focus == focus)
-        sentence = (
-            f"{hub} focus {focus}: {_plural(n, 'first choice')}; {_plural(seats, 'seat')} in focus {focus} groups"
-        )
-        if n > seats:
-            sentence += f"; {n - seats} cannot have their first choice: add a focus {focus} group"
-        rows.append(SupplyRow(hub, "secondary", f"focus {focus}", n, seats, sentence))
+            if len(own) > seats:
+                short = len(own) - seats
+                sentence += f"; short by {short}: add {-(-short // 8)} {phase} group(s) or raise max_schools"
+            rows.append(SupplyRow(hub, phase, "work group seats", len(own), seats, sentence))
+        flexible = [s for s in seekers if s.phase in ("special", "all-through")]
+        if flexible:
+            special_seats = sum(g.max_schools for g in groups if g.phase == "special")
+            seats = spare_seats + special_seats
+            sentence = (
+                f"{hub} special/all-through work groups: {_plural(len(flexible), 'school')}; "
+                f"{_plural(spare_seats, 'seat')} left in primary and secondary groups"
+                + (f", {special_seats} in special groups" if special_seats else "")
+            )
+            if len(flexible) > seats:
+                sentence += f"; short by {len(flexible) - seats}: add a group or raise max_schools"
+            rows.append(SupplyRow(hub, "special/all-through", "work group seats", len(flexible), seats, sentence))
+        first = Counter(s.focus_choices[0] for s in seekers if s.focus_choices)
+        for focus, n in sorted(first.items()):
+            seats = sum(g.max_schools for g in groups if g.focus == focus)
+            sentence = (
+                f"{hub} focus {focus}: {_plural(n, 'first choice')}; {_plural(seats, 'seat')} in focus {focus} groups"
+            )
+            if n > seats:
+                sentence += f"; {n - seats} cannot have their first choice: add a focus {focus} group"
+            rows.append(SupplyRow(hub, "secondary", f"focus {focus}", n, seats, sentence))
     return rows
 
 

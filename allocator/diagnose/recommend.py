@@ -103,30 +103,31 @@ def _candidates(
                     relax(problem, elig, group_pairs=[(s, g)]),
                 )
             )
+    # Cross-hub placement for this school alone.
     if not problem.rules.allow_cross_hub:
-        out += _cross_hub_change(problem, elig, s, cache)
+        if "crossed" not in cache:  # one cross-hub eligibility serves every school
+            cache["crossed"] = compute_eligibility(replace(problem, rules=replace(problem.rules, allow_cross_hub=True)))
+        crossed = cache["crossed"]
+        sp_pairs = [
+            (s, int(p))
+            for p in np.flatnonzero(
+                (crossed.specialist_reason[s] == Reason.ALLOWED) & (elig.specialist_reason[s] == Reason.HUB)
+            )
+        ]
+        sg_pairs = [
+            (s, int(g))
+            for g in np.flatnonzero((crossed.group_reason[s] == Reason.ALLOWED) & (elig.group_reason[s] == Reason.HUB))
+        ]
+        if sp_pairs or sg_pairs:
+            out.append(
+                Change(
+                    "cross_hub",
+                    "allow cross-hub placement for this school",
+                    problem,
+                    relax(problem, elig, specialist_pairs=sp_pairs, group_pairs=sg_pairs, distances_from=crossed),
+                )
+            )
     return out
-
-
-def _cross_hub_change(problem: ProblemData, elig: Eligibility, s: int, cache: dict[str, Eligibility]) -> list[Change]:
-    """Cross-hub placement for school `s` alone, when that allows it any new pair."""
-    if "crossed" not in cache:  # one cross-hub eligibility serves every school
-        cache["crossed"] = compute_eligibility(replace(problem, rules=replace(problem.rules, allow_cross_hub=True)))
-    crossed = cache["crossed"]
-    sp_pairs = [
-        (s, int(p))
-        for p in np.flatnonzero(
-            (crossed.specialist_reason[s] == Reason.ALLOWED) & (elig.specialist_reason[s] == Reason.HUB)
-        )
-    ]
-    sg_pairs = [
-        (s, int(g))
-        for g in np.flatnonzero((crossed.group_reason[s] == Reason.ALLOWED) & (elig.group_reason[s] == Reason.HUB))
-    ]
-    if not sp_pairs and not sg_pairs:
-        return []
-    relaxed = relax(problem, elig, specialist_pairs=sp_pairs, group_pairs=sg_pairs, distances_from=crossed)
-    return [Change("cross_hub", "allow cross-hub placement for this school", problem, relaxed)]
 
 
 class _PartIndex:
@@ -226,104 +227,84 @@ def recommend(
     settings = settings or replace(
         problem.solver, time_limit_s=min(10.0, problem.solver.time_limit_s), deterministic=False
     )
-    what_if = _WhatIf(problem, elig, allocation, objective, settings)
+    shares = [share.total for share in school_shares(problem, elig, allocation)]
+    base = _PartIndex(problem, elig)
     cache: dict[str, Eligibility] = {}
+
+    def what_if(variant: ProblemData, variant_elig: Eligibility, s: int) -> tuple[int | None, Allocation | None]:
+        """The whole objective with `s` placed under a change. Only the independent part
+        holding `s` is re-solved; the rest of the allocation cannot gain from the change."""
+        part = (
+            base.part_with(s, variant_elig)
+            if variant.specialists is problem.specialists
+            else next((c for c in components(variant, variant_elig) if s in c.schools), None)
+        )
+        if part is None:
+            return None, None
+        result = solve(variant, settings, eligibility=variant_elig, hint=allocation, require_placed=(s,), parts=[part])
+        if result.interrupted:
+            raise KeyboardInterrupt  # Ctrl-C: stop recommending, keep the allocation
+        if not result.status.has_allocation or result.objective is None:
+            return None, None
+        before = sum(shares[x] for x in part.schools)
+        merged = Allocation(
+            tuple(
+                result.allocation.school_specialist[x] if x in part.schools else allocation.school_specialist[x]
+                for x in range(problem.num_schools)
+            ),
+            tuple(
+                result.allocation.school_group[x] if x in part.schools else allocation.school_group[x]
+                for x in range(problem.num_schools)
+            ),
+            tuple(
+                result.allocation.group_lead[g] if g in part.groups else allocation.group_lead[g]
+                for g in range(problem.num_groups)
+            ),
+        )
+        return objective + result.objective - before, merged
+
     out = []
+    order = sorted(unplaced, key=lambda s: (-problem.schools[s].priority, s))
+
+    def recommend_one(s: int) -> Recommendation:
+        # Forcing it in with no change at all: another school may give up its place.
+        floor, forced_allocation = what_if(problem, elig, s)
+        best: tuple[int, Change, int] | None = None
+        for change in _candidates(problem, elig, allocation, s, per_kind, cache):
+            changed, _ = what_if(change.problem, change.eligibility, s)
+            if changed is None:
+                continue
+            if floor is not None and changed <= floor:
+                continue  # the change does nothing that forcing it in would not
+            if best is None or changed > best[0]:
+                best = (changed, change, changed - objective)
+        if best is None:
+            if floor is None or forced_allocation is None:
+                return Recommendation(s, "")
+            kind, text = _describe_forced(problem, allocation, forced_allocation, s)
+            return Recommendation(
+                s, f"{text}: objective {floor - objective:+,} (to {floor:,})", kind, floor, floor - objective
+            )
+        new_objective, change, delta = best
+        effect = f"objective {delta:+,} (to {new_objective:,})"
+        return Recommendation(
+            s,
+            f"{change.text[0].upper()}{change.text[1:]}: places it, {effect}",
+            change.kind,
+            new_objective,
+            delta,
+            change if keep_changes else None,
+        )
+
     stopped = False
-    for s in sorted(unplaced, key=lambda s: (-problem.schools[s].priority, s)):
+    for s in order:
         if stopped or (budget_s is not None and time.perf_counter() - started > budget_s):
             out.append(Recommendation(s, "", "not_analysed"))
             continue
         try:
-            out.append(
-                _recommend_one(what_if, s, _candidates(problem, elig, allocation, s, per_kind, cache), keep_changes)
-            )
+            out.append(recommend_one(s))
         except KeyboardInterrupt:  # Ctrl-C: keep the allocation, stop recommending
             stopped = True
             out.append(Recommendation(s, "", "not_analysed"))
     position = {s: n for n, s in enumerate(unplaced)}
     return sorted(out, key=lambda rec: position[rec.school_idx])
-
-
-class _WhatIf:
-    """The whole objective with one school placed under a change, by re-solving only the
-    independent part holding it: the rest of the allocation cannot gain from the change."""
-
-    def __init__(
-        self, problem: ProblemData, elig: Eligibility, allocation: Allocation, objective: int, settings: SolverSettings
-    ) -> None:
-        self.problem, self.elig, self.allocation = problem, elig, allocation
-        self.objective, self.settings = objective, settings
-        self.shares = [share.total for share in school_shares(problem, elig, allocation)]
-        self.base = _PartIndex(problem, elig)
-
-    def __call__(self, variant: ProblemData, variant_elig: Eligibility, s: int) -> tuple[int | None, Allocation | None]:
-        """The objective and allocation with `s` placed in `variant`; None, None when it cannot be."""
-        part = (
-            self.base.part_with(s, variant_elig)
-            if variant.specialists is self.problem.specialists
-            else next((c for c in components(variant, variant_elig) if s in c.schools), None)
-        )
-        if part is None:
-            return None, None
-        result = solve(
-            variant, self.settings, eligibility=variant_elig, hint=self.allocation, require_placed=(s,), parts=[part]
-        )
-        if result.interrupted:
-            raise KeyboardInterrupt  # Ctrl-C: stop recommending, keep the allocation
-        if not result.status.has_allocation or result.objective is None or result.allocation is None:
-            return None, None
-        before = sum(self.shares[x] for x in part.schools)
-        return self.objective + result.objective - before, _merged(self.allocation, result.allocation, part)
-
-
-def _merged(allocation: Allocation, part_allocation: Allocation, part: Component) -> Allocation:
-    """`allocation` with the schools and groups of `part` as `part_allocation` has them."""
-    schools, groups = set(part.schools), set(part.groups)
-    return Allocation(
-        tuple(
-            part_allocation.school_specialist[x] if x in schools else allocation.school_specialist[x]
-            for x in range(len(allocation.school_specialist))
-        ),
-        tuple(
-            part_allocation.school_group[x] if x in schools else allocation.school_group[x]
-            for x in range(len(allocation.school_group))
-        ),
-        tuple(
-            part_allocation.group_lead[g] if g in groups else allocation.group_lead[g]
-            for g in range(len(allocation.group_lead))
-        ),
-    )
-
-
-def _recommend_one(what_if: _WhatIf, s: int, candidates: list[Change], keep_changes: bool) -> Recommendation:
-    """The best of `candidates` for school `s`, if it beats forcing `s` in with no change."""
-    problem, objective = what_if.problem, what_if.objective
-    # Forcing it in with no change at all: another school may give up its place.
-    floor, forced_allocation = what_if(problem, what_if.elig, s)
-    best: tuple[int, Change, int] | None = None
-    for change in candidates:
-        changed, _ = what_if(change.problem, change.eligibility, s)
-        if changed is None:
-            continue
-        if floor is not None and changed <= floor:
-            continue  # the change does nothing that forcing it in would not
-        if best is None or changed > best[0]:
-            best = (changed, change, changed - objective)
-    if best is None:
-        if floor is None or forced_allocation is None:
-            return Recommendation(s, "")
-        kind, text = _describe_forced(problem, what_if.allocation, forced_allocation, s)
-        return Recommendation(
-            s, f"{text}: objective {floor - objective:+,} (to {floor:,})", kind, floor, floor - objective
-        )
-    new_objective, change, delta = best
-    effect = f"objective {delta:+,} (to {new_objective:,})"
-    return Recommendation(
-        s,
-        f"{change.text[0].upper()}{change.text[1:]}: places it, {effect}",
-        change.kind,
-        new_objective,
-        delta,
-        change if keep_changes else None,
-    )

@@ -240,7 +240,7 @@ def _drop(data: Any, loc: tuple[Any, ...]) -> None:
                     v for v in node if isinstance(v, int) and not isinstance(v, bool) and v >= 1
                 ]
             else:
-                del parent[parent_key]  # type: ignore[attr-defined, union-attr]
+                del parent[parent_key]  # type: ignore[attr-defined,union-attr]
             return
         if not isinstance(node, dict) or part not in node:
             return

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -39,9 +39,6 @@ from allocator.problem.data import (
     School,
     Weights,
 )
-
-if TYPE_CHECKING:
-    from allocator.inputs.rows import SchoolRow
 
 DEFAULTED_FIELDS = {
     # specialist field: the rule whose value it takes when its cell is blank
@@ -342,9 +339,17 @@ def subset(
     tuple of str
         One sentence for each pin, forbid or fixed lead dropped.
     """
-    school_map = _remap(schools, problem.num_schools)
-    specialist_map = _remap(specialists, problem.num_specialists)
-    group_map = _remap(work_groups, problem.num_groups)
+
+    def remap(keep: Sequence[int] | None, size: int) -> dict[int, int]:
+        kept = range(size) if keep is None else sorted(set(keep))
+        for i in kept:
+            if not 0 <= i < size:
+                raise IndexError(f"index {i} is out of range (0 to {size - 1})")
+        return {old: new for new, old in enumerate(kept)}
+
+    school_map = remap(schools, problem.num_schools)
+    specialist_map = remap(specialists, problem.num_specialists)
+    group_map = remap(work_groups, problem.num_groups)
     notes: list[str] = []
 
     groups = []
@@ -393,15 +398,6 @@ def subset(
         forbids=forbids,
     )
     return out, tuple(notes)
-
-
-def _remap(keep: Sequence[int] | None, size: int) -> dict[int, int]:
-    """Old index to new for the indices kept (None: all of `size`)."""
-    kept = range(size) if keep is None else sorted(set(keep))
-    for i in kept:
-        if not 0 <= i < size:
-            raise IndexError(f"index {i} is out of range (0 to {size - 1})")
-    return {old: new for new, old in enumerate(kept)}
 
 
 def _describe(problem: ProblemData, item: Requirement) -> str:
@@ -503,7 +499,9 @@ def new_school(
     """
     from allocator.inputs.rows import SchoolRow, validation_messages
 
-    hub = _main_hub(problem) if hub is None else hub
+    if hub is None:
+        hubs = [s.hub for s in problem.specialists] or [s.hub for s in problem.schools]
+        hub = max(set(hubs), key=hubs.count) if hubs else ""
     choices = focus_choices if isinstance(focus_choices, str) else ";".join(focus_choices)
     record = {
         "urn": urn,
@@ -528,29 +526,6 @@ def new_school(
         raise VariantError(
             f"school {urn}: {column}: {message}" for column, message in validation_messages(exc)
         ) from None
-    return School(
-        urn=row.urn,
-        name=row.name,
-        hub=row.hub,
-        phase=row.phase,
-        stage=row.stage,
-        postcode=row.postcode,
-        location=_school_location(row, urn, locations),
-        focus_choices=row.focus_choices,
-        previous_specialist=row.previous_specialist,
-        priority=row.priority or 0,
-        trust=row.trust,
-    )
-
-
-def _main_hub(problem: ProblemData) -> str:
-    """The hub most of the scenario's specialists (else schools) belong to."""
-    hubs = [s.hub for s in problem.specialists] or [s.hub for s in problem.schools]
-    return max(set(hubs), key=hubs.count) if hubs else ""
-
-
-def _school_location(row: SchoolRow, urn: str, locations: str) -> Location:
-    """Where a validated school row is, as loading would place it."""
     locator = geo.Locator(level=locations if locations != "auto" else "sector")
     location: Location | None
     if row.latitude is not None and row.longitude is not None:
@@ -568,7 +543,19 @@ def _school_location(row: SchoolRow, urn: str, locations: str) -> Location:
             )
     if not geo.in_great_britain(location.lat, location.lon):
         raise VariantError([f"school {urn}: lies outside Great Britain"])
-    return location
+    return School(
+        urn=row.urn,
+        name=row.name,
+        hub=row.hub,
+        phase=row.phase,
+        stage=row.stage,
+        postcode=row.postcode,
+        location=location,
+        focus_choices=row.focus_choices,
+        previous_specialist=row.previous_specialist,
+        priority=row.priority or 0,
+        trust=row.trust,
+    )
 
 
 def with_school(problem: ProblemData, school: School) -> ProblemData:
