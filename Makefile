@@ -8,19 +8,20 @@ STAMP := $(VENV)/.installed-stamp
 
 setup: $(STAMP)
 
-# One virtual environment with the package, its optional exact-postcode table and the
-# test tools, at the pinned versions the suite was run with.
+# One virtual environment with the package, its optional exact-postcode table, the test
+# tools and the linters, at the pinned versions the suite was run with.
 $(STAMP): pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
-		-c requirements/constraints.txt -e ".[test,exact]"
+		-c requirements/constraints.txt -e ".[test,exact,dev]"
 	touch $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/allocate check scenarios/demo/scenario.yml
 	$(BIN)/allocate scenarios/demo/scenario.yml
 
-test: $(STAMP) browser
+# The linters run first, so CI (.ci/run: `make test`) fails on a lint or type error too.
+test: lint browser
 	$(BIN)/python -m pytest -q
 
 # Headless Chromium for the HTML report test (Debian's package). Installed quietly when
@@ -34,13 +35,16 @@ browser:
 	    --no-install-recommends chromium; } >/dev/null 2>&1 \
 	  || echo "warning: could not install chromium; run 'apt-get update && apt-get install -y chromium' as root (tests/test_html.py will fail without it)"; }
 
+LINT_PATHS := allocator tests benchmarks scripts
+
 lint: $(STAMP)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check ruff
-	$(BIN)/python -m ruff check allocator tests benchmarks scripts
+	$(BIN)/python -m ruff check $(LINT_PATHS)
+	$(BIN)/python -m ruff format --check $(LINT_PATHS)
+	$(BIN)/python -m mypy allocator
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements/constraints.txt highspy
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .hypothesis
+	rm -rf $(VENV) out .pytest_cache .hypothesis .mypy_cache .ruff_cache

@@ -687,134 +687,190 @@ def _specialist_phase(school_phase: str, rng: np.random.Generator) -> str:
     return "primary" if rng.random() < 0.5 else "secondary"
 
 
+@dataclass
+class _School:
+    """An applying school while its hub is drawn: the row and what later steps read."""
+
+    phase: str
+    stage: str
+    site: Site
+    choices: str  # focus choices, ";"-separated
+    side: str  # the specialist phase that serves it (primary or secondary)
+    row: dict[str, str]
+    own_of_specialist: bool = False
+
+
+@dataclass
+class _Specialist:
+    """A specialist while its hub is drawn."""
+
+    limits: dict[str, str]  # the row's own limit cells (see _specialist_limits)
+    site: Site
+    school_urn: str
+    available: bool
+    cohort: int
+    id: str = ""
+
+    @property
+    def phase(self) -> str:
+        return self.limits["phase"]
+
+
 def _hub_rows(world: _Map, hub: _Hub, num_schools: int, tight: bool, seed: int, kind: str) -> _Rows:
     # Two streams: the applying schools are the same with and without `tight`;
-    # only the supply (specialists, groups) differs.
+    # only the supply (specialists, groups) differs. The steps below draw from them in
+    # this order, so the same arguments give the same rows.
     rng_s = np.random.default_rng([seed, 3, KINDS.index(kind), hub.index])
     rng = np.random.default_rng([seed, 4, KINDS.index(kind), hub.index, int(tight)])
     namer_s = _Namer(rng_s, block=hub.index)
     namer = _Namer(rng, block=hub.index)
     namer.urns = namer_s.urns  # one set of URNs per hub
-    rows = _Rows()
     dev_ratio, seat_ratio = SUPPLY[tight]
     trusts = [f"{namer_s.place()} {namer_s.pick(_TRUST_KIND)}" for _ in range(int(rng_s.integers(2, 6)))]
 
-    # Applying schools.
-    schools = []
-    for _ in range(num_schools):
-        phase = _choice(rng_s, PHASE_MIX)
-        stage = _choice(rng_s, STAGE_MIX)
-        site = (
-            world.secondary_site(hub, rng_s)
-            if phase in ("secondary", "all-through")
-            else world.site_near_sector(hub, rng_s)
-        )
-        choices = ""
-        if phase == "secondary" and stage == "sustaining":
-            k = int(rng_s.choice([1, 2, 3], p=[0.25, 0.45, 0.30]))
-            choices = ";".join(rng_s.choice(FOCI, size=k, replace=False, p=FOCUS_POPULARITY))
-        priority = int(rng_s.choice([0, 1, 2, 3], p=[0.75, 0.10, 0.10, 0.05]))
-        schools.append(
-            {
-                "phase": phase,
-                "stage": stage,
-                "site": site,
-                "choices": choices,
-                "side": _specialist_phase(phase, rng_s),
-                "row": {
-                    "urn": namer_s.urn(),
-                    "name": namer_s.school(phase),
-                    "hub": hub.name,
-                    "phase": phase,
-                    "stage": stage,
-                    "postcode": site.postcode,
-                    "latitude": _fmt(site.lat),
-                    "longitude": _fmt(site.lon),
-                    "focus_choices": choices,
-                    "previous_specialist": "",
-                    "priority": str(priority) if priority else "",
-                    "trust": trusts[int(rng_s.integers(len(trusts)))] if rng_s.random() < 0.4 else "",
-                    **_advocates(namer_s, phase, rng_s),
-                },
-            }
-        )
+    schools = [_draw_school(world, hub, namer_s, trusts, rng_s) for _ in range(num_schools)]
+    specialists = _draw_specialists(world, hub, schools, dev_ratio, namer, rng)
+    rows = _Rows()
+    rows.specialists = [_specialist_row(spec, hub, namer, trusts, rng) for spec in specialists]
+    _name_previous_specialists(schools, specialists, rng)
+    rows.schools = [school.row for school in schools]
+    rows.groups = _draw_groups(world, hub, schools, specialists, tight, seat_ratio, rng)
+    return rows
 
-    # Specialists: available ones give `dev_ratio` development places per development school
-    # of their phase; the others are still training (a later cohort).
-    dev_need = Counter(s["side"] for s in schools if s["stage"] == "development")
-    total = max(2, round(SPECIALISTS_PER_SCHOOL * num_schools))
+
+def _draw_school(world: _Map, hub: _Hub, namer: _Namer, trusts: list[str], rng: np.random.Generator) -> _School:
+    """One applying school of the hub, its position and its row."""
+    phase = _choice(rng, PHASE_MIX)
+    stage = _choice(rng, STAGE_MIX)
+    site = world.secondary_site(hub, rng) if phase in ("secondary", "all-through") else world.site_near_sector(hub, rng)
+    choices = ""
+    if phase == "secondary" and stage == "sustaining":
+        k = int(rng.choice([1, 2, 3], p=[0.25, 0.45, 0.30]))
+        choices = ";".join(rng.choice(FOCI, size=k, replace=False, p=FOCUS_POPULARITY))
+    priority = int(rng.choice([0, 1, 2, 3], p=[0.75, 0.10, 0.10, 0.05]))
+    side = _specialist_phase(phase, rng)
+    row = {
+        "urn": namer.urn(),
+        "name": namer.school(phase),
+        "hub": hub.name,
+        "phase": phase,
+        "stage": stage,
+        "postcode": site.postcode,
+        "latitude": _fmt(site.lat),
+        "longitude": _fmt(site.lon),
+        "focus_choices": choices,
+        "previous_specialist": "",
+        "priority": str(priority) if priority else "",
+        "trust": trusts[int(rng.integers(len(trusts)))] if rng.random() < 0.4 else "",
+        **_advocates(namer, phase, rng),
+    }
+    return _School(phase, stage, site, choices, side, row)
+
+
+def _draw_specialists(
+    world: _Map, hub: _Hub, schools: list[_School], dev_ratio: float, namer: _Namer, rng: np.random.Generator
+) -> list[_Specialist]:
+    """The hub's specialists, in a random order with their ids.
+
+    Available ones give `dev_ratio` development places per development school of their
+    phase; the others are still training (a later cohort).
+    """
+    dev_need = Counter(s.side for s in schools if s.stage == "development")
+    total = max(2, round(SPECIALISTS_PER_SCHOOL * len(schools)))
     need_all = max(1, sum(dev_need.values()))
-    specialists: list[dict] = []
+    specialists: list[_Specialist] = []
     for phase in ("primary", "secondary"):
         count = max(1, round(total * dev_need[phase] / need_all))
         places = 0
         for _ in range(count):
-            spec = _specialist_limits(phase, rng)
-            own = None
-            if phase == "secondary" and rng.random() < 0.08:
-                # A specialist's own school sometimes applies (never allocated to them).
-                mine = [s for s in schools if s["phase"] == "secondary" and "own_of" not in s]
-                if mine:
-                    own = mine[int(rng.integers(len(mine)))]
-                    own["own_of"] = True
+            limits = _specialist_limits(phase, rng)
+            own = _own_school(phase, schools, rng)
             if own is not None:
-                spec["site"], spec["school_urn"] = own["site"], own["row"]["urn"]
+                site, school_urn = own.site, own.row["urn"]
             else:
-                spec["site"] = (
-                    world.secondary_site(hub, rng) if phase == "secondary" else world.site_near_sector(hub, rng)
-                )
-                spec["school_urn"] = namer.urn()
-            spec["available"] = places < dev_ratio * dev_need[phase]
-            if spec["available"]:
-                places += 2 if spec["capacity"] == "" else int(spec["capacity"])
-                spec["cohort"] = int(rng.choice(COHORTS_AVAILABLE, p=_cohort_weights()))
+                site = world.secondary_site(hub, rng) if phase == "secondary" else world.site_near_sector(hub, rng)
+                school_urn = namer.urn()
+            available = places < dev_ratio * dev_need[phase]
+            if available:
+                places += 2 if limits["capacity"] == "" else int(limits["capacity"])
+                cohort = int(rng.choice(COHORTS_AVAILABLE, p=_cohort_weights()))
             else:
-                spec["cohort"] = int(rng.choice(COHORTS_TRAINING))
-            specialists.append(spec)
+                cohort = int(rng.choice(COHORTS_TRAINING))
+            specialists.append(_Specialist(limits, site, school_urn, available, cohort))
     specialists = [specialists[i] for i in rng.permutation(len(specialists))]
     for n, spec in enumerate(specialists, start=1):
-        spec["id"] = f"{hub.code}-MS{n:02d}"
-        first, last = namer.person()
-        rows.specialists.append(
-            {
-                "id": spec["id"],
-                "name": f"{first} {last}",
-                "hub": hub.name,
-                "phase": spec["phase"],
-                "cohort": str(spec["cohort"]),
-                "postcode": spec["site"].postcode,
-                "latitude": _fmt(spec["site"].lat),
-                "longitude": _fmt(spec["site"].lon),
-                "school_urn": spec["school_urn"],
-                "capacity": spec["capacity"],
-                "embedding_capacity": spec["embedding_capacity"],
-                "max_groups": spec["max_groups"],
-                "foci": spec["foci"],
-                "max_travel_km": spec["max_travel_km"],
-                "trust": trusts[int(rng.integers(len(trusts)))] if rng.random() < 0.4 else "",
-            }
-        )
+        spec.id = f"{hub.code}-MS{n:02d}"
+    return specialists
 
-    # Embedding schools name last year's specialist: usually one of the nearest few.
+
+def _own_school(phase: str, schools: list[_School], rng: np.random.Generator) -> _School | None:
+    """Sometimes a secondary specialist's own school applies (never allocated to them)."""
+    if phase != "secondary" or rng.random() >= 0.08:
+        return None
+    mine = [s for s in schools if s.phase == "secondary" and not s.own_of_specialist]
+    if not mine:
+        return None
+    own = mine[int(rng.integers(len(mine)))]
+    own.own_of_specialist = True
+    return own
+
+
+def _specialist_row(
+    spec: _Specialist, hub: _Hub, namer: _Namer, trusts: list[str], rng: np.random.Generator
+) -> dict[str, str]:
+    first, last = namer.person()
+    return {
+        "id": spec.id,
+        "name": f"{first} {last}",
+        "hub": hub.name,
+        "phase": spec.phase,
+        "cohort": str(spec.cohort),
+        "postcode": spec.site.postcode,
+        "latitude": _fmt(spec.site.lat),
+        "longitude": _fmt(spec.site.lon),
+        "school_urn": spec.school_urn,
+        "capacity": spec.limits["capacity"],
+        "embedding_capacity": spec.limits["embedding_capacity"],
+        "max_groups": spec.limits["max_groups"],
+        "foci": spec.limits["foci"],
+        "max_travel_km": spec.limits["max_travel_km"],
+        "trust": trusts[int(rng.integers(len(trusts)))] if rng.random() < 0.4 else "",
+    }
+
+
+def _name_previous_specialists(
+    schools: list[_School], specialists: list[_Specialist], rng: np.random.Generator
+) -> None:
+    """Embedding schools name last year's specialist: usually one of the nearest few."""
     for school in schools:
-        if school["stage"] == "embedding" and rng.random() < 0.9:
-            phase = school["phase"]
-            fitting = [p for p in specialists if phase not in ("primary", "secondary") or p["phase"] == phase]
-            fitting.sort(key=lambda p: _km(school["site"], p["site"]))
+        if school.stage == "embedding" and rng.random() < 0.9:
+            phase = school.phase
+            fitting = [p for p in specialists if phase not in ("primary", "secondary") or p.phase == phase]
+            fitting.sort(key=lambda p: _km(school.site, p.site))
             if fitting:
                 choice = fitting[int(rng.integers(min(3, len(fitting))))]
-                school["row"]["previous_specialist"] = choice["id"]
-        rows.schools.append(school["row"])
+                school.row["previous_specialist"] = choice.id
 
-    # Work groups: seats for the embedding and sustaining schools of each phase.
+
+def _draw_groups(
+    world: _Map,
+    hub: _Hub,
+    schools: list[_School],
+    specialists: list[_Specialist],
+    tight: bool,
+    seat_ratio: float,
+    rng: np.random.Generator,
+) -> list[dict[str, str]]:
+    """Work groups: seats for the embedding and sustaining schools of each phase."""
     seats: Counter[str] = Counter(
-        ("special" if s["phase"] == "special" and rng.random() < 0.5 else s["side"])
+        ("special" if s.phase == "special" and rng.random() < 0.5 else s.side)
         for s in schools
-        if s["stage"] in ("embedding", "sustaining")
+        if s.stage in ("embedding", "sustaining")
     )
-    first_choice = Counter(s["choices"].split(";")[0] for s in schools if s["choices"])
+    first_choice = Counter(s.choices.split(";")[0] for s in schools if s.choices)
     foci_by_demand = [f for f, _ in first_choice.most_common()] + [f for f in FOCI if f not in first_choice]
-    g_no = 0
+    groups: list[dict[str, str]] = []
+    g_no = 0  # numbers run on across phases and count a group drawn but not offered
     for phase in ("special", "primary", "secondary"):
         need = seats[phase]
         if phase == "special" and (need < 3 or rng.random() < 0.4):
@@ -823,10 +879,10 @@ def _hub_rows(world: _Map, hub: _Hub, num_schools: int, tight: bool, seed: int, 
         leaders = [
             p
             for p in specialists
-            if p["available"]
-            and (phase == "special" or p["phase"] == phase)
-            and p["max_groups"] != "0"
-            and p["foci"] != "none"
+            if p.available
+            and (phase == "special" or p.phase == phase)
+            and p.limits["max_groups"] != "0"
+            and p.limits["foci"] != "none"
         ]
         offered = 0
         target = need if phase == "special" else seat_ratio * need
@@ -839,34 +895,49 @@ def _hub_rows(world: _Map, hub: _Hub, num_schools: int, tight: bool, seed: int, 
                 break  # tight: fewer seats than schools that need one
             offered += maximum
             n += 1
-            if leaders and rng.random() < 0.5:
-                venue = leaders[int(rng.integers(len(leaders)))]["site"]
-            else:
-                venue = world.site_near_sector(hub, rng)
-            lead = ""
-            if leaders and rng.random() < 0.1:
-                fits = [p for p in leaders if not p["foci"] or not focus or focus in p["foci"]]
-                if fits:
-                    lead = fits[int(rng.integers(len(fits)))]["id"]
-            letter = {"primary": "P", "secondary": "S", "special": "X"}[phase]
-            rows.groups.append(
-                {
-                    "id": f"{hub.code}-{letter}{g_no:02d}",
-                    "hub": hub.name,
-                    "phase": phase,
-                    "focus": focus,
-                    "venue_postcode": venue.postcode,
-                    "venue_latitude": _fmt(venue.lat),
-                    "venue_longitude": _fmt(venue.lon),
-                    "lead": lead,
-                    "min_schools": "4" if rng.random() < 0.15 else "",
-                    "max_schools": "" if maximum == 8 else str(maximum),
-                }
-            )
-    return rows
+            group_id = f"{hub.code}-{_GROUP_LETTER[phase]}{g_no:02d}"
+            groups.append(_group_row(world, hub, group_id, phase, focus, maximum, leaders, rng))
+    return groups
 
 
-def _specialist_limits(phase: str, rng: np.random.Generator) -> dict:
+def _group_row(
+    world: _Map,
+    hub: _Hub,
+    group_id: str,
+    phase: str,
+    focus: str,
+    maximum: int,
+    leaders: list[_Specialist],
+    rng: np.random.Generator,
+) -> dict[str, str]:
+    """One work group's row: a venue at a possible leader's site or near a sector, sometimes a fixed lead."""
+    if leaders and rng.random() < 0.5:
+        venue = leaders[int(rng.integers(len(leaders)))].site
+    else:
+        venue = world.site_near_sector(hub, rng)
+    lead = ""
+    if leaders and rng.random() < 0.1:
+        fits = [p for p in leaders if not p.limits["foci"] or not focus or focus in p.limits["foci"]]
+        if fits:
+            lead = fits[int(rng.integers(len(fits)))].id
+    return {
+        "id": group_id,
+        "hub": hub.name,
+        "phase": phase,
+        "focus": focus,
+        "venue_postcode": venue.postcode,
+        "venue_latitude": _fmt(venue.lat),
+        "venue_longitude": _fmt(venue.lon),
+        "lead": lead,
+        "min_schools": "4" if rng.random() < 0.15 else "",
+        "max_schools": "" if maximum == 8 else str(maximum),
+    }
+
+
+_GROUP_LETTER = {"primary": "P", "secondary": "S", "special": "X"}
+
+
+def _specialist_limits(phase: str, rng: np.random.Generator) -> dict[str, str]:
     """A specialist's own limits: mostly the rule defaults (blank cells), some overrides."""
     spec = {"phase": phase, "capacity": "", "embedding_capacity": "", "max_groups": "", "foci": "", "max_travel_km": ""}
     r = rng.random()

@@ -203,27 +203,39 @@ def run_sweep(
         if on_result is not None:
             on_result(number, row)
 
-    if executor is None and jobs == 1:
-        for number, problem in enumerate(problems, start=1):
-            record(number, _solve_variant(problem, scenario.locations_level, num_ranks))
-    else:
-        own = executor is None
-        pool = default_executor(jobs) if executor is None else executor
-        try:
-            futures: dict[Future[dict[str, Any]], int] = {
-                pool.submit(_solve_variant, problem, scenario.locations_level, num_ranks): number
-                for number, problem in enumerate(problems, start=1)
-            }
-            for future in as_completed(futures):
-                record(futures[future], future.result())
-        finally:
-            if own:
-                pool.shutdown(cancel_futures=True)
+    _solve_all(problems, scenario.locations_level, num_ranks, executor, jobs, record)
     frame = pd.DataFrame(
         [results[n] for n in sorted(results)], index=pd.RangeIndex(1, len(results) + 1, name="variant")
     )
     frame.attrs.update(jobs=jobs, workers=workers, wall_seconds=round(time.perf_counter() - started, 3))
     return frame
+
+
+def _solve_all(
+    problems: list[ProblemData],
+    locations_level: str,
+    num_ranks: int,
+    executor: Executor | None,
+    jobs: int,
+    record: Callable[[int, dict[str, Any]], None],
+) -> None:
+    """Solve each variant, here or in `executor`, and `record` its number and figures as it ends."""
+    if executor is None and jobs == 1:
+        for number, problem in enumerate(problems, start=1):
+            record(number, _solve_variant(problem, locations_level, num_ranks))
+        return
+    own = executor is None
+    pool = default_executor(jobs) if executor is None else executor
+    try:
+        futures: dict[Future[dict[str, Any]], int] = {
+            pool.submit(_solve_variant, problem, locations_level, num_ranks): number
+            for number, problem in enumerate(problems, start=1)
+        }
+        for future in as_completed(futures):
+            record(futures[future], future.result())
+    finally:
+        if own:
+            pool.shutdown(cancel_futures=True)
 
 
 def pareto_front(
@@ -401,7 +413,25 @@ def sweep_command(
     except VariantError as exc:
         _fail([f"--vary: {m}" for m in exc.messages], 2)
         return
-    summary = {
+    try:
+        write_outputs(target, {"sweep": table.reset_index()}, _summary(base, vary, table), ("csv",))
+    except OutputError as exc:
+        _fail([str(exc)], 2)
+        return
+    if not quiet:
+        _echo_table(table, vary, target)
+
+
+def _echo_table(table: pd.DataFrame, vary: Mapping[str, Sequence[Any]], target: Path) -> None:
+    shown = [c for c in [*vary, *SHOWN] if c in table.columns]
+    click.echo("")
+    click.echo(table[shown].to_string())
+    click.echo(f"\nWrote {target / 'sweep.csv'} ({table.attrs['wall_seconds']:.1f} s)")
+
+
+def _summary(base: Scenario, vary: Mapping[str, Sequence[Any]], table: pd.DataFrame) -> dict[str, Any]:
+    """The sweep's summary.json."""
+    return {
         "kind": "sweep",
         "scenario": base.name,
         "scenario_sha256": base.problem.scenario_sha256,
@@ -412,16 +442,6 @@ def sweep_command(
         "wall_seconds": table.attrs["wall_seconds"],
         "statuses": {k: int(v) for k, v in table["status"].value_counts().sort_index().items()},
     }
-    try:
-        write_outputs(target, {"sweep": table.reset_index()}, summary, ("csv",))
-    except OutputError as exc:
-        _fail([str(exc)], 2)
-        return
-    if not quiet:
-        shown = [c for c in [*vary, *SHOWN] if c in table.columns]
-        click.echo("")
-        click.echo(table[shown].to_string())
-        click.echo(f"\nWrote {target / 'sweep.csv'} ({table.attrs['wall_seconds']:.1f} s)")
 
 
 def _fail(messages: list[str], code: int, header: str | None = None) -> None:

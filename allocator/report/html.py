@@ -7,7 +7,9 @@ histogram are SVG drawn here, the land under the map is the simplified outline o
 Great Britain in `data/gb_outline.csv.gz` (OS Code-Point Open, Open Government
 Licence v3.0), and a few lines of hand-written JavaScript add zoom, pan,
 highlighting, sortable tables and an optional OpenStreetMap background that is
-off until the reader ticks it (the only thing that ever uses the network).
+off until the reader ticks it (the only thing that ever uses the network). The
+script and style sheet are package files, `report/assets/report.js` and
+`report.css`, inlined into the page.
 
 The map uses the Web Mercator projection, so the optional tiles line up exactly;
 at the size of a hub it looks like any local map. Advocates' personal data is
@@ -21,17 +23,19 @@ import html
 import math
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from allocator.report.calendar import sessions_html
-from allocator.report.workbook import numeric_columns
+from allocator.report.workbook import UNPLACED_COLUMNS, numeric_columns
 
 if TYPE_CHECKING:
     from allocator.pipeline import Solved
-    from allocator.problem.data import Location
+    from allocator.problem.data import Location, ProblemData, School
+    from allocator.solving.solution import Allocation
 
 CROSS = '<path class="cross" d="M-3.5-3.5L3.5 3.5M-3.5 3.5L3.5-3.5"/>'
 STAGE_COLOURS = {"development": "#1b9e77", "embedding": "#d95f02", "sustaining": "#7570b3"}
@@ -121,126 +125,20 @@ def map_svg(solved: Solved) -> str:
     problem = solved.problem
     allocation = solved.result.allocation
     assert allocation is not None  # the report is written only for a found allocation
-    rows = solved.tables["allocations"]
-    status = dict(zip(rows["urn"], rows["status"], strict=True))
-    km_sp = dict(zip(rows["urn"], rows["km_to_specialist"], strict=True))
-    km_wg = dict(zip(rows["urn"], rows["km_to_venue"], strict=True))
-
-    shown_specialists = [
+    shown = [
         p
         for p, sp in enumerate(problem.specialists)
         if sp.available or p in allocation.school_specialist or p in allocation.group_lead
     ]
     world = [mercator(s.location.lat, s.location.lon) for s in problem.schools]
-    world += [
-        mercator(problem.specialists[p].location.lat, problem.specialists[p].location.lon) for p in shown_specialists
-    ]
+    world += [mercator(problem.specialists[p].location.lat, problem.specialists[p].location.lon) for p in shown]
     world += [mercator(g.venue.lat, g.venue.lon) for g in problem.work_groups]
     frame = Frame(world)
-
-    links, schools, specialists, venues = [], [], [], []
-    fit: list[tuple[float, float]] = []  # what "Zoom to placements" shows
-    for s, school in enumerate(problem.schools):
-        x, y = frame(school.location)
-        placed = status.get(school.urn) == "placed"
-        p = allocation.school_specialist[s]
-        g = allocation.school_group[s]
-        if placed:
-            fit.append((x, y))
-        if placed and p is not None:
-            sx, sy = frame(problem.specialists[p].location)
-            fit.append((sx, sy))
-            links.append(
-                f'<line class="link to-specialist stage-{school.stage}" x1="{x}" y1="{y}" '
-                f'x2="{sx}" y2="{sy}" data-urn="{_e(school.urn)}" '
-                f'data-specialist="{_e(problem.specialists[p].id)}"><title>{_e(school.name)} – '
-                f"specialist {_e(problem.specialists[p].id)}: {_e(km_sp.get(school.urn))} km"
-                "</title></line>"
-            )
-        if placed and g is not None:
-            vx, vy = frame(problem.work_groups[g].venue)
-            fit.append((vx, vy))
-            links.append(
-                f'<line class="link to-venue stage-{school.stage}" x1="{x}" y1="{y}" '
-                f'x2="{vx}" y2="{vy}" data-urn="{_e(school.urn)}" '
-                f'data-group="{_e(problem.work_groups[g].id)}"><title>{_e(school.name)} – '
-                f"work group {_e(problem.work_groups[g].id)}: {_e(km_wg.get(school.urn))} km"
-                "</title></line>"
-            )
-        what = []
-        if p is not None and placed:
-            what.append(f"specialist {problem.specialists[p].id}")
-        if g is not None and placed:
-            what.append(f"work group {problem.work_groups[g].id}")
-        title = f"{school.name} ({school.urn}), {school.phase} {school.stage}: " + (
-            ", ".join(what) if placed else "unplaced"
-        )
-        shape = '<circle r="6"/>' + ("" if placed else CROSS)
-        schools.append(
-            _marker(
-                "school",
-                x,
-                y,
-                f"stage-{school.stage} {'placed' if placed else 'unplaced'}",
-                {"urn": school.urn},
-                title,
-                shape,
-            )
-        )
-    for p in shown_specialists:
-        sp = problem.specialists[p]
-        x, y = frame(sp.location)
-        load = sum(1 for v in allocation.school_specialist if v == p)
-        used = load > 0 or p in allocation.group_lead
-        title = (
-            f"{sp.name} ({sp.id}), {sp.phase} specialist, cohort {sp.cohort}: "
-            f"{load} school{'s' if load != 1 else ''}" + ("" if sp.available else " (not available this year)")
-        )
-        classes = ("used" if used else "idle") + ("" if sp.available else " unavailable")
-        specialists.append(
-            _marker(
-                "specialist",
-                x,
-                y,
-                classes,
-                {"specialist": sp.id},
-                title,
-                '<path d="M0-8L7 4.5H-7Z"/>',
-            )
-        )
-    for g, group in enumerate(problem.work_groups):
-        x, y = frame(group.venue)
-        size = sum(1 for v in allocation.school_group if v == g)
-        lead = allocation.group_lead[g]
-        runs = size > 0
-        focus = f", focus {group.focus}" if group.focus else ""
-        state = f"{size} schools, lead {problem.specialists[lead].id}" if runs and lead is not None else "does not run"
-        title = f"work group {group.id} ({group.phase}{focus}) at {group.venue_postcode or 'its venue'}: {state}"
-        venues.append(
-            _marker(
-                "venue",
-                x,
-                y,
-                "runs" if runs else "idle",
-                {"group": group.id},
-                title,
-                '<rect x="-6" y="-6" width="12" height="12"/>',
-            )
-        )
-    fit = fit or [(0.0, 0.0), (MAP_W, MAP_H)]
-    fx0, fy0 = min(x for x, _ in fit), min(y for _, y in fit)
-    fx1, fy1 = max(x for x, _ in fit), max(y for _, y in fit)
-    # Ground km per SVG unit at the map's middle latitude (Mercator stretches by 1/cos).
-    mid_y = frame.y0 + MAP_H / 2 / frame.scale
-    mid_lat = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * mid_y))))
-    km_per_unit = EARTH_CIRCUMFERENCE_KM * math.cos(math.radians(mid_lat)) / frame.scale
-    world_attrs = (
-        f'data-x0="{frame.x0!r}" data-y0="{frame.y0!r}" data-scale="{frame.scale!r}" '
-        f'data-km-per-unit="{km_per_unit:.6g}" '
-        f'data-fit="{fx0:g} {fy0:g} {fx1 - fx0:g} {fy1 - fy0:g}"'
-    )
+    links, schools, fit = _school_layers(problem, allocation, solved.tables["allocations"], frame)
+    specialists = [_specialist_marker(problem, allocation, frame, p) for p in shown]
+    venues = [_venue_marker(problem, allocation, frame, g) for g in range(problem.num_groups)]
     return (
-        f'<svg id="map" viewBox="0 0 {MAP_W} {MAP_H}" {world_attrs} role="img" '
+        f'<svg id="map" viewBox="0 0 {MAP_W} {MAP_H}" {_frame_attrs(frame, fit)} role="img" '
         f'aria-label="Map of schools, specialists and work group venues">'
         f'<rect class="sea" x="-100000" y="-100000" width="200000" height="200000"/>'
         f'<g id="tiles"></g>'
@@ -250,6 +148,108 @@ def map_svg(solved: Solved) -> str:
         f'<g id="specialists">{"".join(specialists)}</g>'
         f'<g id="schools">{"".join(schools)}</g>'
         "</svg>"
+    )
+
+
+def _school_layers(
+    problem: ProblemData, allocation: Allocation, rows: pd.DataFrame, frame: Frame
+) -> tuple[list[str], list[str], list[tuple[float, float]]]:
+    """Each school's marker and its placement lines, and the points "Zoom to placements" shows."""
+    status = dict(zip(rows["urn"], rows["status"], strict=True))
+    km = {
+        "specialist": dict(zip(rows["urn"], rows["km_to_specialist"], strict=True)),
+        "venue": dict(zip(rows["urn"], rows["km_to_venue"], strict=True)),
+    }
+    links, markers = [], []
+    fit: list[tuple[float, float]] = []
+    for s, school in enumerate(problem.schools):
+        x, y = frame(school.location)
+        placed = status.get(school.urn) == "placed"
+        p = allocation.school_specialist[s] if placed else None
+        g = allocation.school_group[s] if placed else None
+        what = []
+        if placed:
+            fit.append((x, y))
+        if p is not None:
+            specialist = problem.specialists[p]
+            ends = ("specialist", "specialist", specialist.id, specialist.location)
+            links.append(_link(school, (x, y), ends, km["specialist"], frame, fit))
+            what.append(f"specialist {specialist.id}")
+        if g is not None:
+            group = problem.work_groups[g]
+            links.append(_link(school, (x, y), ("venue", "group", group.id, group.venue), km["venue"], frame, fit))
+            what.append(f"work group {group.id}")
+        title = f"{school.name} ({school.urn}), {school.phase} {school.stage}: " + (
+            ", ".join(what) if placed else "unplaced"
+        )
+        shape = '<circle r="6"/>' + ("" if placed else CROSS)
+        classes = f"stage-{school.stage} {'placed' if placed else 'unplaced'}"
+        markers.append(_marker("school", x, y, classes, {"urn": school.urn}, title, shape))
+    return links, markers, fit
+
+
+def _link(
+    school: School,
+    start: tuple[float, float],
+    end: tuple[str, str, str, Location],
+    km: dict[str, Any],
+    frame: Frame,
+    fit: list[tuple[float, float]],
+) -> str:
+    """A school's line to its specialist or venue; `end` is (to, data key, id, location)."""
+    to, key, end_id, location = end
+    x, y = start
+    ex, ey = frame(location)
+    fit.append((ex, ey))
+    label = "specialist" if to == "specialist" else "work group"
+    return (
+        f'<line class="link to-{to} stage-{school.stage}" x1="{x}" y1="{y}" '
+        f'x2="{ex}" y2="{ey}" data-urn="{_e(school.urn)}" '
+        f'data-{key}="{_e(end_id)}"><title>{_e(school.name)} – '
+        f"{label} {_e(end_id)}: {_e(km.get(school.urn))} km"
+        "</title></line>"
+    )
+
+
+def _specialist_marker(problem: ProblemData, allocation: Allocation, frame: Frame, p: int) -> str:
+    sp = problem.specialists[p]
+    x, y = frame(sp.location)
+    load = sum(1 for v in allocation.school_specialist if v == p)
+    used = load > 0 or p in allocation.group_lead
+    title = (
+        f"{sp.name} ({sp.id}), {sp.phase} specialist, cohort {sp.cohort}: "
+        f"{load} school{'s' if load != 1 else ''}" + ("" if sp.available else " (not available this year)")
+    )
+    classes = ("used" if used else "idle") + ("" if sp.available else " unavailable")
+    return _marker("specialist", x, y, classes, {"specialist": sp.id}, title, '<path d="M0-8L7 4.5H-7Z"/>')
+
+
+def _venue_marker(problem: ProblemData, allocation: Allocation, frame: Frame, g: int) -> str:
+    group = problem.work_groups[g]
+    x, y = frame(group.venue)
+    size = sum(1 for v in allocation.school_group if v == g)
+    lead = allocation.group_lead[g]
+    runs = size > 0
+    focus = f", focus {group.focus}" if group.focus else ""
+    state = f"{size} schools, lead {problem.specialists[lead].id}" if runs and lead is not None else "does not run"
+    title = f"work group {group.id} ({group.phase}{focus}) at {group.venue_postcode or 'its venue'}: {state}"
+    shape = '<rect x="-6" y="-6" width="12" height="12"/>'
+    return _marker("venue", x, y, "runs" if runs else "idle", {"group": group.id}, title, shape)
+
+
+def _frame_attrs(frame: Frame, fit: list[tuple[float, float]]) -> str:
+    """What the page's script needs: the projection, ground km per SVG unit, the placements' box."""
+    fit = fit or [(0.0, 0.0), (MAP_W, MAP_H)]
+    fx0, fy0 = min(x for x, _ in fit), min(y for _, y in fit)
+    fx1, fy1 = max(x for x, _ in fit), max(y for _, y in fit)
+    # Ground km per SVG unit at the map's middle latitude (Mercator stretches by 1/cos).
+    mid_y = frame.y0 + MAP_H / 2 / frame.scale
+    mid_lat = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * mid_y))))
+    km_per_unit = EARTH_CIRCUMFERENCE_KM * math.cos(math.radians(mid_lat)) / frame.scale
+    return (
+        f'data-x0="{frame.x0!r}" data-y0="{frame.y0!r}" data-scale="{frame.scale!r}" '
+        f'data-km-per-unit="{km_per_unit:.6g}" '
+        f'data-fit="{fx0:g} {fy0:g} {fx1 - fx0:g} {fy1 - fy0:g}"'
     )
 
 
@@ -447,23 +447,7 @@ def render_html(solved: Solved) -> str:
 
     allocations = without_advocates(tables["allocations"], problem)  # no contacts in the page
     unplaced = allocations[allocations["status"] == "unplaced"]
-    unplaced = unplaced[
-        [
-            c
-            for c in (
-                "urn",
-                "name",
-                "hub",
-                "phase",
-                "stage",
-                "priority",
-                "reason",
-                "recommendation",
-                "best_alternative",
-            )
-            if c in unplaced.columns
-        ]
-    ]
+    unplaced = unplaced[[c for c in UNPLACED_COLUMNS if c in unplaced.columns]]
     legend_stages = "".join(
         f'<span class="key"><svg viewBox="-8 -8 16 16"><circle r="6" class="stage-{st}"/></svg>{st}</span>'
         for st in STAGE_COLOURS
@@ -477,7 +461,37 @@ def render_html(solved: Solved) -> str:
   {_e(problem.num_specialists)} specialists, {_e(problem.num_groups)} work groups</p>
 </header>
 {summary_html(solved)}
-<section id="map-section">
+{_map_section(map_svg(solved), legend_stages)}
+<section id="histogram-section">
+  <h2>Trip distances</h2>
+  {histogram_svg(solved)}
+  <div class="legend">{legend_stages}</div>
+</section>
+{table_html(tables["changes"], "changes", "Changes since the previous run") if "changes" in tables else ""}
+{sessions_html(solved)}
+{table_html(unplaced, "unplaced", "Unplaced schools")}
+{table_html(allocations, "allocations", "Allocations")}
+{table_html(tables["specialists"], "specialists", "By specialist")}
+{table_html(tables["work_groups"], "work-groups", "Work groups")}
+<footer>
+  <p>Written by allocator {_e(versions.get("allocator", ""))}
+  (OR-Tools {_e(versions.get("ortools", ""))}),
+  scenario SHA-256 {_e(solved.summary.get("scenario_sha256", ""))}.</p>
+  <p>{_e(OUTLINE_CREDIT)}</p>
+</footer>
+"""
+    return (
+        '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<link rel="icon" href="data:,">\n'
+        f"<title>{_e(title)}</title>\n<style>{_STAGE_CSS}\n{asset('report.css')}</style>\n</head>\n<body>{body}"
+        f"<script>\n{asset('report.js')}</script>\n</body>\n</html>\n"
+    )
+
+
+def _map_section(map_html: str, legend_stages: str) -> str:
+    """The map with its legend, layer switches and zoom buttons."""
+    return f"""<section id="map-section">
   <h2>Map</h2>
   <div class="legend">
     {legend_stages}
@@ -504,302 +518,20 @@ def render_html(solved: Solved) -> str:
     <button type="button" id="reset"
       title="Show every school, specialist and venue">Show all</button>
   </div>
-  <div class="map-wrap">{map_svg(solved)}
+  <div class="map-wrap">{map_html}
     <div id="scale-bar"><div id="scale-line"></div><span id="scale-label"></span></div>
     <div id="tile-credit" hidden>Background ©
       <a href="https://www.openstreetmap.org/copyright">OpenStreetMap contributors</a></div>
   </div>
   <p class="hint">Scroll to zoom, drag to pan, click a school, specialist or venue to show its links
   (click the sea to clear). Hover for details.</p>
-</section>
-<section id="histogram-section">
-  <h2>Trip distances</h2>
-  {histogram_svg(solved)}
-  <div class="legend">{legend_stages}</div>
-</section>
-{table_html(tables["changes"], "changes", "Changes since the previous run") if "changes" in tables else ""}
-{sessions_html(solved)}
-{table_html(unplaced, "unplaced", "Unplaced schools")}
-{table_html(allocations, "allocations", "Allocations")}
-{table_html(tables["specialists"], "specialists", "By specialist")}
-{table_html(tables["work_groups"], "work-groups", "Work groups")}
-<footer>
-  <p>Written by allocator {_e(versions.get("allocator", ""))}
-  (OR-Tools {_e(versions.get("ortools", ""))}),
-  scenario SHA-256 {_e(solved.summary.get("scenario_sha256", ""))}.</p>
-  <p>{_e(OUTLINE_CREDIT)}</p>
-</footer>
-"""
-    return (
-        '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        '<link rel="icon" href="data:,">\n'
-        f"<title>{_e(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>{body}"
-        f"<script>{JS}</script>\n</body>\n</html>\n"
-    )
+</section>"""
 
 
 _STAGE_CSS = "".join(f".stage-{st}{{--c:{c}}}" for st, c in STAGE_COLOURS.items())
 
-CSS = (
-    _STAGE_CSS
-    + """
-:root{--ink:#1d2733;--muted:#5b6773;--line:#d5dbe1;--bg:#f6f8fa;--accent:#1f4e79}
-*{box-sizing:border-box}
-body{margin:0 auto;max-width:1180px;padding:16px 20px 40px;font:14px/1.45 system-ui,-apple-system,
-"Segoe UI",Roboto,Arial,sans-serif;color:var(--ink);background:#fff}
-h1{font-size:22px;margin:4px 0}h1 .year{color:var(--muted);font-weight:400}
-h2{font-size:18px;margin:28px 0 8px;border-bottom:2px solid var(--accent);padding-bottom:3px}
-h2 small{color:var(--muted);font-weight:400;font-size:13px;margin-left:6px}
-h3{font-size:14px;margin:10px 0 4px}.sub{color:var(--muted);margin:0}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(130px,1fr));gap:8px;margin:14px 0}
-.card{background:var(--bg);border:1px solid var(--line);border-radius:6px;padding:8px 10px}
-.card .label{color:var(--muted);font-size:12px}.card .value{font-size:18px;font-weight:600}
-.row{display:flex;flex-wrap:wrap;gap:28px}
-.note{background:#fff4e5;border-left:4px solid #d95f02;padding:6px 10px}
-table{border-collapse:collapse}
-th,td{padding:3px 8px;border-bottom:1px solid var(--line);text-align:left;
-vertical-align:top;white-space:nowrap}td.wrap{white-space:normal;min-width:320px}
-th{background:var(--bg);position:sticky;top:0}.num{text-align:right;
-font-variant-numeric:tabular-nums}
-table.data th{cursor:pointer;white-space:nowrap;user-select:none}
-table.data th.asc::after{content:" ▲"}table.data th.desc::after{content:" ▼"}
-.scroll{max-height:480px;overflow:auto;border:1px solid var(--line)}
-.filter{margin:0 0 6px;padding:4px 8px;width:280px;border:1px solid var(--line);border-radius:4px}
-.legend{display:flex;flex-wrap:wrap;gap:14px;margin:4px 0;color:var(--muted)}
-.key{display:inline-flex;align-items:center;gap:4px}.key svg{width:16px;height:16px}
-.key circle{fill:var(--c);stroke:#fff;stroke-width:1.5}
-.key svg[viewBox^="0 -4"]{width:24px;height:8px}
-.controls{display:flex;flex-wrap:wrap;gap:12px;align-items:center;margin:6px 0}
-.controls button{min-width:32px;padding:2px 8px}
-.map-wrap{position:relative;border:1px solid var(--line);border-radius:4px;overflow:hidden}
-#map{display:block;width:100%;height:auto;cursor:grab;touch-action:none}
-#map.dragging{cursor:grabbing}
-.sea{fill:#e3eef6}#land{fill:#f4f3ea;stroke:#c9c6b3;stroke-width:1;vector-effect:non-scaling-stroke}
-#map.tiles-on .sea,#map.tiles-on #land{display:none}
-.link{stroke:var(--c);stroke-width:1.6;stroke-opacity:.75;vector-effect:non-scaling-stroke}
-.link.to-venue{stroke-dasharray:5 3}
-.marker circle{fill:var(--c);stroke:#fff;stroke-width:1.5}
-.school.unplaced circle{fill:#fff;stroke:#c62828;stroke-width:2.5}
-.school.unplaced .cross{stroke:#c62828;stroke-width:2}
-.specialist path,.specialist-key{fill:#263238;stroke:#fff;stroke-width:1.2}
-.specialist.idle path{fill:#fff;stroke:#263238;stroke-width:1.5}
-.specialist.unavailable path{stroke-dasharray:2 2;stroke:#90a4ae}
-.venue rect,.venue-key{fill:#ffd54f;stroke:#5d4037;stroke-width:1.5}
-.venue.idle rect{fill:#fff;stroke:#8d8d8d;stroke-dasharray:3 2}
-.key-line{stroke:#555;stroke-width:2}.key-line.dashed{stroke-dasharray:5 3}
-.marker{cursor:pointer}
-#map.focus .link,#map.focus .marker{opacity:.15}
-#map.focus .link.on,#map.focus .marker.on{opacity:1}
-#map.focus .link.on{stroke-width:3}
-.layer-off-to-specialist .to-specialist,.layer-off-to-venue .to-venue,
-.layer-off-idle .marker.idle{display:none}
-#scale-bar{position:absolute;left:8px;bottom:6px;font-size:11px;color:#333;background:#fffc;
-padding:1px 4px}#scale-line{height:5px;border:1.5px solid #333;border-top:0}
-#tile-credit{position:absolute;right:0;bottom:0;background:#fffc;padding:1px 6px;font-size:11px}
-#histogram{width:100%;max-width:760px;height:auto}
-#histogram .bar{fill:var(--c)}#histogram .grid{stroke:#e6e9ec}
-#histogram .tick,#histogram .axis{font-size:11px;fill:var(--muted)}
-.hint{color:var(--muted);font-size:12px;margin:4px 0}
-footer{margin-top:32px;color:var(--muted);font-size:12px}
-@media print{.controls,.filter,.hint{display:none}.scroll{max-height:none;overflow:visible}}
-"""
-)
 
-# Hand-written, no library: zoom and pan by changing the viewBox (markers keep their size),
-# highlight a marker's links, toggle layers, optional OpenStreetMap tiles, sortable tables.
-JS = r"""
-(function () {
-  "use strict";
-  var svg = document.getElementById("map");
-  var W = 1000, H = 680;
-  var view = {x: 0, y: 0, w: W, h: H};
-  var x0 = parseFloat(svg.dataset.x0), y0 = parseFloat(svg.dataset.y0),
-      scale = parseFloat(svg.dataset.scale);
-  var markers = Array.prototype.slice.call(svg.querySelectorAll(".marker"));
-  var links = Array.prototype.slice.call(svg.querySelectorAll(".link"));
-  var tiles = document.getElementById("tiles");
-  var tilesOn = false;
-
-  var kmPerUnit = parseFloat(svg.dataset.kmPerUnit);
-  function drawScale() {
-    var px = svg.getBoundingClientRect().width || W;
-    var kmPerPx = kmPerUnit * view.w / px;
-    var nice = [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
-    var km = nice[0];
-    nice.forEach(function (n) { if (n / kmPerPx <= 140) km = n; });
-    document.getElementById("scale-line").style.width = Math.round(km / kmPerPx) + "px";
-    document.getElementById("scale-label").textContent = km + " km";
-  }
-  function apply() {
-    svg.setAttribute("viewBox", [view.x, view.y, view.w, view.h].join(" "));
-    drawScale();
-    var k = view.w / W;
-    markers.forEach(function (m) {
-      m.setAttribute("transform",
-                     "translate(" + m.dataset.x + " " + m.dataset.y + ") scale(" + k + ")");
-    });
-    if (tilesOn) drawTiles();
-  }
-  function zoomAt(factor, cx, cy) {
-    var w = Math.min(W * 4, Math.max(W / 400, view.w / factor));
-    var f = w / view.w;
-    view.x = cx - (cx - view.x) * f;
-    view.y = cy - (cy - view.y) * f;
-    view.w = w;
-    view.h = view.w * H / W;
-    apply();
-  }
-  function toSvg(evt) {
-    var r = svg.getBoundingClientRect();
-    return [view.x + (evt.clientX - r.left) / r.width * view.w,
-            view.y + (evt.clientY - r.top) / r.height * view.h];
-  }
-  svg.addEventListener("wheel", function (evt) {
-    evt.preventDefault();
-    var p = toSvg(evt);
-    zoomAt(evt.deltaY < 0 ? 1.25 : 0.8, p[0], p[1]);
-  }, {passive: false});
-  var drag = null;
-  svg.addEventListener("pointerdown", function (evt) {
-    drag = {x: evt.clientX, y: evt.clientY, vx: view.x, vy: view.y, moved: false};
-  });
-  window.addEventListener("pointermove", function (evt) {
-    if (!drag) return;
-    var r = svg.getBoundingClientRect();
-    var dx = evt.clientX - drag.x, dy = evt.clientY - drag.y;
-    if (Math.abs(dx) + Math.abs(dy) > 3) { drag.moved = true; svg.classList.add("dragging"); }
-    view.x = drag.vx - dx / r.width * view.w;
-    view.y = drag.vy - dy / r.height * view.h;
-    apply();
-  });
-  window.addEventListener("pointerup", function () {
-    if (drag && drag.moved) svg.dataset.justDragged = "1";
-    drag = null;
-    svg.classList.remove("dragging");
-  });
-  document.querySelectorAll("[data-zoom]").forEach(function (b) {
-    b.addEventListener("click", function () {
-      zoomAt(parseFloat(b.dataset.zoom), view.x + view.w / 2, view.y + view.h / 2);
-    });
-  });
-  document.getElementById("reset").addEventListener("click", function () {
-    view = {x: 0, y: 0, w: W, h: H};
-    clearFocus();
-    apply();
-  });
-  document.getElementById("fit").addEventListener("click", function () {
-    var f = svg.dataset.fit.split(" ").map(parseFloat);
-    var w = Math.max(f[2], f[3] * W / H, W / 400) * 1.15;
-    view = {x: f[0] + f[2] / 2 - w / 2, y: f[1] + f[3] / 2 - w * H / W / 2, w: w, h: w * H / W};
-    apply();
-  });
-
-  // Highlight what a clicked marker is linked to.
-  function clearFocus() {
-    svg.classList.remove("focus");
-    svg.querySelectorAll(".on").forEach(function (el) { el.classList.remove("on"); });
-  }
-  function sel(attr, value) {
-    return "[data-" + attr + "=\"" + (window.CSS && CSS.escape ? CSS.escape(value) : value) + "\"]";
-  }
-  svg.addEventListener("click", function (evt) {
-    if (svg.dataset.justDragged) { delete svg.dataset.justDragged; return; }
-    var m = evt.target.closest ? evt.target.closest(".marker") : null;
-    clearFocus();
-    if (!m) return;
-    var on = [];
-    ["urn", "specialist", "group"].forEach(function (attr) {
-      var v = m.dataset[attr];
-      if (v === undefined) return;
-      on = on.concat(Array.prototype.slice.call(svg.querySelectorAll(".link" + sel(attr, v))));
-    });
-    on.forEach(function (l) {
-      l.classList.add("on");
-      ["urn", "specialist", "group"].forEach(function (attr) {
-        var v = l.dataset[attr];
-        if (v !== undefined) svg.querySelectorAll(".marker" + sel(attr, v)).forEach(function (x) {
-          x.classList.add("on");
-        });
-      });
-    });
-    m.classList.add("on");
-    svg.classList.add("focus");
-  });
-
-  // Layers.
-  document.querySelectorAll("[data-layer]").forEach(function (box) {
-    box.addEventListener("change", function () {
-      svg.classList.toggle("layer-off-" + box.dataset.layer, !box.checked);
-    });
-  });
-
-  // Optional OpenStreetMap background: nothing is fetched unless the reader asks for it.
-  function drawTiles() {
-    while (tiles.firstChild) tiles.removeChild(tiles.firstChild);
-    var px = svg.getBoundingClientRect().width || W;
-    var z = Math.round(Math.log(scale * px / view.w / 256) / Math.LN2);
-    z = Math.max(0, Math.min(18, z));
-    var n = Math.pow(2, z);
-    var wx0 = x0 + view.x / scale, wx1 = x0 + (view.x + view.w) / scale;
-    var wy0 = y0 + view.y / scale, wy1 = y0 + (view.y + view.h) / scale;
-    var tx0 = Math.max(0, Math.floor(wx0 * n)), tx1 = Math.min(n - 1, Math.floor(wx1 * n));
-    var ty0 = Math.max(0, Math.floor(wy0 * n)), ty1 = Math.min(n - 1, Math.floor(wy1 * n));
-    if ((tx1 - tx0 + 1) * (ty1 - ty0 + 1) > 100) return;
-    for (var tx = tx0; tx <= tx1; tx++) {
-      for (var ty = ty0; ty <= ty1; ty++) {
-        var img = document.createElementNS("http://www.w3.org/2000/svg", "image");
-        img.setAttribute("href",
-                         "https://tile.openstreetmap.org/" + z + "/" + tx + "/" + ty + ".png");
-        img.setAttribute("x", (tx / n - x0) * scale);
-        img.setAttribute("y", (ty / n - y0) * scale);
-        img.setAttribute("width", scale / n + 0.5);
-        img.setAttribute("height", scale / n + 0.5);
-        tiles.appendChild(img);
-      }
-    }
-  }
-  document.getElementById("tiles-toggle").addEventListener("change", function (evt) {
-    tilesOn = evt.target.checked;
-    svg.classList.toggle("tiles-on", tilesOn);
-    document.getElementById("tile-credit").hidden = !tilesOn;
-    if (tilesOn) drawTiles();
-    else while (tiles.firstChild) tiles.removeChild(tiles.firstChild);
-  });
-
-  // Tables: click a header to sort, type to filter.
-  function cellValue(row, i, numeric) {
-    var t = row.cells[i] ? row.cells[i].textContent : "";
-    if (!numeric) return t.toLowerCase();
-    return t === "" ? -Infinity : parseFloat(t);
-  }
-  document.querySelectorAll("table.data").forEach(function (table) {
-    var ths = table.tHead.rows[0].cells;
-    Array.prototype.forEach.call(ths, function (th, i) {
-      th.addEventListener("click", function () {
-        var asc = !th.classList.contains("asc");
-        Array.prototype.forEach.call(ths, function (o) { o.classList.remove("asc", "desc"); });
-        th.classList.add(asc ? "asc" : "desc");
-        var numeric = th.classList.contains("num");
-        var body = table.tBodies[0];
-        var rows = Array.prototype.slice.call(body.rows);
-        rows.sort(function (a, b) {
-          var x = cellValue(a, i, numeric), y = cellValue(b, i, numeric);
-          return (x < y ? -1 : x > y ? 1 : 0) * (asc ? 1 : -1);
-        });
-        rows.forEach(function (r) { body.appendChild(r); });
-      });
-    });
-  });
-  document.querySelectorAll("input.filter").forEach(function (input) {
-    input.addEventListener("input", function () {
-      var q = input.value.toLowerCase();
-      var table = document.getElementById(input.dataset.table);
-      Array.prototype.forEach.call(table.tBodies[0].rows, function (r) {
-        r.hidden = q !== "" && r.textContent.toLowerCase().indexOf(q) < 0;
-      });
-    });
-  });
-  apply();
-})();
-"""
+@lru_cache(maxsize=2)
+def asset(name: str) -> str:
+    """A file of `report/assets/` (the page's style sheet and script), to inline in the page."""
+    return resources.files("allocator.report").joinpath("assets", name).read_text(encoding="utf-8")
