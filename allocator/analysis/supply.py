@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from allocator.problem.data import ProblemData, key
+from allocator.problem.data import SUPPORTED_STAGES, ProblemData, Stage, key
+from allocator.problem.rules import either_phase, group_phase_fits, offers_places, specialist_phase_fits
 
 
 @dataclass(frozen=True)
@@ -41,24 +42,29 @@ def supply_demand(problem: ProblemData) -> list[SupplyRow]:
     against the places left over by both phases' own schools.
     """
     names: dict[str, str] = {}
-    for item in (*problem.schools, *problem.specialists, *problem.work_groups):
-        names.setdefault(key(item.hub), item.hub.strip())
+    for hub in (
+        [x.hub for x in problem.schools] + [x.hub for x in problem.specialists] + [x.hub for x in problem.work_groups]
+    ):
+        names.setdefault(key(hub), hub.strip())
     rows: list[SupplyRow] = []
     for h in sorted(names, key=lambda k: names[k]):
         hub = names[h]
         schools = [s for s in problem.schools if key(s.hub) == h]
         specialists = [p for p in problem.specialists if key(p.hub) == h]
         groups = [g for g in problem.work_groups if key(g.hub) == h]
-        for stage, field, default in (
-            ("development", "capacity", problem.rules.departments_per_specialist),
-            ("embedding", "embedding_capacity", problem.rules.embedding_per_specialist),
-        ):
+        for stage in SUPPORTED_STAGES:
+            field = stage.capacity_field
+            default = (
+                problem.rules.departments_per_specialist
+                if stage == Stage.DEVELOPMENT
+                else problem.rules.embedding_per_specialist
+            )
             spare_total = 0
             for phase in ("primary", "secondary"):
                 demand = sum(1 for s in schools if s.stage == stage and s.phase == phase)
-                mine = [p for p in specialists if p.phase == phase]
-                offering = [p for p in mine if p.available and getattr(p, field) > 0]
-                supply = sum(getattr(p, field) for p in offering)
+                mine = [p for p in specialists if specialist_phase_fits(phase, p.phase)]
+                offering = [p for p in mine if offers_places(p, stage)]
+                supply = sum(p.capacity_for(stage) for p in offering)
                 spare_total += max(0, supply - demand)
                 if demand == 0 and supply == 0:
                     continue
@@ -76,29 +82,29 @@ def supply_demand(problem: ProblemData) -> list[SupplyRow]:
                     idle = [p for p in mine if not p.available]
                     for cohort in sorted({p.cohort for p in idle}):
                         members = [p for p in idle if p.cohort == cohort]
-                        places = sum(getattr(p, field) for p in members)
+                        places = sum(p.capacity_for(stage) for p in members)
                         if places:
                             remedies.append(
                                 f"make cohort {cohort} available ({_plural(len(members), 'specialist')}, "
                                 f"{_plural(places, 'place')})"
                             )
                     sentence += f"; short by {short}: " + _or_list(remedies)
-                rows.append(SupplyRow(hub, phase, stage, demand, supply, sentence))
-            flexible = sum(1 for s in schools if s.stage == stage and s.phase in ("special", "all-through"))
-            if flexible:
+                rows.append(SupplyRow(hub, phase, stage.value, demand, supply, sentence))
+            either = sum(1 for s in schools if s.stage == stage and either_phase(s.phase))
+            if either:
                 sentence = (
-                    f"{hub} special/all-through {stage}: {_plural(flexible, 'school')}; "
+                    f"{hub} special/all-through {stage}: {_plural(either, 'school')}; "
                     f"{_plural(spare_total, 'place')} left by primary and secondary schools"
                 )
-                if flexible > spare_total:
-                    sentence += f"; short by {flexible - spare_total}: add a specialist or raise {field}"
-                rows.append(SupplyRow(hub, "special/all-through", stage, flexible, spare_total, sentence))
+                if either > spare_total:
+                    sentence += f"; short by {either - spare_total}: add a specialist or raise {field}"
+                rows.append(SupplyRow(hub, "special/all-through", stage.value, either, spare_total, sentence))
         # Work-group seats, by group phase; special and all-through schools use what is left.
-        seekers = [s for s in schools if s.stage in ("embedding", "sustaining")]
+        seekers = [s for s in schools if Stage(s.stage).needs_group]
         spare_seats = 0
         for phase in ("primary", "secondary"):
             own = [s for s in seekers if s.phase == phase]
-            phase_groups = [g for g in groups if g.phase == phase]
+            phase_groups = [g for g in groups if group_phase_fits(phase, g.phase)]
             seats = sum(g.max_schools for g in phase_groups)
             spare_seats += max(0, seats - len(own))
             if not own and not seats:
@@ -111,7 +117,7 @@ def supply_demand(problem: ProblemData) -> list[SupplyRow]:
                 short = len(own) - seats
                 sentence += f"; short by {short}: add {-(-short // 8)} {phase} group(s) or raise max_schools"
             rows.append(SupplyRow(hub, phase, "work group seats", len(own), seats, sentence))
-        flexible = [s for s in seekers if s.phase in ("special", "all-through")]
+        flexible = [s for s in seekers if either_phase(s.phase)]
         if flexible:
             special_seats = sum(g.max_schools for g in groups if g.phase == "special")
             seats = spare_seats + special_seats
@@ -172,7 +178,7 @@ def advocate_warnings(problem: ProblemData) -> list[tuple[int, str]]:
     for school in problem.schools:
         if school.phase == "secondary" and len(school.advocates) < 2:
             out.append((school.row, f"school {school.urn} lists {len(school.advocates)} of 2 Mastery Advocates"))
-        if school.stage == "embedding" and not school.previous_specialist:
+        if school.stage == Stage.EMBEDDING and not school.previous_specialist:
             out.append((school.row, f"embedding school {school.urn} has no previous_specialist (no continuity)"))
     return out
 

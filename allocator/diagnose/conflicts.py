@@ -52,7 +52,8 @@ def _pairs_and_bans(problem: ProblemData, elig: Eligibility) -> tuple[list, list
         p.max_travel_km is not None and p.max_travel_km < problem.rules.max_travel_km for p in problem.specialists
     ]
     bans: Bans = {}
-    specialist_pairs, group_pairs = [], []
+    specialist_pairs: list[tuple[int, int]] = []
+    group_pairs: list[tuple[int, int]] = []
     for kind, masks, forbids, pairs in (
         ("support", rules.specialist, forbid_sp, specialist_pairs),
         ("member", rules.group, forbid_sg, group_pairs),
@@ -107,11 +108,11 @@ class _Switches:
             remedy = "remove or change the pin" if kind == "pin" else "remove the forbid"
             return f"{kind} {item.index + 1} (school {school} with {target})", remedy
         if kind in ("min", "max"):
-            group = problem.work_groups[key[1]]  # type: ignore[index]
+            group = problem.work_groups[int(key[1])]
             if kind == "min":
                 return f"{group.id}'s minimum of {group.min_schools} schools", f"lower {group.id}'s min_schools"
             return f"{group.id}'s maximum of {group.max_schools} schools", f"raise {group.id}'s max_schools"
-        specialist = problem.specialists[key[1]]  # type: ignore[index]
+        specialist = problem.specialists[int(key[1])]
         if kind == "travel_sp":
             return f"{specialist.id}'s own {specialist.max_travel_km:g} km travel limit", "raise max_travel_km"
         if kind == "capacity":

@@ -162,13 +162,14 @@ class _PartIndex:
         for g in sg:  # a group in no part yet joins the parts of its possible leads
             if g not in self.of_group:
                 touched |= {self.of_specialist.get(p) for p in self.group_leads[g]}
-        touched.discard(None)
-        schools = sorted({s} | {x for n in touched for x in self.parts[n].schools})
-        groups = sorted(set(sg) | {g for n in touched for g in self.parts[n].groups})
+        found = {n for n in touched if n is not None}
+        schools = sorted({s} | {x for n in found for x in self.parts[n].schools})
+        groups = sorted(set(sg) | {g for n in found for g in self.parts[n].groups})
         keep = np.zeros(self.problem.num_schools, dtype=bool)
         keep[schools] = True
-        sp_rows = np.flatnonzero(keep[elig.specialist_pairs[:, 0]]) if len(elig.specialist_pairs) else []
-        sg_rows = np.flatnonzero(keep[elig.group_pairs[:, 0]]) if len(elig.group_pairs) else []
+        empty = np.zeros(0, dtype=np.int64)
+        sp_rows = np.flatnonzero(keep[elig.specialist_pairs[:, 0]]) if len(elig.specialist_pairs) else empty
+        sg_rows = np.flatnonzero(keep[elig.group_pairs[:, 0]]) if len(elig.group_pairs) else empty
         sub = replace(
             elig,
             specialist_pairs=elig.specialist_pairs[sp_rows],
@@ -244,21 +245,21 @@ def recommend(
         result = solve(variant, settings, eligibility=variant_elig, hint=allocation, require_placed=(s,), parts=[part])
         if result.interrupted:
             raise KeyboardInterrupt  # Ctrl-C: stop recommending, keep the allocation
-        if not result.status.has_allocation or result.objective is None:
+        if not result.status.has_allocation or result.objective is None or result.allocation is None:
             return None, None
+        found = result.allocation
         before = sum(shares[x] for x in part.schools)
         merged = Allocation(
             tuple(
-                result.allocation.school_specialist[x] if x in part.schools else allocation.school_specialist[x]
+                found.school_specialist[x] if x in part.schools else allocation.school_specialist[x]
                 for x in range(problem.num_schools)
             ),
             tuple(
-                result.allocation.school_group[x] if x in part.schools else allocation.school_group[x]
+                found.school_group[x] if x in part.schools else allocation.school_group[x]
                 for x in range(problem.num_schools)
             ),
             tuple(
-                result.allocation.group_lead[g] if g in part.groups else allocation.group_lead[g]
-                for g in range(problem.num_groups)
+                found.group_lead[g] if g in part.groups else allocation.group_lead[g] for g in range(problem.num_groups)
             ),
         )
         return objective + result.objective - before, merged

@@ -16,7 +16,7 @@ from allocator.model.variables import Variables
 from allocator.problem.data import SUPPORTED_STAGES, ProblemData, Stage
 from allocator.problem.eligibility import Eligibility
 
-RequirementKey = tuple[object, ...]
+RequirementKey = tuple[str | int, ...]
 Switch = Callable[[RequirementKey], cp_model.IntVar]
 """Maps a requirement's key, e.g. ``("capacity", p, "development")``, to its literal."""
 

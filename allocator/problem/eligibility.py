@@ -119,7 +119,7 @@ def pair_rules(problem: ProblemData, measure_all: bool = False) -> PairRules:
     """
     schools, specialists, groups = problem.schools, problem.specialists, problem.work_groups
     num_s, num_p = len(schools), len(specialists)
-    hubs = _codes([key(x.hub) for x in (*schools, *specialists, *groups)])
+    hubs = _codes([key(x.hub) for x in schools] + [key(x.hub) for x in specialists] + [key(x.hub) for x in groups])
     school_hub, spec_hub, group_hub = hubs[:num_s], hubs[num_s : num_s + num_p], hubs[num_s + num_p :]
     stage = np.array([s.stage for s in schools], dtype=object).reshape(num_s)
     school_phase = np.array([s.phase for s in schools], dtype=object).reshape(num_s)
@@ -157,7 +157,7 @@ def _specialist_masks(
     limit = np.array(
         [specialist_limit_km(rules.max_travel_km, p.max_travel_km) for p in specialists], dtype=float
     ).reshape(num_p)
-    trust_keys = [key(x.trust) for x in (*schools, *specialists)]
+    trust_keys = [key(x.trust) for x in schools] + [key(x.trust) for x in specialists]
     trusts = _codes(trust_keys)
     trusts[[k == "" for k in trust_keys]] = -1
     # URNs as codes: a school's own index; a specialist's school's index, or -1.
