@@ -28,7 +28,6 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
 if TYPE_CHECKING:
-    from allocator.analysis.api import Outcome as Outcome
     from allocator.analysis.api import Scenario as Scenario
     from allocator.analysis.api import allocate as allocate
     from allocator.analysis.api import fewest_specialists as fewest_specialists
@@ -38,13 +37,14 @@ if TYPE_CHECKING:
     from allocator.analysis.sweep import pareto_front as pareto_front
     from allocator.analysis.sweep import run_sweep as run_sweep
     from allocator.inputs.issues import InputError as InputError
+    from allocator.outcome import Outcome as Outcome
     from allocator.problem.variants import RuleDefaults as RuleDefaults
     from allocator.problem.variants import VariantError as VariantError
 
 _PUBLIC = {
     "Comparison": "allocator.analysis.compare",
     "InputError": "allocator.inputs.issues",
-    "Outcome": "allocator.analysis.api",
+    "Outcome": "allocator.outcome",
     "RuleDefaults": "allocator.problem.variants",
     "Scenario": "allocator.analysis.api",
     "VariantError": "allocator.problem.variants",

@@ -1,24 +1,28 @@
-"""The whole job, as a library call: eligibility → solve → independent check → tables."""
+"""The whole job, as a library call: eligibility → search → independent check → tables.
+
+`run` is the one function for it; `allocator.allocate` (the analysts' API) and the
+command line call it and get an `allocator.outcome.Outcome` back.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import replace
 
 import pandas as pd
 
-from allocator.check import CheckReport, check_allocation
+from allocator.check import check_allocation
 from allocator.diagnose.conflicts import conflict_lines, minimal_conflict
 from allocator.diagnose.reasons import infeasible_message, pin_conflicts
 from allocator.diagnose.recommend import recommend
 from allocator.diagnose.shares import best_alternatives, school_shares
+from allocator.outcome import Outcome
 from allocator.problem.data import ProblemData, SolverSettings
 from allocator.problem.eligibility import Eligibility, compute_eligibility
 from allocator.report.tables import allocation_table, specialist_table, summary_dict, work_group_table
-from allocator.solving.solution import Allocation, Result, SolveStatus
-from allocator.solving.solve import Progress, solve
+from allocator.solving.search import Progress, search
+from allocator.solving.solution import Allocation, SearchResult, SolveStatus
 
 
 class CheckerFailure(Exception):
@@ -29,25 +33,7 @@ class CheckerFailure(Exception):
         super().__init__("; ".join(violations))
 
 
-@dataclass
-class Solved:
-    """A solved scenario: the result, its independent check and its tables."""
-
-    problem: ProblemData
-    eligibility: Eligibility
-    result: Result
-    report: CheckReport | None = None
-    conflicts: list[str] = field(default_factory=list)
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    summary: dict[str, Any] = field(default_factory=dict)
-    seconds: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def status(self) -> SolveStatus:
-        return self.result.status
-
-
-def allocate(
+def run(
     problem: ProblemData,
     settings: SolverSettings | None = None,
     *,
@@ -57,8 +43,8 @@ def allocate(
     recommendations: bool = True,
     explain_seconds: float = 20.0,
     on_stage: Callable[[str], None] | None = None,
-) -> Solved:
-    """Solve `problem`, verify the allocation independently and build the output tables.
+) -> Outcome:
+    """The whole job: eligibility, search, independent check, tables and explanations.
 
     Parameters
     ----------
@@ -77,51 +63,79 @@ def allocate(
     """
     started = time.perf_counter()
     elig = compute_eligibility(problem)
-    seconds = {"eligibility": time.perf_counter() - started}
+    outcome = Outcome(_no_search(settings or problem.solver), problem, elig)
+    outcome.timings["eligibility"] = time.perf_counter() - started
     settings = settings or problem.solver
     conflicts = pin_conflicts(problem, elig)
     if conflicts:  # certain to be infeasible: no need to search
-        result = Result(
-            SolveStatus.INFEASIBLE,
-            None,
-            None,
-            None,
-            0.0,
-            seed=settings.seed,
-            workers=settings.workers,
-            deterministic=settings.deterministic,
-        )
-        return Solved(problem, elig, result, conflicts=_why_infeasible(problem, elig, conflicts), seconds=seconds)
-    result = solve(problem, settings, eligibility=elig, hint=hint, on_progress=on_progress)
-    seconds["solve"] = result.solve_seconds
-    solved = Solved(problem, elig, result, seconds=seconds)
-    if result.status == SolveStatus.INFEASIBLE:
-        solved.conflicts = _why_infeasible(problem, elig, infeasible_message(problem, elig))
-        return solved
-    if result.allocation is None:
-        return solved
-    t0 = time.perf_counter()
-    report = check_allocation(problem, result.allocation)
-    seconds["check"] = time.perf_counter() - t0
+        outcome.conflicts = tuple(_why_infeasible(problem, elig, conflicts))
+        return outcome
+    outcome.result = search(problem, settings, eligibility=elig, hint=hint, on_progress=on_progress)
+    outcome.timings["solve"] = outcome.result.solve_seconds
+    if outcome.status == SolveStatus.INFEASIBLE:
+        outcome.conflicts = tuple(_why_infeasible(problem, elig, infeasible_message(problem, elig)))
+        return outcome
+    if outcome.result.allocation is None:
+        return outcome
+    _verify(outcome)
+    _timed(outcome, "tables", lambda: _build_tables(outcome))
+    _timed(outcome, "explain", lambda: _add_explanations(outcome, recommendations, explain_seconds, on_stage))
+    assert outcome.report is not None and outcome.result.allocation is not None
+    outcome.summary_json = summary_dict(
+        problem, outcome.result.allocation, outcome.result, outcome.report, locations_level
+    )
+    outcome.summary_json["seconds"] = {k: round(v, 3) for k, v in outcome.timings.items()}
+    return outcome
+
+
+def _no_search(settings: SolverSettings) -> SearchResult:
+    """The record of a search not made (the pins are certain to be infeasible)."""
+    return SearchResult(
+        SolveStatus.INFEASIBLE,
+        None,
+        None,
+        None,
+        0.0,
+        seed=settings.seed,
+        workers=settings.workers,
+        deterministic=settings.deterministic,
+    )
+
+
+def _timed(outcome: Outcome, step: str, work: Callable[[], None]) -> None:
+    started = time.perf_counter()
+    work()
+    outcome.timings[step] = time.perf_counter() - started
+
+
+def _verify(outcome: Outcome) -> None:
+    """The independent checker re-verifies every rule and the objective.
+
+    Raises
+    ------
+    CheckerFailure
+        When it finds a broken rule or another objective.
+    """
+    assert outcome.result.allocation is not None
+    started = time.perf_counter()
+    report = check_allocation(outcome.problem, outcome.result.allocation)
+    outcome.timings["check"] = time.perf_counter() - started
     problems = list(report.violations)
-    if report.objective != result.objective:
-        problems.append(f"the checker's objective {report.objective} differs from the solver's {result.objective}")
+    if report.objective != outcome.objective:
+        problems.append(f"the checker's objective {report.objective} differs from the solver's {outcome.objective}")
     if problems:
         raise CheckerFailure(problems)
-    solved.report = report
-    t0 = time.perf_counter()
-    solved.tables = {
-        "allocations": allocation_table(problem, elig, result.allocation),
-        "specialists": specialist_table(problem, elig, result.allocation),
-        "work_groups": work_group_table(problem, result.allocation),
+    outcome.report = report
+
+
+def _build_tables(outcome: Outcome) -> None:
+    problem, elig, allocation = outcome.problem, outcome.eligibility, outcome.result.allocation
+    assert elig is not None and allocation is not None
+    outcome.tables = {
+        "allocations": allocation_table(problem, elig, allocation),
+        "specialists": specialist_table(problem, elig, allocation),
+        "work_groups": work_group_table(problem, allocation),
     }
-    seconds["tables"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    _add_explanations(solved, recommendations, explain_seconds, on_stage)
-    seconds["explain"] = time.perf_counter() - t0
-    solved.summary = summary_dict(problem, result.allocation, result, report, locations_level)
-    solved.summary["seconds"] = {k: round(v, 3) for k, v in seconds.items()}
-    return solved
 
 
 def _why_infeasible(problem: ProblemData, elig: Eligibility, details: list[str]) -> list[str]:
@@ -135,16 +149,17 @@ def _why_infeasible(problem: ProblemData, elig: Eligibility, details: list[str])
 
 
 def _add_explanations(
-    solved: Solved,
+    outcome: Outcome,
     recommendations: bool,
     explain_seconds: float = 20.0,
     on_stage: Callable[[str], None] | None = None,
 ) -> None:
     """Objective shares, best alternatives and recommendations as allocation columns."""
-    problem, elig, result = solved.problem, solved.eligibility, solved.result
+    problem, elig, result = outcome.problem, outcome.eligibility, outcome.result
     allocation = result.allocation
+    assert elig is not None
     assert allocation is not None and result.objective is not None
-    table = solved.tables["allocations"]
+    table = outcome.tables["allocations"]
     for s in result.unsolved_schools:
         table.at[s, "reason"] = (
             "Not placed because the search was stopped (Ctrl-C) before the part of "
@@ -165,7 +180,7 @@ def _add_explanations(
                 f"schools (up to {explain_seconds:g} s; --no-recommendations skips this)"
             )
         settings = replace(
-            result_settings(solved), deterministic=False, time_limit_s=min(5.0, max(0.5, explain_seconds / 4))
+            what_if_settings(outcome), deterministic=False, time_limit_s=min(5.0, max(0.5, explain_seconds / 4))
         )
         for rec in recommend(problem, elig, allocation, result.objective, unplaced, settings, budget_s=explain_seconds):
             if rec.kind == "not_analysed":
@@ -177,8 +192,8 @@ def _add_explanations(
     table["recommendation"] = texts
 
 
-def result_settings(solved: Solved) -> SolverSettings:
+def what_if_settings(outcome: Outcome) -> SolverSettings:
     """Solver settings for what-if re-solves: the run's seed and workers, a short limit."""
-    r = solved.result
-    limit = min(10.0, solved.problem.solver.time_limit_s)
+    r = outcome.result
+    limit = min(10.0, outcome.problem.solver.time_limit_s)
     return SolverSettings(time_limit_s=limit, workers=r.workers, seed=r.seed)

@@ -211,7 +211,7 @@ def _run(
     from dataclasses import replace
 
     from allocator.cli.console import Console
-    from allocator.pipeline import CheckerFailure, allocate
+    from allocator.pipeline import CheckerFailure, run
     from allocator.report.outdir import OutputError
     from allocator.report.tables import (
         check_output_dir,
@@ -264,7 +264,7 @@ def _run(
             console.note(f"short: {row.sentence}")
     console.start(problem, settings)
     try:
-        solved = allocate(
+        solved = run(
             problem,
             settings,
             on_progress=console.progress,
@@ -313,7 +313,7 @@ def _run(
         extra["html"] = lambda folder: write_html(folder / "report.html", solved)
     try:
         written = write_outputs(
-            target, solved.tables, solved.summary, chosen_formats, extra, raw_csv=raw_csv, expected=folder_state
+            target, solved.tables, solved.summary_json, chosen_formats, extra, raw_csv=raw_csv, expected=folder_state
         )
     except OutputError as exc:
         click.echo(f"error: {exc}", err=True)

@@ -22,8 +22,8 @@ from allocator.diagnose.shares import school_shares
 from allocator.problem.data import ProblemData, SolverSettings
 from allocator.problem.eligibility import Eligibility, Reason, compute_eligibility, relax
 from allocator.solving.components import Component, components
+from allocator.solving.search import search
 from allocator.solving.solution import Allocation
-from allocator.solving.solve import solve
 
 
 @dataclass(frozen=True)
@@ -242,7 +242,7 @@ def recommend(
         )
         if part is None:
             return None, None
-        result = solve(variant, settings, eligibility=variant_elig, hint=allocation, require_placed=(s,), parts=[part])
+        result = search(variant, settings, eligibility=variant_elig, hint=allocation, require_placed=(s,), parts=[part])
         if result.interrupted:
             raise KeyboardInterrupt  # Ctrl-C: stop recommending, keep the allocation
         if not result.status.has_allocation or result.objective is None or result.allocation is None:

@@ -187,7 +187,7 @@ def with_rules(problem: ProblemData, defaults: RuleDefaults | None, **changes: A
                 update[field] = getattr(rules, DEFAULTED_FIELDS[field])
         specialists.append(replace(specialist, **update))
     out = replace(problem, rules=rules, specialists=tuple(specialists))
-    _check_fixed_leads(out, "rules.available_cohorts")
+    _require_available_fixed_leads(out, "rules.available_cohorts")
     return out
 
 
@@ -289,7 +289,7 @@ def with_specialist(problem: ProblemData, specialist_id: str, **changes: Any) ->
     specialists = list(problem.specialists)
     specialists[index] = replace(specialist, **update)
     out = replace(problem, specialists=tuple(specialists))
-    _check_fixed_leads(out, f"specialists.{specialist_id}.cohort")
+    _require_available_fixed_leads(out, f"specialists.{specialist_id}.cohort")
     return out
 
 
@@ -297,7 +297,7 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _check_fixed_leads(problem: ProblemData, where: str) -> None:
+def _require_available_fixed_leads(problem: ProblemData, where: str) -> None:
     """SPEC rule 3: a fixed lead must be an available specialist (else bad input)."""
     problems = []
     for group in problem.work_groups:

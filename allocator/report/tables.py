@@ -18,7 +18,7 @@ from allocator.problem.data import STAGES, ProblemData, School
 from allocator.problem.distances import display_km
 from allocator.problem.eligibility import Eligibility
 from allocator.report.outdir import FolderState, preflight, write_folder
-from allocator.solving.solution import Allocation, Result
+from allocator.solving.solution import Allocation, SearchResult
 
 SUMMARY = "summary.json"
 
@@ -235,7 +235,7 @@ def package_versions() -> dict[str, str]:
 def summary_dict(
     problem: ProblemData,
     allocation: Allocation,
-    result: Result,
+    result: SearchResult,
     report: CheckReport,
     locations_level: str,
 ) -> dict[str, Any]:
