@@ -35,6 +35,7 @@ from allocator.inputs.scenario import (
 from allocator.inputs.tables import Table, read_table, split_sheet
 from allocator.problem.data import (
     Advocate,
+    CapacityCells,
     Location,
     OutputSettings,
     ProblemData,
@@ -45,7 +46,9 @@ from allocator.problem.data import (
     Specialist,
     Weights,
     WorkGroup,
+    rule_default,
 )
+from allocator.problem.rules import cohort_available
 
 TABLE_KEYS = ("schools", "specialists", "work_groups")
 
@@ -367,9 +370,6 @@ def _cross_check(
                 f"is required because the specialists table has cohorts "
                 f"{', '.join(map(str, cohorts))}: name those that take schools this year",
             )
-        available = set(cohorts)
-    else:
-        available = set(available_cohorts)
 
     # Schools.
     schools: list[School] = []
@@ -444,12 +444,11 @@ def _cross_check(
                 cohort=r.cohort,
                 postcode=r.postcode,
                 location=location,
-                available=r.cohort in available,
-                capacity=rules_spec.departments_per_specialist if r.capacity is None else r.capacity,
-                embedding_capacity=(
-                    rules_spec.embedding_per_specialist if r.embedding_capacity is None else r.embedding_capacity
-                ),
-                max_groups=rules_spec.groups_per_lead if r.max_groups is None else r.max_groups,
+                available=cohort_available(r.cohort, available_cohorts),
+                capacity=rule_default(r.capacity, rules_spec.departments_per_specialist),
+                embedding_capacity=rule_default(r.embedding_capacity, rules_spec.embedding_per_specialist),
+                max_groups=rule_default(r.max_groups, rules_spec.groups_per_lead),
+                written=CapacityCells(r.capacity, r.embedding_capacity, r.max_groups),
                 lead_foci=r.lead_foci,
                 can_lead=r.can_lead,
                 school_urn=r.school_urn,

@@ -39,6 +39,7 @@ from allocator.problem.data import (
     School,
     Weights,
 )
+from allocator.problem.rules import cohort_available
 
 DEFAULTED_FIELDS = {
     # specialist field: the rule whose value it takes when its cell is blank
@@ -178,9 +179,7 @@ def with_rules(problem: ProblemData, defaults: RuleDefaults | None, **changes: A
         )
     specialists = []
     for specialist in problem.specialists:
-        update: dict[str, Any] = {
-            "available": cohorts is None or specialist.cohort in cohorts,
-        }
+        update: dict[str, Any] = {"available": cohort_available(specialist.cohort, cohorts)}
         for field in changed_defaults:
             assert defaults is not None
             if specialist.id in getattr(defaults, field):
@@ -284,8 +283,10 @@ def with_specialist(problem: ProblemData, specialist_id: str, **changes: Any) ->
         raise VariantError(problems)
     specialist = problem.specialists[index]
     if "cohort" in update:
-        cohorts = problem.rules.available_cohorts
-        update["available"] = cohorts is None or update["cohort"] in cohorts
+        update["available"] = cohort_available(update["cohort"], problem.rules.available_cohorts)
+    if specialist.written is not None:  # a value set here is the specialist's own, as if written
+        cells = {name: value for name, value in update.items() if name in DEFAULTED_FIELDS}
+        update["written"] = replace(specialist.written, **cells)
     specialists = list(problem.specialists)
     specialists[index] = replace(specialist, **update)
     out = replace(problem, specialists=tuple(specialists))
