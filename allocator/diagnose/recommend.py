@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from allocator.diagnose.shares import school_shares
-from allocator.problem.data import ProblemData, SolverSettings
+from allocator.problem.data import ProblemData, SolverSettings, Stage
 from allocator.problem.eligibility import Eligibility, Reason, compute_eligibility, relax
 from allocator.solving.components import Component, components
 from allocator.solving.search import search
@@ -54,9 +54,8 @@ def _candidates(
 ) -> list[Change]:
     school = problem.schools[s]
     out: list[Change] = []
-    stage = school.stage
-    needs_specialist = stage in ("development", "embedding")
-    needs_group = stage in ("embedding", "sustaining")
+    stage = Stage(school.stage)
+    needs_specialist, needs_group = stage.needs_specialist, stage.needs_group
     if needs_specialist:
         reasons = elig.specialist_reason[s]
         km = elig.specialist_km[s]
@@ -64,7 +63,7 @@ def _candidates(
         eligible = [int(p) for p in np.flatnonzero((reasons == Reason.ALLOWED) | (reasons == Reason.NO_CAPACITY))]
         for p in sorted(eligible, key=lambda p: km[p])[:per_kind]:
             sp = problem.specialists[p]
-            field = "capacity" if stage == "development" else "embedding_capacity"
+            field = stage.capacity_field
             changed = replace(sp, **{field: getattr(sp, field) + 1})
             specialists = problem.specialists[:p] + (changed,) + problem.specialists[p + 1 :]
             variant = replace(problem, specialists=specialists)
