@@ -304,7 +304,7 @@ def _is_placed(stage: str, specialist_idx: int | None, group_idx: int | None) ->
 
 
 def _rule1(problem: ProblemData, allocation: Allocation) -> list[str]:
-    needs = {
+    needs: dict[str, tuple[bool, bool, str]] = {
         Stage.DEVELOPMENT: (True, False, "one specialist and no work group"),
         Stage.EMBEDDING: (True, True, "one specialist and one work group"),
         Stage.SUSTAINING: (False, True, "one work group and no specialist"),
