@@ -115,3 +115,17 @@ def test_checker_catches_availability_decided_wrongly_by_loading(
     assert any("specialist S2" in v and "cohort 2 is not available" in v for v in report.violations)
     with pytest.raises(CheckerFailure):
         pipeline.run(problem, recommendations=False)
+
+
+def test_a_variants_capacity_counts_as_written_for_the_checker(tmp_path: Path) -> None:
+    """`with_specialist(capacity=3)` on a blank cell: the checker must see 3 too (the cell
+    is updated with the value), so all three schools are placed without a violation."""
+    from allocator.analysis.api import load_scenario
+
+    scenario = load_scenario(_scenario(tmp_path, ONE_SPECIALIST), locations="sector")
+    variant = scenario.with_specialist("S1", capacity=3)
+    spec = variant.problem.specialists[0]
+    assert spec.written is not None and spec.written.capacity == 3
+    assert specialist_limit(variant.problem, spec, "capacity") == 3
+    outcome = variant.solve(recommendations=False)
+    assert outcome.summary_json["by_stage"]["development"]["placed"] == 3

@@ -9,8 +9,9 @@ checker, the reports) reads only this.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 
 class Stage(enum.StrEnum):
@@ -117,6 +118,15 @@ class Specialist:
     # The capacity cells as written, beside the effective values above; None for a
     # specialist built in code, whose values above are then as given.
     written: CapacityCells | None = None
+
+    def with_values(self, **changes: Any) -> Specialist:
+        """A copy with table values changed as if written in the table: a new capacity,
+        embedding_capacity or max_groups is also the written cell (so the checker, which
+        recomputes capacities from the cells, sees the same value)."""
+        cells = {name: changes[name] for name in ("capacity", "embedding_capacity", "max_groups") if name in changes}
+        if self.written is not None and cells:
+            changes["written"] = replace(self.written, **cells)
+        return replace(self, **changes)
 
     def capacity_for(self, stage: str) -> int:
         """The effective capacity for schools of `stage` (0 for sustaining: no support)."""

@@ -284,11 +284,8 @@ def with_specialist(problem: ProblemData, specialist_id: str, **changes: Any) ->
     specialist = problem.specialists[index]
     if "cohort" in update:
         update["available"] = cohort_available(update["cohort"], problem.rules.available_cohorts)
-    if specialist.written is not None:  # a value set here is the specialist's own, as if written
-        cells = {name: value for name, value in update.items() if name in DEFAULTED_FIELDS}
-        update["written"] = replace(specialist.written, **cells)
     specialists = list(problem.specialists)
-    specialists[index] = replace(specialist, **update)
+    specialists[index] = specialist.with_values(**update)  # the specialist's own, as if written
     out = replace(problem, specialists=tuple(specialists))
     _require_available_fixed_leads(out, f"specialists.{specialist_id}.cohort")
     return out
