@@ -8,7 +8,9 @@ Every integer coefficient of the objective is computed here, once.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -164,7 +166,7 @@ def _specialist_masks(
     urn_index = {s.urn: i for i, s in enumerate(schools)}
     school_urn = np.arange(num_s, dtype=np.int64)
     spec_urn = np.array([urn_index.get(p.school_urn or "", -1) for p in specialists], dtype=np.int64).reshape(num_p)
-    phase_ok = specialist_phase_fits(school_phase[:, None], spec_phase[None, :])
+    phase_ok = _pairwise(specialist_phase_fits, school_phase.tolist(), spec_phase.tolist())
     hub_ok = hubs_fit(school_hub[:, None], spec_hub[None, :], rules.allow_cross_hub)
     measure = np.ones((num_s, num_p), dtype=bool) if measure_all else phase_ok & needs_specialist[:, None] & hub_ok
     km = great_circle_km_where(school_xy, coordinates([p.location for p in specialists]), measure)
@@ -201,22 +203,20 @@ def _group_masks(
     schools, groups, rules = problem.schools, problem.work_groups, problem.rules
     num_s, num_g = len(schools), len(groups)
     group_phase = np.array([g.phase for g in groups], dtype=object).reshape(num_g)
-    phase_ok = np.asarray(group_phase_fits(school_phase[:, None], group_phase[None, :]), dtype=bool).reshape(
-        num_s, num_g
-    )
+    phase_ok = _pairwise(group_phase_fits, school_phase.tolist(), group_phase.tolist())
     hub_ok = hubs_fit(school_hub[:, None], group_hub[None, :], rules.allow_cross_hub)
     measure = np.ones((num_s, num_g), dtype=bool) if measure_all else phase_ok & needs_group[:, None] & hub_ok
     km = great_circle_km_where(school_xy, coordinates([g.venue for g in groups]), measure)
-    focus_ok = np.ones((num_s, num_g), dtype=bool)
-    focus_cost = np.zeros((num_s, num_g), dtype=np.int64)
-    for s_idx, s in enumerate(schools):
-        if not s.focus_choices:
-            continue
-        for g_idx, g in enumerate(groups):
-            rank = focus_rank(g.focus, s.focus_choices)
-            if rank is not None:
-                focus_cost[s_idx, g_idx] = problem.weights.focus_rank[rank]
-            focus_ok[s_idx, g_idx] = focus_fits(g.focus, s.focus_choices)
+    choices = [s.focus_choices for s in schools]
+    foci = [g.focus for g in groups]
+    focus_ok = _pairwise(lambda c, f: focus_fits(f, c), choices, foci)
+    rank_cost = problem.weights.focus_rank
+
+    def cost(c: tuple[str, ...], f: str | None) -> int:
+        rank = focus_rank(f, c)
+        return 0 if rank is None else rank_cost[rank]
+
+    focus_cost = _pairwise(cost, choices, foci, dtype=np.int64)
     forbidden = np.zeros((num_s, num_g), dtype=bool)
     for f in problem.forbids:
         if f.group_idx is not None:
@@ -230,6 +230,24 @@ def _group_masks(
         Reason.TOO_FAR: ~within_travel(km, rules.max_travel_km),
     }
     return masks, km, focus_cost
+
+
+def _distinct(values: list[Any]) -> tuple[np.ndarray, list[Any]]:
+    """Codes of `values` (by first appearance) and the distinct values in code order."""
+    lookup: dict[Any, int] = {}
+    codes = np.array([lookup.setdefault(v, len(lookup)) for v in values], dtype=np.int64).reshape(len(values))
+    return codes, list(lookup)
+
+
+def _pairwise(rule: Callable[[Any, Any], Any], left: list[Any], right: list[Any], dtype: type = bool) -> np.ndarray:
+    """`rule(l, r)` for every pair of `left` × `right`, evaluated once per distinct pair of
+    values (a handful of phases or focus choices) and spread to every pair."""
+    left_codes, left_values = _distinct(left)
+    right_codes, right_values = _distinct(right)
+    table = np.array([[rule(lv, rv) for rv in right_values] for lv in left_values], dtype=dtype).reshape(
+        len(left_values), len(right_values)
+    )
+    return table[left_codes][:, right_codes]
 
 
 def first_reason(masks: dict[Reason, np.ndarray], shape: tuple[int, int]) -> np.ndarray:
