@@ -129,3 +129,16 @@ def test_a_variants_capacity_counts_as_written_for_the_checker(tmp_path: Path) -
     assert specialist_limit(variant.problem, spec, "capacity") == 3
     outcome = variant.solve(recommendations=False)
     assert outcome.summary_json["by_stage"]["development"]["placed"] == 3
+
+
+def test_checker_imports_nothing_from_the_model_rules_or_cost_code() -> None:
+    """The checker restates the rules on purpose: it must not share code with what it checks."""
+    import ast
+
+    import allocator.check
+
+    tree = ast.parse(Path(allocator.check.__file__).read_text(encoding="utf-8"))
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    shared = {"allocator.problem.data", "allocator.solving.solution"}  # plain data types
+    assert {m for m in imported if m.startswith("allocator")} <= shared
