@@ -15,8 +15,8 @@ from allocator.inputs.load import load
 from allocator.pipeline import run
 from allocator.problem.data import Requirement
 from allocator.problem.eligibility import compute_eligibility
-from allocator.solving.solution import SolveStatus
 from allocator.solving.search import search
+from allocator.solving.solution import SolveStatus
 from tests.builders import group, problem, school, specialist
 
 DEMO = Path(__file__).resolve().parents[1] / "scenarios" / "demo" / "scenario.yml"

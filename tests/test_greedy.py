@@ -11,8 +11,8 @@ from allocator.analysis.generate import generate
 from allocator.check import check_allocation
 from allocator.inputs.load import load
 from allocator.problem.data import SolverSettings
-from allocator.solving.solution import SolveStatus
 from allocator.solving.search import search
+from allocator.solving.solution import SolveStatus
 from benchmarks.greedy import greedy_allocation
 from tests import builders as b
 from tests.bruteforce import brute_force_optimum

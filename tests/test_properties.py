@@ -10,8 +10,8 @@ from allocator.check import check_allocation
 from allocator.diagnose.reasons import pin_conflicts
 from allocator.problem.data import SolverSettings
 from allocator.problem.eligibility import compute_eligibility
-from allocator.solving.solution import SolveStatus
 from allocator.solving.search import search
+from allocator.solving.solution import SolveStatus
 from tests.bruteforce import brute_force_optimum
 from tests.strategies import tiny_problems
 

@@ -11,8 +11,8 @@ from dataclasses import replace
 
 from allocator.check import check_allocation
 from allocator.problem.data import Weights
-from allocator.solving.solution import SolveStatus
 from allocator.solving.search import search
+from allocator.solving.solution import SolveStatus
 from tests.builders import PLAIN, group, problem, school, specialist
 
 

@@ -18,8 +18,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from allocator.cli.main import main
 from allocator import pipeline
+from allocator.cli.main import main
 from allocator.report.tables import neutralise, neutralise_cell, write_outputs
 
 from .conftest import ScenarioCopy, copy_demo
