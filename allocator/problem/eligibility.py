@@ -244,7 +244,7 @@ def _pairwise(rule: Callable[[Any, Any], Any], left: list[Any], right: list[Any]
     values (a handful of phases or focus choices) and spread to every pair."""
     left_codes, left_values = _distinct(left)
     right_codes, right_values = _distinct(right)
-    table = np.array([[rule(lv, rv) for rv in right_values] for lv in left_values], dtype=dtype).reshape(
+    table: np.ndarray = np.array([[rule(lv, rv) for rv in right_values] for lv in left_values], dtype=dtype).reshape(
         len(left_values), len(right_values)
     )
     return table[left_codes][:, right_codes]
