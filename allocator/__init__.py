@@ -12,8 +12,9 @@ The analysts' API (see `allocator.analysis.api`)::
     allocator.run_sweep(demo, {"weights.travel_per_km": [0, 1, 2, 5]})
 
 Names are imported on first use, so ``import allocator`` (and the command line's
-``--help``) stays quick. The functions are not called ``solve``, ``compare`` and
-``sweep`` because those are the names of modules of this package.
+``--help``) stays quick. `allocate` (and `Scenario.solve`) run the whole job,
+`allocator.pipeline.run`, and return an `Outcome`; ``compare_runs`` and ``run_sweep``
+are not called ``compare`` and ``sweep`` because those are modules of this package.
 """
 
 from __future__ import annotations
