@@ -14,8 +14,9 @@ The analysts' API (see `allocator.analysis.api`)::
     allocator.verify(demo, "out/scenario/allocations.csv")           # check a hand-edited table
 
 Names are imported on first use, so ``import allocator`` (and the command line's
-``--help``) stays quick. The functions are not called ``solve``, ``compare`` and
-``sweep`` because those are the names of modules of this package.
+``--help``) stays quick. `allocate` (and `Scenario.solve`) run the whole job,
+`allocator.pipeline.run`, and return an `Outcome`; ``compare_runs`` and ``run_sweep``
+are not called ``compare`` and ``sweep`` because those are modules of this package.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
 if TYPE_CHECKING:
-    from allocator.analysis.api import Outcome as Outcome
     from allocator.analysis.api import Scenario as Scenario
     from allocator.analysis.api import allocate as allocate
     from allocator.analysis.api import fewest_specialists as fewest_specialists
@@ -42,13 +42,14 @@ if TYPE_CHECKING:
     from allocator.diagnose.verify import Verification as Verification
     from allocator.diagnose.verify import verify as verify
     from allocator.inputs.issues import InputError as InputError
+    from allocator.outcome import Outcome as Outcome
     from allocator.problem.variants import RuleDefaults as RuleDefaults
     from allocator.problem.variants import VariantError as VariantError
 
 _PUBLIC = {
     "Comparison": "allocator.analysis.compare",
     "InputError": "allocator.inputs.issues",
-    "Outcome": "allocator.analysis.api",
+    "Outcome": "allocator.outcome",
     "RuleDefaults": "allocator.problem.variants",
     "Scenario": "allocator.analysis.api",
     "VariantError": "allocator.problem.variants",

@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from allocator.problem.data import Location, ProblemData, School, Specialist, WorkGroup, key
+from allocator.problem.data import Location, ProblemData, School, Specialist, Stage, WorkGroup, key
 from allocator.solving.solution import Allocation
 
 # SPEC: "the great-circle distance on a sphere of radius 6371.009 km" (geopy's radius).
@@ -102,6 +102,46 @@ ALLOWED = "allowed pair"
 Reasons = list[tuple[str, str]]
 
 
+# --------------------------------------------------------------------------
+# The specialists' limits, recomputed from the scenario as written: loading
+# applies the rule defaults and decides availability, and a bug there must not
+# pass both the model and this checker.
+
+_RULE_DEFAULTS = {
+    "capacity": "departments_per_specialist",
+    "embedding_capacity": "embedding_per_specialist",
+    "max_groups": "groups_per_lead",
+}
+
+
+def specialist_limit(problem: ProblemData, spec: Specialist, name: str) -> int:
+    """`capacity`, `embedding_capacity` or `max_groups` as SPEC defines it: the table's
+    cell, or the rule's default when the cell is blank.
+
+    A specialist built in code (no cells recorded) has no defaults applied: its values
+    are as given.
+    """
+    if spec.written is None:
+        return int(getattr(spec, name))
+    cell = getattr(spec.written, name)
+    return int(getattr(problem.rules, _RULE_DEFAULTS[name])) if cell is None else int(cell)
+
+
+def is_available(problem: ProblemData, spec: Specialist) -> bool:
+    """SPEC: available when the cohort is in `available_cohorts`; without that list the
+    table has one cohort, which is available.
+
+    Several cohorts without the list cannot be loaded (exit 2); for a problem built in
+    code that way, the specialist's own flag is all there is.
+    """
+    cohorts = problem.rules.available_cohorts
+    if cohorts is not None:
+        return spec.cohort in cohorts
+    if len({p.cohort for p in problem.specialists}) == 1:
+        return True
+    return spec.available
+
+
 def _same_id(a: str | None, b: str | None) -> bool:
     return a is not None and b is not None and a.strip() == b.strip()
 
@@ -136,7 +176,7 @@ def specialist_pair_problems(problem: ProblemData, school_idx: int, specialist_i
     spec = problem.specialists[specialist_idx]
     rules = problem.rules
     reasons: Reasons = []
-    if not spec.available:
+    if not is_available(problem, spec):
         reasons.append((ALLOWED, f"the specialist's cohort {spec.cohort} is not available"))
     if school.phase != spec.phase and school.phase not in EITHER_PHASE_SCHOOLS:
         reasons.append((ALLOWED, f"phases do not fit (school {school.phase}, specialist {spec.phase})"))
@@ -198,11 +238,11 @@ def lead_problems(problem: ProblemData, group_idx: int, specialist_idx: int) -> 
         if specialist_idx != group.lead_idx:
             fixed = problem.specialists[group.lead_idx].id
             reasons.append(("rule 3", f"the group's fixed lead is {fixed}"))
-        elif not spec.available:
+        elif not is_available(problem, spec):
             reasons.append(("rule 3", f"the fixed lead's cohort {spec.cohort} is not available"))
         # A fixed lead is the hub lead's decision: no hub, phase, foci or distance check.
         return reasons
-    if not spec.available:
+    if not is_available(problem, spec):
         reasons.append(("rule 3", f"the specialist's cohort {spec.cohort} is not available"))
     if key(spec.hub) != key(group.hub):
         reasons.append(("rule 3", f"hubs differ (specialist {spec.hub!r}, group {group.hub!r})"))
@@ -266,18 +306,18 @@ def _shape_violations(problem: ProblemData, allocation: Allocation) -> list[str]
 
 def _is_placed(stage: str, specialist_idx: int | None, group_idx: int | None) -> bool:
     """Whether the school has everything its stage needs (SPEC rule 1)."""
-    if stage == "development":
+    if stage == Stage.DEVELOPMENT:
         return specialist_idx is not None
-    if stage == "embedding":
+    if stage == Stage.EMBEDDING:
         return specialist_idx is not None and group_idx is not None
     return group_idx is not None
 
 
 def _rule1(problem: ProblemData, allocation: Allocation) -> list[str]:
-    needs = {
-        "development": (True, False, "one specialist and no work group"),
-        "embedding": (True, True, "one specialist and one work group"),
-        "sustaining": (False, True, "one work group and no specialist"),
+    needs: dict[str, tuple[bool, bool, str]] = {
+        Stage.DEVELOPMENT: (True, False, "one specialist and no work group"),
+        Stage.EMBEDDING: (True, True, "one specialist and one work group"),
+        Stage.SUSTAINING: (False, True, "one work group and no specialist"),
     }
     violations = []
     for i, school in enumerate(problem.schools):
@@ -325,10 +365,8 @@ def _rule2(problem: ProblemData, allocation: Allocation) -> list[str]:
         if j is not None:
             supported.setdefault((j, school.stage), []).append(school.urn)
     for j, spec in enumerate(problem.specialists):
-        for stage, limit, what in (
-            ("development", spec.capacity, "capacity"),
-            ("embedding", spec.embedding_capacity, "embedding_capacity"),
-        ):
+        for stage, what in ((Stage.DEVELOPMENT, "capacity"), (Stage.EMBEDDING, "embedding_capacity")):
+            limit = specialist_limit(problem, spec, what)
             urns = supported.get((j, stage), [])
             if len(urns) > limit:
                 violations.append(
@@ -367,10 +405,11 @@ def _rule3(problem: ProblemData, allocation: Allocation) -> list[str]:
         led.setdefault(lead, []).append(group.id)
     for j, groups in led.items():
         spec = problem.specialists[j]
-        if len(groups) > spec.max_groups:
+        limit = specialist_limit(problem, spec, "max_groups")
+        if len(groups) > limit:
             violations.append(
                 f"rule 3: {_spec_name(spec)} leads {len(groups)} running groups "
-                f"({', '.join(groups)}), above their max_groups of {spec.max_groups}."
+                f"({', '.join(groups)}), above their max_groups of {limit}."
             )
     return violations
 
@@ -411,7 +450,7 @@ def _objective_terms(problem: ProblemData, allocation: Allocation) -> tuple[dict
         if s is not None:
             spec = problem.specialists[s]
             terms["travel"] -= travel_cost(problem, km_between(school.location, spec.location))
-            if placed and school.stage == "embedding" and _same_id(spec.id, school.previous_specialist):
+            if placed and school.stage == Stage.EMBEDDING and _same_id(spec.id, school.previous_specialist):
                 terms["continuity"] += weights.continuity
         if g is not None:
             group = problem.work_groups[g]

@@ -30,6 +30,18 @@ class StopRequests:
     def __init__(self) -> None:
         self.count = 0
         self.holding = 0
+        self.finished = False  # the work is done: keep counting (not raising) until exit
+
+    def finish(self) -> None:
+        """The work is done and written: a stop arriving from now until the process
+        exits changes nothing, so it is remembered, never raised, and the handlers stay."""
+        self.holding += 1
+        self.finished = True
+        if threading.current_thread() is threading.main_thread():
+            # Ignored rather than counted: Python puts back the default handler (which
+            # kills the process) while it shuts down, but leaves an ignored signal ignored.
+            for sig in _SIGNALS:
+                signal.signal(sig, signal.SIG_IGN)
 
     @property
     def requested(self) -> bool:
@@ -60,8 +72,9 @@ def handling_stops() -> Iterator[StopRequests]:
         yield stops
     finally:
         _active = outer
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        if not stops.finished:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
 @contextlib.contextmanager

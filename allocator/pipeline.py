@@ -1,27 +1,31 @@
-"""The whole job, as a library call: eligibility → solve → independent check → tables."""
+"""The whole job, as a library call: eligibility → search → independent check → tables.
+
+`run` is the one function for it; `allocator.allocate` (the analysts' API) and the
+command line call it and get an `allocator.outcome.Outcome` back.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import replace
 
 import pandas as pd
 
-from allocator.check import CheckReport, check_allocation
+from allocator.check import check_allocation
 from allocator.diagnose.changes import add_changes
 from allocator.diagnose.conflicts import conflict_lines, minimal_conflict
 from allocator.diagnose.reasons import infeasible_message, pin_conflicts
 from allocator.diagnose.recommend import recommend
 from allocator.diagnose.shares import best_alternatives, school_shares
 from allocator.interrupts import held, stop_requested
+from allocator.outcome import Outcome
 from allocator.problem.data import ProblemData, SolverSettings
 from allocator.problem.eligibility import Eligibility, compute_eligibility
 from allocator.report.tables import allocation_table, specialist_table, summary_dict, work_group_table
 from allocator.solving.hint import previous_hint
-from allocator.solving.solution import Allocation, Result, SolveStatus
-from allocator.solving.solve import Progress, solve
+from allocator.solving.search import Progress, search
+from allocator.solving.solution import Allocation, SearchResult, SolveStatus
 
 
 class CheckerFailure(Exception):
@@ -32,25 +36,7 @@ class CheckerFailure(Exception):
         super().__init__("; ".join(violations))
 
 
-@dataclass
-class Solved:
-    """A solved scenario: the result, its independent check and its tables."""
-
-    problem: ProblemData
-    eligibility: Eligibility
-    result: Result
-    report: CheckReport | None = None
-    conflicts: list[str] = field(default_factory=list)
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    summary: dict[str, Any] = field(default_factory=dict)
-    seconds: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def status(self) -> SolveStatus:
-        return self.result.status
-
-
-def allocate(
+def run(
     problem: ProblemData,
     settings: SolverSettings | None = None,
     *,
@@ -60,8 +46,8 @@ def allocate(
     recommendations: bool = True,
     explain_seconds: float = 20.0,
     on_stage: Callable[[str], None] | None = None,
-) -> Solved:
-    """Solve `problem`, verify the allocation independently and build the output tables.
+) -> Outcome:
+    """The whole job: eligibility, search, independent check, tables and explanations.
 
     Parameters
     ----------
@@ -80,75 +66,73 @@ def allocate(
     """
     started = time.perf_counter()
     elig = compute_eligibility(problem)
-    seconds = {"eligibility": time.perf_counter() - started}
+    outcome = Outcome(_no_search(settings or problem.solver), problem, elig)
+    outcome.timings["eligibility"] = time.perf_counter() - started
     settings = settings or problem.solver
     conflicts = pin_conflicts(problem, elig)
     if conflicts:  # certain to be infeasible: no need to search
-        result = Result(
-            SolveStatus.INFEASIBLE,
-            None,
-            None,
-            None,
-            0.0,
-            seed=settings.seed,
-            workers=settings.workers,
-            deterministic=settings.deterministic,
-        )
-        return Solved(problem, elig, result, conflicts=_why_infeasible(problem, elig, conflicts), seconds=seconds)
+        outcome.conflicts = tuple(_why_infeasible(problem, elig, conflicts))
+        return outcome
     if hint is None and problem.previous is not None:  # re-runs start from the previous placements
         hint = previous_hint(problem, elig)
-    result = solve(problem, settings, eligibility=elig, hint=hint, on_progress=on_progress)
+    outcome.result = search(problem, settings, eligibility=elig, hint=hint, on_progress=on_progress)
     with held():  # from here a stop waits (the checker above all: nothing unchecked is written)
-        seconds["solve"] = result.solve_seconds
-        solved = Solved(problem, elig, result, seconds=seconds)
-        if result.status != SolveStatus.INFEASIBLE and result.allocation is not None:
-            report = _checked(problem, result, seconds)
-            solved.report = report
-            t0 = time.perf_counter()
-            solved.tables = {
-                "allocations": allocation_table(problem, elig, result.allocation),
-                "specialists": specialist_table(problem, elig, result.allocation),
-                "work_groups": work_group_table(problem, result.allocation),
-            }
-            seconds["tables"] = time.perf_counter() - t0
-    if result.status == SolveStatus.INFEASIBLE:
-        solved.conflicts = _why_infeasible(problem, elig, infeasible_message(problem, elig))
-        return solved
-    if result.allocation is None:
-        return solved
-    t0 = time.perf_counter()
-    cut_short = _explain_unless_stopped(solved, recommendations, explain_seconds, on_stage)
-    seconds["explain"] = time.perf_counter() - t0
-    with held():
-        solved.summary = summary_dict(problem, result.allocation, result, report, locations_level)
-        solved.summary["seconds"] = {k: round(v, 3) for k, v in seconds.items()}
-        if cut_short:  # stopped after the search: explanations were skipped or cut short
-            solved.summary["interrupted"] = True
-        if problem.previous is not None:  # re-runs: what changed since the previous run, and why
-            add_changes(solved)
-        from allocator.report.calendar import add_schedule  # hosts and dates: after, never changing, the allocation
+        outcome.timings["solve"] = outcome.result.solve_seconds
+        if outcome.status != SolveStatus.INFEASIBLE and outcome.result.allocation is not None:
+            _verify(outcome)
+            _timed(outcome, "tables", lambda: _build_tables(outcome))
+    if outcome.status == SolveStatus.INFEASIBLE:
+        outcome.conflicts = tuple(_why_infeasible(problem, elig, infeasible_message(problem, elig)))
+        return outcome
+    if outcome.result.allocation is None:
+        return outcome
+    cut_short = False
 
-        add_schedule(solved)
-    return solved
+    def explain() -> None:
+        nonlocal cut_short
+        cut_short = _explain_unless_stopped(outcome, recommendations, explain_seconds, on_stage)
+
+    _timed(outcome, "explain", explain)
+    with held():
+        _finish(outcome, locations_level, cut_short)
+    return outcome
+
+
+def _finish(outcome: Outcome, locations_level: str, cut_short: bool) -> None:
+    """summary.json, then what follows from the allocation without changing it: the
+    changes since a previous run and the meetings' hosts and dates."""
+    problem = outcome.problem
+    assert outcome.report is not None and outcome.result.allocation is not None
+    outcome.summary_json = summary_dict(
+        problem, outcome.result.allocation, outcome.result, outcome.report, locations_level
+    )
+    outcome.summary_json["seconds"] = {k: round(v, 3) for k, v in outcome.timings.items()}
+    if cut_short:  # stopped after the search: explanations were skipped or cut short
+        outcome.summary_json["interrupted"] = True
+    if problem.previous is not None:  # re-runs: what changed since the previous run, and why
+        add_changes(outcome)
+    from allocator.report.calendar import add_schedule  # hosts and dates: after, never changing, the allocation
+
+    add_schedule(outcome)
 
 
 _NOT_ANALYSED = "Not analysed: recommendations stopped (their time, --explain-seconds, ran out, or Ctrl-C)."
 
 
 def _explain_unless_stopped(
-    solved: Solved, recommendations: bool, explain_seconds: float, on_stage: Callable[[str], None] | None
+    outcome: Outcome, recommendations: bool, explain_seconds: float, on_stage: Callable[[str], None] | None
 ) -> bool:
     """Explanations, skipped (what-if re-solves) once a stop was asked for and cut short
     by Ctrl-C or SIGTERM while they run; the allocation is written either way.
     True when a stop cut them short."""
     cut_short = False
     try:
-        _add_explanations(solved, recommendations and not stop_requested(), explain_seconds, on_stage)
+        _add_explanations(outcome, recommendations and not stop_requested(), explain_seconds, on_stage)
     except KeyboardInterrupt:
         cut_short = True
     with held():
         cut_short = cut_short or stop_requested()
-        table = solved.tables["allocations"]
+        table = outcome.tables["allocations"]
         blank = pd.array([pd.NA] * len(table), dtype="Int64")
         for column, empty in (("objective_share", blank), ("best_alternative", ""), ("alternative_loss", blank)):
             if column not in table.columns:
@@ -162,18 +146,54 @@ def _explain_unless_stopped(
     return cut_short
 
 
-def _checked(problem: ProblemData, result: Result, seconds: dict[str, float]) -> CheckReport:
-    """The independent checker's report; CheckerFailure when it disagrees with the solver."""
-    assert result.allocation is not None
-    t0 = time.perf_counter()
-    report = check_allocation(problem, result.allocation)
-    seconds["check"] = time.perf_counter() - t0
+def _no_search(settings: SolverSettings) -> SearchResult:
+    """The record of a search not made (the pins are certain to be infeasible)."""
+    return SearchResult(
+        SolveStatus.INFEASIBLE,
+        None,
+        None,
+        None,
+        0.0,
+        seed=settings.seed,
+        workers=settings.workers,
+        deterministic=settings.deterministic,
+    )
+
+
+def _timed(outcome: Outcome, step: str, work: Callable[[], None]) -> None:
+    started = time.perf_counter()
+    work()
+    outcome.timings[step] = time.perf_counter() - started
+
+
+def _verify(outcome: Outcome) -> None:
+    """The independent checker re-verifies every rule and the objective.
+
+    Raises
+    ------
+    CheckerFailure
+        When it finds a broken rule or another objective.
+    """
+    assert outcome.result.allocation is not None
+    started = time.perf_counter()
+    report = check_allocation(outcome.problem, outcome.result.allocation)
+    outcome.timings["check"] = time.perf_counter() - started
     problems = list(report.violations)
-    if report.objective != result.objective:
-        problems.append(f"the checker's objective {report.objective} differs from the solver's {result.objective}")
+    if report.objective != outcome.objective:
+        problems.append(f"the checker's objective {report.objective} differs from the solver's {outcome.objective}")
     if problems:
         raise CheckerFailure(problems)
-    return report
+    outcome.report = report
+
+
+def _build_tables(outcome: Outcome) -> None:
+    problem, elig, allocation = outcome.problem, outcome.eligibility, outcome.result.allocation
+    assert elig is not None and allocation is not None
+    outcome.tables = {
+        "allocations": allocation_table(problem, elig, allocation),
+        "specialists": specialist_table(problem, elig, allocation),
+        "work_groups": work_group_table(problem, allocation),
+    }
 
 
 def _why_infeasible(problem: ProblemData, elig: Eligibility, details: list[str]) -> list[str]:
@@ -187,16 +207,17 @@ def _why_infeasible(problem: ProblemData, elig: Eligibility, details: list[str])
 
 
 def _add_explanations(
-    solved: Solved,
+    outcome: Outcome,
     recommendations: bool,
     explain_seconds: float = 20.0,
     on_stage: Callable[[str], None] | None = None,
 ) -> None:
     """Objective shares, best alternatives and recommendations as allocation columns."""
-    problem, elig, result = solved.problem, solved.eligibility, solved.result
+    problem, elig, result = outcome.problem, outcome.eligibility, outcome.result
     allocation = result.allocation
+    assert elig is not None
     assert allocation is not None and result.objective is not None
-    table = solved.tables["allocations"]
+    table = outcome.tables["allocations"]
     for s in result.unsolved_schools:
         table.at[s, "reason"] = (
             "Not placed because the search was stopped (Ctrl-C) before the part of "
@@ -217,7 +238,7 @@ def _add_explanations(
                 f"schools (up to {explain_seconds:g} s; --no-recommendations skips this)"
             )
         settings = replace(
-            result_settings(solved), deterministic=False, time_limit_s=min(5.0, max(0.5, explain_seconds / 4))
+            what_if_settings(outcome), deterministic=False, time_limit_s=min(5.0, max(0.5, explain_seconds / 4))
         )
         for rec in recommend(problem, elig, allocation, result.objective, unplaced, settings, budget_s=explain_seconds):
             if rec.kind == "not_analysed":
@@ -227,8 +248,8 @@ def _add_explanations(
     table["recommendation"] = texts
 
 
-def result_settings(solved: Solved) -> SolverSettings:
+def what_if_settings(outcome: Outcome) -> SolverSettings:
     """Solver settings for what-if re-solves: the run's seed and workers, a short limit."""
-    r = solved.result
-    limit = min(10.0, solved.problem.solver.time_limit_s)
+    r = outcome.result
+    limit = min(10.0, outcome.problem.solver.time_limit_s)
     return SolverSettings(time_limit_s=limit, workers=r.workers, seed=r.seed)

@@ -6,7 +6,7 @@
                                          [--cprofile 25]
 
 Runs what `allocate SCENARIO.yml --out DIR` runs, in this process, step by step: the
-imports the CLI needs on its way to solving, loading the scenario, `allocator.pipeline.allocate`
+imports the CLI needs on its way to solving, loading the scenario, `allocator.pipeline.run`
 (its eligibility, the search's model building and CP-SAT searches, the checker, the tables,
 the explanations and recommendations) and writing the CSV tables. Each step's wall and CPU
 seconds (user + system of this process, all threads, so CP-SAT's worker threads count)
@@ -93,7 +93,7 @@ class Timers:
 
 
 def _search_kind(args: tuple, kwargs: dict) -> str:
-    """Which of `allocator.solving.solve`'s searches: the quick single thread without presolve,
+    """Which of `allocator.solving.search`'s searches: the quick single thread without presolve,
     the parallel portfolio, or deterministic mode's single-thread pass."""
     params = args[1] if len(args) > 1 else kwargs.get("params", {})
     if params.get("cp_model_presolve") is False:
@@ -105,13 +105,13 @@ def _search_kind(args: tuple, kwargs: dict) -> str:
 def instrument(timers: Timers) -> None:
     """Wrap the functions `allocate` calls (names as the modules import them)."""
     import allocator.pipeline as run
-    import allocator.solving.solve as solve
+    import allocator.solving.search as search
 
     timers.wrap(run, "compute_eligibility", "eligibility")
-    timers.wrap(run, "solve", "solve")
-    timers.wrap(solve, "components", "components")
-    timers.wrap(solve, "AllocationModel", "model build")
-    timers.wrap(solve, "_search", "CP-SAT search", _search_kind)
+    timers.wrap(run, "search", "search")
+    timers.wrap(search, "components", "components")
+    timers.wrap(search, "AllocationModel", "model build")
+    timers.wrap(search, "_run_cp_sat", "CP-SAT search", _search_kind)
     timers.wrap(run, "check_allocation", "check")
     for name in ("allocation_table", "specialist_table", "work_group_table"):
         timers.wrap(run, name, "tables")
@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     from allocator.analysis.supply import supply_demand
     from allocator.cli.console import Console  # noqa: F401 - imported by `allocate run`
     from allocator.inputs.load import load
-    from allocator.pipeline import allocate
+    from allocator.pipeline import run as run_pipeline
     from allocator.report.tables import write_outputs
 
     top.append(("import (CLI, load, run, report)", time.perf_counter() - wall, _cpu() - cpu, _peak_mb()))
@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = replace(problem.solver, time_limit_s=args.time_limit)
     kwargs: dict[str, object] = {}
-    params = inspect.signature(allocate).parameters
+    params = inspect.signature(run_pipeline).parameters
     if "recommendations" in params:
         kwargs["recommendations"] = not args.no_recommendations
     if "explain_seconds" in params and args.explain_seconds is not None:
@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         profiler = cProfile.Profile()
         profiler.enable()
     wall, cpu = time.perf_counter(), _cpu()
-    solved = allocate(problem, settings, **kwargs)
+    solved = run_pipeline(problem, settings, **kwargs)
     allocate_wall, allocate_cpu = time.perf_counter() - wall, _cpu() - cpu
     allocate_peak = _peak_mb()
     if profiler is not None:
@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
 
     wall, cpu = time.perf_counter(), _cpu()
     with tempfile.TemporaryDirectory() as tmp:
-        write_outputs(Path(tmp) / "out", solved.tables, solved.summary, ("csv",))
+        write_outputs(Path(tmp) / "out", solved.tables, solved.summary_json, ("csv",))
     write = ("write tables (csv)", time.perf_counter() - wall, _cpu() - cpu, _peak_mb())
 
     print(
@@ -210,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     total_wall = sum(x[1] for x in top) + allocate_wall + write[1]
     total_cpu = sum(x[2] for x in top) + allocate_cpu + write[2]
     print(f"{'total (no interpreter start-up)':46s} {'':>6s} {total_wall:8.2f} {total_cpu:8.2f} {_peak_mb():8.0f}")
-    print(f"(Solved.seconds: {', '.join(f'{k} {v:.2f}' for k, v in solved.seconds.items())})")
+    print(f"(Outcome.timings: {', '.join(f'{k} {v:.2f}' for k, v in solved.timings.items())})")
     if profiler is not None:
         import pstats
 

@@ -89,12 +89,12 @@ def test_highs_model_agrees_with_cp_sat_on_the_demo():
     from allocator.check import check_allocation
     from allocator.inputs.load import load
     from allocator.problem.data import SolverSettings
-    from allocator.solving.solve import solve
+    from allocator.solving.search import search
 
     for yml in ("scenario.yml", "scenario_pins.yml"):
         problem = load(REPO_DIR / "scenarios" / "demo" / yml, locations="sector").problem
         highs = solve_highs(problem, time_limit_s=30)
-        cp = solve(problem, SolverSettings(time_limit_s=30, workers=8, seed=0))
+        cp = search(problem, SolverSettings(time_limit_s=30, workers=8, seed=0))
         assert highs.status == cp.status.value == "OPTIMAL"
         assert highs.objective == cp.objective
         assert check_allocation(problem, highs.allocation).ok

@@ -210,7 +210,7 @@ def test_check_describes_the_calendar(demo):
 
 
 def test_many_rosters_go_into_two_combined_sheets(demo, monkeypatch):
-    from allocator.pipeline import allocate
+    from allocator.pipeline import run as allocate
     from allocator.report import rosters
     from allocator.report.workbook import build_workbook
 

@@ -11,14 +11,14 @@ from allocator.inputs.issues import InputError
 from allocator.inputs.previous import read_allocations
 from allocator.problem import variants
 from allocator.problem.eligibility import compute_eligibility
+from allocator.solving.search import search
 from allocator.solving.solution import Allocation
-from allocator.solving.solve import solve
 from tests.builders import PLAIN, group, problem, school, specialist
 from tests.test_keep import FAST, rerun, rows_of
 
 
 def changes_of(p):
-    result = solve(p, FAST)
+    result = search(p, FAST)
     changes = compute_changes(p, compute_eligibility(p), result.allocation)
     return {row["urn"]: row for row in changes.table.to_dict("records")}, changes.counts
 

@@ -282,7 +282,8 @@ def _spec_pair(sch: School, spec: Specialist, **kw: Any) -> CheckReport:
 @pytest.mark.parametrize(
     ("sch", "spec", "kw", "fragment"),
     [
-        (school(), specialist(available=False), {}, "not available"),
+        # Availability is recomputed from the cohort and rules.available_cohorts.
+        (school(), specialist(cohort=5, available=False), {"rules": Rules(available_cohorts=(1, 2))}, "not available"),
         (school(phase="primary"), specialist(), {}, "phases do not fit"),
         (school(), specialist(phase="primary"), {}, "phases do not fit"),
         (school(hub="South"), specialist(), {}, "hubs differ"),
@@ -511,7 +512,12 @@ def test_rule3_fixed_lead_is_respected_and_not_checked() -> None:
 
 
 def test_rule3_fixed_lead_must_be_available() -> None:
-    p = problem(_sustaining(1), (specialist(available=False),), (group(lead_idx=0),))
+    p = problem(
+        _sustaining(1),
+        (specialist(cohort=5, available=False),),
+        (group(lead_idx=0),),
+        rules=Rules(available_cohorts=(1, 2)),
+    )
     only(
         check_allocation(p, Allocation((None,), (0,), (0,))),
         "rule 3",
@@ -523,7 +529,7 @@ def test_rule3_fixed_lead_must_be_available() -> None:
 @pytest.mark.parametrize(
     ("spec", "grp", "kw", "fragment"),
     [
-        (specialist(available=False), group(), {}, "not available"),
+        (specialist(cohort=5, available=False), group(), {"rules": Rules(available_cohorts=(1, 2))}, "not available"),
         (specialist(hub="South"), group(), {}, "hubs differ"),
         # Cross-hub placement does not allow a lead from another hub.
         (specialist(hub="South"), group(), {"rules": Rules(allow_cross_hub=True)}, "hubs differ"),

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from allocator.cli import console as console_module
 from allocator.cli.console import Console, progress_text, summary_lines
 from allocator.cli.main import main
-from allocator.pipeline import allocate
+from allocator.pipeline import run
 from allocator.problem.data import SolverSettings
-from allocator.solving.solve import Progress
+from allocator.solving.search import Progress
 
 from .conftest import copy_demo
 
@@ -103,7 +103,7 @@ def test_quiet_prints_nothing(problem, capsys):
     console.start(problem, SETTINGS)
     for step in STEPS:
         console.progress(step)
-    solved = allocate(problem, recommendations=False)
+    solved = run(problem, recommendations=False)
     console.done(solved)
     console.written(problem.scenario_path.parent, [])
     captured = capsys.readouterr()
@@ -114,7 +114,7 @@ def test_a_real_solve_draws_progress_then_the_summary_table(problem, capsys):
     stream = FakeTerminal()
     console = Console(stream=stream)
     console.start(problem, SETTINGS)
-    solved = allocate(problem, SETTINGS, on_progress=console.progress, recommendations=False)
+    solved = run(problem, SETTINGS, on_progress=console.progress, recommendations=False)
     console.progress(Progress(9.9, 1, 1.0, 2.0))  # whatever the last report said...
     console.done(solved)
     assert "\r" in stream.getvalue() and "solutions" in stream.getvalue()

@@ -12,11 +12,11 @@ from allocator.diagnose.conflicts import minimal_conflict
 from allocator.diagnose.recommend import recommend
 from allocator.diagnose.shares import best_alternatives, school_shares
 from allocator.inputs.load import load
-from allocator.pipeline import allocate
+from allocator.pipeline import run
 from allocator.problem.data import Requirement
 from allocator.problem.eligibility import compute_eligibility
+from allocator.solving.search import search
 from allocator.solving.solution import SolveStatus
-from allocator.solving.solve import solve
 from tests.builders import group, problem, school, specialist
 
 DEMO = Path(__file__).resolve().parents[1] / "scenarios" / "demo" / "scenario.yml"
@@ -24,7 +24,7 @@ DEMO = Path(__file__).resolve().parents[1] / "scenarios" / "demo" / "scenario.ym
 
 @pytest.fixture(scope="module")
 def demo():
-    return allocate(load(DEMO, locations="sector").problem)
+    return run(load(DEMO, locations="sector").problem)
 
 
 def test_shares_sum_to_the_objective_and_terms_match_the_checker(demo):
@@ -39,7 +39,7 @@ def test_shares_sum_to_the_objective_and_terms_match_the_checker(demo):
         "continuity": sum(s.continuity for s in shares),
     }
     assert terms == demo.report.terms
-    assert demo.summary["objective_terms"] == terms
+    assert demo.summary_json["objective_terms"] == terms
 
 
 def test_every_unplaced_reason_is_true(demo):
@@ -50,7 +50,7 @@ def test_every_unplaced_reason_is_true(demo):
     assert unplaced  # the demo is built to leave some out
     for s in unplaced:
         reason = table.at[s, "reason"]
-        forced = solve(demo.problem, demo.problem.solver, eligibility=demo.eligibility, require_placed=(s,))
+        forced = search(demo.problem, demo.problem.solver, eligibility=demo.eligibility, require_placed=(s,))
         if reason.startswith(("No specialist may support", "There is no", "No work group may")):
             assert forced.status == SolveStatus.INFEASIBLE, reason
         else:
@@ -82,9 +82,9 @@ def test_demo_recommendations_match_a_full_re_solve(demo):
     for rec in recs:
         assert rec.objective is not None
         if rec.kind in ("pin", "run_group"):
-            full = solve(demo.problem, eligibility=demo.eligibility, require_placed=(rec.school_idx,), decompose=False)
+            full = search(demo.problem, eligibility=demo.eligibility, require_placed=(rec.school_idx,), decompose=False)
         else:
-            full = solve(
+            full = search(
                 rec.change.problem,
                 eligibility=rec.change.eligibility,
                 require_placed=(rec.school_idx,),
@@ -99,28 +99,28 @@ def test_recommend_capacity():
     # S1 (capacity 1) holds the nearer school; the other one is left out. One more place
     # for S1 places it: 2000 - 1 - 2 = 1997, i.e. +998 over 999.
     p = problem([school("100001", km=1), school("100002", km=2)], [specialist("S1", capacity=1)])
-    r = solve(p)
+    r = search(p)
     assert r.objective == 999
     [rec] = recommend(p, compute_eligibility(p), r.allocation, r.objective, [1])
     assert rec.kind == "capacity" and "S1 one more development place" in rec.text
     assert rec.objective == 1997 and rec.delta == 998
     bigger = replace(p, specialists=(specialist("S1", capacity=2),))
-    assert solve(bigger).objective == rec.objective
+    assert search(bigger).objective == rec.objective
 
 
 def test_recommend_travel():
     # 85 km is beyond the 80 km limit; raising it for this school gives 1000 - 85 = 915.
     p = problem([school("100001", km=85)], [specialist("S1")])
-    r = solve(p)
+    r = search(p)
     [rec] = recommend(p, compute_eligibility(p), r.allocation, r.objective, [0])
     assert rec.kind == "travel" and "85.0 km" in rec.text and "S1" in rec.text
     assert rec.objective == 915
-    assert solve(replace(p, rules=replace(p.rules, max_travel_km=85.5))).objective == 915
+    assert search(replace(p, rules=replace(p.rules, max_travel_km=85.5))).objective == 915
 
 
 def test_recommend_cross_hub():
     p = problem([school("100001", km=5)], [specialist("S1", hub="K")])
-    r = solve(p)
+    r = search(p)
     [rec] = recommend(p, compute_eligibility(p), r.allocation, r.objective, [0])
     assert rec.kind == "cross_hub" and rec.objective == 995
 
@@ -135,7 +135,7 @@ def test_recommend_running_a_group():
     sps = [specialist("S1", max_groups=1), specialist("S2", max_groups=1)]
     p = problem(schools, sps, groups, weights=replace(problem(schools).weights, place=30))
     p = replace(p, work_groups=(replace(groups[0], min_schools=1), replace(groups[1], min_schools=1)))
-    r = solve(p)
+    r = search(p)
     assert r.objective == 30
     [rec] = recommend(p, compute_eligibility(p), r.allocation, r.objective, [1])
     assert rec.kind == "run_group" and "Run G2" in rec.text
@@ -145,7 +145,7 @@ def test_recommend_running_a_group():
 def test_no_recommendation_when_nothing_places_it():
     # A secondary school and only a primary specialist: no listed change helps.
     p = problem([school("100001")], [specialist("S1", phase="primary")])
-    r = solve(p)
+    r = search(p)
     [rec] = recommend(p, compute_eligibility(p), r.allocation, r.objective, [0])
     assert rec.text == ""
 
@@ -157,7 +157,7 @@ def test_best_alternative_is_the_next_best_with_room():
         [school("100001", km=0), school("100002", km=2)],
         [specialist("S1", km=1, capacity=1), specialist("S2", km=3, capacity=1), specialist("S3", km=2, capacity=1)],
     )
-    r = solve(p)
+    r = search(p)
     alt = best_alternatives(p, compute_eligibility(p), r.allocation)
     s1_school = [i for i in range(2) if p.specialists[r.allocation.school_specialist[i]].id == "S1"]
     assert s1_school == [0]
@@ -185,11 +185,11 @@ def _feasible_without(p, key):
         p = replace(p, rules=replace(p.rules, max_travel_km=10_000))
     elif kind == "hub":
         p = replace(p, rules=replace(p.rules, allow_cross_hub=True))
-    return solve(p).status == SolveStatus.OPTIMAL
+    return search(p).status == SolveStatus.OPTIMAL
 
 
 def _assert_minimal(p, conflict):
-    assert solve(p).status == SolveStatus.INFEASIBLE
+    assert search(p).status == SolveStatus.INFEASIBLE
     assert any(r.key[0] == "pin" for r in conflict)
     for r in conflict:
         assert _feasible_without(p, r.key), r.text
@@ -241,5 +241,5 @@ def test_no_conflict_when_feasible():
 def test_checker_agrees_with_forced_solutions(demo):
     # A sanity link between explanations and the checker: any forced allocation is valid.
     p = replace(demo.problem, pins=(Requirement(0, demo.result.allocation.school_specialist[0], None),))
-    r = solve(p)
+    r = search(p)
     assert check_allocation(p, r.allocation).ok

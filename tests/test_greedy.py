@@ -11,8 +11,8 @@ from allocator.analysis.generate import generate
 from allocator.check import check_allocation
 from allocator.inputs.load import load
 from allocator.problem.data import SolverSettings
+from allocator.solving.search import search
 from allocator.solving.solution import SolveStatus
-from allocator.solving.solve import solve
 from benchmarks.greedy import greedy_allocation
 from tests import builders as b
 from tests.bruteforce import brute_force_optimum
@@ -43,7 +43,7 @@ def test_demo_greedy_is_valid_and_below_the_optimum(yml):
             assert allocation.school_specialist[pin.school_idx] == pin.specialist_idx
         if pin.group_idx is not None:
             assert allocation.school_group[pin.school_idx] == pin.group_idx
-    result = solve(problem, FAST)
+    result = search(problem, FAST)
     assert result.status == SolveStatus.OPTIMAL
     assert report.objective <= result.objective
 
@@ -55,7 +55,7 @@ def test_generated_scenarios_greedy_is_valid_and_below_the_optimum(tmp_path, kin
     problem = load(made.scenario).problem
     report = check_allocation(problem, greedy_allocation(problem))
     assert report.violations == ()
-    result = solve(problem, FAST)
+    result = search(problem, FAST)
     assert result.status == SolveStatus.OPTIMAL
     assert report.objective <= result.objective
 

@@ -19,8 +19,8 @@ from allocator.inputs.issues import InputError
 from allocator.inputs.previous import AllocationsFile, apply_previous
 from allocator.problem import variants
 from allocator.problem.data import PreviousPlacement, ProblemData, SolverSettings
+from allocator.solving.search import search
 from allocator.solving.solution import Allocation, SolveStatus
-from allocator.solving.solve import solve
 from tests.bruteforce import brute_force_best, brute_force_optimum
 from tests.builders import PLAIN, group, problem, school, specialist
 from tests.strategies import tiny_problems
@@ -56,7 +56,7 @@ def rerun(p: ProblemData, previous: AllocationsFile) -> ProblemData:
 
 def solved(p: ProblemData):
     """Solve; the independent checker must agree with the solver, term `keep` included."""
-    result = solve(p, FAST)
+    result = search(p, FAST)
     assert result.status == SolveStatus.OPTIMAL
     report = check_allocation(p, result.allocation)
     assert report.violations == ()
@@ -168,7 +168,7 @@ def test_a_withdrawal_moves_no_school_that_need_not_move(problem_, which, a_scho
     # The re-run's objective (keep included) equals brute force's optimum; with a keep
     # weight larger than every other term can add up to, it keeps as many schools in
     # place as any valid allocation can.
-    first = solve(problem_, FAST)
+    first = search(problem_, FAST)
     previous = rows_of(problem_, first.allocation)
     if a_school:
         urn = problem_.schools[which % problem_.num_schools].urn
@@ -212,7 +212,7 @@ def test_a_lock_that_breaks_a_rule_makes_the_rules_impossible():
     p = problem([school("100001"), school("100002")], [specialist("A", capacity=2)])
     previous = rows_of(p, Allocation((0, 0), (None, None), ()), locked=("100001", "100002"))
     tighter = replace(p, specialists=(replace(p.specialists[0], capacity=1),))
-    assert solve(rerun(tighter, previous), FAST).status == SolveStatus.INFEASIBLE
+    assert search(rerun(tighter, previous), FAST).status == SolveStatus.INFEASIBLE
 
 
 def test_a_locked_row_naming_a_specialist_no_longer_there_is_bad_input():

@@ -10,8 +10,8 @@ from allocator.check import check_allocation
 from allocator.diagnose.reasons import pin_conflicts
 from allocator.problem.data import SolverSettings
 from allocator.problem.eligibility import compute_eligibility
+from allocator.solving.search import search
 from allocator.solving.solution import SolveStatus
-from allocator.solving.solve import solve
 from tests.bruteforce import brute_force_optimum
 from tests.strategies import tiny_problems
 
@@ -22,7 +22,7 @@ SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 @SETTINGS
 @given(tiny_problems())
 def test_solution_passes_the_checker_and_equals_brute_force(problem):
-    result = solve(problem, FAST)
+    result = search(problem, FAST)
     # Without pins, placing nobody is always allowed, so an optimum exists.
     assert result.status == SolveStatus.OPTIMAL
     report = check_allocation(problem, result.allocation)
@@ -35,7 +35,7 @@ def test_solution_passes_the_checker_and_equals_brute_force(problem):
 @SETTINGS
 @given(tiny_problems(with_pins=True))
 def test_with_pins_solver_and_brute_force_agree_on_feasibility_and_optimum(problem):
-    result = solve(problem, FAST)
+    result = search(problem, FAST)
     best = brute_force_optimum(problem)
     if best is None:
         assert result.status == SolveStatus.INFEASIBLE
@@ -52,8 +52,8 @@ def test_with_pins_solver_and_brute_force_agree_on_feasibility_and_optimum(probl
 @given(tiny_problems())
 def test_deterministic_mode_repeats_the_same_allocation(problem):
     det = replace(FAST, deterministic=True)
-    first = solve(problem, det)
-    second = solve(problem, det)
+    first = search(problem, det)
+    second = search(problem, det)
     assert first.allocation == second.allocation
     assert first.objective == second.objective
 
@@ -61,8 +61,8 @@ def test_deterministic_mode_repeats_the_same_allocation(problem):
 @settings(max_examples=40, deadline=None)
 @given(tiny_problems(max_schools=6, max_specialists=4, max_groups=3, with_pins=True))
 def test_solving_independent_parts_equals_solving_the_whole(problem):
-    whole = solve(problem, FAST, decompose=False)
-    parts = solve(problem, FAST)
+    whole = search(problem, FAST, decompose=False)
+    parts = search(problem, FAST)
     assert parts.status == whole.status
     assert parts.objective == whole.objective
     if parts.allocation is not None:

@@ -11,14 +11,14 @@ from dataclasses import replace
 
 from allocator.check import check_allocation
 from allocator.problem.data import Weights
+from allocator.solving.search import search
 from allocator.solving.solution import SolveStatus
-from allocator.solving.solve import solve
 from tests.builders import PLAIN, group, problem, school, specialist
 
 
 def solved(p):
     """Solve, and insist that the independent checker agrees with the solver."""
-    result = solve(p)
+    result = search(p)
     if result.allocation is not None:
         report = check_allocation(p, result.allocation)
         assert report.violations == ()

@@ -193,9 +193,9 @@ def test_library_ctrl_c_during_explanations_keeps_the_allocation(demo, monkeypat
 
     monkeypatch.setattr(allocator.pipeline, "best_alternatives", interrupted)
     loaded = demo.load()
-    solved = allocator.pipeline.allocate(loaded.problem)
+    solved = allocator.pipeline.run(loaded.problem)
     assert solved.result.allocation is not None and solved.report is not None
-    assert solved.summary["interrupted"] is True
+    assert solved.summary_json["interrupted"] is True
     table = solved.tables["allocations"]
     unplaced = table[table["status"] == "unplaced"]
     assert len(unplaced) and unplaced["recommendation"].str.startswith("Not analysed").all()

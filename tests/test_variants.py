@@ -323,4 +323,4 @@ def test_variant_allocations_pass_the_independent_checker(demo_scenario):
     ).without_specialists("MS01", "MS13")
     outcome = allocate(variant, time_limit_s=10, recommendations=False)
     assert outcome.status == "OPTIMAL"
-    assert check_allocation(variant.problem, outcome.solved.result.allocation).ok
+    assert check_allocation(variant.problem, outcome.result.allocation).ok

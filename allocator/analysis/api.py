@@ -16,24 +16,20 @@ Examples
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from allocator.inputs.issues import Issue
+from allocator.outcome import TERMS, Outcome, key_figures
 from allocator.problem import variants
-from allocator.problem.data import STAGES, ProblemData, key
+from allocator.problem.data import ProblemData, key
 from allocator.problem.variants import RuleDefaults, VariantError
-from allocator.report.tables import SUMMARY
-from allocator.solving.solve import Progress
-
-TERMS = ("place", "priority", "travel", "focus", "continuity")
-
+from allocator.solving.search import Progress
 
 # --------------------------------------------------------------------------------------
 # Scenario
@@ -449,271 +445,6 @@ def load_scenario(path: str | Path, *, locations: str | None = None, online: boo
 
 
 # --------------------------------------------------------------------------------------
-# Outcome
-
-
-@dataclass(frozen=True, eq=False)
-class Outcome:
-    """A solved scenario (or an output folder read back): status, figures and tables.
-
-    Attributes
-    ----------
-    status
-        ``OPTIMAL``, ``FEASIBLE`` (best found in the time limit), ``INFEASIBLE`` (the
-        rules and pins cannot all hold: see `conflicts`) or ``UNKNOWN`` (nothing found).
-    objective, bound, gap
-        The objective reached, CP-SAT's proven bound, and their relative gap.
-    seconds
-        Wall-clock seconds of the search.
-    allocations, specialists, work_groups
-        The output tables (as allocations.csv, specialists.csv, work_groups.csv); empty
-        when there is no allocation.
-    summary_json
-        The run summary exactly as summary.json holds it.
-    conflicts
-        Why the rules cannot all hold, when INFEASIBLE.
-    scenario
-        The scenario solved (None for an output folder read back).
-    label
-        A name for comparisons (the folder's name when read back).
-    """
-
-    status: str
-    objective: int | None
-    bound: float | None
-    gap: float | None
-    seconds: float
-    allocations: pd.DataFrame
-    specialists: pd.DataFrame
-    work_groups: pd.DataFrame
-    summary_json: dict[str, Any] = field(default_factory=dict)
-    conflicts: tuple[str, ...] = ()
-    scenario: Scenario | None = None
-    label: str = ""
-    solved: Any = None  # allocator.pipeline.Solved, for the xlsx/html writers
-
-    @property
-    def has_allocation(self) -> bool:
-        return self.status in ("OPTIMAL", "FEASIBLE")
-
-    @property
-    def tables(self) -> dict[str, pd.DataFrame]:
-        tables = {
-            "allocations": self.allocations,
-            "specialists": self.specialists,
-            "work_groups": self.work_groups,
-        }
-        if self.solved is not None and "changes" in self.solved.tables:
-            tables["changes"] = self.changes  # a re-run's changes.csv
-        return tables
-
-    @property
-    def changes(self) -> pd.DataFrame:
-        """A re-run's changes since the previous run, as changes.csv (empty otherwise)."""
-        if self.solved is None:
-            return pd.DataFrame()
-        return self.solved.tables.get("changes", pd.DataFrame())
-
-    @property
-    def terms(self) -> pd.Series:
-        """The objective by term (place, priority, travel, focus, continuity) and in total.
-
-        Travel and focus are costs, so negative; the terms sum to the objective.
-        """
-        terms = self.summary_json.get("objective_terms") or {}
-        values = {t: terms.get(t) for t in (*TERMS, *(t for t in terms if t not in TERMS))}  # + keep in re-runs
-        values["objective"] = self.objective
-        return pd.Series(values, name="value", dtype="Int64")
-
-    @property
-    def by_stage(self) -> pd.DataFrame:
-        """Schools applied, placed and unplaced by stage."""
-        counts = self.summary_json.get("by_stage") or {}
-        frame = pd.DataFrame(
-            [{"stage": s, **counts.get(s, {"applied": 0, "placed": 0, "unplaced": 0})} for s in STAGES],
-            columns=["stage", "applied", "placed", "unplaced"],
-        )
-        return frame.set_index("stage")
-
-    @property
-    def summary(self) -> pd.DataFrame:
-        """Key figures as one table (figure → value): see `key_figures`."""
-        figures = self.key_figures()
-        return pd.DataFrame({"value": pd.Series(figures, dtype=object)}).rename_axis("figure")
-
-    def key_figures(self, num_ranks: int | None = None) -> dict[str, Any]:
-        """The run's key figures, as `allocate sweep` tabulates them.
-
-        Parameters
-        ----------
-        num_ranks
-            How many ``focus_rank_N`` counts to give (default: the scenario's number of
-            focus codes, or the highest rank in the table).
-
-        Returns
-        -------
-        dict
-            ``status``, ``objective``, ``bound``, ``gap``, ``seconds``; ``placed``,
-            ``unplaced`` and ``placed_<stage>``; ``groups_running``; ``trips``,
-            ``total_km`` and ``mean_km`` (every school–specialist and school–venue trip
-            of a placed school, from the tables' one-decimal km, so a run and its output
-            folder agree); ``focus_rank_1``, ... (placed schools given their 1st, 2nd,
-            ... focus choice); ``term_<name>`` for each objective term.
-        """
-        if num_ranks is None and self.scenario is not None:
-            num_ranks = len(self.scenario.problem.foci)
-        return key_figures(self.allocations, self.summary_json, self.status, num_ranks)
-
-    def trips(self) -> pd.DataFrame:
-        """One row per school–specialist and school–venue trip, with both ends' positions.
-
-        For maps. Needs the scenario (not available for an output folder read back).
-        """
-        if self.scenario is None:
-            raise ValueError("trips need the scenario: solve it rather than reading a folder")
-        problem = self.scenario.problem
-        schools = {s.urn: s for s in problem.schools}
-        specialists = {p.id: p for p in problem.specialists}
-        groups = {g.id: g for g in problem.work_groups}
-        rows = []
-        for record in self.allocations.to_dict("records"):
-            if record["status"] != "placed":
-                continue
-            school = schools[str(record["urn"])]
-            for kind, target, km in (
-                ("specialist", str(record["specialist"]), str(record["km_to_specialist"])),
-                ("work_group", str(record["work_group"]), str(record["km_to_venue"])),
-            ):
-                if not target:
-                    continue
-                where = specialists[target].location if kind == "specialist" else groups[target].venue
-                rows.append(
-                    {
-                        "urn": school.urn,
-                        "stage": school.stage,
-                        "to": kind,
-                        "id": target,
-                        "school_latitude": school.location.lat,
-                        "school_longitude": school.location.lon,
-                        "latitude": where.lat,
-                        "longitude": where.lon,
-                        "km": float(km),
-                    }
-                )
-        return pd.DataFrame(
-            rows,
-            columns=["urn", "stage", "to", "id", "school_latitude", "school_longitude", "latitude", "longitude", "km"],
-        )
-
-    def write(self, out_dir: str | Path, formats: Sequence[str] = ("csv",)) -> list[Path]:
-        """Write the tables and summary.json as `allocate` does (whole or not at all).
-
-        Raises
-        ------
-        ValueError
-            When there is no allocation to write.
-        allocator.report.outdir.OutputError
-            When `out_dir` exists and was not written by allocate.
-        """
-        from allocator.report.tables import write_outputs
-
-        if not self.has_allocation:
-            raise ValueError(f"there is no allocation to write (status {self.status})")
-        extra: dict[str, Callable[[Path], None]] = {}
-        if "xlsx" in formats or "html" in formats:
-            if self.solved is None:
-                raise ValueError("xlsx and html need a solved run, not a folder read back")
-            if "xlsx" in formats:
-                from allocator.report.workbook import write_workbook  # type: ignore[import-not-found]
-
-                extra["xlsx"] = lambda folder: write_workbook(folder / "allocation.xlsx", self.solved)
-            if "html" in formats:
-                from allocator.report.html import write_html  # type: ignore[import-not-found]
-
-                extra["html"] = lambda folder: write_html(folder / "report.html", self.solved)
-        return write_outputs(Path(out_dir), self.tables, self.summary_json, tuple(formats), extra)
-
-    @classmethod
-    def read(cls, folder: str | Path, label: str | None = None) -> Outcome:
-        """Read an output folder written by `allocate` (summary.json and the CSV tables).
-
-        Raises
-        ------
-        FileNotFoundError
-            When the folder lacks summary.json or allocations.csv.
-        """
-        folder = Path(folder)
-        summary_path = folder / SUMMARY
-        if not summary_path.is_file():
-            raise FileNotFoundError(f"{folder}: has no {SUMMARY}; is it an allocate output folder?")
-        summary = json.loads(summary_path.read_text(encoding="utf-8"))
-        tables = {}
-        for name in ("allocations", "specialists", "work_groups"):
-            path = folder / f"{name}.csv"
-            if path.is_file():
-                tables[name] = pd.read_csv(path, dtype=str, keep_default_na=False)
-            elif name == "allocations":
-                raise FileNotFoundError(f"{folder}: has no allocations.csv")
-            else:
-                tables[name] = pd.DataFrame()
-        return cls(
-            status=str(summary.get("status", "")),
-            objective=summary.get("objective"),
-            bound=summary.get("bound"),
-            gap=summary.get("gap"),
-            seconds=float(summary.get("solve_seconds") or 0.0),
-            allocations=tables["allocations"],
-            specialists=tables["specialists"],
-            work_groups=tables["work_groups"],
-            summary_json=summary,
-            label=folder.name if label is None else label,
-        )
-
-
-def key_figures(
-    allocations: pd.DataFrame,
-    summary_json: Mapping[str, Any],
-    status: str,
-    num_ranks: int | None = None,
-) -> dict[str, Any]:
-    """Key figures of a run from its allocations table and summary (see `Outcome.key_figures`)."""
-    figures: dict[str, Any] = {
-        "status": status,
-        "objective": summary_json.get("objective"),
-        "bound": summary_json.get("bound"),
-        "gap": summary_json.get("gap"),
-        "seconds": summary_json.get("solve_seconds"),
-    }
-    by_stage = summary_json.get("by_stage") or {}
-    has = bool(by_stage)
-    figures["placed"] = summary_json.get("placed") if has else None
-    figures["unplaced"] = summary_json.get("unplaced") if has else None
-    for stage in STAGES:
-        figures[f"placed_{stage}"] = by_stage.get(stage, {}).get("placed") if has else None
-    figures["groups_running"] = summary_json.get("groups_running")
-    km: list[float] = []
-    ranks: Counter[int] = Counter()
-    if has and len(allocations):
-        placed = allocations[allocations["status"] == "placed"]
-        for column in ("km_to_specialist", "km_to_venue"):
-            km += [float(v) for v in placed[column].astype(str) if v not in ("", "nan")]
-        for value in placed["focus_rank"].astype(str):
-            if value not in ("", "nan"):
-                ranks[int(float(value))] += 1
-    figures["trips"] = len(km) if has else None
-    figures["total_km"] = round(sum(km), 1) if has else None
-    figures["mean_km"] = round(sum(km) / len(km), 1) if km else None
-    if num_ranks is None:
-        num_ranks = max(ranks, default=0)
-    for rank in range(1, max(num_ranks, max(ranks, default=0)) + 1):
-        figures[f"focus_rank_{rank}"] = ranks.get(rank, 0) if has else None
-    terms = summary_json.get("objective_terms") or {}
-    for term in TERMS:
-        figures[f"term_{term}"] = terms.get(term)
-    return figures
-
-
-# --------------------------------------------------------------------------------------
 # Solving
 
 
@@ -756,7 +487,7 @@ def allocate(
     allocator.pipeline.CheckerFailure
         When the independent checker finds a broken rule (a bug to report).
     """
-    from allocator.pipeline import allocate as run_allocate
+    from allocator.pipeline import run
 
     if isinstance(scenario, ProblemData):
         scenario = Scenario.from_problem(scenario)
@@ -766,41 +497,23 @@ def allocate(
         from allocator.inputs.previous import previous_of
 
         problem = previous_of(problem, previous)
-    solved = run_allocate(
+    outcome = run(
         problem,
         problem.solver,
         on_progress=on_progress,
         locations_level=scenario.locations_level,
         recommendations=recommendations,
     )
-    return outcome_of(solved, scenario)
-
-
-def outcome_of(solved: Any, scenario: Scenario) -> Outcome:
-    """An `Outcome` from `allocator.pipeline.allocate`'s `Solved`."""
-    result = solved.result
-    summary = dict(solved.summary)
-    if summary and scenario.changes:
+    outcome.scenario = scenario
+    if outcome.summary_json and scenario.changes:
         # The run's inputs are no longer the bytes of the files: say so rather than
         # quoting a hash that would claim they are.
+        summary = dict(outcome.summary_json)
         summary["variant_of_sha256"] = summary.get("scenario_sha256", "")
         summary["scenario_sha256"] = ""
         summary["changes"] = list(scenario.changes)
-    empty = pd.DataFrame()
-    return Outcome(
-        status=result.status.value,
-        objective=result.objective,
-        bound=result.bound,
-        gap=result.gap,
-        seconds=result.solve_seconds,
-        allocations=solved.tables.get("allocations", empty),
-        specialists=solved.tables.get("specialists", empty),
-        work_groups=solved.tables.get("work_groups", empty),
-        summary_json=summary,
-        conflicts=tuple(solved.conflicts),
-        scenario=scenario,
-        solved=solved,
-    )
+        outcome.summary_json = summary
+    return outcome
 
 
 # --------------------------------------------------------------------------------------
@@ -920,6 +633,7 @@ def _fewest_for_hub(counting: Scenario, hub: str, hub_name: str) -> dict[str, An
 
 
 __all__ = [
+    "TERMS",
     "Outcome",
     "Scenario",
     "VariantError",

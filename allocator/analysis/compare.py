@@ -15,7 +15,7 @@ from typing import Any
 import click
 import pandas as pd
 
-from allocator.analysis.api import TERMS, Outcome
+from allocator.outcome import TERMS, Outcome
 from allocator.problem.data import STAGES
 
 MOVED_COLUMNS = [

@@ -17,9 +17,9 @@ import click
 from allocator.inputs.issues import printable
 
 if TYPE_CHECKING:
-    from allocator.pipeline import Solved
+    from allocator.outcome import Outcome
     from allocator.problem.data import ProblemData, SolverSettings
-    from allocator.solving.solve import Progress
+    from allocator.solving.search import Progress
 
 
 def _fmt(value: float | None) -> str:
@@ -98,16 +98,16 @@ class Console:
             self.stream.flush()
             self._last_line = time.monotonic()
 
-    def done(self, solved: Solved) -> None:
+    def done(self, outcome: Outcome) -> None:
         """End the progress display, then print the summary table."""
         if self.quiet:
             return
         if self._drawn:
             # Redraw the last line from the final result, so what stays on screen is
             # exactly what the summary says.
-            result = solved.result
+            result = outcome.result
             if result.objective is not None:
-                from allocator.solving.solve import Progress
+                from allocator.solving.search import Progress
 
                 final = Progress(result.solve_seconds, result.num_solutions or 1, float(result.objective), result.bound)
                 width = shutil.get_terminal_size((100, 24)).columns - 1
@@ -115,11 +115,11 @@ class Console:
             self.stream.write("\n")
             self.stream.flush()
             self._drawn = False
-        if solved.result.allocation is None:
+        if outcome.result.allocation is None:
             return
-        for warning in solved.summary.get("calendar_warnings", []):
+        for warning in outcome.summary_json.get("calendar_warnings", []):
             self.warn(warning)
-        for line in summary_lines(solved):
+        for line in summary_lines(outcome):
             click.echo(printable(line))
 
     def written(self, folder: Path, files: list[Path]) -> None:
@@ -127,11 +127,11 @@ class Console:
             click.echo(printable(f"Wrote {', '.join(f.name for f in files)} to {folder}"))
 
 
-def summary_lines(solved: Solved) -> list[str]:
+def summary_lines(outcome: Outcome) -> list[str]:
     """A readable summary of a solved scenario."""
-    s = solved.summary
-    result = solved.result
-    lines = _change_lines(solved) if "since_previous" in s else []
+    s = outcome.summary_json
+    result = outcome.result
+    lines = _change_lines(outcome) if "since_previous" in s else []
     gap = s["gap"]
     state = s["status"] + (" (interrupted)" if s["interrupted"] else "")
     lines.append(
@@ -143,8 +143,8 @@ def summary_lines(solved: Solved) -> list[str]:
         lines.append(f"{stage:<12} {c['applied']:>7} {c['placed']:>7} {c['unplaced']:>8}")
     applied = s["placed"] + s["unplaced"]
     lines.append(f"{'total':<12} {applied:>7} {s['placed']:>7} {s['unplaced']:>8}")
-    allocations = solved.tables["allocations"]
-    specialists = solved.tables["specialists"]
+    allocations = outcome.tables["allocations"]
+    specialists = outcome.tables["specialists"]
     used = int(((specialists["load"] + specialists["embedding_load"]) > 0).sum())
     available = int((specialists["available"] == "yes").sum())
     trips = [float(x) for x in allocations["km_to_specialist"] if x != ""]
@@ -153,7 +153,7 @@ def summary_lines(solved: Solved) -> list[str]:
     mean = total / len(trips) if trips else 0.0
     lines.append(
         f"Specialists used: {used} of {available} available; groups running: "
-        f"{s['groups_running']} of {len(solved.tables['work_groups'])}"
+        f"{s['groups_running']} of {len(outcome.tables['work_groups'])}"
     )
     lines.append(f"Travel: {total:,.1f} km in {len(trips)} trips, mean {mean:.1f} km")
     terms = s.get("objective_terms") or {}
@@ -169,11 +169,11 @@ def summary_lines(solved: Solved) -> list[str]:
     return lines
 
 
-def _change_lines(solved: Solved, shown: int = 10) -> list[str]:
+def _change_lines(solved: Outcome, shown: int = 10) -> list[str]:
     """Re-runs: the headline count of changes, then the first few, each with its reason."""
     from allocator.diagnose.changes import headline
 
-    lines = [f"Since the previous run: {headline(solved.summary['since_previous'])}."]
+    lines = [f"Since the previous run: {headline(solved.summary_json['since_previous'])}."]
     changes = solved.tables.get("changes")
     if changes is None:
         return lines

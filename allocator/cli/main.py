@@ -231,6 +231,7 @@ def run_command(**options: Any) -> None:
     with handling_stops() as stops:
         try:
             _run(started, **options)
+            stops.finish()  # written: a Ctrl-C from here to exit changes nothing
         except (KeyboardInterrupt, Exception) as exc:
             # A stop that lands inside compiled code may surface as another exception (an
             # import's "initialization failed" ImportError): still a stop, not a bug.
@@ -351,14 +352,14 @@ def _settings(problem: Any, started: float, *, time_limit: float | None, seed: i
 def _solve(problem: Any, settings: Any, console: Any, level: str, no_recommendations: bool, explain_s: float) -> Any:
     """Supply notes, then the pipeline; the checker finding a broken rule is exit 3."""
     from allocator.analysis.supply import supply_demand
-    from allocator.pipeline import CheckerFailure, allocate
+    from allocator.pipeline import CheckerFailure, run
 
     for row in supply_demand(problem):
         if row.short:
             console.note(f"short: {row.sentence}")
     console.start(problem, settings)
     try:
-        return allocate(
+        return run(
             problem,
             settings,
             on_progress=console.progress,
@@ -416,7 +417,7 @@ def _write(solved: Any, target: Path, folder_state: Any, formats: tuple[str, ...
 
         extra["html"] = lambda folder: write_html(folder / "report.html", solved)
     try:
-        return write_outputs(target, solved.tables, solved.summary, formats, extra, raw_csv=raw_csv,
+        return write_outputs(target, solved.tables, solved.summary_json, formats, extra, raw_csv=raw_csv,
                              expected=folder_state)  # fmt: skip
     except OutputError as exc:
         _fail(f"error: {exc}", EXIT_INPUT)

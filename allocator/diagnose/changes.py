@@ -327,7 +327,7 @@ def locked_column(problem: ProblemData) -> list[str]:
 def add_changes(solved: Any) -> None:
     """Add the `changes` table, the `locked` column and summary counts to a solved re-run.
 
-    `solved` is `allocator.pipeline.Solved` with its tables and summary built. Schools
+    `solved` is `allocator.outcome.Outcome` with its tables and summary built. Schools
     locked as unplaced get that as their reason.
     """
     problem, result = solved.problem, solved.result
@@ -346,7 +346,7 @@ def add_changes(solved: Any) -> None:
                 table.at[s, "recommendation"] = "Unlock the row to let allocate place it."
     changes = compute_changes(problem, solved.eligibility, result.allocation, list(table["reason"]))
     solved.tables["changes"] = changes.table
-    solved.summary["since_previous"] = {
+    solved.summary_json["since_previous"] = {
         "previous": problem.previous.file,
         "previous_sha256": problem.previous.sha256,
         **changes.counts,

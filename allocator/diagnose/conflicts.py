@@ -1,25 +1,28 @@
 """Why the rules cannot all hold: a minimal set of conflicting requirements.
 
-A separate feasibility-only CP-SAT model puts every requirement a hub lead could change
-behind an assumption literal: each pin and forbid, each specialist's capacities and
-lead limit, each group's minimum and maximum size, the travel limit and the hub rule.
-Pairs the eligibility layer removed only for the travel limit, the hub rule or a
-forbid are variables here, switched off by their literal. CP-SAT returns a sufficient
-set of assumptions for infeasibility; it is shrunk by deletion until removing any one
-element makes the rest feasible. Without pins placing nobody is feasible, so every such
-set contains a pin.
+The conflict finder builds a feasibility-only model from the allocation model's own rule
+functions (`allocator.model.constraints`), with every requirement a hub lead could change
+behind an assumption literal (a "switch"): each pin and forbid, each specialist's
+capacities and lead limit, each group's minimum and maximum size, the travel limit and
+the hub rule. Pairs that only the travel limit, the hub rule or a forbid reject are
+variables here, banned while their switch is on (`add_pair_bans`). CP-SAT returns a
+sufficient set of assumptions for infeasibility; it is shrunk by deletion until removing
+any one element makes the rest feasible. Without pins placing nobody is feasible, so
+every such set contains a pin.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from ortools.sat.python import cp_model
 
-from allocator.problem.data import ProblemData
-from allocator.problem.data import Requirement as PinOrForbid
-from allocator.problem.distances import coordinates, great_circle_km
-from allocator.problem.eligibility import Eligibility, Reason
+from allocator.model import constraints
+from allocator.model.constraints import RequirementKey
+from allocator.model.variables import Variables
+from allocator.problem.data import ProblemData, Stage
+from allocator.problem.eligibility import Eligibility, Reason, pair_rules
 
 
 @dataclass(frozen=True)
@@ -31,193 +34,138 @@ class Requirement:
     remedy: str
 
 
+# Rules a hub lead can change by a setting: pairs they alone reject are variables here.
 RELAXABLE_PAIR = (Reason.ALLOWED, Reason.HUB, Reason.FORBIDDEN, Reason.TOO_FAR)
+# A capacity of 0 is a capacity (rule 2, switched), not a reason to drop the pair.
+_SWITCHED_ELSEWHERE = (Reason.NO_CAPACITY,)
+
+Bans = dict[tuple[str, int, int], list[RequirementKey]]
 
 
-def _hard_ok_specialist(problem: ProblemData, s: int, p: int) -> bool:
-    """The pair passes every rule except travel, hub and forbid (checked here independently
-    of the first-reason record, which may hide a later reason)."""
-    school, sp = problem.schools[s], problem.specialists[p]
-    if school.stage == "sustaining" or not sp.available:
-        return False
-    if school.phase in ("primary", "secondary") and sp.phase != school.phase:
-        return False
-    if sp.school_urn is not None and sp.school_urn == school.urn:
-        return False
-    if problem.rules.separate_trusts and school.trust and sp.trust:
-        if school.trust.strip().casefold() == sp.trust.strip().casefold():
-            return False
-    return True
+def _pairs_and_bans(problem: ProblemData, elig: Eligibility) -> tuple[list, list, Bans]:
+    """The pairs every unchangeable rule allows (every rule's verdict, not only the first
+    reason eligibility kept), and the switchable rules that reject each of them."""
+    rules = pair_rules(problem, measure_all=True)  # cross-hub distances too
+    forbid_sp = {(f.school_idx, f.specialist_idx): f.index for f in problem.forbids if f.specialist_idx is not None}
+    forbid_sg = {(f.school_idx, f.group_idx): f.index for f in problem.forbids if f.group_idx is not None}
+    own_limit = [
+        p.max_travel_km is not None and p.max_travel_km < problem.rules.max_travel_km for p in problem.specialists
+    ]
+    bans: Bans = {}
+    specialist_pairs: list[tuple[int, int]] = []
+    group_pairs: list[tuple[int, int]] = []
+    for kind, masks, forbids, pairs in (
+        ("support", rules.specialist, forbid_sp, specialist_pairs),
+        ("member", rules.group, forbid_sg, group_pairs),
+    ):
+        hard = [m for r, m in masks.items() if r not in RELAXABLE_PAIR and r not in _SWITCHED_ELSEWHERE]
+        allowed = ~np.logical_or.reduce(hard) if hard else np.ones(masks[Reason.HUB].shape, dtype=bool)
+        for s, other in np.argwhere(allowed).tolist():
+            pairs.append((s, other))
+            keys: list[RequirementKey] = []
+            if masks[Reason.TOO_FAR][s, other]:
+                keys.append(("travel_sp", other) if kind == "support" and own_limit[other] else ("travel",))
+            if masks[Reason.HUB][s, other]:
+                keys.append(("hub",))
+            if (s, other) in forbids:
+                keys.append(("forbid", forbids[s, other]))
+            if keys:
+                bans[kind, s, other] = keys
+    return specialist_pairs, group_pairs, bans
 
 
-def _hard_ok_group(problem: ProblemData, s: int, g: int) -> bool:
-    school, group = problem.schools[s], problem.work_groups[g]
-    if school.stage == "development":
-        return False
-    if group.phase == "special":
-        if school.phase != "special":
-            return False
-    elif not (school.phase in ("special", "all-through") or school.phase == group.phase):
-        return False
-    if group.focus is not None and school.focus_choices and group.focus not in school.focus_choices:
-        return False
-    return True
+class _Switches:
+    """One assumption literal per requirement, made when a rule first asks for it."""
+
+    def __init__(self, model: cp_model.CpModel, problem: ProblemData):
+        self.model = model
+        self.problem = problem
+        self.literals: dict[RequirementKey, cp_model.IntVar] = {}
+        self.requirements: dict[int, Requirement] = {}  # literal index -> requirement
+
+    def __call__(self, key: RequirementKey) -> cp_model.IntVar:
+        if key not in self.literals:
+            literal = self.model.new_bool_var(str(key))
+            self.literals[key] = literal
+            self.requirements[literal.index] = Requirement(key, *self._words(key))
+        return self.literals[key]
+
+    def _words(self, key: RequirementKey) -> tuple[str, str]:
+        """The requirement's text and remedy."""
+        problem = self.problem
+        kind = key[0]
+        if kind == "hub":
+            return "the hub rule (schools are placed within their own hub)", "set allow_cross_hub: true"
+        if kind == "travel":
+            return f"the {problem.rules.max_travel_km:g} km travel limit", "raise max_travel_km"
+        if kind in ("pin", "forbid"):
+            item = next(r for r in (problem.pins if kind == "pin" else problem.forbids) if r.index == key[1])
+            school = problem.schools[item.school_idx].urn
+            if item.source and kind == "forbid":  # a locked unplaced row: one requirement for its pairs
+                return f"{item.source} (school {school} not placed)", "unlock the row"
+            if item.specialist_idx is not None:
+                target = f"specialist {problem.specialists[item.specialist_idx].id}"
+            else:
+                target = f"group {problem.work_groups[item.group_idx].id}"  # type: ignore[index]
+            if item.source:  # a locked row of the previous allocations
+                return f"{item.source} (school {school} with {target})", "unlock the row"
+            remedy = "remove or change the pin" if kind == "pin" else "remove the forbid"
+            return f"{kind} {item.index + 1} (school {school} with {target})", remedy
+        if kind in ("min", "max"):
+            group = problem.work_groups[int(key[1])]
+            if kind == "min":
+                return f"{group.id}'s minimum of {group.min_schools} schools", f"lower {group.id}'s min_schools"
+            return f"{group.id}'s maximum of {group.max_schools} schools", f"raise {group.id}'s max_schools"
+        specialist = problem.specialists[int(key[1])]
+        if kind == "travel_sp":
+            return f"{specialist.id}'s own {specialist.max_travel_km:g} km travel limit", "raise max_travel_km"
+        if kind == "capacity":
+            stage = Stage(str(key[2]))
+            return (
+                f"{specialist.id}'s {stage} capacity of {specialist.capacity_for(stage)}",
+                f"raise {specialist.id}'s {stage.capacity_field}",
+            )
+        return (
+            f"{specialist.id}'s limit of {specialist.max_groups} group(s) to lead",
+            f"raise {specialist.id}'s max_groups",
+        )
+
+
+def conflict_model(problem: ProblemData, elig: Eligibility) -> tuple[cp_model.CpModel, _Switches]:
+    """The allocation model's rules, each requirement behind its switch (no objective)."""
+    model = cp_model.CpModel()
+    switches = _Switches(model, problem)
+    specialist_pairs, group_pairs, bans = _pairs_and_bans(problem, elig)
+    v = Variables.from_pairs(model, problem, specialist_pairs, group_pairs, elig.group_leads)
+    constraints.add_whole_placement(model, problem, v)
+    constraints.add_specialist_capacity(model, problem, v, switches)
+    constraints.add_group_size_and_lead(model, problem, v, switches)
+    constraints.add_lead_limit(model, problem, v, switches)
+    constraints.add_pins(model, problem, v, switches)
+    constraints.add_pair_bans(model, v, bans, switches)
+    return model, switches
 
 
 def minimal_conflict(problem: ProblemData, elig: Eligibility, time_limit_s: float = 30.0) -> list[Requirement]:
     """A minimal set of requirements that cannot all hold, or [] when they can."""
-    model = cp_model.CpModel()
-    requirements: dict[int, Requirement] = {}  # literal index -> requirement
-    literals: dict[tuple, cp_model.IntVar] = {}
-
-    def literal(key: tuple, text: str, remedy: str) -> cp_model.IntVar:
-        if key not in literals:
-            lit = model.new_bool_var(str(key))
-            literals[key] = lit
-            requirements[lit.index] = Requirement(key, text, remedy)
-        return literals[key]
-
-    def hub_rule() -> cp_model.IntVar:
-        return literal(("hub",), "the hub rule (schools are placed within their own hub)", "set allow_cross_hub: true")
-
-    def forbid(f: PinOrForbid, target: str) -> cp_model.IntVar:
-        school = problem.schools[f.school_idx].urn
-        if f.source:  # a locked unplaced row: one requirement for all its forbidden pairs
-            return literal(("forbid", f.index), f"{f.source} (school {school} not placed)", "unlock the row")
-        return literal(
-            ("forbid", f.index), f"forbid {f.index + 1} (school {school} with {target})", "remove the forbid"
-        )
-
-    S, P, G = problem.num_schools, problem.num_specialists, problem.num_groups
-    # Every distance, cross-hub pairs included (eligibility skips those it rejects anyway).
-    school_xy = coordinates([s.location for s in problem.schools])
-    km_sp = great_circle_km(school_xy, coordinates([p.location for p in problem.specialists]))
-    km_sg = great_circle_km(school_xy, coordinates([g.venue for g in problem.work_groups]))
-    limit_p = elig.specialist_limit_km
-    hub = [s.hub.strip().casefold() for s in problem.schools]
-    sp_hub = [p.hub.strip().casefold() for p in problem.specialists]
-    g_hub = [g.hub.strip().casefold() for g in problem.work_groups]
-    forbid_sp = {(f.school_idx, f.specialist_idx): f for f in problem.forbids if f.specialist_idx is not None}
-    forbid_sg = {(f.school_idx, f.group_idx): f for f in problem.forbids if f.group_idx is not None}
-    travel_text = f"the {problem.rules.max_travel_km:g} km travel limit"
-
-    x: dict[tuple[int, int], cp_model.IntVar] = {}
-    y: dict[tuple[int, int], cp_model.IntVar] = {}
-    for s in range(S):
-        for p in range(P):
-            if not _hard_ok_specialist(problem, s, p):
-                continue
-            var = model.new_bool_var(f"x{s},{p}")
-            x[s, p] = var
-            if km_sp[s, p] > limit_p[p]:
-                sp = problem.specialists[p]
-                own = sp.max_travel_km is not None and sp.max_travel_km < problem.rules.max_travel_km
-                key = ("travel_sp", p) if own else ("travel",)
-                text = f"{sp.id}'s own {sp.max_travel_km:g} km travel limit" if own else travel_text
-                model.add(var == 0).only_enforce_if(literal(key, text, "raise max_travel_km"))
-            if not problem.rules.allow_cross_hub and hub[s] != sp_hub[p]:
-                model.add(var == 0).only_enforce_if(hub_rule())
-            if (s, p) in forbid_sp:
-                model.add(var == 0).only_enforce_if(forbid(forbid_sp[s, p], f"specialist {problem.specialists[p].id}"))
-        for g in range(G):
-            if not _hard_ok_group(problem, s, g):
-                continue
-            var = model.new_bool_var(f"y{s},{g}")
-            y[s, g] = var
-            if km_sg[s, g] > problem.rules.max_travel_km:
-                model.add(var == 0).only_enforce_if(literal(("travel",), travel_text, "raise max_travel_km"))
-            if not problem.rules.allow_cross_hub and hub[s] != g_hub[g]:
-                model.add(var == 0).only_enforce_if(hub_rule())
-            if (s, g) in forbid_sg:
-                model.add(var == 0).only_enforce_if(forbid(forbid_sg[s, g], f"group {problem.work_groups[g].id}"))
-
-    placed = [model.new_bool_var(f"placed{s}") for s in range(S)]
-    for s, school in enumerate(problem.schools):
-        if school.stage in ("development", "embedding"):
-            model.add(sum(x[s, p] for p in range(P) if (s, p) in x) == placed[s])
-        if school.stage in ("embedding", "sustaining"):
-            model.add(sum(y[s, g] for g in range(G) if (s, g) in y) == placed[s])
-    for p, sp in enumerate(problem.specialists):
-        for stage, cap, word in (
-            ("development", sp.capacity, "capacity"),
-            ("embedding", sp.embedding_capacity, "embedding_capacity"),
-        ):
-            terms = [x[s, p] for s in range(S) if (s, p) in x and problem.schools[s].stage == stage]
-            if len(terms) > cap:
-                model.add(sum(terms) <= cap).only_enforce_if(
-                    literal(("capacity", p, stage), f"{sp.id}'s {stage} capacity of {cap}", f"raise {sp.id}'s {word}")
-                )
-    runs = [model.new_bool_var(f"runs{g}") for g in range(G)]
-    leads: dict[tuple[int, int], cp_model.IntVar] = {}
-    for g, group in enumerate(problem.work_groups):
-        members = [y[s, g] for s in range(S) if (s, g) in y]
-        if not members:
-            model.add(runs[g] == 0)
-        else:
-            model.add_max_equality(runs[g], members)
-            model.add(sum(members) >= group.min_schools).only_enforce_if(
-                runs[g],
-                literal(
-                    ("min", g),
-                    f"{group.id}'s minimum of {group.min_schools} schools",
-                    f"lower {group.id}'s min_schools",
-                ),
-            )
-            if len(members) > group.max_schools:
-                model.add(sum(members) <= group.max_schools).only_enforce_if(
-                    literal(
-                        ("max", g),
-                        f"{group.id}'s maximum of {group.max_schools} schools",
-                        f"raise {group.id}'s max_schools",
-                    )
-                )
-        for p in elig.group_leads[g]:
-            leads[g, p] = model.new_bool_var(f"lead{g},{p}")
-        model.add(sum(leads[g, p] for p in elig.group_leads[g]) == runs[g])
-    for p, sp in enumerate(problem.specialists):
-        mine = [leads[g, q] for (g, q) in leads if q == p]
-        if len(mine) > sp.max_groups:
-            model.add(sum(mine) <= sp.max_groups).only_enforce_if(
-                literal(
-                    ("lead_limit", p),
-                    f"{sp.id}'s limit of {sp.max_groups} group(s) to lead",
-                    f"raise {sp.id}'s max_groups",
-                )
-            )
-    for pin in problem.pins:
-        s = pin.school_idx
-        school = problem.schools[s]
-        if pin.specialist_idx is not None:
-            target = f"specialist {problem.specialists[pin.specialist_idx].id}"
-            var = x.get((s, pin.specialist_idx))
-        else:
-            target = f"group {problem.work_groups[pin.group_idx].id}"  # type: ignore[index]
-            var = y.get((s, pin.group_idx))  # type: ignore[arg-type]
-        lit = literal(
-            ("pin", pin.index),
-            f"{pin.source or f'pin {pin.index + 1}'} (school {school.urn} with {target})",
-            "unlock the row" if pin.source else "remove or change the pin",
-        )
-        model.add(placed[s] == 1).only_enforce_if(lit)
-        if var is None:
-            model.add_bool_or([lit.Not()])  # the pair breaks a rule that cannot be relaxed
-        else:
-            model.add(var == 1).only_enforce_if(lit)
-
-    order = sorted(literals.items(), key=lambda kv: (kv[0][0] == "pin", kv[0]))
-    assumptions = [lit for _, lit in order]
-    core = _infeasible_core(model, assumptions, time_limit_s)
+    model, switches = conflict_model(problem, elig)
+    order = sorted(switches.literals.items(), key=lambda kv: (kv[0][0] == "pin", kv[0]))
+    core = _infeasible_core(model, [literal for _, literal in order], time_limit_s)
     if core is None:
         return []
-    # Deletion: try dropping each element (non-pins first); keep it only if needed.
+    return [switches.requirements[literal.index] for literal in _shrink(model, core, time_limit_s)]
+
+
+def _shrink(model: cp_model.CpModel, core: list, time_limit_s: float) -> list:
+    """Deletion: try dropping each element (non-pins first); keep it only if needed."""
     needed = list(core)
-    for lit in list(core):
-        trial = [other for other in needed if other.index != lit.index]
+    for literal in list(core):
+        trial = [other for other in needed if other.index != literal.index]
         smaller = _infeasible_core(model, trial, time_limit_s)
         if smaller is not None:
             keep = {v.index for v in smaller}
             needed = [v for v in trial if v.index in keep]
-    return [requirements[lit.index] for lit in needed]
+    return needed
 
 
 def _infeasible_core(model: cp_model.CpModel, assumptions: list, time_limit_s: float) -> list | None:

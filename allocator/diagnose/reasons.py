@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from allocator.problem.data import ProblemData, Requirement
+from allocator.problem.data import SUPPORTED_STAGES, ProblemData, Requirement, Stage
 from allocator.problem.eligibility import Eligibility, Reason
 from allocator.solving.solution import Allocation
 
@@ -40,7 +40,7 @@ def _specialist_reasons(problem: ProblemData, elig: Eligibility, s: int) -> str:
         return f"there is no {phase_word} specialist{where}{tail}"
     parts = []
     counts = Counter(int(reasons[p]) for p in candidates)
-    stage_word = "development" if school.stage == "development" else "embedding"
+    stage_word = Stage.DEVELOPMENT if school.stage == Stage.DEVELOPMENT else Stage.EMBEDDING
     for reason, n in sorted(counts.items()):
         indices = [int(p) for p in candidates if reasons[p] == reason]
         ids = [problem.specialists[p] for p in indices]
@@ -102,8 +102,7 @@ def unplaced_reason(
     Pass `loads` (`Loads.of(problem, allocation)`) when explaining many schools."""
     loads = loads if loads is not None else Loads.of(problem, allocation)
     school = problem.schools[s]
-    needs_specialist = school.stage in ("development", "embedding")
-    needs_group = school.stage in ("embedding", "sustaining")
+    needs_specialist, needs_group = Stage(school.stage).needs_specialist, Stage(school.stage).needs_group
     sentences = []
     if needs_specialist:
         allowed = np.flatnonzero(elig.specialist_reason[s] == Reason.ALLOWED)
@@ -174,7 +173,7 @@ class Loads:
 
     def is_full(self, problem: ProblemData, p: int, stage: str) -> bool:
         specialist = problem.specialists[p]
-        capacity = specialist.capacity if stage == "development" else specialist.embedding_capacity
+        capacity = specialist.capacity_for(stage)
         return len(self.supported.get((p, stage), [])) >= capacity
 
     def describe(self, problem: ProblemData, p: int, stage: str) -> str:
@@ -203,12 +202,13 @@ def pin_conflicts(problem: ProblemData, elig: Eligibility) -> list[str]:
                 out.append(f"{describe(pin)}: the pair is not allowed ({_pair_rule(problem, elig, pin, reason)})")
             elif not elig.group_leads[pin.group_idx]:
                 out.append(f"{describe(pin)}: the group cannot run, no specialist may lead it (rule 3)")
-        if school.stage in ("development", "embedding") and not np.any(elig.specialist_reason[s] == Reason.ALLOWED):
+        if Stage(school.stage).needs_specialist and not np.any(elig.specialist_reason[s] == Reason.ALLOWED):
             out.append(f"{describe(pin)}: no specialist may support school {school.urn} (rule 1)")
-        if school.stage in ("embedding", "sustaining") and not np.any(elig.group_reason[s] == Reason.ALLOWED):
+        if Stage(school.stage).needs_group and not np.any(elig.group_reason[s] == Reason.ALLOWED):
             out.append(f"{describe(pin)}: no work group may take school {school.urn} (rule 1)")
     for p, specialist in enumerate(problem.specialists):
-        for stage, capacity in (("development", specialist.capacity), ("embedding", specialist.embedding_capacity)):
+        for stage in SUPPORTED_STAGES:
+            capacity = specialist.capacity_for(stage)
             pinned = [
                 pin
                 for pin in problem.pins

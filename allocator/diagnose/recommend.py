@@ -19,11 +19,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from allocator.diagnose.shares import school_shares
-from allocator.problem.data import ProblemData, SolverSettings
+from allocator.problem.data import ProblemData, SolverSettings, Stage
 from allocator.problem.eligibility import Eligibility, Reason, compute_eligibility, relax
 from allocator.solving.components import Component, components
+from allocator.solving.search import search
 from allocator.solving.solution import Allocation
-from allocator.solving.solve import solve
 
 
 @dataclass(frozen=True)
@@ -52,82 +52,94 @@ def _candidates(
     per_kind: int,
     cache: dict[str, Eligibility],
 ) -> list[Change]:
-    school = problem.schools[s]
+    """The single changes worth re-solving for school `s`, nearest first per kind."""
+    stage = Stage(problem.schools[s].stage)
     out: list[Change] = []
-    stage = school.stage
-    needs_specialist = stage in ("development", "embedding")
-    needs_group = stage in ("embedding", "sustaining")
-    if needs_specialist:
-        reasons = elig.specialist_reason[s]
-        km = elig.specialist_km[s]
-        # One more place for a specialist who may support it but is full (or has none).
-        eligible = [int(p) for p in np.flatnonzero((reasons == Reason.ALLOWED) | (reasons == Reason.NO_CAPACITY))]
-        for p in sorted(eligible, key=lambda p: km[p])[:per_kind]:
-            sp = problem.specialists[p]
-            field = "capacity" if stage == "development" else "embedding_capacity"
-            changed = replace(sp, **{field: getattr(sp, field) + 1})
-            specialists = problem.specialists[:p] + (changed,) + problem.specialists[p + 1 :]
-            variant = replace(problem, specialists=specialists)
-            out.append(
-                Change(
-                    "capacity",
-                    f"give {sp.id} one more {stage} place ({getattr(sp, field)} → {getattr(sp, field) + 1})",
-                    variant,
-                    compute_eligibility(variant) if reasons[p] == Reason.NO_CAPACITY else elig,
-                )
-            )
-        # A travel limit raised, for this school, to reach a specialist beyond it.
-        far = [int(p) for p in np.flatnonzero(reasons == Reason.TOO_FAR)]
-        for p in sorted(far, key=lambda p: km[p])[:per_kind]:
-            need = math.ceil(km[p] * 10) / 10
-            out.append(
-                Change(
-                    "travel",
-                    f"raise the travel limit to {need:.1f} km for this school to reach {problem.specialists[p].id}",
-                    problem,
-                    relax(problem, elig, specialist_pairs=[(s, p)]),
-                )
-            )
-    if needs_group:
-        reasons_g = elig.group_reason[s]
-        km_g = elig.group_km[s]
-        far_g = [int(g) for g in np.flatnonzero(reasons_g == Reason.TOO_FAR)]
-        for g in sorted(far_g, key=lambda g: km_g[g])[:per_kind]:
-            need = math.ceil(km_g[g] * 10) / 10
-            out.append(
-                Change(
-                    "travel",
-                    f"raise the travel limit to {need:.1f} km for this school to reach the venue of "
-                    f"{problem.work_groups[g].id}",
-                    problem,
-                    relax(problem, elig, group_pairs=[(s, g)]),
-                )
-            )
-    # Cross-hub placement for this school alone.
+    if stage.needs_specialist:
+        out += _specialist_changes(problem, elig, s, stage, per_kind)
+    if stage.needs_group:
+        out += _group_changes(problem, elig, s, per_kind)
     if not problem.rules.allow_cross_hub:
-        if "crossed" not in cache:  # one cross-hub eligibility serves every school
-            cache["crossed"] = compute_eligibility(replace(problem, rules=replace(problem.rules, allow_cross_hub=True)))
-        crossed = cache["crossed"]
-        sp_pairs = [
-            (s, int(p))
-            for p in np.flatnonzero(
-                (crossed.specialist_reason[s] == Reason.ALLOWED) & (elig.specialist_reason[s] == Reason.HUB)
-            )
-        ]
-        sg_pairs = [
-            (s, int(g))
-            for g in np.flatnonzero((crossed.group_reason[s] == Reason.ALLOWED) & (elig.group_reason[s] == Reason.HUB))
-        ]
-        if sp_pairs or sg_pairs:
-            out.append(
-                Change(
-                    "cross_hub",
-                    "allow cross-hub placement for this school",
-                    problem,
-                    relax(problem, elig, specialist_pairs=sp_pairs, group_pairs=sg_pairs, distances_from=crossed),
-                )
-            )
+        out += _cross_hub_change(problem, elig, s, cache)
     return out
+
+
+def _specialist_changes(problem: ProblemData, elig: Eligibility, s: int, stage: Stage, per_kind: int) -> list[Change]:
+    """One more place for a specialist who may support `s` but is full (or has none); a
+    travel limit raised for `s` to reach a specialist beyond it."""
+    out: list[Change] = []
+    reasons = elig.specialist_reason[s]
+    km = elig.specialist_km[s]
+    eligible = [int(p) for p in np.flatnonzero((reasons == Reason.ALLOWED) | (reasons == Reason.NO_CAPACITY))]
+    for p in sorted(eligible, key=lambda p: km[p])[:per_kind]:
+        sp = problem.specialists[p]
+        field = stage.capacity_field
+        changed = sp.with_values(**{field: getattr(sp, field) + 1})
+        variant = replace(problem, specialists=problem.specialists[:p] + (changed,) + problem.specialists[p + 1 :])
+        out.append(
+            Change(
+                "capacity",
+                f"give {sp.id} one more {stage} place ({getattr(sp, field)} → {getattr(sp, field) + 1})",
+                variant,
+                compute_eligibility(variant) if reasons[p] == Reason.NO_CAPACITY else elig,
+            )
+        )
+    far = [int(p) for p in np.flatnonzero(reasons == Reason.TOO_FAR)]
+    for p in sorted(far, key=lambda p: km[p])[:per_kind]:
+        need = math.ceil(km[p] * 10) / 10
+        out.append(
+            Change(
+                "travel",
+                f"raise the travel limit to {need:.1f} km for this school to reach {problem.specialists[p].id}",
+                problem,
+                relax(problem, elig, specialist_pairs=[(s, p)]),
+            )
+        )
+    return out
+
+
+def _group_changes(problem: ProblemData, elig: Eligibility, s: int, per_kind: int) -> list[Change]:
+    """A travel limit raised for `s` to reach a group's venue beyond it."""
+    reasons = elig.group_reason[s]
+    km = elig.group_km[s]
+    far = [int(g) for g in np.flatnonzero(reasons == Reason.TOO_FAR)]
+    return [
+        Change(
+            "travel",
+            f"raise the travel limit to {math.ceil(km[g] * 10) / 10:.1f} km for this school to reach the venue of "
+            f"{problem.work_groups[g].id}",
+            problem,
+            relax(problem, elig, group_pairs=[(s, g)]),
+        )
+        for g in sorted(far, key=lambda g: km[g])[:per_kind]
+    ]
+
+
+def _cross_hub_change(problem: ProblemData, elig: Eligibility, s: int, cache: dict[str, Eligibility]) -> list[Change]:
+    """Cross-hub placement for this school alone (when it opens any pair)."""
+    if "crossed" not in cache:  # one cross-hub eligibility serves every school
+        cache["crossed"] = compute_eligibility(replace(problem, rules=replace(problem.rules, allow_cross_hub=True)))
+    crossed = cache["crossed"]
+    sp_pairs = [
+        (s, int(p))
+        for p in np.flatnonzero(
+            (crossed.specialist_reason[s] == Reason.ALLOWED) & (elig.specialist_reason[s] == Reason.HUB)
+        )
+    ]
+    sg_pairs = [
+        (s, int(g))
+        for g in np.flatnonzero((crossed.group_reason[s] == Reason.ALLOWED) & (elig.group_reason[s] == Reason.HUB))
+    ]
+    if not (sp_pairs or sg_pairs):
+        return []
+    return [
+        Change(
+            "cross_hub",
+            "allow cross-hub placement for this school",
+            problem,
+            relax(problem, elig, specialist_pairs=sp_pairs, group_pairs=sg_pairs, distances_from=crossed),
+        )
+    ]
 
 
 class _PartIndex:
@@ -162,13 +174,14 @@ class _PartIndex:
         for g in sg:  # a group in no part yet joins the parts of its possible leads
             if g not in self.of_group:
                 touched |= {self.of_specialist.get(p) for p in self.group_leads[g]}
-        touched.discard(None)
-        schools = sorted({s} | {x for n in touched for x in self.parts[n].schools})
-        groups = sorted(set(sg) | {g for n in touched for g in self.parts[n].groups})
+        found = {n for n in touched if n is not None}
+        schools = sorted({s} | {x for n in found for x in self.parts[n].schools})
+        groups = sorted(set(sg) | {g for n in found for g in self.parts[n].groups})
         keep = np.zeros(self.problem.num_schools, dtype=bool)
         keep[schools] = True
-        sp_rows = np.flatnonzero(keep[elig.specialist_pairs[:, 0]]) if len(elig.specialist_pairs) else []
-        sg_rows = np.flatnonzero(keep[elig.group_pairs[:, 0]]) if len(elig.group_pairs) else []
+        empty = np.zeros(0, dtype=np.int64)
+        sp_rows = np.flatnonzero(keep[elig.specialist_pairs[:, 0]]) if len(elig.specialist_pairs) else empty
+        sg_rows = np.flatnonzero(keep[elig.group_pairs[:, 0]]) if len(elig.group_pairs) else empty
         sub = replace(
             elig,
             specialist_pairs=elig.specialist_pairs[sp_rows],
@@ -227,84 +240,108 @@ def recommend(
     settings = settings or replace(
         problem.solver, time_limit_s=min(10.0, problem.solver.time_limit_s), deterministic=False
     )
-    shares = [share.total for share in school_shares(problem, elig, allocation)]
-    base = _PartIndex(problem, elig)
+    what_if = _WhatIf(problem, elig, allocation, objective, settings)
     cache: dict[str, Eligibility] = {}
-
-    def what_if(variant: ProblemData, variant_elig: Eligibility, s: int) -> tuple[int | None, Allocation | None]:
-        """The whole objective with `s` placed under a change. Only the independent part
-        holding `s` is re-solved; the rest of the allocation cannot gain from the change."""
-        part = (
-            base.part_with(s, variant_elig)
-            if variant.specialists is problem.specialists
-            else next((c for c in components(variant, variant_elig) if s in c.schools), None)
-        )
-        if part is None:
-            return None, None
-        result = solve(variant, settings, eligibility=variant_elig, hint=allocation, require_placed=(s,), parts=[part])
-        if result.interrupted:
-            raise KeyboardInterrupt  # Ctrl-C: stop recommending, keep the allocation
-        if not result.status.has_allocation or result.objective is None:
-            return None, None
-        before = sum(shares[x] for x in part.schools)
-        merged = Allocation(
-            tuple(
-                result.allocation.school_specialist[x] if x in part.schools else allocation.school_specialist[x]
-                for x in range(problem.num_schools)
-            ),
-            tuple(
-                result.allocation.school_group[x] if x in part.schools else allocation.school_group[x]
-                for x in range(problem.num_schools)
-            ),
-            tuple(
-                result.allocation.group_lead[g] if g in part.groups else allocation.group_lead[g]
-                for g in range(problem.num_groups)
-            ),
-        )
-        return objective + result.objective - before, merged
-
     out = []
     order = sorted(unplaced, key=lambda s: (-problem.schools[s].priority, s))
-
-    def recommend_one(s: int) -> Recommendation:
-        # Forcing it in with no change at all: another school may give up its place.
-        floor, forced_allocation = what_if(problem, elig, s)
-        best: tuple[int, Change, int] | None = None
-        for change in _candidates(problem, elig, allocation, s, per_kind, cache):
-            changed, _ = what_if(change.problem, change.eligibility, s)
-            if changed is None:
-                continue
-            if floor is not None and changed <= floor:
-                continue  # the change does nothing that forcing it in would not
-            if best is None or changed > best[0]:
-                best = (changed, change, changed - objective)
-        if best is None:
-            if floor is None or forced_allocation is None:
-                return Recommendation(s, "")
-            kind, text = _describe_forced(problem, allocation, forced_allocation, s)
-            return Recommendation(
-                s, f"{text}: objective {floor - objective:+,} (to {floor:,})", kind, floor, floor - objective
-            )
-        new_objective, change, delta = best
-        effect = f"objective {delta:+,} (to {new_objective:,})"
-        return Recommendation(
-            s,
-            f"{change.text[0].upper()}{change.text[1:]}: places it, {effect}",
-            change.kind,
-            new_objective,
-            delta,
-            change if keep_changes else None,
-        )
-
     stopped = False
     for s in order:
         if stopped or (budget_s is not None and time.perf_counter() - started > budget_s):
             out.append(Recommendation(s, "", "not_analysed"))
             continue
         try:
-            out.append(recommend_one(s))
+            out.append(_recommend_one(what_if, s, per_kind, cache, keep_changes))
         except KeyboardInterrupt:  # Ctrl-C: keep the allocation, stop recommending
             stopped = True
             out.append(Recommendation(s, "", "not_analysed"))
     position = {s: n for n, s in enumerate(unplaced)}
     return sorted(out, key=lambda rec: position[rec.school_idx])
+
+
+class _WhatIf:
+    """Re-solves of the allocation under a change, one independent part at a time."""
+
+    def __init__(
+        self,
+        problem: ProblemData,
+        elig: Eligibility,
+        allocation: Allocation,
+        objective: int,
+        settings: SolverSettings,
+    ):
+        self.problem = problem
+        self.elig = elig
+        self.allocation = allocation
+        self.objective = objective
+        self.settings = settings
+        self.shares = [share.total for share in school_shares(problem, elig, allocation)]
+        self.base = _PartIndex(problem, elig)
+
+    def objective_with(
+        self, variant: ProblemData, variant_elig: Eligibility, s: int
+    ) -> tuple[int | None, Allocation | None]:
+        """The whole objective with `s` placed under a change. Only the independent part
+        holding `s` is re-solved; the rest of the allocation cannot gain from the change."""
+        part = (
+            self.base.part_with(s, variant_elig)
+            if variant.specialists is self.problem.specialists
+            else next((c for c in components(variant, variant_elig) if s in c.schools), None)
+        )
+        if part is None:
+            return None, None
+        result = search(
+            variant, self.settings, eligibility=variant_elig, hint=self.allocation, require_placed=(s,), parts=[part]
+        )
+        if result.interrupted:
+            raise KeyboardInterrupt  # Ctrl-C: stop recommending, keep the allocation
+        if not result.status.has_allocation or result.objective is None or result.allocation is None:
+            return None, None
+        before = sum(self.shares[x] for x in part.schools)
+        return self.objective + result.objective - before, self._merged(result.allocation, part)
+
+    def _merged(self, found: Allocation, part: Component) -> Allocation:
+        """The allocation with `part` replaced by what the re-solve found."""
+        now, schools, groups = self.allocation, set(part.schools), set(part.groups)
+        return Allocation(
+            tuple(
+                found.school_specialist[x] if x in schools else now.school_specialist[x]
+                for x in range(len(now.school_specialist))
+            ),
+            tuple(found.school_group[x] if x in schools else now.school_group[x] for x in range(len(now.school_group))),
+            tuple(found.group_lead[g] if g in groups else now.group_lead[g] for g in range(len(now.group_lead))),
+        )
+
+
+def _recommend_one(
+    what_if: _WhatIf, s: int, per_kind: int, cache: dict[str, Eligibility], keep_changes: bool
+) -> Recommendation:
+    """The best single change that places school `s`, or forcing it in when no change helps."""
+    problem, elig, allocation, objective = what_if.problem, what_if.elig, what_if.allocation, what_if.objective
+    # Forcing it in with no change at all: another school may give up its place.
+    floor, forced_allocation = what_if.objective_with(problem, elig, s)
+    best: tuple[int, Change, int] | None = None
+    for change in _candidates(problem, elig, allocation, s, per_kind, cache):
+        changed, _ = what_if.objective_with(change.problem, change.eligibility, s)
+        if changed is None:
+            continue
+        if floor is not None and changed <= floor:
+            continue  # the change does nothing that forcing it in would not
+        if best is None or changed > best[0]:
+            best = (changed, change, changed - objective)
+    if best is None:
+        if floor is None or forced_allocation is None:
+            return Recommendation(s, "")
+        kind, text = _describe_forced(problem, allocation, forced_allocation, s)
+        return Recommendation(
+            s, f"{text}: objective {floor - objective:+,} (to {floor:,})", kind, floor, floor - objective
+        )
+    new_objective, change, delta = best
+    effect = f"objective {delta:+,} (to {new_objective:,})"
+    return Recommendation(
+        s,
+        f"{change.text[0].upper()}{change.text[1:]}: places it, {effect}",
+        change.kind,
+        new_objective,
+        delta,
+        change if keep_changes else None,
+    )

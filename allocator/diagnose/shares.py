@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from allocator.problem.data import ProblemData
+from allocator.problem.data import ProblemData, Stage
 from allocator.problem.eligibility import Eligibility
 from allocator.solving.solution import Allocation
 
@@ -49,7 +49,7 @@ def school_shares(problem: ProblemData, elig: Eligibility, allocation: Allocatio
         travel = focus = continuity = 0
         if p is not None:
             kept = (
-                school.stage == "embedding"
+                school.stage == Stage.EMBEDDING
                 and school.previous_specialist is not None
                 and school.previous_specialist.strip() == problem.specialists[p].id.strip()
             )
@@ -106,7 +106,7 @@ def best_alternatives(problem: ProblemData, elig: Eligibility, allocation: Alloc
                 if p == p_now:
                     continue
                 sp = problem.specialists[p]
-                capacity = sp.capacity if school.stage == "development" else sp.embedding_capacity
+                capacity = sp.capacity_for(school.stage)
                 if stage_load[p, school.stage] < capacity:
                     options.append((sp_values[s, p] - sp_values[s, p_now], f"specialist {sp.id}"))
         if g_now is not None and size[g_now] - 1 >= problem.work_groups[g_now].min_schools:

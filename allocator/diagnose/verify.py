@@ -303,10 +303,10 @@ def verify_table(
 def _solve(problem: ProblemData, time_limit_s: float | None) -> tuple[dict[str, int], int, str] | None:
     from dataclasses import replace
 
-    from allocator.pipeline import allocate
+    from allocator.pipeline import run
 
     settings = problem.solver if time_limit_s is None else replace(problem.solver, time_limit_s=time_limit_s)
-    solved = allocate(problem, settings, recommendations=False)
+    solved = run(problem, settings, recommendations=False)
     if solved.report is None or solved.result.objective is None:
         return None
     return dict(solved.report.terms), solved.result.objective, f"solved now, {solved.status.value}"

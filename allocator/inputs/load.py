@@ -41,6 +41,7 @@ from allocator.inputs.tables import LIMITS, Table, clean_text, read_file, read_t
 from allocator.problem.data import (
     Advocate,
     Calendar,
+    CapacityCells,
     Location,
     OutputSettings,
     ProblemData,
@@ -51,7 +52,9 @@ from allocator.problem.data import (
     Specialist,
     Weights,
     WorkGroup,
+    rule_default,
 )
+from allocator.problem.rules import cohort_available
 
 TABLE_KEYS = ("schools", "specialists", "work_groups")
 
@@ -153,14 +156,7 @@ def load(
         problem = _cross_check(context, rows, locator)
     issues.raise_if_any()
     assert problem is not None  # spec is valid when no error was collected
-    digest = hashlib.sha256(raw_bytes)
-    for chunk in file_bytes:
-        digest.update(chunk)
-    for register_file in register_files:  # after the tables: a scenario without `gias:` keeps its hash
-        with register_file.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    problem = _with(problem, scenario_path=path, scenario_sha256=digest.hexdigest())
+    problem = _with(problem, scenario_path=path, scenario_sha256=_inputs_sha256(raw_bytes, file_bytes, register_files))
     from allocator.inputs.extras import with_extra_columns  # carried to the outputs
 
     problem = with_extra_columns(problem, tables.get("schools"))
@@ -168,6 +164,18 @@ def load(
 
     issues.warnings.extend(find_doubts(problem, tables, locator.effective_level))
     return Loaded(problem, issues.warnings, tables, locator.effective_level)
+
+
+def _inputs_sha256(scenario: bytes, tables: list[bytes], register_files: list[Path]) -> str:
+    """SHA-256 over the scenario's bytes, then its tables', then any register file's."""
+    digest = hashlib.sha256(scenario)
+    for chunk in tables:
+        digest.update(chunk)
+    for register_file in register_files:  # after the tables: a scenario without `gias:` keeps its hash
+        with register_file.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
 
 
 def _read_scenario(path: Path, shown: str, issues: Collector) -> tuple[bytes, dict[str, Any], str]:
@@ -544,12 +552,11 @@ def _specialists(
                 cohort=r.cohort,
                 postcode=r.postcode,
                 location=location,
-                available=r.cohort in available,
-                capacity=rules.departments_per_specialist if r.capacity is None else r.capacity,
-                embedding_capacity=(
-                    rules.embedding_per_specialist if r.embedding_capacity is None else r.embedding_capacity
-                ),
-                max_groups=rules.groups_per_lead if r.max_groups is None else r.max_groups,
+                available=cohort_available(r.cohort, rules.available_cohorts),
+                capacity=rule_default(r.capacity, rules.departments_per_specialist),
+                embedding_capacity=rule_default(r.embedding_capacity, rules.embedding_per_specialist),
+                max_groups=rule_default(r.max_groups, rules.groups_per_lead),
+                written=CapacityCells(r.capacity, r.embedding_capacity, r.max_groups),
                 lead_foci=r.lead_foci,
                 can_lead=r.can_lead,
                 school_urn=r.school_urn,

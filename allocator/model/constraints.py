@@ -1,12 +1,35 @@
-"""One function per SPEC rule. Each adds its constraints to the model; call order is in cpmodel."""
+"""One function per SPEC rule. Each adds its constraints to the model; call order is in cpmodel.
+
+Every function takes an optional `switch`: the conflict finder (`allocator.diagnose.conflicts`)
+passes one that maps a requirement a hub lead could change (a capacity, a group's size
+limits, a lead limit, a pin, ...) to an assumption literal, and the constraint then holds
+only while that literal is true. The allocation model passes none: every rule holds.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
 
 from ortools.sat.python import cp_model
 
 from allocator.model.variables import Variables
-from allocator.problem.data import ProblemData
+from allocator.problem.data import SUPPORTED_STAGES, ProblemData, Stage
 from allocator.problem.eligibility import Eligibility
+
+RequirementKey = tuple[str | int, ...]
+Switch = Callable[[RequirementKey], cp_model.IntVar]
+"""Maps a requirement's key, e.g. ``("capacity", p, "development")``, to its literal."""
+
+
+def _switched(
+    constraint: cp_model.Constraint, switch: Switch | None, key: RequirementKey, *also: cp_model.IntVar
+) -> None:
+    """Enforce `constraint` only while `also` and the requirement's switch (if any) hold."""
+    literals = list(also)
+    if switch is not None:
+        literals.append(switch(key))
+    if literals:
+        constraint.only_enforce_if(literals)
 
 
 def add_whole_placement(model: cp_model.CpModel, problem: ProblemData, v: Variables) -> None:
@@ -16,27 +39,29 @@ def add_whole_placement(model: cp_model.CpModel, problem: ProblemData, v: Variab
     sustaining: one group.
     """
     for s in v.placed:
-        school = problem.schools[s]
-        if school.stage in ("development", "embedding"):
+        stage = Stage(problem.schools[s].stage)
+        if stage.needs_specialist:
             model.add(sum(v.support[s, p] for p in v.school2support[s]) == v.placed[s])
-        if school.stage in ("embedding", "sustaining"):
+        if stage.needs_group:
             model.add(sum(v.member[s, g] for g in v.school2member[s]) == v.placed[s])
 
 
-def add_specialist_capacity(model: cp_model.CpModel, problem: ProblemData, v: Variables) -> None:
+def add_specialist_capacity(
+    model: cp_model.CpModel, problem: ProblemData, v: Variables, switch: Switch | None = None
+) -> None:
     """Rule 2: at most `capacity` development and `embedding_capacity` embedding schools."""
     for p, schools in v.specialist2support.items():
         specialist = problem.specialists[p]
-        for stage, capacity in (
-            ("development", specialist.capacity),
-            ("embedding", specialist.embedding_capacity),
-        ):
+        for stage in SUPPORTED_STAGES:
+            capacity = specialist.capacity_for(stage)
             supported = [v.support[s, p] for s in schools if problem.schools[s].stage == stage]
             if len(supported) > capacity:
-                model.add(sum(supported) <= capacity)
+                _switched(model.add(sum(supported) <= capacity), switch, ("capacity", p, stage.value))
 
 
-def add_group_size_and_lead(model: cp_model.CpModel, problem: ProblemData, v: Variables) -> None:
+def add_group_size_and_lead(
+    model: cp_model.CpModel, problem: ProblemData, v: Variables, switch: Switch | None = None
+) -> None:
     """Rule 3: a group with any school runs, with min..max schools and exactly one lead."""
     for g in v.runs:
         group = problem.work_groups[g]
@@ -46,21 +71,26 @@ def add_group_size_and_lead(model: cp_model.CpModel, problem: ProblemData, v: Va
         if not members:
             model.add(runs == 0)
         else:
-            model.add(size <= group.max_schools * runs)
-            model.add(size >= group.min_schools * runs)
+            if switch is not None and len(members) > group.max_schools:
+                # Any school makes the group run whether or not the maximum holds.
+                model.add(size <= len(members) * runs)
+                _switched(model.add(size <= group.max_schools), switch, ("max", g))
+            else:
+                model.add(size <= group.max_schools * runs)
+            _switched(model.add(size >= group.min_schools * runs), switch, ("min", g))
             model.add_bool_or(members).only_enforce_if(runs)  # runs only with a school
         model.add(sum(v.leads[g, p] for p in v.group2leads[g]) == runs)
 
 
-def add_lead_limit(model: cp_model.CpModel, problem: ProblemData, v: Variables) -> None:
+def add_lead_limit(model: cp_model.CpModel, problem: ProblemData, v: Variables, switch: Switch | None = None) -> None:
     """Rule 3: a specialist leads at most `max_groups` running groups."""
     for p, groups in v.specialist2leads.items():
         limit = problem.specialists[p].max_groups
         if len(groups) > limit:
-            model.add(sum(v.leads[g, p] for g in groups) <= limit)
+            _switched(model.add(sum(v.leads[g, p] for g in groups) <= limit), switch, ("lead_limit", p))
 
 
-def add_pins(model: cp_model.CpModel, problem: ProblemData, v: Variables) -> None:
+def add_pins(model: cp_model.CpModel, problem: ProblemData, v: Variables, switch: Switch | None = None) -> None:
     """Rule 4: a pinned school is placed completely, with that specialist or in that group.
 
     A pin on a pair without a variable (not allowed) makes the model infeasible, which is
@@ -70,13 +100,33 @@ def add_pins(model: cp_model.CpModel, problem: ProblemData, v: Variables) -> Non
     for pin in problem.pins:
         if pin.school_idx not in v.placed:
             continue  # another component's pin
-        model.add(v.placed[pin.school_idx] == 1)
+        key = ("pin", pin.index)
+        _switched(model.add(v.placed[pin.school_idx] == 1), switch, key)
+        targets = []
         if pin.specialist_idx is not None:
-            var = v.support.get((pin.school_idx, pin.specialist_idx))
-            model.add(var == 1) if var is not None else model.add_bool_or([])
+            targets.append(v.support.get((pin.school_idx, pin.specialist_idx)))
         if pin.group_idx is not None:
-            var = v.member.get((pin.school_idx, pin.group_idx))
-            model.add(var == 1) if var is not None else model.add_bool_or([])
+            targets.append(v.member.get((pin.school_idx, pin.group_idx)))
+        for var in targets:
+            _switched(model.add(var == 1) if var is not None else model.add_bool_or([]), switch, key)
+
+
+def add_pair_bans(
+    model: cp_model.CpModel,
+    v: Variables,
+    bans: Mapping[tuple[str, int, int], Sequence[RequirementKey]],
+    switch: Switch,
+) -> None:
+    """Allowed pairs: a pair that a switchable rule rejects (travel, hub, a forbid) is not
+    used while that rule's switch is on.
+
+    The allocation model needs none of this: eligibility gives such pairs no variable.
+    `bans` maps ``("support", s, p)`` / ``("member", s, g)`` to the rules that reject it.
+    """
+    for (kind, s, other), keys in bans.items():
+        var = v.support[s, other] if kind == "support" else v.member[s, other]
+        for key in keys:
+            _switched(model.add(var == 0), switch, key)
 
 
 def add_all(model: cp_model.CpModel, problem: ProblemData, eligibility: Eligibility, v: Variables) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -49,23 +50,46 @@ class Variables:
     ) -> Variables:
         """Variables for the given schools and groups (default: all); the eligibility's
         pairs must lie among them (see `allocator.solving.components`)."""
+        return cls.from_pairs(
+            model,
+            problem,
+            eligibility.specialist_pairs.tolist(),
+            eligibility.group_pairs.tolist(),
+            eligibility.group_leads,
+            schools,
+            groups,
+        )
+
+    @classmethod
+    def from_pairs(
+        cls,
+        model: cp_model.CpModel,
+        problem: ProblemData,
+        specialist_pairs: Iterable[Sequence[int]],
+        group_pairs: Iterable[Sequence[int]],
+        group_leads: Sequence[Sequence[int]],
+        schools: list[int] | None = None,
+        groups: list[int] | None = None,
+    ) -> Variables:
+        """Variables for exactly these (school, specialist) and (school, group) pairs and
+        these possible leads (the conflict finder adds pairs eligibility rejects)."""
         v = cls()
         for s in range(problem.num_schools) if schools is None else schools:
             v.placed[s] = model.new_bool_var(f"placed[{s}]")
             v.school2support[s] = []
             v.school2member[s] = []
-        for s, p in eligibility.specialist_pairs.tolist():
+        for s, p in specialist_pairs:
             v.support[s, p] = model.new_bool_var(f"support[{s},{p}]")
             v.school2support[s].append(p)
             v.specialist2support.setdefault(p, []).append(s)
-        for s, g in eligibility.group_pairs.tolist():
+        for s, g in group_pairs:
             v.member[s, g] = model.new_bool_var(f"member[{s},{g}]")
             v.school2member[s].append(g)
             v.group2member.setdefault(g, []).append(s)
         for g in range(problem.num_groups) if groups is None else groups:
             v.runs[g] = model.new_bool_var(f"runs[{g}]")
-            v.group2leads[g] = list(eligibility.group_leads[g])
-            for p in eligibility.group_leads[g]:
+            v.group2leads[g] = list(group_leads[g])
+            for p in group_leads[g]:
                 v.leads[g, p] = model.new_bool_var(f"leads[{g},{p}]")
                 v.specialist2leads.setdefault(p, []).append(g)
         return v

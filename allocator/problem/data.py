@@ -8,14 +8,41 @@ checker, the reports) reads only this.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import enum
+from dataclasses import dataclass, field, replace
 from datetime import date, time
 from pathlib import Path
+from typing import Any
+
+
+class Stage(enum.StrEnum):
+    """The programme stage a school applies for (a `str`, so it equals its cell word)."""
+
+    DEVELOPMENT = "development"  # year 1: a specialist
+    EMBEDDING = "embedding"  # year 2: a specialist and a work group
+    SUSTAINING = "sustaining"  # year 3+: a work group
+
+    @property
+    def needs_specialist(self) -> bool:
+        """A school of this stage is placed only with a specialist."""
+        return self is not Stage.SUSTAINING
+
+    @property
+    def needs_group(self) -> bool:
+        """A school of this stage is placed only in a work group."""
+        return self is not Stage.DEVELOPMENT
+
+    @property
+    def capacity_field(self) -> str:
+        """The specialist column that limits how many schools of this stage they support."""
+        return "capacity" if self is Stage.DEVELOPMENT else "embedding_capacity"
+
 
 PHASES_SCHOOL = ("primary", "secondary", "all-through", "special")
 PHASES_SPECIALIST = ("primary", "secondary")
 PHASES_GROUP = ("primary", "secondary", "special")
-STAGES = ("development", "embedding", "sustaining")
+STAGES = tuple(stage.value for stage in Stage)
+SUPPORTED_STAGES = (Stage.DEVELOPMENT, Stage.EMBEDDING)  # the stages a specialist supports
 LOCATION_SOURCES = ("given", "grid", "postcode", "sector", "district", "online")
 
 
@@ -44,7 +71,7 @@ class School:
     name: str
     hub: str
     phase: str  # one of PHASES_SCHOOL
-    stage: str  # one of STAGES
+    stage: str  # one of STAGES (a `Stage` value; compare with `Stage` members)
     postcode: str
     location: Location
     focus_choices: tuple[str, ...] = ()  # ranked, upper-case codes
@@ -54,6 +81,21 @@ class School:
     advocates: tuple[Advocate, ...] = ()
     row: int = 0  # spreadsheet row (header = 1)
     extra: tuple[tuple[str, str], ...] = ()  # other columns of its row (form contacts): outputs only, never a TRN
+
+
+@dataclass(frozen=True)
+class CapacityCells:
+    """A specialist's capacity cells as the table wrote them: None where a cell was blank
+    (the rule's default then applies; `rule_default` says which)."""
+
+    capacity: int | None = None
+    embedding_capacity: int | None = None
+    max_groups: int | None = None
+
+
+def rule_default(written: int | None, default: int) -> int:
+    """A capacity cell's effective value: as written, or the rule's default when blank."""
+    return default if written is None else written
 
 
 @dataclass(frozen=True)
@@ -78,6 +120,26 @@ class Specialist:
     pair_meetings: str = "alternate"  # or "at specialist": where development pair meetings are held
     email: str = ""  # personal data: outputs for the hub lead only, never logs
     phone: str = ""  # personal data, as `email`
+    # The capacity cells as written, beside the effective values above; None for a
+    # specialist built in code, whose values above are then as given.
+    written: CapacityCells | None = None
+
+    def with_values(self, **changes: Any) -> Specialist:
+        """A copy with table values changed as if written in the table: a new capacity,
+        embedding_capacity or max_groups is also the written cell (so the checker, which
+        recomputes capacities from the cells, sees the same value)."""
+        cells = {name: changes[name] for name in ("capacity", "embedding_capacity", "max_groups") if name in changes}
+        if self.written is not None and cells:
+            changes["written"] = replace(self.written, **cells)
+        return replace(self, **changes)
+
+    def capacity_for(self, stage: str) -> int:
+        """The effective capacity for schools of `stage` (0 for sustaining: no support)."""
+        if stage == Stage.DEVELOPMENT:
+            return self.capacity
+        if stage == Stage.EMBEDDING:
+            return self.embedding_capacity
+        return 0
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,27 @@ Every integer coefficient of the objective is computed here, once.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
-from allocator.problem.data import ProblemData, key
+from allocator.problem.data import ProblemData, Stage, key
 from allocator.problem.distances import coordinates, great_circle_km_where, travel_cost
 from allocator.problem.keep import kept_placements
+from allocator.problem.rules import (
+    focus_fits,
+    focus_rank,
+    group_phase_fits,
+    hubs_fit,
+    is_own_school,
+    lead_candidates,
+    shares_trust,
+    specialist_limit_km,
+    specialist_phase_fits,
+    within_travel,
+)
 
 
 class Reason(enum.IntEnum):
@@ -78,143 +92,203 @@ def _codes(values: list[str]) -> np.ndarray:
     return np.array([lookup.setdefault(v, len(lookup)) for v in values], dtype=np.int64)
 
 
-def compute_eligibility(problem: ProblemData) -> Eligibility:
-    """Decide every pair of `problem` (see `Reason`) and price the allowed ones."""
+@dataclass(frozen=True)
+class PairRules:
+    """Every pair rule's verdict on every pair, before the first reason is picked.
+
+    Attributes
+    ----------
+    specialist, group
+        For each `Reason`, a (num_schools, num_specialists) / (num_schools, num_groups)
+        bool mask, True where that rule rejects the pair (several may).
+    specialist_km, group_km
+        Great-circle km; inf where not measured (see `pair_rules`).
+    specialist_limit_km
+        Each specialist's travel limit (the rule's, or their own if lower).
+    focus_cost
+        (num_schools, num_groups) focus_rank cost where the focus fits.
+    """
+
+    specialist: dict[Reason, np.ndarray]
+    group: dict[Reason, np.ndarray]
+    specialist_km: np.ndarray
+    group_km: np.ndarray
+    specialist_limit_km: np.ndarray
+    focus_cost: np.ndarray
+
+
+def pair_rules(problem: ProblemData, measure_all: bool = False) -> PairRules:
+    """Apply each pair rule of `allocator.problem.rules` to every pair.
+
+    Distances are measured only where they can matter (pairs of a fitting stage and
+    phase, in one hub unless cross-hub placement is allowed; nationally about 1/40 of
+    them), unless `measure_all` (the conflict finder relaxes the hub rule).
+    """
     schools, specialists, groups = problem.schools, problem.specialists, problem.work_groups
-    rules, weights = problem.rules, problem.weights
-    num_s, num_p, num_g = len(schools), len(specialists), len(groups)
-
-    hubs = _codes([key(x.hub) for x in (*schools, *specialists, *groups)])
+    num_s, num_p = len(schools), len(specialists)
+    hubs = _codes([key(x.hub) for x in schools] + [key(x.hub) for x in specialists] + [key(x.hub) for x in groups])
     school_hub, spec_hub, group_hub = hubs[:num_s], hubs[num_s : num_s + num_p], hubs[num_s + num_p :]
-    trust_keys = [key(x.trust) for x in (*schools, *specialists)]
-    trusts = _codes(trust_keys)
-    trusts[[k == "" for k in trust_keys]] = -1  # a blank trust matches no trust
-    school_trust, spec_trust = trusts[:num_s], trusts[num_s:]
-
     stage = np.array([s.stage for s in schools], dtype=object).reshape(num_s)
     school_phase = np.array([s.phase for s in schools], dtype=object).reshape(num_s)
-    is_dev = stage == "development"
-    is_emb = stage == "embedding"
-    is_sus = stage == "sustaining"
-    either_phase = (school_phase == "special") | (school_phase == "all-through")
-
+    needs_specialist = np.array([Stage(s.stage).needs_specialist for s in schools], dtype=bool).reshape(num_s)
+    needs_group = np.array([Stage(s.stage).needs_group for s in schools], dtype=bool).reshape(num_s)
     school_xy = coordinates([s.location for s in schools])
-    spec_xy = coordinates([p.location for p in specialists])
-    group_xy = coordinates([g.venue for g in groups])
+    specialist, sp_km, limit = _specialist_masks(
+        problem, school_hub, spec_hub, stage, school_phase, needs_specialist, school_xy, measure_all
+    )
+    group, sg_km, focus_cost = _group_masks(
+        problem, school_hub, group_hub, school_phase, needs_group, school_xy, measure_all
+    )
+    return PairRules(specialist, group, sp_km, sg_km, limit, focus_cost)
 
-    # School–specialist pairs.
+
+def _specialist_masks(
+    problem: ProblemData,
+    school_hub: np.ndarray,
+    spec_hub: np.ndarray,
+    stage: np.ndarray,
+    school_phase: np.ndarray,
+    needs_specialist: np.ndarray,
+    school_xy: np.ndarray,
+    measure_all: bool,
+) -> tuple[dict[Reason, np.ndarray], np.ndarray, np.ndarray]:
+    """School–specialist masks by reason, the km and each specialist's limit."""
+    schools, specialists, rules = problem.schools, problem.specialists, problem.rules
+    num_s, num_p = len(schools), len(specialists)
     spec_phase = np.array([p.phase for p in specialists], dtype=object).reshape(num_p)
     available = np.array([p.available for p in specialists], dtype=bool).reshape(num_p)
-    cap_dev = np.array([p.capacity for p in specialists], dtype=np.int64).reshape(num_p)
-    cap_emb = np.array([p.embedding_capacity for p in specialists], dtype=np.int64).reshape(num_p)
+    capacity = np.array([[p.capacity_for(stage) for p in specialists] for stage in Stage], dtype=np.int64).reshape(
+        len(Stage), num_p
+    )
+    stage_row = np.array([list(Stage).index(Stage(s)) for s in stage.tolist()], dtype=np.int64).reshape(num_s)
     limit = np.array(
-        [
-            rules.max_travel_km if p.max_travel_km is None else min(rules.max_travel_km, p.max_travel_km)
-            for p in specialists
-        ],
-        dtype=float,
+        [specialist_limit_km(rules.max_travel_km, p.max_travel_km) for p in specialists], dtype=float
     ).reshape(num_p)
+    trust_keys = [key(x.trust) for x in schools] + [key(x.trust) for x in specialists]
+    trusts = _codes(trust_keys)
+    trusts[[k == "" for k in trust_keys]] = -1
+    # URNs as codes: a school's own index; a specialist's school's index, or -1.
     urn_index = {s.urn: i for i, s in enumerate(schools)}
-    own = np.zeros((num_s, num_p), dtype=bool)
-    for p_idx, p in enumerate(specialists):
-        if p.school_urn is not None and p.school_urn in urn_index:
-            own[urn_index[p.school_urn], p_idx] = True
-    forbidden_sp = np.zeros((num_s, num_p), dtype=bool)
-    forbidden_sg = np.zeros((num_s, num_g), dtype=bool)
+    school_urn = np.arange(num_s, dtype=np.int64)
+    spec_urn = np.array([urn_index.get(p.school_urn or "", -1) for p in specialists], dtype=np.int64).reshape(num_p)
+    phase_ok = _pairwise(specialist_phase_fits, school_phase.tolist(), spec_phase.tolist())
+    hub_ok = hubs_fit(school_hub[:, None], spec_hub[None, :], rules.allow_cross_hub)
+    measure = np.ones((num_s, num_p), dtype=bool) if measure_all else phase_ok & needs_specialist[:, None] & hub_ok
+    km = great_circle_km_where(school_xy, coordinates([p.location for p in specialists]), measure)
+    forbidden = np.zeros((num_s, num_p), dtype=bool)
     for f in problem.forbids:
         if f.specialist_idx is not None:
-            forbidden_sp[f.school_idx, f.specialist_idx] = True
-        if f.group_idx is not None:
-            forbidden_sg[f.school_idx, f.group_idx] = True
-
-    # Distances only where they can matter: pairs of a fitting stage and phase, in one hub
-    # unless cross-hub placement is allowed (the others are rejected whatever the
-    # distance; inf keeps every comparison honest). Nationally that is about 1/40 of them.
-    phase_ok_sp = either_phase[:, None] | (school_phase[:, None] == spec_phase[None, :])
-    same_hub_sp = (school_hub[:, None] == spec_hub[None, :]) | rules.allow_cross_hub
-    sp_km = great_circle_km_where(school_xy, spec_xy, phase_ok_sp & ~is_sus[:, None] & same_hub_sp)
-    reason_sp = np.full((num_s, num_p), Reason.ALLOWED, dtype=np.int8)
-    checks_sp = [
-        (Reason.TOO_FAR, sp_km > limit[None, :]),
-        (Reason.FORBIDDEN, forbidden_sp),
-        (
-            Reason.SAME_TRUST,
-            (school_trust[:, None] == spec_trust[None, :]) & (school_trust[:, None] >= 0)
-            if rules.separate_trusts
-            else np.zeros((num_s, num_p), dtype=bool),
+            forbidden[f.school_idx, f.specialist_idx] = True
+    masks = {
+        Reason.STAGE: np.broadcast_to(~needs_specialist[:, None], (num_s, num_p)),
+        Reason.PHASE: ~phase_ok,
+        Reason.HUB: ~np.broadcast_to(hub_ok, (num_s, num_p)),
+        Reason.UNAVAILABLE: np.broadcast_to(~available[None, :], (num_s, num_p)),
+        Reason.NO_CAPACITY: capacity[stage_row] <= 0,
+        Reason.OWN_SCHOOL: is_own_school(school_urn[:, None], spec_urn[None, :]),
+        Reason.SAME_TRUST: np.broadcast_to(
+            shares_trust(trusts[:num_s, None], trusts[None, num_s:], rules.separate_trusts, blank=-1), (num_s, num_p)
         ),
-        (Reason.OWN_SCHOOL, own),
-        (Reason.NO_CAPACITY, (is_dev[:, None] & (cap_dev[None, :] <= 0)) | (is_emb[:, None] & (cap_emb[None, :] <= 0))),
-        (Reason.UNAVAILABLE, np.broadcast_to(~available[None, :], (num_s, num_p))),
-        (
-            Reason.HUB,
-            (school_hub[:, None] != spec_hub[None, :])
-            if not rules.allow_cross_hub
-            else np.zeros((num_s, num_p), dtype=bool),
-        ),
-        (Reason.PHASE, ~phase_ok_sp),
-        (Reason.STAGE, np.broadcast_to(is_sus[:, None], (num_s, num_p))),
-    ]
-    # Apply in reverse priority so the first reason in `Reason` order wins.
-    for reason, mask in checks_sp:
-        reason_sp[mask] = reason
+        Reason.FORBIDDEN: forbidden,
+        Reason.TOO_FAR: ~within_travel(km, limit[None, :]),
+    }
+    return masks, km, limit
 
-    # School–group pairs.
+
+def _group_masks(
+    problem: ProblemData,
+    school_hub: np.ndarray,
+    group_hub: np.ndarray,
+    school_phase: np.ndarray,
+    needs_group: np.ndarray,
+    school_xy: np.ndarray,
+    measure_all: bool,
+) -> tuple[dict[Reason, np.ndarray], np.ndarray, np.ndarray]:
+    """School–group masks by reason, the km to each venue and the focus costs."""
+    schools, groups, rules = problem.schools, problem.work_groups, problem.rules
+    num_s, num_g = len(schools), len(groups)
     group_phase = np.array([g.phase for g in groups], dtype=object).reshape(num_g)
-    phase_ok_g = np.where(
-        (group_phase == "special")[None, :],
-        (school_phase == "special")[:, None],
-        either_phase[:, None] | (school_phase[:, None] == group_phase[None, :]),
-    ).reshape(num_s, num_g)
-    same_hub_sg = (school_hub[:, None] == group_hub[None, :]) | rules.allow_cross_hub
-    sg_km = great_circle_km_where(school_xy, group_xy, phase_ok_g & ~is_dev[:, None] & same_hub_sg)
-    focus_ok = np.ones((num_s, num_g), dtype=bool)
-    focus_cost = np.zeros((num_s, num_g), dtype=np.int64)
-    for s_idx, s in enumerate(schools):
-        if not s.focus_choices:
-            continue
-        for g_idx, g in enumerate(groups):
-            if g.focus is None:
-                continue
-            if g.focus in s.focus_choices:
-                focus_cost[s_idx, g_idx] = weights.focus_rank[s.focus_choices.index(g.focus)]
-            else:
-                focus_ok[s_idx, g_idx] = False
-    reason_sg = np.full((num_s, num_g), Reason.ALLOWED, dtype=np.int8)
-    checks_sg = [
-        (Reason.TOO_FAR, sg_km > rules.max_travel_km),
-        (Reason.FORBIDDEN, forbidden_sg),
-        (Reason.FOCUS, ~focus_ok),
-        (
-            Reason.HUB,
-            (school_hub[:, None] != group_hub[None, :])
-            if not rules.allow_cross_hub
-            else np.zeros((num_s, num_g), dtype=bool),
-        ),
-        (Reason.PHASE, ~phase_ok_g),
-        (Reason.STAGE, np.broadcast_to(is_dev[:, None], (num_s, num_g))),
-    ]
-    for reason, mask in checks_sg:
-        reason_sg[mask] = reason
+    phase_ok = _pairwise(group_phase_fits, school_phase.tolist(), group_phase.tolist())
+    hub_ok = hubs_fit(school_hub[:, None], group_hub[None, :], rules.allow_cross_hub)
+    measure = np.ones((num_s, num_g), dtype=bool) if measure_all else phase_ok & needs_group[:, None] & hub_ok
+    km = great_circle_km_where(school_xy, coordinates([g.venue for g in groups]), measure)
+    choices = [s.focus_choices for s in schools]
+    foci = [g.focus for g in groups]
+    focus_ok = _pairwise(lambda c, f: focus_fits(f, c), choices, foci)
+    rank_cost = problem.weights.focus_rank
 
-    sp_pairs, sp_value, sg_pairs, sg_value = _price(problem, reason_sp, reason_sg, sp_km, sg_km, focus_cost)
-    school_value = np.array([weights.place + weights.priority * s.priority for s in schools], dtype=np.int64).reshape(
-        num_s
+    def cost(c: tuple[str, ...], f: str | None) -> int:
+        rank = focus_rank(f, c)
+        return 0 if rank is None else rank_cost[rank]
+
+    focus_cost = _pairwise(cost, choices, foci, dtype=np.int64)
+    forbidden = np.zeros((num_s, num_g), dtype=bool)
+    for f in problem.forbids:
+        if f.group_idx is not None:
+            forbidden[f.school_idx, f.group_idx] = True
+    masks = {
+        Reason.STAGE: np.broadcast_to(~needs_group[:, None], (num_s, num_g)),
+        Reason.PHASE: ~phase_ok,
+        Reason.HUB: ~np.broadcast_to(hub_ok, (num_s, num_g)),
+        Reason.FOCUS: ~focus_ok,
+        Reason.FORBIDDEN: forbidden,
+        Reason.TOO_FAR: ~within_travel(km, rules.max_travel_km),
+    }
+    return masks, km, focus_cost
+
+
+def _distinct(values: list[Any]) -> tuple[np.ndarray, list[Any]]:
+    """Codes of `values` (by first appearance) and the distinct values in code order."""
+    lookup: dict[Any, int] = {}
+    codes = np.array([lookup.setdefault(v, len(lookup)) for v in values], dtype=np.int64).reshape(len(values))
+    return codes, list(lookup)
+
+
+def _pairwise(rule: Callable[[Any, Any], Any], left: list[Any], right: list[Any], dtype: type = bool) -> np.ndarray:
+    """`rule(l, r)` for every pair of `left` × `right`, evaluated once per distinct pair of
+    values (a handful of phases or focus choices) and spread to every pair."""
+    left_codes, left_values = _distinct(left)
+    right_codes, right_values = _distinct(right)
+    table: np.ndarray = np.array([[rule(lv, rv) for rv in right_values] for lv in left_values], dtype=dtype).reshape(
+        len(left_values), len(right_values)
     )
+    return table[left_codes][:, right_codes]
 
+
+def first_reason(masks: dict[Reason, np.ndarray], shape: tuple[int, int]) -> np.ndarray:
+    """Per pair, the first rule in `Reason` order that rejects it (ALLOWED when none)."""
+    reason = np.full(shape, Reason.ALLOWED, dtype=np.int8)
+    # Applied in reverse order so that the first reason in `Reason` order wins.
+    for rule in sorted(masks, reverse=True):
+        reason[masks[rule]] = rule
+    return reason
+
+
+def compute_eligibility(problem: ProblemData) -> Eligibility:
+    """Decide every pair of `problem` (see `Reason`) and price the allowed ones."""
+    rules = pair_rules(problem)
+    num_s, num_p, num_g = problem.num_schools, problem.num_specialists, problem.num_groups
+    reason_sp = first_reason(rules.specialist, (num_s, num_p))
+    reason_sg = first_reason(rules.group, (num_s, num_g))
+    sp_km, sg_km = rules.specialist_km, rules.group_km
+    sp_pairs, sp_value, sg_pairs, sg_value = _price(problem, reason_sp, reason_sg, sp_km, sg_km, rules.focus_cost)
+    weights = problem.weights
+    school_value = np.array(
+        [weights.place + weights.priority * s.priority for s in problem.schools], dtype=np.int64
+    ).reshape(num_s)
     return Eligibility(
         specialist_reason=reason_sp,
         group_reason=reason_sg,
         specialist_km=sp_km,
         group_km=sg_km,
-        specialist_limit_km=limit,
+        specialist_limit_km=rules.specialist_limit_km,
         specialist_pairs=sp_pairs,
         group_pairs=sg_pairs,
         specialist_pair_value=sp_value,
         group_pair_value=sg_value,
         school_value=school_value,
-        group_leads=_all_lead_candidates(problem),
-        focus_cost=focus_cost,
+        group_leads=lead_candidates(problem),
+        focus_cost=rules.focus_cost,
         keep_targets=kept_placements(problem),
         keep_value=int(weights.keep),
     )
@@ -240,9 +314,8 @@ def _price(
     sp_value = -travel_cost(sp_km[sp_pairs[:, 0], sp_pairs[:, 1]], weights.travel_per_km)
     continuity = np.array(
         [
-            schools[s].stage == "embedding"
-            and schools[s].previous_specialist is not None
-            and schools[s].previous_specialist.strip() == specialists[p].id.strip()
+            schools[s].stage == Stage.EMBEDDING
+            and (schools[s].previous_specialist or "").strip() == specialists[p].id.strip()
             for s, p in sp_pairs.tolist()
         ],
         dtype=bool,
@@ -292,28 +365,3 @@ def relax(
         group_pairs=sg_pairs,
         group_pair_value=sg_value,
     )
-
-
-def _all_lead_candidates(problem: ProblemData) -> tuple[tuple[int, ...], ...]:
-    """Specialists who may lead each group (SPEC rule 3), with hub keys computed once per
-    specialist; a fixed lead is the hub lead's choice and is not checked."""
-    by_hub: dict[str, list[int]] = {}
-    for p_idx, p in enumerate(problem.specialists):
-        if p.available and p.max_groups > 0 and p.can_lead:
-            by_hub.setdefault(key(p.hub), []).append(p_idx)
-    out = []
-    for group in problem.work_groups:
-        if group.lead_idx is not None:
-            lead = problem.specialists[group.lead_idx]
-            out.append((group.lead_idx,) if lead.available and lead.max_groups > 0 else ())
-            continue
-        chosen = []
-        for p_idx in by_hub.get(key(group.hub), []):
-            p = problem.specialists[p_idx]
-            if group.phase != "special" and p.phase != group.phase:
-                continue
-            if p.lead_foci is not None and group.focus is not None and group.focus not in p.lead_foci:
-                continue
-            chosen.append(p_idx)
-        out.append(tuple(chosen))
-    return tuple(out)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -38,7 +38,12 @@ from allocator.problem.data import (
     Rules,
     School,
     Weights,
+    WorkGroup,
 )
+from allocator.problem.rules import cohort_available
+
+if TYPE_CHECKING:
+    from allocator.inputs.rows import SchoolRow
 
 DEFAULTED_FIELDS = {
     # specialist field: the rule whose value it takes when its cell is blank
@@ -178,16 +183,14 @@ def with_rules(problem: ProblemData, defaults: RuleDefaults | None, **changes: A
         )
     specialists = []
     for specialist in problem.specialists:
-        update: dict[str, Any] = {
-            "available": cohorts is None or specialist.cohort in cohorts,
-        }
+        update: dict[str, Any] = {"available": cohort_available(specialist.cohort, cohorts)}
         for field in changed_defaults:
             assert defaults is not None
             if specialist.id in getattr(defaults, field):
                 update[field] = getattr(rules, DEFAULTED_FIELDS[field])
         specialists.append(replace(specialist, **update))
     out = replace(problem, rules=rules, specialists=tuple(specialists))
-    _check_fixed_leads(out, "rules.available_cohorts")
+    _require_available_fixed_leads(out, "rules.available_cohorts")
     return out
 
 
@@ -285,12 +288,11 @@ def with_specialist(problem: ProblemData, specialist_id: str, **changes: Any) ->
         raise VariantError(problems)
     specialist = problem.specialists[index]
     if "cohort" in update:
-        cohorts = problem.rules.available_cohorts
-        update["available"] = cohorts is None or update["cohort"] in cohorts
+        update["available"] = cohort_available(update["cohort"], problem.rules.available_cohorts)
     specialists = list(problem.specialists)
-    specialists[index] = replace(specialist, **update)
+    specialists[index] = specialist.with_values(**update)  # the specialist's own, as if written
     out = replace(problem, specialists=tuple(specialists))
-    _check_fixed_leads(out, f"specialists.{specialist_id}.cohort")
+    _require_available_fixed_leads(out, f"specialists.{specialist_id}.cohort")
     return out
 
 
@@ -298,7 +300,7 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _check_fixed_leads(problem: ProblemData, where: str) -> None:
+def _require_available_fixed_leads(problem: ProblemData, where: str) -> None:
     """SPEC rule 3: a fixed lead must be an available specialist (else bad input)."""
     problems = []
     for group in problem.work_groups:
@@ -341,18 +343,36 @@ def subset(
         One sentence for each pin, forbid or fixed lead dropped.
     """
 
-    def remap(keep: Sequence[int] | None, size: int) -> dict[int, int]:
-        kept = range(size) if keep is None else sorted(set(keep))
-        for i in kept:
-            if not 0 <= i < size:
-                raise IndexError(f"index {i} is out of range (0 to {size - 1})")
-        return {old: new for new, old in enumerate(kept)}
-
-    school_map = remap(schools, problem.num_schools)
-    specialist_map = remap(specialists, problem.num_specialists)
-    group_map = remap(work_groups, problem.num_groups)
+    school_map = _remap(schools, problem.num_schools)
+    specialist_map = _remap(specialists, problem.num_specialists)
+    group_map = _remap(work_groups, problem.num_groups)
     notes: list[str] = []
+    groups = _remapped_groups(problem, group_map, specialist_map, notes)
+    maps = (school_map, specialist_map, group_map)
+    out = replace(
+        problem,
+        schools=tuple(problem.schools[i] for i in school_map),
+        specialists=tuple(problem.specialists[i] for i in specialist_map),
+        work_groups=groups,
+        pins=_remapped_requirements(problem, problem.pins, "pins", maps, notes),
+        forbids=_remapped_requirements(problem, problem.forbids, "forbid", maps, notes),
+    )
+    return out, tuple(notes)
 
+
+def _remap(keep: Sequence[int] | None, size: int) -> dict[int, int]:
+    """Old index -> new index of the kept items (None: all), in their order."""
+    kept = range(size) if keep is None else sorted(set(keep))
+    for i in kept:
+        if not 0 <= i < size:
+            raise IndexError(f"index {i} is out of range (0 to {size - 1})")
+    return {old: new for new, old in enumerate(kept)}
+
+
+def _remapped_groups(
+    problem: ProblemData, group_map: dict[int, int], specialist_map: dict[int, int], notes: list[str]
+) -> tuple[WorkGroup, ...]:
+    """The kept groups; a fixed lead that was removed becomes a lead the optimiser chooses."""
     groups = []
     for old, group in enumerate(problem.work_groups):
         if old not in group_map:
@@ -368,37 +388,35 @@ def subset(
                 )
                 lead_idx = None
         groups.append(replace(group, lead_idx=lead_idx))
+    return tuple(groups)
 
-    def requirements(items: tuple[Requirement, ...], what: str) -> tuple[Requirement, ...]:
-        out = []
-        for item in items:
-            school_ok = item.school_idx in school_map
-            specialist_ok = item.specialist_idx is None or item.specialist_idx in specialist_map
-            group_ok = item.group_idx is None or item.group_idx in group_map
-            if school_ok and specialist_ok and group_ok:
-                out.append(
-                    replace(
-                        item,
-                        school_idx=school_map[item.school_idx],
-                        specialist_idx=None if item.specialist_idx is None else specialist_map[item.specialist_idx],
-                        group_idx=None if item.group_idx is None else group_map[item.group_idx],
-                    )
+
+def _remapped_requirements(
+    problem: ProblemData,
+    items: tuple[Requirement, ...],
+    what: str,
+    maps: tuple[dict[int, int], dict[int, int], dict[int, int]],
+    notes: list[str],
+) -> tuple[Requirement, ...]:
+    """Pins or forbids whose school, specialist and group were all kept, remapped."""
+    school_map, specialist_map, group_map = maps
+    out = []
+    for item in items:
+        school_ok = item.school_idx in school_map
+        specialist_ok = item.specialist_idx is None or item.specialist_idx in specialist_map
+        group_ok = item.group_idx is None or item.group_idx in group_map
+        if school_ok and specialist_ok and group_ok:
+            out.append(
+                replace(
+                    item,
+                    school_idx=school_map[item.school_idx],
+                    specialist_idx=None if item.specialist_idx is None else specialist_map[item.specialist_idx],
+                    group_idx=None if item.group_idx is None else group_map[item.group_idx],
                 )
-            else:
-                notes.append(f"{what}[{item.index + 1}] ({_describe(problem, item)}) was dropped")
-        return tuple(out)
-
-    pins = requirements(problem.pins, "pins")
-    forbids = requirements(problem.forbids, "forbid")
-    out = replace(
-        problem,
-        schools=tuple(problem.schools[i] for i in school_map),
-        specialists=tuple(problem.specialists[i] for i in specialist_map),
-        work_groups=tuple(groups),
-        pins=pins,
-        forbids=forbids,
-    )
-    return out, tuple(notes)
+            )
+        else:
+            notes.append(f"{what}[{item.index + 1}] ({_describe(problem, item)}) was dropped")
+    return tuple(out)
 
 
 def _describe(problem: ProblemData, item: Requirement) -> str:
@@ -500,9 +518,7 @@ def new_school(
     """
     from allocator.inputs.rows import SchoolRow, validation_messages
 
-    if hub is None:
-        hubs = [s.hub for s in problem.specialists] or [s.hub for s in problem.schools]
-        hub = max(set(hubs), key=hubs.count) if hubs else ""
+    hub = _most_common_hub(problem) if hub is None else hub
     choices = focus_choices if isinstance(focus_choices, str) else ";".join(focus_choices)
     record = {
         "urn": urn,
@@ -527,6 +543,30 @@ def new_school(
         raise VariantError(
             f"school {urn}: {column}: {message}" for column, message in validation_messages(exc)
         ) from None
+    location = _locate_row(row, urn, locations)
+    return School(
+        urn=row.urn,
+        name=row.name,
+        hub=row.hub,
+        phase=row.phase,
+        stage=row.stage,
+        postcode=row.postcode,
+        location=location,
+        focus_choices=row.focus_choices,
+        previous_specialist=row.previous_specialist,
+        priority=row.priority or 0,
+        trust=row.trust,
+    )
+
+
+def _most_common_hub(problem: ProblemData) -> str:
+    """The hub most of the scenario's specialists (else schools) belong to."""
+    hubs = [s.hub for s in problem.specialists] or [s.hub for s in problem.schools]
+    return max(set(hubs), key=hubs.count) if hubs else ""
+
+
+def _locate_row(row: SchoolRow, urn: str, locations: str) -> Location:
+    """A new school's location, as loading finds it: coordinates, grid or postcode."""
     locator = geo.Locator(level=locations if locations != "auto" else "sector")
     location: Location | None
     if row.latitude is not None and row.longitude is not None:
@@ -544,19 +584,7 @@ def new_school(
             )
     if not geo.in_great_britain(location.lat, location.lon):
         raise VariantError([f"school {urn}: lies outside Great Britain"])
-    return School(
-        urn=row.urn,
-        name=row.name,
-        hub=row.hub,
-        phase=row.phase,
-        stage=row.stage,
-        postcode=row.postcode,
-        location=location,
-        focus_choices=row.focus_choices,
-        previous_specialist=row.previous_specialist,
-        priority=row.priority or 0,
-        trust=row.trust,
-    )
+    return location
 
 
 def with_school(problem: ProblemData, school: School) -> ProblemData:

@@ -25,7 +25,7 @@ from allocator.schedule.plan import Schedule, make_schedule
 if TYPE_CHECKING:
     import icalendar
 
-    from allocator.pipeline import Solved
+    from allocator.outcome import Outcome
 
 LONDON = ZoneInfo("Europe/London")
 CALENDAR_FOLDER = "calendars"
@@ -80,7 +80,7 @@ def calendar_table(problem: ProblemData, schedule: Schedule) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=CALENDAR_COLUMNS)
 
 
-def add_schedule(solved: Solved) -> None:
+def add_schedule(solved: Outcome) -> None:
     """Plan the year's meetings of a solved scenario and add its tables `calendar` and `letters`.
 
     The schedule's warnings go to `summary["calendar_warnings"]`.
@@ -94,8 +94,8 @@ def add_schedule(solved: Solved) -> None:
     solved.tables["calendar"] = calendar_table(problem, schedule)
     solved.tables["letters"] = letters_table(solved, schedule)
     dated = sum(1 for m in schedule.meetings if m.date is not None)
-    solved.summary["calendar"] = {"meetings": len(schedule.meetings), "dated": dated}
-    solved.summary["calendar_warnings"] = list(schedule.warnings)
+    solved.summary_json["calendar"] = {"meetings": len(schedule.meetings), "dated": dated}
+    solved.summary_json["calendar_warnings"] = list(schedule.warnings)
 
 
 def file_stem(text: str) -> str:
@@ -172,7 +172,7 @@ def _calendar_head(name: str) -> bytes:
     return text[: -len(CALENDAR_END)]
 
 
-def write_calendars(out_dir: Path, solved: Solved) -> None:
+def write_calendars(out_dir: Path, solved: Outcome) -> None:
     """The .ics files of a solved scenario, in `out_dir`/calendars (nothing when no meeting has a date)."""
     table = solved.tables.get("calendar")
     if table is not None:
@@ -215,7 +215,7 @@ def write_ics_files(folder: Path, problem: ProblemData, table: pd.DataFrame) -> 
     return written
 
 
-def sessions_html(solved: Solved) -> str:
+def sessions_html(solved: Outcome) -> str:
     """The report's per-group section: each running group's sessions (date, time, host)."""
     table = solved.tables.get("calendar")
     if table is None or table.empty:
@@ -246,7 +246,7 @@ def sessions_html(solved: Solved) -> str:
             '<table class="small"><thead><tr><th>session</th><th>date</th><th>afternoon</th>'
             f"<th>twilight</th><th>host</th><th>postcode</th></tr></thead><tbody>{body}</tbody></table></div>"
         )
-    notes = "".join(f'<p class="note">{e(w)}</p>' for w in solved.summary.get("calendar_warnings", []))
+    notes = "".join(f'<p class="note">{e(w)}</p>' for w in solved.summary_json.get("calendar_warnings", []))
     return (
         '<section id="sessions-section"><h2>Work group sessions</h2>'
         f'{notes}{"".join(blocks)}<p class="hint">Hosts are schools on the map; development pairs\' '

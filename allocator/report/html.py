@@ -33,7 +33,7 @@ from allocator.report.calendar import sessions_html
 from allocator.report.workbook import UNPLACED_COLUMNS, numeric_columns
 
 if TYPE_CHECKING:
-    from allocator.pipeline import Solved
+    from allocator.outcome import Outcome
     from allocator.problem.data import Location, ProblemData, School
     from allocator.solving.solution import Allocation
 
@@ -49,7 +49,7 @@ OUTLINE_CREDIT = (
 )
 
 
-def write_html(path: Path, solved: Solved) -> None:
+def write_html(path: Path, solved: Outcome) -> None:
     """Write the report of `solved` as one self-contained HTML file at `path`."""
     path.write_text(render_html(solved), encoding="utf-8")
 
@@ -120,7 +120,7 @@ def _marker(kind: str, x: float, y: float, classes: str, data: dict[str, str], t
     )
 
 
-def map_svg(solved: Solved) -> str:
+def map_svg(solved: Outcome) -> str:
     """The map: land, a line per placement, venues, specialists and one marker per school."""
     problem = solved.problem
     allocation = solved.result.allocation
@@ -256,7 +256,7 @@ def _frame_attrs(frame: Frame, fit: list[tuple[float, float]]) -> str:
 # --------------------------------------------------------------------------- histogram
 
 
-def trips(solved: Solved) -> list[tuple[str, str, float]]:
+def trips(solved: Outcome) -> list[tuple[str, str, float]]:
     """(stage, "specialist" or "venue", km) for every trip of a placed school."""
     out = []
     rows = solved.tables["allocations"]
@@ -278,7 +278,7 @@ def _bin_width(top: float) -> float:
     return 200.0
 
 
-def histogram_svg(solved: Solved) -> str:
+def histogram_svg(solved: Outcome) -> str:
     """Stacked bars: how many trips fall in each distance band, by stage."""
     data = trips(solved)
     w, h, left, bottom, top_pad = 720, 260, 44, 36, 12
@@ -388,8 +388,8 @@ def _fmt(value: Any) -> str:
     return f"{value:,}" if isinstance(value, int | float) else str(value)
 
 
-def summary_html(solved: Solved) -> str:
-    s = solved.summary
+def summary_html(solved: Outcome) -> str:
+    s = solved.summary_json
     gap = s.get("gap")
     cards = [
         ("Status", s["status"] + (" (stopped early)" if s.get("interrupted") else "")),
@@ -439,7 +439,7 @@ def summary_html(solved: Solved) -> str:
 # --------------------------------------------------------------------------- page
 
 
-def render_html(solved: Solved) -> str:
+def render_html(solved: Outcome) -> str:
     """The whole report as one HTML string."""
     problem = solved.problem
     tables = solved.tables
@@ -452,7 +452,7 @@ def render_html(solved: Solved) -> str:
         f'<span class="key"><svg viewBox="-8 -8 16 16"><circle r="6" class="stage-{st}"/></svg>{st}</span>'
         for st in STAGE_COLOURS
     )
-    versions = solved.summary.get("versions", {})
+    versions = solved.summary_json.get("versions", {})
     title = f"{problem.name} {problem.year}: allocation"
     body = f"""
 <header>
@@ -476,7 +476,7 @@ def render_html(solved: Solved) -> str:
 <footer>
   <p>Written by allocator {_e(versions.get("allocator", ""))}
   (OR-Tools {_e(versions.get("ortools", ""))}),
-  scenario SHA-256 {_e(solved.summary.get("scenario_sha256", ""))}.</p>
+  scenario SHA-256 {_e(solved.summary_json.get("scenario_sha256", ""))}.</p>
   <p>{_e(OUTLINE_CREDIT)}</p>
 </footer>
 """

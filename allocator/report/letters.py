@@ -21,7 +21,7 @@ from allocator.schedule.plan import Meeting, Schedule, members_by
 from allocator.solving.solution import Allocation
 
 if TYPE_CHECKING:
-    from allocator.pipeline import Solved
+    from allocator.outcome import Outcome
 
 LETTER_COLUMNS = [
     "urn",
@@ -113,9 +113,10 @@ def _venue(problem: ProblemData, g: int) -> str:
     return group.venue_postcode or "the group's venue"
 
 
-def letters_table(solved: Solved, schedule: Schedule) -> pd.DataFrame:
+def letters_table(solved: Outcome, schedule: Schedule) -> pd.DataFrame:
     """One row per school, in the schools table's order (see the module docstring)."""
     problem, elig = solved.problem, solved.eligibility
+    assert elig is not None  # a solved run always has its eligibility
     allocation = solved.result.allocation
     assert allocation is not None
     first: dict[tuple[str, str], Meeting] = {(m.kind, m.key): m for m in schedule.meetings if m.number == 1}

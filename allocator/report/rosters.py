@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from openpyxl import Workbook
     from openpyxl.worksheet.worksheet import Worksheet
 
-    from allocator.pipeline import Solved
+    from allocator.outcome import Outcome
 
 SHEET_LIMIT = 60  # beyond this many rosters, one combined sheet per kind
 ROSTER_COLUMNS = [
@@ -134,7 +134,7 @@ def sheet_name(title: str, used: set[str]) -> str:
     return name
 
 
-def add_schedule_sheets(wb: Workbook, solved: Solved, frame_sheet: Callable[[Worksheet, pd.DataFrame], None]) -> None:
+def add_schedule_sheets(wb: Workbook, solved: Outcome, frame_sheet: Callable[[Worksheet, pd.DataFrame], None]) -> None:
     """Add Calendar, Letters and the roster sheets to the workbook `wb` (`frame_sheet`
     writes a table on a sheet, as the workbook's own sheets are written)."""
     tables = solved.tables
@@ -152,6 +152,7 @@ def add_schedule_sheets(wb: Workbook, solved: Solved, frame_sheet: Callable[[Wor
         if not (redact and (c.startswith("advocate_") or c in ("specialist_email", "specialist_phone")))
     ]
     problem, elig = solved.problem, solved.eligibility
+    assert elig is not None  # a solved run always has its eligibility
     rosters = [
         ("Specialist", "specialist", _specialist_rows(problem, elig, allocation), SPECIALIST_ROSTER_COLUMNS),
         ("Group", "group", _group_rows(problem, elig, allocation), ROSTER_COLUMNS),

@@ -14,11 +14,11 @@ import pandas as pd
 
 from allocator.check import CheckReport
 from allocator.diagnose.reasons import Loads, unplaced_reason
-from allocator.problem.data import STAGES, ProblemData, School
+from allocator.problem.data import STAGES, ProblemData, School, Stage
 from allocator.problem.distances import display_km
 from allocator.problem.eligibility import Eligibility
 from allocator.report.outdir import FolderState, preflight, write_folder
-from allocator.solving.solution import Allocation, Result
+from allocator.solving.solution import Allocation, SearchResult
 
 SUMMARY = "summary.json"
 
@@ -38,10 +38,10 @@ def check_output_dir(path: Path) -> FolderState:
 
 
 def is_placed(problem: ProblemData, allocation: Allocation, s: int) -> bool:
-    stage = problem.schools[s].stage
+    stage = Stage(problem.schools[s].stage)
     has_sp = allocation.school_specialist[s] is not None
     has_g = allocation.school_group[s] is not None
-    return {"development": has_sp, "embedding": has_sp and has_g, "sustaining": has_g}[stage]
+    return (has_sp or not stage.needs_specialist) and (has_g or not stage.needs_group)
 
 
 ADVOCATE_FIELDS = ("name", "email", "role")  # never the TRN: it is not exported
@@ -150,8 +150,8 @@ def specialist_table(problem: ProblemData, elig: Eligibility, allocation: Alloca
     led_by = _members(allocation.group_lead, problem.num_specialists)
     for p, sp in enumerate(problem.specialists):
         supported = supported_by[p]
-        dev = [s for s in supported if problem.schools[s].stage == "development"]
-        emb = [s for s in supported if problem.schools[s].stage == "embedding"]
+        dev = [s for s in supported if problem.schools[s].stage == Stage.DEVELOPMENT]
+        emb = [s for s in supported if problem.schools[s].stage == Stage.EMBEDDING]
         leads = [problem.work_groups[g].id for g in led_by[p]]
         total = sum(float(elig.specialist_km[s, p]) for s in supported)
         rows.append(
@@ -244,7 +244,7 @@ def package_versions() -> dict[str, str]:
 def summary_dict(
     problem: ProblemData,
     allocation: Allocation,
-    result: Result,
+    result: SearchResult,
     report: CheckReport,
     locations_level: str,
 ) -> dict[str, Any]:

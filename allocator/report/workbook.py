@@ -2,7 +2,7 @@
 
 Sheets: Summary, Allocations, By specialist, Work groups, Unplaced, Objective
 breakdown, Inputs. Table sheets are written generically from the DataFrames of
-`Solved.tables`, so columns added there appear here too. Every text cell is
+`Outcome.tables`, so columns added there appear here too. Every text cell is
 stored as a string (never a formula, whatever it starts with); numbers are stored
 as numbers, except ids (URNs, specialist and group ids), which are text everywhere.
 """
@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 if TYPE_CHECKING:
-    from allocator.pipeline import Solved
+    from allocator.outcome import Outcome
 
 SHEETS = (
     "Summary",
@@ -83,12 +83,12 @@ HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 SECTION_FONT = Font(bold=True)
 
 
-def write_workbook(path: Path, solved: Solved) -> None:
+def write_workbook(path: Path, solved: Outcome) -> None:
     """Write `solved` as an XLSX workbook at `path`."""
     build_workbook(solved).save(path)
 
 
-def build_workbook(solved: Solved) -> Workbook:
+def build_workbook(solved: Outcome) -> Workbook:
     """The workbook of a solved scenario (see the module docstring for its sheets)."""
     wb = Workbook()
     wb.remove(wb.active)
@@ -235,8 +235,8 @@ def _frame_sheet(ws: Worksheet, frame: pd.DataFrame) -> None:
 # --------------------------------------------------------------------------- sheets
 
 
-def _summary_sheet(ws: Worksheet, solved: Solved) -> None:
-    s = solved.summary
+def _summary_sheet(ws: Worksheet, solved: Outcome) -> None:
+    s = solved.summary_json
     labels = {
         "scenario": "Scenario",
         "year": "Year",
@@ -288,9 +288,9 @@ def _summary_sheet(ws: Worksheet, solved: Solved) -> None:
     _finish(ws, 2, last)
 
 
-def _objective_sheet(ws: Worksheet, solved: Solved) -> None:
+def _objective_sheet(ws: Worksheet, solved: Outcome) -> None:
     weights = solved.problem.weights
-    terms: dict[str, int] = solved.summary.get("objective_terms") or {}
+    terms: dict[str, int] = solved.summary_json.get("objective_terms") or {}
     weight_of = {
         "place": weights.place,
         "priority": weights.priority,
@@ -327,9 +327,9 @@ def _objective_sheet(ws: Worksheet, solved: Solved) -> None:
     _finish(ws, 5, last)
 
 
-def _inputs_sheet(ws: Worksheet, solved: Solved) -> None:
+def _inputs_sheet(ws: Worksheet, solved: Outcome) -> None:
     problem = solved.problem
-    s = solved.summary
+    s = solved.summary_json
 
     def text(value: Any) -> Any:
         if value is None:

@@ -38,7 +38,9 @@ class Allocation:
 
 
 @dataclass(frozen=True)
-class Result:
+class SearchResult:
+    """What one search found: the solver-level record inside an `allocator.outcome.Outcome`."""
+
     status: SolveStatus
     allocation: Allocation | None
     objective: int | None

@@ -1,4 +1,17 @@
-"""solve(problem) -> Result: the only place that talks to CpSolver."""
+"""search(problem) -> SearchResult: the only place that talks to CpSolver.
+
+Each independent part is searched first by a single thread without presolve, which
+on these assignment models usually proves the optimum far faster than CP-SAT's
+parallel portfolio (measured in BENCHMARKS.md); only a part it cannot prove within a
+short limit goes on to the portfolio, starting from its best allocation.
+
+Deterministic mode. A single thread is repeatable for the same model, seed and
+OR-Tools version when stopped by deterministic time, so a part the quick search
+proves is done. The portfolio is not repeatable (and CP-SAT's repeatable interleaved
+mode costs 30-60 times more on the demo), so when the portfolio proves the optimum a
+single-thread search finds the canonical allocation with exactly that objective;
+when it does not, a single thread continues from the quick search's best.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from ortools.sat.python import cp_model
 
@@ -13,7 +27,7 @@ from allocator.model import AllocationModel
 from allocator.problem.data import ProblemData, SolverSettings
 from allocator.problem.eligibility import Eligibility, compute_eligibility
 from allocator.solving.components import Component, components
-from allocator.solving.solution import Allocation, Result, SolveStatus
+from allocator.solving.solution import Allocation, SearchResult, SolveStatus
 
 _STATUS = {
     cp_model.OPTIMAL: SolveStatus.OPTIMAL,
@@ -89,20 +103,20 @@ def _single_thread(settings: SolverSettings) -> dict[str, object]:
 
 
 @dataclass
-class _Search:
+class _CpSat:
     status: SolveStatus
     solver: cp_model.CpSolver
     interrupted: bool
     seconds: float
 
 
-def _search(
+def _run_cp_sat(
     model: cp_model.CpModel,
     params: dict[str, object],
     watcher: _Watcher,
     report: Callable[[], None] | None,
     progress_every_s: float,
-) -> _Search:
+) -> _CpSat:
     """Run CP-SAT in a worker thread so that Ctrl-C (KeyboardInterrupt in this thread)
     stops the search and keeps the best allocation found, and progress can be shown."""
     solver = cp_model.CpSolver()
@@ -110,7 +124,7 @@ def _search(
         setattr(solver.parameters, name, value)
     if hasattr(solver, "best_bound_callback"):
         solver.best_bound_callback = watcher.on_bound
-    outcome: dict[str, object] = {}
+    outcome: dict[str, Any] = {}
 
     def run() -> None:
         try:
@@ -132,12 +146,12 @@ def _search(
         solver.stop_search()
         worker.join()
     if "error" in outcome:
-        raise outcome["error"]  # type: ignore[misc]
-    status = _STATUS.get(outcome.get("status"), SolveStatus.UNKNOWN)  # type: ignore[arg-type]
-    return _Search(status, solver, interrupted, time.perf_counter() - began)
+        raise outcome["error"]
+    status = _STATUS[outcome["status"]] if outcome.get("status") in _STATUS else SolveStatus.UNKNOWN
+    return _CpSat(status, solver, interrupted, time.perf_counter() - began)
 
 
-def solve(
+def search(
     problem: ProblemData,
     settings: SolverSettings | None = None,
     *,
@@ -149,7 +163,7 @@ def solve(
     decompose: bool = True,
     only_parts_with: tuple[int, ...] = (),
     parts: list[Component] | None = None,
-) -> Result:
+) -> SearchResult:
     """Find the best allocation of `problem` (SPEC rules and objective).
 
     Parameters
@@ -179,28 +193,88 @@ def solve(
 
     Returns
     -------
-    Result
+    SearchResult
         A status, never an exception: OPTIMAL/FEASIBLE carry an allocation. Ctrl-C
         (KeyboardInterrupt) stops the search and keeps the best allocation found
         (`interrupted` is then True).
 
-    Notes
-    -----
-    Each independent part is searched first by a single thread without presolve, which
-    on these assignment models usually proves the optimum far faster than CP-SAT's
-    parallel portfolio (measured in BENCHMARKS.md); only a part it cannot prove within a
-    short limit goes on to the portfolio, starting from its best allocation.
-
-    Deterministic mode. A single thread is repeatable for the same model, seed and
-    OR-Tools version when stopped by deterministic time, so a part the quick search
-    proves is done. The portfolio is not repeatable (and CP-SAT's repeatable interleaved
-    mode costs 30-60 times more on the demo), so when the portfolio proves the optimum a
-    single-thread search finds the canonical allocation with exactly that objective;
-    when it does not, a single thread continues from the quick search's best.
+    See the module's docstring for how the parts are searched.
     """
     settings = settings or problem.solver
     eligibility = eligibility if eligibility is not None else compute_eligibility(problem)
-    start = time.perf_counter()
+    run = _Run(problem, settings, time.perf_counter())
+    plan = _plan(problem, eligibility, require_placed, decompose, only_parts_with, parts)
+    if plan.required - plan.covered:  # a school that must be placed has no allowed pair at all
+        return run.result(SolveStatus.INFEASIBLE)
+    return _search_parts(problem, settings, plan, run, hint, require_placed, on_progress, progress_every_s)
+
+
+def _search_parts(
+    problem: ProblemData,
+    settings: SolverSettings,
+    plan: _Plan,
+    run: _Run,
+    hint: Allocation | None,
+    require_placed: tuple[int, ...],
+    on_progress: Callable[[Progress], None] | None,
+    progress_every_s: float,
+) -> SearchResult:
+    """Search the plan's parts one after another and merge their allocations."""
+    run.tracker = _Tracker(run.start, [_upper_bound(problem, part) for part in plan.parts])
+    total_size = sum(part.size for part in plan.parts) or 1
+    for n, part in enumerate(plan.parts):
+        needed = bool(plan.required & set(part.schools))
+        if run.interrupted:
+            if needed:
+                return run.result(SolveStatus.UNKNOWN, interrupted=True)
+            run.skip(n, part)
+            continue
+        limit = _part_limit(settings, part, total_size, run.start)
+        try:
+            outcome = _solve_part(
+                problem,
+                part,
+                replace(settings, time_limit_s=limit),
+                hint,
+                require_placed,
+                run.tracker,
+                on_progress,
+                progress_every_s,
+            )
+        except KeyboardInterrupt:  # Ctrl-C while a model was being built: as if searching
+            outcome = _PartOutcome(SolveStatus.UNKNOWN, None, 0.0, 0.0, True)
+        run.interrupted = outcome.interrupted
+        if outcome.status == SolveStatus.INFEASIBLE:
+            return run.result(SolveStatus.INFEASIBLE, solutions=run.tracker.solutions)
+        if not outcome.status.has_allocation or outcome.allocation is None:
+            if not (run.interrupted and not needed):
+                return run.result(outcome.status, interrupted=run.interrupted, solutions=run.tracker.solutions)
+            run.skip(n, part)  # stopped before this part's first solution: placing nobody in it is valid
+            continue
+        run.keep(n, part, outcome)
+    if on_progress is not None:
+        on_progress(run.tracker.progress())
+    return run.final(len(plan.parts))
+
+
+@dataclass
+class _Plan:
+    """The parts to search, the schools they cover and the schools that must be placed."""
+
+    parts: list[Component]
+    covered: set[int]
+    required: set[int]
+
+
+def _plan(
+    problem: ProblemData,
+    eligibility: Eligibility,
+    require_placed: tuple[int, ...],
+    decompose: bool,
+    only_parts_with: tuple[int, ...],
+    parts: list[Component] | None,
+) -> _Plan:
+    """Which parts `search` solves (see its parameters) and which schools must be placed."""
     given_parts = parts is not None
     if parts is not None:
         parts = list(parts)
@@ -216,96 +290,86 @@ def solve(
         wanted = set(only_parts_with)
         parts = [part for part in parts if wanted & set(part.schools)]
         required &= {s for part in parts for s in part.schools} | (required - covered)
+    return _Plan(parts, covered, required)
 
-    unsolved: list[int] = []
+
+def _part_limit(settings: SolverSettings, part: Component, total_size: int, start: float) -> float:
+    """A part's time limit: in deterministic mode a share fixed by sizes alone, else what is left."""
+    if settings.deterministic:
+        return settings.time_limit_s * part.size / total_size
+    return max(0.01, settings.time_limit_s - (time.perf_counter() - start))
+
+
+class _Run:
+    """The search over the parts so far: their allocations merged, statuses, what was skipped."""
+
+    def __init__(self, problem: ProblemData, settings: SolverSettings, start: float):
+        self.settings = settings
+        self.start = start
+        self.tracker = _Tracker(start, [])
+        self.school_specialist: list[int | None] = [None] * problem.num_schools
+        self.school_group: list[int | None] = [None] * problem.num_schools
+        self.group_lead: list[int | None] = [None] * problem.num_groups
+        self.statuses: list[SolveStatus] = []
+        self.unsolved: list[int] = []
+        self.interrupted = False
 
     def result(
+        self,
         status: SolveStatus,
         allocation: Allocation | None = None,
         objective: float | None = None,
         bound: float | None = None,
         interrupted: bool = False,
         solutions: int = 0,
-    ) -> Result:
-        return Result(
+    ) -> SearchResult:
+        settings = self.settings
+        return SearchResult(
             status=status,
             allocation=allocation,
             objective=None if objective is None else int(round(objective)),
             bound=None if bound is None else float(bound),
-            solve_seconds=time.perf_counter() - start,
+            solve_seconds=time.perf_counter() - self.start,
             interrupted=interrupted,
             deterministic=settings.deterministic,
             seed=settings.seed,
             workers=settings.workers,
             num_solutions=solutions,
-            unsolved_schools=tuple(sorted(unsolved)),
+            unsolved_schools=tuple(sorted(self.unsolved)),
         )
 
-    if required - covered:  # a school that must be placed has no allowed pair at all
-        return result(SolveStatus.INFEASIBLE)
-    tracker = _Tracker(start, [_upper_bound(problem, part) for part in parts])
-    total_size = sum(part.size for part in parts) or 1
-    school_specialist: list[int | None] = [None] * problem.num_schools
-    school_group: list[int | None] = [None] * problem.num_schools
-    group_lead: list[int | None] = [None] * problem.num_groups
-    statuses: list[SolveStatus] = []
-    interrupted = False
-    for n, part in enumerate(parts):
-        if interrupted:
-            if required & set(part.schools):
-                return result(SolveStatus.UNKNOWN, interrupted=True)
-            tracker.finish(0.0, tracker.bounds[n])  # unsolved: nobody placed, trivial bound
-            statuses.append(SolveStatus.FEASIBLE)
-            unsolved.extend(part.schools)
-            continue
-        if settings.deterministic:
-            limit = settings.time_limit_s * part.size / total_size  # a share fixed by sizes alone
-        else:
-            limit = max(0.01, settings.time_limit_s - (time.perf_counter() - start))
-        try:
-            outcome = _solve_part(
-                problem,
-                part,
-                replace(settings, time_limit_s=limit),
-                hint,
-                require_placed,
-                tracker,
-                on_progress,
-                progress_every_s,
-            )
-        except KeyboardInterrupt:  # Ctrl-C while a model was being built: as if searching
-            outcome = _PartOutcome(SolveStatus.UNKNOWN, None, 0.0, 0.0, True)
-        interrupted = outcome.interrupted
-        if outcome.status == SolveStatus.INFEASIBLE:
-            return result(SolveStatus.INFEASIBLE, solutions=tracker.solutions)
-        if not outcome.status.has_allocation or outcome.allocation is None:
-            if not (interrupted and not required & set(part.schools)):
-                return result(outcome.status, interrupted=interrupted, solutions=tracker.solutions)
-            # Stopped before this part's first solution: placing nobody in it is valid.
-            tracker.finish(0.0, tracker.bounds[n])
-            statuses.append(SolveStatus.FEASIBLE)
-            unsolved.extend(part.schools)
-            continue
-        statuses.append(outcome.status)
-        tracker.finish(outcome.objective, min(outcome.bound, tracker.bounds[n]))
+    def skip(self, n: int, part: Component) -> None:
+        """A part never searched (Ctrl-C): nobody placed in it, its trivial bound."""
+        self.tracker.finish(0.0, self.tracker.bounds[n])
+        self.statuses.append(SolveStatus.FEASIBLE)
+        self.unsolved.extend(part.schools)
+
+    def keep(self, n: int, part: Component, outcome: _PartOutcome) -> None:
+        """A part's allocation joins the others'."""
+        assert outcome.allocation is not None
+        self.statuses.append(outcome.status)
+        self.tracker.finish(outcome.objective, min(outcome.bound, self.tracker.bounds[n]))
         for s in part.schools:
-            school_specialist[s] = outcome.allocation.school_specialist[s]
-            school_group[s] = outcome.allocation.school_group[s]
+            self.school_specialist[s] = outcome.allocation.school_specialist[s]
+            self.school_group[s] = outcome.allocation.school_group[s]
         for g in part.groups:
-            group_lead[g] = outcome.allocation.group_lead[g]
-    if on_progress is not None:
-        on_progress(tracker.progress())
-    status = SolveStatus.OPTIMAL if all(s == SolveStatus.OPTIMAL for s in statuses) else SolveStatus.FEASIBLE
-    if interrupted and status == SolveStatus.OPTIMAL and len(statuses) < len(parts):
-        status = SolveStatus.FEASIBLE
-    return result(
-        status,
-        Allocation(tuple(school_specialist), tuple(school_group), tuple(group_lead)),
-        tracker.done_objective,
-        tracker.done_bound if status != SolveStatus.OPTIMAL else tracker.done_objective,
-        interrupted,
-        tracker.solutions,
-    )
+            self.group_lead[g] = outcome.allocation.group_lead[g]
+
+    def final(self, num_parts: int) -> SearchResult:
+        """Every part searched (or skipped): the merged allocation."""
+        optimal = all(s == SolveStatus.OPTIMAL for s in self.statuses)
+        status = SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE
+        if self.interrupted and status == SolveStatus.OPTIMAL and len(self.statuses) < num_parts:
+            status = SolveStatus.FEASIBLE
+        tracker = self.tracker
+        return self.result(
+            status,
+            Allocation(tuple(self.school_specialist), tuple(self.school_group), tuple(self.group_lead)),
+            tracker.done_objective,
+            tracker.done_bound if status != SolveStatus.OPTIMAL else tracker.done_objective,
+            self.interrupted,
+            tracker.solutions,
+        )
 
 
 def _upper_bound(problem: ProblemData, part: Component) -> float:
@@ -407,7 +471,7 @@ def _solve_part(
     model = build()
     if hint is not None:
         model.add_hint(hint)
-    first = _search(model.model, _quick(settings, quick_limit), tracker.new_watcher(), report, progress_every_s)
+    first = _run_cp_sat(model.model, _quick(settings, quick_limit), tracker.new_watcher(), report, progress_every_s)
     first_allocation = model.read(first.solver.value) if first.status.has_allocation else None
     if first.status in (SolveStatus.OPTIMAL, SolveStatus.INFEASIBLE) or first.interrupted:
         return _outcome(first, first_allocation)
@@ -417,7 +481,7 @@ def _solve_part(
     start_from = first_allocation if first_allocation is not None else hint
     if start_from is not None:
         portfolio.add_hint(start_from)
-    main = _search(
+    main = _run_cp_sat(
         portfolio.model,
         solver_parameters(replace(settings, time_limit_s=max(0.01, remaining))),
         tracker.new_watcher(),
@@ -435,7 +499,7 @@ def _solve_part(
         optimum = int(round(main.solver.objective_value))
         canonical = build()
         canonical.fix_objective(optimum)
-        second = _search(canonical.model, _single_thread(settings), _Watcher(), None, progress_every_s)
+        second = _run_cp_sat(canonical.model, _single_thread(settings), _Watcher(), None, progress_every_s)
         if second.status.has_allocation:
             allocation = canonical.read(second.solver.value)
             return _PartOutcome(SolveStatus.OPTIMAL, allocation, float(optimum), float(optimum), second.interrupted)
@@ -443,7 +507,7 @@ def _solve_part(
     single = build()
     if first_allocation is not None:
         single.add_hint(first_allocation)
-    second = _search(
+    second = _run_cp_sat(
         single.model,
         _single_thread(replace(settings, time_limit_s=max(0.01, remaining))),
         tracker.new_watcher(),
@@ -469,7 +533,7 @@ def _quick(settings: SolverSettings, limit: float) -> dict[str, object]:
     return params
 
 
-def _outcome(search: _Search, allocation: Allocation | None, interrupted: bool | None = None) -> _PartOutcome:
+def _outcome(search: _CpSat, allocation: Allocation | None, interrupted: bool | None = None) -> _PartOutcome:
     has = search.status.has_allocation and allocation is not None
     return _PartOutcome(
         search.status if has or search.status == SolveStatus.INFEASIBLE else SolveStatus.UNKNOWN,

@@ -1,0 +1,71 @@
+"""The search (allocator.solving.search) on tiny hand-checkable problems.
+
+Places sit on the Greenwich meridian, `km` north of latitude 52 (tests/builders.py);
+weights are 1000 per school placed and 1 per km, nothing else.
+"""
+
+from __future__ import annotations
+
+from allocator.problem.eligibility import compute_eligibility
+from allocator.solving.components import components
+from allocator.solving.search import search
+from allocator.solving.solution import SearchResult, SolveStatus
+from tests.builders import problem, school, specialist
+
+
+def test_objective_of_two_placed_schools() -> None:
+    """Both schools with S1 (capacity 2): 2 × 1000 − 10 km − 20 km = 1970."""
+    p = problem([school("100001", km=10.0), school("100002", km=20.0)], [specialist("S1")])
+    result = search(p)
+    assert result.status == SolveStatus.OPTIMAL
+    assert result.objective == 1970
+    assert result.gap == 0.0
+    assert result.allocation is not None and result.allocation.school_specialist == (0, 0)
+
+
+def test_capacity_bites_and_the_nearer_school_is_placed() -> None:
+    """Capacity 1: only one school; the nearer loses less, 1000 − 10 = 990."""
+    p = problem([school("100001", km=10.0), school("100002", km=20.0)], [specialist("S1", capacity=1)])
+    result = search(p)
+    assert result.objective == 990
+    assert result.allocation is not None and result.allocation.school_specialist == (0, None)
+
+
+def test_a_school_that_must_be_placed_without_any_pair_is_infeasible() -> None:
+    """The school is 100 km away, beyond the 80 km limit: requiring it cannot hold."""
+    p = problem([school("100001", km=100.0)], [specialist("S1")])
+    assert search(p).status == SolveStatus.OPTIMAL  # not required: placing nobody is fine
+    result = search(p, require_placed=(0,))
+    assert result.status == SolveStatus.INFEASIBLE
+    assert result.allocation is None
+
+
+def test_parts_are_searched_separately_and_merged() -> None:
+    """Two hubs are two independent parts; the merged objective is their sum
+    (1000 − 10) + (1000 − 30) = 1960, as one model of everything finds."""
+    p = problem(
+        [school("100001", km=10.0), school("100002", km=30.0, hub="South")],
+        [specialist("S1"), specialist("S2", hub="South")],
+    )
+    assert len(components(p, compute_eligibility(p))) == 2
+    merged, whole = search(p), search(p, decompose=False)
+    assert merged.objective == whole.objective == 1960
+    assert merged.allocation == whole.allocation
+
+
+def test_only_parts_with_covers_those_parts_alone() -> None:
+    p = problem(
+        [school("100001", km=10.0), school("100002", km=30.0, hub="South")],
+        [specialist("S1"), specialist("S2", hub="South")],
+    )
+    result = search(p, only_parts_with=(1,))
+    assert result.objective == 970  # the South part alone: 1000 − 30
+    assert result.allocation is not None and result.allocation.school_specialist == (None, 1)
+
+
+def test_gap() -> None:
+    """(bound − objective) / max(1, |objective|); 0 when OPTIMAL."""
+    assert SearchResult(SolveStatus.FEASIBLE, None, 100, 110.0, 0.0).gap == 0.1
+    assert SearchResult(SolveStatus.FEASIBLE, None, 0, 0.5, 0.0).gap == 0.5  # divided by 1, not 0
+    assert SearchResult(SolveStatus.OPTIMAL, None, 100, 110.0, 0.0).gap == 0.0
+    assert SearchResult(SolveStatus.UNKNOWN, None, None, None, 0.0).gap is None
