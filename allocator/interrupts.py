@@ -94,3 +94,18 @@ def held() -> Iterator[None]:
 def stop_requested() -> bool:
     """True once Ctrl-C or SIGTERM arrived under `handling_stops()`."""
     return _active is not None and _active.requested
+
+
+@contextlib.contextmanager
+def released() -> Iterator[None]:
+    """Inside `held()`, the one stretch where a stop may raise again (the wait for CP-SAT,
+    which catches it and keeps the best allocation); everywhere else stays held."""
+    stops = _active
+    if stops is None:
+        yield
+        return
+    holding, stops.holding = stops.holding, 0
+    try:
+        yield
+    finally:
+        stops.holding = holding

@@ -199,3 +199,27 @@ def test_library_ctrl_c_during_explanations_keeps_the_allocation(demo, monkeypat
     table = solved.tables["allocations"]
     unplaced = table[table["status"] == "unplaced"]
     assert len(unplaced) and unplaced["recommendation"].str.startswith("Not analysed").all()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_stop_while_the_search_reads_its_solution_keeps_the_allocation(demo, tmp_path, monkeypatch, sig):
+    # CP-SAT has finished and the allocation is being read back: a stop then used to be
+    # taken for one "while a model was built" and dropped the part's allocation.
+    from allocator.model.cpmodel import AllocationModel
+
+    reads = []
+    real = AllocationModel.read
+
+    def read_after_stop(self, value):
+        reads.append(1)
+        if len(reads) == 1:
+            os.kill(os.getpid(), sig)
+        return real(self, value)
+
+    monkeypatch.setattr(AllocationModel, "read", read_after_stop)
+    result = _run(demo, tmp_path / "out", "--no-recommendations")
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["interrupted"] is True
+    placed = sum(stage["placed"] for stage in summary["by_stage"].values())
+    assert placed > 50  # the demo's allocation, not an empty one (57 of 61 are placed)

@@ -23,6 +23,7 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
+from allocator.interrupts import held, released, stop_requested
 from allocator.model import AllocationModel
 from allocator.problem.data import ProblemData, SolverSettings
 from allocator.problem.eligibility import Eligibility, compute_eligibility
@@ -133,14 +134,17 @@ def _run_cp_sat(
             outcome["error"] = exc
 
     began = time.perf_counter()
+    if stop_requested():  # a stop arrived while the model was built: search no more
+        return _CpSat(SolveStatus.UNKNOWN, solver, True, 0.0)
     worker = threading.Thread(target=run, name="cp-sat", daemon=True)
     interrupted = False
     worker.start()
     try:
-        while worker.is_alive():
-            worker.join(progress_every_s)
-            if report is not None and worker.is_alive():
-                report()
+        with released():  # only here may Ctrl-C raise: the search stops, the best is kept
+            while worker.is_alive():
+                worker.join(progress_every_s)
+                if report is not None and worker.is_alive():
+                    report()
     except KeyboardInterrupt:
         interrupted = True
         solver.stop_search()
@@ -230,7 +234,9 @@ def _search_parts(
             run.skip(n, part)
             continue
         limit = _part_limit(settings, part, total_size, run.start)
-        try:
+        # Held: a stop while a model is built or a solution read is remembered, and the
+        # next wait for CP-SAT acts on it, so a found allocation is never dropped.
+        with held():
             outcome = _solve_part(
                 problem,
                 part,
@@ -241,8 +247,6 @@ def _search_parts(
                 on_progress,
                 progress_every_s,
             )
-        except KeyboardInterrupt:  # Ctrl-C while a model was being built: as if searching
-            outcome = _PartOutcome(SolveStatus.UNKNOWN, None, 0.0, 0.0, True)
         run.interrupted = outcome.interrupted
         if outcome.status == SolveStatus.INFEASIBLE:
             return run.result(SolveStatus.INFEASIBLE, solutions=run.tracker.solutions)
