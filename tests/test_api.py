@@ -75,6 +75,28 @@ def test_public_names_resolve_lazily():
     assert out.stdout.split() == ["False", "False"]
 
 
+def test_scenario_frames_name_every_column_even_when_empty():
+    # The columns are the frames' contract: the same names, in this order, with or
+    # without rows (an empty frame from a problem with no schools still has them).
+    schools = ["urn", "name", "hub", "phase", "stage", "postcode", "latitude", "longitude", "location_source"]
+    schools += ["focus_choices", "previous_specialist", "priority", "trust"]
+    specialists = ["id", "name", "hub", "phase", "cohort", "available", "capacity", "embedding_capacity"]
+    specialists += ["max_groups", "max_travel_km", "school_urn", "postcode", "latitude", "longitude", "trust"]
+    groups = ["id", "hub", "phase", "focus", "fixed_lead", "min_schools", "max_schools", "venue_postcode"]
+    groups += ["latitude", "longitude"]
+    one_of_each = problem([school("100001", focus_choices=("B", "A"))], [specialist("MS1")], [group("G1")])
+    tiny = Scenario.from_problem(one_of_each)
+    empty = Scenario.from_problem(problem([], [], []))
+    for scenario in (tiny, empty):
+        assert list(scenario.schools.columns) == schools
+        assert list(scenario.specialists.columns) == specialists
+        assert list(scenario.work_groups.columns) == groups
+    assert len(empty.schools) == len(empty.specialists) == len(empty.work_groups) == 0
+    row = tiny.schools.iloc[0]
+    assert (row["focus_choices"], row["previous_specialist"], row["trust"]) == ("B;A", "", "")
+    assert tiny.work_groups.iloc[0]["fixed_lead"] == ""  # no fixed lead: blank, not None
+
+
 def test_load_scenario_tables(scenario):
     assert scenario.name.startswith("Weald and Downs")
     assert scenario.locations_level == "sector"

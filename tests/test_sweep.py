@@ -222,3 +222,19 @@ def test_sweep_command_refuses_a_folder_it_did_not_write(demo_copy, tmp_path):
     )
     assert result.exit_code == 2
     assert "was not written by allocate" in result.output
+
+
+def test_sweep_takes_the_same_seed_and_locations_as_run(demo_copy, tmp_path):
+    # One declaration of --seed (cli/options.py): CP-SAT's seed is 32-bit, so 2**31 is refused
+    # by the option itself, as `allocate run` refuses it, before anything is read or written.
+    out = tmp_path / "x"
+    result = CliRunner().invoke(
+        sweep_command, [str(demo_copy.yml), "--vary", "weights.place=1", "--seed", "2147483648", "--out", str(out)]
+    )
+    assert result.exit_code == 2
+    assert "--seed" in result.output and "2147483647" in result.output
+    assert not out.exists()
+    result = CliRunner().invoke(
+        sweep_command, [str(demo_copy.yml), "--vary", "weights.place=1", "--locations", "postcode"]
+    )
+    assert result.exit_code == 2 and "auto" in result.output  # the choices are listed

@@ -25,11 +25,86 @@ from typing import Any
 import pandas as pd
 
 from allocator.inputs.issues import Issue
+from allocator.inputs.rows import REQUIRED_COLUMNS
 from allocator.outcome import TERMS, Outcome, key_figures
 from allocator.problem import variants
 from allocator.problem.data import ProblemData, key
 from allocator.problem.variants import RuleDefaults, VariantError
 from allocator.solving.search import Progress
+
+# --------------------------------------------------------------------------------------
+# Solving (before `Scenario`, whose `solve` method is this function)
+
+
+def allocate(
+    scenario: Scenario | ProblemData,
+    *,
+    time_limit_s: float | None = None,
+    workers: int | None = None,
+    seed: int | None = None,
+    deterministic: bool | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    recommendations: bool = True,
+    previous: Outcome | str | Path | None = None,
+) -> Outcome:
+    """Solve a scenario and verify the allocation with the independent checker.
+
+    ``scenario.solve(...)`` is the same call.
+
+    Parameters
+    ----------
+    scenario
+        A `Scenario` (or a bare `ProblemData`).
+    time_limit_s, workers, seed, deterministic
+        Override the scenario's ``solver:`` settings.
+    on_progress
+        Called about twice a second with the search's progress.
+    recommendations
+        Fill the allocations table's ``recommendation`` column by re-solving what-if
+        variants for each unplaced school, as `allocate` does (a few solves more per
+        unplaced school); False leaves it blank and is much faster for searches.
+    previous
+        An earlier `Outcome`, output folder or allocations table: a re-run that keeps
+        places where possible (weight ``keep``), holds locked rows and lists changes.
+
+    Returns
+    -------
+    Outcome
+        "No allocation" is a status (INFEASIBLE, UNKNOWN), never an exception.
+
+    Raises
+    ------
+    allocator.pipeline.CheckerFailure
+        When the independent checker finds a broken rule (a bug to report).
+    """
+    from allocator.pipeline import run
+
+    if isinstance(scenario, ProblemData):
+        scenario = Scenario.from_problem(scenario)
+    scenario = scenario.with_solver(time_limit_s=time_limit_s, workers=workers, seed=seed, deterministic=deterministic)
+    problem = scenario.problem
+    if previous is not None:
+        from allocator.inputs.previous import previous_of
+
+        problem = previous_of(problem, previous)
+    outcome = run(
+        problem,
+        problem.solver,
+        on_progress=on_progress,
+        locations_level=scenario.locations_level,
+        recommendations=recommendations,
+    )
+    outcome.scenario = scenario
+    if outcome.summary_json and scenario.changes:
+        # The run's inputs are no longer the bytes of the files: say so rather than
+        # quoting a hash that would claim they are.
+        summary = dict(outcome.summary_json)
+        summary["variant_of_sha256"] = summary.get("scenario_sha256", "")
+        summary["scenario_sha256"] = ""
+        summary["changes"] = list(scenario.changes)
+        outcome.summary_json = summary
+    return outcome
+
 
 # --------------------------------------------------------------------------------------
 # Scenario
@@ -77,116 +152,47 @@ class Scenario:
     @property
     def schools(self) -> pd.DataFrame:
         """One row per applying school, with its location (no personal data)."""
-        return pd.DataFrame(
-            [
-                {
-                    "urn": s.urn,
-                    "name": s.name,
-                    "hub": s.hub,
-                    "phase": s.phase,
-                    "stage": s.stage,
-                    "postcode": s.postcode,
-                    "latitude": s.location.lat,
-                    "longitude": s.location.lon,
-                    "location_source": s.location.source,
-                    "focus_choices": ";".join(s.focus_choices),
-                    "previous_specialist": s.previous_specialist or "",
-                    "priority": s.priority,
-                    "trust": s.trust or "",
-                }
-                for s in self.problem.schools
-            ],
-            columns=[
-                "urn",
-                "name",
-                "hub",
-                "phase",
-                "stage",
-                "postcode",
-                "latitude",
-                "longitude",
-                "location_source",
-                "focus_choices",
-                "previous_specialist",
-                "priority",
-                "trust",
-            ],
+        columns = (*REQUIRED_COLUMNS["schools"], "latitude", "longitude", "location_source", "focus_choices",
+                   "previous_specialist", "priority", "trust")  # fmt: skip
+        return _frame(
+            self.problem.schools,
+            columns,
+            latitude=lambda s: s.location.lat,
+            longitude=lambda s: s.location.lon,
+            location_source=lambda s: s.location.source,
+            focus_choices=lambda s: ";".join(s.focus_choices),
+            previous_specialist=lambda s: s.previous_specialist or "",
+            trust=lambda s: s.trust or "",
         )
 
     @property
     def specialists(self) -> pd.DataFrame:
         """One row per specialist, with rule defaults applied and availability decided."""
-        return pd.DataFrame(
-            [
-                {
-                    "id": p.id,
-                    "name": p.name,
-                    "hub": p.hub,
-                    "phase": p.phase,
-                    "cohort": p.cohort,
-                    "available": p.available,
-                    "capacity": p.capacity,
-                    "embedding_capacity": p.embedding_capacity,
-                    "max_groups": p.max_groups,
-                    "max_travel_km": p.max_travel_km,
-                    "school_urn": p.school_urn or "",
-                    "postcode": p.postcode,
-                    "latitude": p.location.lat,
-                    "longitude": p.location.lon,
-                    "trust": p.trust or "",
-                }
-                for p in self.problem.specialists
-            ],
-            columns=[
-                "id",
-                "name",
-                "hub",
-                "phase",
-                "cohort",
-                "available",
-                "capacity",
-                "embedding_capacity",
-                "max_groups",
-                "max_travel_km",
-                "school_urn",
-                "postcode",
-                "latitude",
-                "longitude",
-                "trust",
-            ],
+        columns = ("id", "name", "hub", "phase", "cohort", "available", "capacity", "embedding_capacity", "max_groups",
+                   "max_travel_km", "school_urn", "postcode", "latitude", "longitude", "trust")  # fmt: skip
+        return _frame(
+            self.problem.specialists,
+            columns,
+            school_urn=lambda p: p.school_urn or "",
+            latitude=lambda p: p.location.lat,
+            longitude=lambda p: p.location.lon,
+            trust=lambda p: p.trust or "",
         )
 
     @property
     def work_groups(self) -> pd.DataFrame:
         """One row per work group that could run, with its venue."""
-        return pd.DataFrame(
-            [
-                {
-                    "id": g.id,
-                    "hub": g.hub,
-                    "phase": g.phase,
-                    "focus": g.focus or "",
-                    "fixed_lead": "" if g.lead_idx is None else self.problem.specialists[g.lead_idx].id,
-                    "min_schools": g.min_schools,
-                    "max_schools": g.max_schools,
-                    "venue_postcode": g.venue_postcode or "",
-                    "latitude": g.venue.lat,
-                    "longitude": g.venue.lon,
-                }
-                for g in self.problem.work_groups
-            ],
-            columns=[
-                "id",
-                "hub",
-                "phase",
-                "focus",
-                "fixed_lead",
-                "min_schools",
-                "max_schools",
-                "venue_postcode",
-                "latitude",
-                "longitude",
-            ],
+        columns = ("id", "hub", "phase", "focus", "fixed_lead", "min_schools", "max_schools", "venue_postcode",
+                   "latitude", "longitude")  # fmt: skip
+        specialists = self.problem.specialists
+        return _frame(
+            self.problem.work_groups,
+            columns,
+            focus=lambda g: g.focus or "",
+            fixed_lead=lambda g: "" if g.lead_idx is None else specialists[g.lead_idx].id,
+            venue_postcode=lambda g: g.venue_postcode or "",
+            latitude=lambda g: g.venue.lat,
+            longitude=lambda g: g.venue.lon,
         )
 
     def supply(self) -> pd.DataFrame:
@@ -371,33 +377,15 @@ class Scenario:
 
     # ------------------------------------------------------------------ solving
 
-    def solve(
-        self,
-        *,
-        time_limit_s: float | None = None,
-        workers: int | None = None,
-        seed: int | None = None,
-        deterministic: bool | None = None,
-        on_progress: Callable[[Progress], None] | None = None,
-        recommendations: bool = True,
-        previous: Outcome | str | Path | None = None,
-    ) -> Outcome:
-        """Solve this scenario: ``scenario.solve(...)`` is `allocator.allocate(scenario, ...)`.
+    # ``scenario.solve(...)`` is ``allocator.allocate(scenario, ...)``: one signature, one docstring.
+    solve = allocate
 
-        ``previous`` (an earlier `Outcome`, output folder or allocations table) makes it a
-        re-run: places are kept where possible, locked rows hold, and the outcome's
-        `changes` say what moved and why.
-        """
-        return allocate(
-            self,
-            time_limit_s=time_limit_s,
-            workers=workers,
-            seed=seed,
-            deterministic=deterministic,
-            on_progress=on_progress,
-            recommendations=recommendations,
-            previous=previous,
-        )
+
+def _frame(items: Iterable[Any], columns: Sequence[str], **computed: Callable[[Any], Any]) -> pd.DataFrame:
+    """One row per item and one column per name: the item's attribute of that name, or
+    ``computed[name](item)`` for a column that is not a plain attribute."""
+    rows = [{c: computed[c](item) if c in computed else getattr(item, c) for c in columns} for item in items]
+    return pd.DataFrame(rows, columns=list(columns))
 
 
 def _value_text(value: Any) -> str:
@@ -442,78 +430,6 @@ def load_scenario(path: str | Path, *, locations: str | None = None, online: boo
         locations_level=loaded.locator_level,
         schools_file=loaded.tables["schools"].file if "schools" in loaded.tables else "schools",
     )
-
-
-# --------------------------------------------------------------------------------------
-# Solving
-
-
-def allocate(
-    scenario: Scenario | ProblemData,
-    *,
-    time_limit_s: float | None = None,
-    workers: int | None = None,
-    seed: int | None = None,
-    deterministic: bool | None = None,
-    on_progress: Callable[[Progress], None] | None = None,
-    recommendations: bool = True,
-    previous: Outcome | str | Path | None = None,
-) -> Outcome:
-    """Solve a scenario and verify the allocation with the independent checker.
-
-    Parameters
-    ----------
-    scenario
-        A `Scenario` (or a bare `ProblemData`).
-    time_limit_s, workers, seed, deterministic
-        Override the scenario's ``solver:`` settings.
-    on_progress
-        Called about twice a second with the search's progress.
-    recommendations
-        Fill the allocations table's ``recommendation`` column by re-solving what-if
-        variants for each unplaced school, as `allocate` does (a few solves more per
-        unplaced school); False leaves it blank and is much faster for searches.
-    previous
-        An earlier `Outcome`, output folder or allocations table: a re-run that keeps
-        places where possible (weight ``keep``), holds locked rows and lists changes.
-
-    Returns
-    -------
-    Outcome
-        "No allocation" is a status (INFEASIBLE, UNKNOWN), never an exception.
-
-    Raises
-    ------
-    allocator.pipeline.CheckerFailure
-        When the independent checker finds a broken rule (a bug to report).
-    """
-    from allocator.pipeline import run
-
-    if isinstance(scenario, ProblemData):
-        scenario = Scenario.from_problem(scenario)
-    scenario = scenario.with_solver(time_limit_s=time_limit_s, workers=workers, seed=seed, deterministic=deterministic)
-    problem = scenario.problem
-    if previous is not None:
-        from allocator.inputs.previous import previous_of
-
-        problem = previous_of(problem, previous)
-    outcome = run(
-        problem,
-        problem.solver,
-        on_progress=on_progress,
-        locations_level=scenario.locations_level,
-        recommendations=recommendations,
-    )
-    outcome.scenario = scenario
-    if outcome.summary_json and scenario.changes:
-        # The run's inputs are no longer the bytes of the files: say so rather than
-        # quoting a hash that would claim they are.
-        summary = dict(outcome.summary_json)
-        summary["variant_of_sha256"] = summary.get("scenario_sha256", "")
-        summary["scenario_sha256"] = ""
-        summary["changes"] = list(scenario.changes)
-        outcome.summary_json = summary
-    return outcome
 
 
 # --------------------------------------------------------------------------------------

@@ -40,6 +40,8 @@ from pathlib import Path
 import click
 import numpy as np
 
+from allocator.inputs.rows import ADVOCATE_FIELDS, REQUIRED_COLUMNS
+
 KINDS = ("hub", "region", "national")
 NUM_HUBS = 40
 FOCI = ("A", "B", "C", "D")
@@ -311,34 +313,17 @@ _ROLES = {
 _TRUST_KIND = ["Learning Trust", "Academy Trust", "Schools Partnership", "Education Trust", "Multi-Academy Trust"]
 
 SCHOOL_COLUMNS = [
-    "urn",
-    "name",
-    "hub",
-    "phase",
-    "stage",
-    "postcode",
+    *REQUIRED_COLUMNS["schools"],
     "latitude",
     "longitude",
     "focus_choices",
     "previous_specialist",
     "priority",
     "trust",
-    "advocate_1_name",
-    "advocate_1_email",
-    "advocate_1_trn",
-    "advocate_1_role",
-    "advocate_2_name",
-    "advocate_2_email",
-    "advocate_2_trn",
-    "advocate_2_role",
+    *ADVOCATE_FIELDS,
 ]
 SPECIALIST_COLUMNS = [
-    "id",
-    "name",
-    "hub",
-    "phase",
-    "cohort",
-    "postcode",
+    *REQUIRED_COLUMNS["specialists"],
     "latitude",
     "longitude",
     "school_urn",

@@ -28,6 +28,7 @@ import click
 import pandas as pd
 
 from allocator.analysis.api import Scenario, allocate
+from allocator.cli.options import locations_option, out_dir_option, quiet_option, seed_option, workers_option
 from allocator.problem.data import ProblemData
 from allocator.problem.variants import VariantError, parse_vary
 
@@ -314,33 +315,17 @@ SHOWN = [
     help="Solves run at once, in worker processes (default: cores / 8, at least 1: "
     "one at a time on a 2-core machine, where that is fastest).",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(1, 64),
-    default=None,
-    help="CP-SAT workers per solve (default: cores / jobs, at least the scenario's solver.workers, 8).",
-)
+@workers_option("CP-SAT workers per solve (default: cores / jobs, at least the scenario's solver.workers, 8).")
 @click.option(
     "--time-limit",
     type=click.FloatRange(min=0, min_open=True),
     default=None,
     help="Seconds of search per variant (default: the scenario's).",
 )
-@click.option("--seed", type=click.IntRange(min=0), default=None, help="Random seed (default 0).")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Output folder for sweep.csv and summary.json (default: out/<scenario stem>-sweep).",
-)
-@click.option(
-    "--locations",
-    type=click.Choice(["auto", "exact", "sector", "district"]),
-    default=None,
-    help="Postcode lookup level (overrides the scenario).",
-)
-@click.option("-q", "--quiet", is_flag=True, default=False, help="Print nothing but errors.")
+@seed_option
+@out_dir_option("Output folder for sweep.csv and summary.json (default: out/<scenario stem>-sweep).")
+@locations_option
+@quiet_option
 def sweep_command(
     scenario: str,
     vary_options: tuple[str, ...],

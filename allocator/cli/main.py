@@ -11,11 +11,11 @@ from typing import Any, NoReturn
 
 import click
 
+from allocator.cli.options import locations_option, out_dir_option, quiet_option, seed_option, workers_option
 from allocator.inputs.issues import InputError, Issue, printable
-from allocator.inputs.limits import MAX_SEED, MAX_TIME_LIMIT_S
+from allocator.inputs.limits import MAX_TIME_LIMIT_S
 
 EXIT_OK, EXIT_INFEASIBLE, EXIT_INPUT, EXIT_INTERNAL, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
-LOCATION_LEVELS = ["auto", "exact", "sector", "district"]
 
 
 _LAZY_COMMANDS = {
@@ -88,13 +88,6 @@ def main() -> None:
     """
 
 
-_location_option = click.option(
-    "--locations",
-    type=click.Choice(LOCATION_LEVELS),
-    default=None,
-    help="Postcode lookup level (overrides the scenario): auto = exact postcode if the "
-    "optional table is installed, else sector.",
-)
 _online_option = click.option(
     "--online-geocoding",
     "online",
@@ -107,7 +100,7 @@ _online_option = click.option(
 
 @main.command("check")
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=str))
-@_location_option
+@locations_option
 @_online_option
 def check_command(scenario: str, locations: str | None, online: bool) -> None:
     """Validate SCENARIO.yml and summarise it; solve nothing."""
@@ -153,26 +146,15 @@ class _Seconds(click.ParamType):
 
 @main.command("run")
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=str))
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Output folder (default: the scenario's output.dir, else out/<scenario stem>).",
-)
+@out_dir_option("Output folder (default: the scenario's output.dir, else out/<scenario stem>).")
 @click.option(
     "--time-limit",
     type=_Seconds(0, MAX_TIME_LIMIT_S, low_open=True),
     default=None,
     help="Seconds for the whole run, reading included (default: the scenario's solver.time_limit_s, 60).",
 )
-@click.option("--seed", type=click.IntRange(0, MAX_SEED), default=None, help="Random seed (default 0).")
-@click.option(
-    "--workers",
-    type=click.IntRange(1, 64),
-    default=None,
-    help="CP-SAT search workers (default 8; several help even on 2 cores).",
-)
+@seed_option
+@workers_option("CP-SAT search workers (default 8; several help even on 2 cores).")
 @click.option(
     "--deterministic",
     is_flag=True,
@@ -185,9 +167,9 @@ class _Seconds(click.ParamType):
     default=None,
     help="Output formats, comma separated: csv, xlsx, html (default: the scenario's, csv).",
 )
-@_location_option
+@locations_option
 @_online_option
-@click.option("-q", "--quiet", is_flag=True, default=False, help="Print nothing but errors.")
+@quiet_option
 @click.option(
     "--raw-csv",
     is_flag=True,

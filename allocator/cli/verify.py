@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from allocator.cli.main import EXIT_INFEASIBLE, EXIT_NO_SOLUTION, EXIT_OK, LOCATION_LEVELS, _bad_input
+from allocator.cli.main import EXIT_INFEASIBLE, EXIT_NO_SOLUTION, EXIT_OK, _bad_input
+from allocator.cli.options import locations_option
 from allocator.inputs.issues import InputError
 
 
@@ -21,7 +22,7 @@ from allocator.inputs.issues import InputError
     help="Seconds for solving the optimum to compare with, when the folder holds none "
     "(default: the scenario's solver.time_limit_s).",
 )
-@click.option("--locations", type=click.Choice(LOCATION_LEVELS), default=None, help="Postcode lookup level.")
+@locations_option
 def verify_command(scenario: str, allocations: Path, time_limit: float | None, locations: str | None) -> None:
     """Check ALLOCATIONS (an output folder, allocations.csv or allocation.xlsx, perhaps
     edited by hand) against every rule of SCENARIO.yml, and compare its objective with

@@ -128,18 +128,8 @@ def postcode_sector(pc: str) -> str:
 
 
 def postcode_district(pc: str) -> str:
-    """Return the district (outward code) of a normalised postcode: ``"NW3 2BQ"`` -> ``"NW3"``.
-
-    Parameters
-    ----------
-    pc
-        A postcode as returned by `normalise_postcode`.
-
-    Returns
-    -------
-    str
-        The outward code.
-    """
+    """Return the district (outward code) of a normalised postcode, as `postcode_sector`
+    does its sector: ``"NW3 2BQ"`` -> ``"NW3"``."""
     return pc.replace(" ", "")[:-3]
 
 

@@ -47,6 +47,8 @@ class Pair:
 
 @dataclass(frozen=True)
 class DocxForm:
+    """What a Word form holds: its label-value pairs in document order, and when it was saved."""
+
     pairs: tuple[Pair, ...]
     saved: date | None  # the document's own "last modified" date, when it has one
 

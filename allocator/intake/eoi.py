@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from allocator.inputs.geo import normalise_postcode
+from allocator.inputs.rows import REQUIRED_COLUMNS
 from allocator.intake.fields import PEOPLE, PERSON_WORDS, after_yes_no, normalise_label, yes_no
 from allocator.intake.fill import register_cells
 from allocator.intake.forms import Form
@@ -27,52 +28,38 @@ _SENIOR = re.compile(
 STATEMENT_WORDS = 150
 STATEMENT_LIMIT = 225  # "far beyond" 150 words: half as many again
 
-# Fields every form should answer (a second advocate's are counted separately).
-REQUIRED = (
-    "name",
+# The school's contact details, asked on every form and kept beside the schools table.
+_CONTACTS = (
     "address",
     "telephone",
     "headteacher_name",
     "headteacher_email",
     "head_of_department_name",
     "head_of_department_email",
+)
+_ADVOCATE_PARTS = ("name", "email", "trn", "years", "role")
+# Fields every form should answer (a second advocate's are counted separately).
+REQUIRED = (
+    "name",
+    *_CONTACTS,
     "head_of_department_trn",
-    "advocate_1_name",
-    "advocate_1_email",
-    "advocate_1_trn",
-    "advocate_1_years",
-    "advocate_1_role",
+    *(f"advocate_1_{part}" for part in _ADVOCATE_PARTS),
     "worked_with",
     "statement",
 )
-ADVOCATE_2 = tuple(f"advocate_2_{part}" for part in ("name", "email", "trn", "years", "role"))
+ADVOCATE_2 = tuple(f"advocate_2_{part}" for part in _ADVOCATE_PARTS)
 
 # The schools table: allocate's own columns, then the form's extra fields (never a TRN).
 SCHOOL_COLUMNS = (
-    "urn",
-    "name",
-    "hub",
-    "phase",
-    "stage",
-    "postcode",
+    *REQUIRED_COLUMNS["schools"],
     "easting",
     "northing",
     "trust",
     "previous_specialist",
-    "advocate_1_name",
-    "advocate_1_email",
-    "advocate_1_role",
-    "advocate_2_name",
-    "advocate_2_email",
-    "advocate_2_role",
+    *(f"advocate_{n}_{part}" for n in (1, 2) for part in ("name", "email", "role")),
 )
 EXTRA_COLUMNS = (
-    "address",
-    "telephone",
-    "headteacher_name",
-    "headteacher_email",
-    "head_of_department_name",
-    "head_of_department_email",
+    *_CONTACTS,
     "advocate_1_years",
     "advocate_2_years",
     "previous_specialist_name",

@@ -60,6 +60,20 @@ _PARTS = (
 )
 
 
+# Fields about the school as a whole, after the previous specialist's: the first match wins.
+_SCHOOL_LABELS = (
+    ("statement", r"statement|\bwhy\b|150 words|supporting|motivation"),
+    ("urn", r"\burn\b|unique reference"),
+    ("hub", r"\bhub\b"),
+    ("address", r"^(?!.*email).*address"),  # "address", but not an email address
+    ("postcode", r"\bpost ?code\b"),
+    ("trust", r"\btrust\b|\bmat\b"),
+    ("phase", r"\bphase\b"),
+    ("stage", r"^(?!.*key stage).*\bstage\b"),  # "stage", but not "key stage"
+    ("telephone", r"telephone|\bphone\b|\btel\b|contact number"),
+)
+
+
 def normalise_label(text: str) -> str:
     """Lower case, `&` as `and`, e-mail as email, punctuation as spaces, one space."""
     text = text.lower().replace("&", " and ").replace("e-mail", "email").replace("e mail", "email")
@@ -91,24 +105,9 @@ def school_field(label: str) -> str | None:
         return "previous_specialist_name"
     if re.match(r"if (yes|so)\b", label) and re.search(r"\b(who|which|name)\b", label):
         return "previous_specialist_name"  # the follow-up to "Has your school worked with ...?"
-    if re.search(r"statement|\bwhy\b|150 words|supporting|motivation", label):
-        return "statement"
-    if re.search(r"\burn\b|unique reference", label):
-        return "urn"
-    if re.search(r"\bhub\b", label):
-        return "hub"
-    if "address" in label and "email" not in label:
-        return "address"
-    if re.search(r"\bpost ?code\b", label):
-        return "postcode"
-    if re.search(r"\btrust\b|\bmat\b", label):
-        return "trust"
-    if re.search(r"\bphase\b", label):
-        return "phase"
-    if re.search(r"\bstage\b", label) and not re.search(r"key stage", label):
-        return "stage"
-    if re.search(r"telephone|\bphone\b|\btel\b|contact number", label):
-        return "telephone"
+    for field, pattern in _SCHOOL_LABELS:
+        if re.search(pattern, label):
+            return field
     return None
 
 

@@ -468,6 +468,9 @@ def _solve_part(
         if on_progress is not None:
             on_progress(tracker.progress())
 
+    def run(built: AllocationModel, params: dict[str, object]) -> _CpSat:
+        return _run_cp_sat(built.model, params, tracker.new_watcher(), report, progress_every_s)
+
     # 1. A quick single-thread search without presolve: on these models it usually proves
     #    the optimum in a fraction of the portfolio's time (presolve and probing dominate
     #    the portfolio on small parts), and a single thread is repeatable.
@@ -475,23 +478,18 @@ def _solve_part(
     model = build()
     if hint is not None:
         model.add_hint(hint)
-    first = _run_cp_sat(model.model, _quick(settings, quick_limit), tracker.new_watcher(), report, progress_every_s)
+    first = run(model, _quick(settings, quick_limit))
     first_allocation = model.read(first.solver.value) if first.status.has_allocation else None
     if first.status in (SolveStatus.OPTIMAL, SolveStatus.INFEASIBLE) or first.interrupted:
         return _outcome(first, first_allocation)
     # 2. CP-SAT's parallel portfolio for the rest of the time, from the quick search's best.
     remaining = settings.time_limit_s - (quick_limit if settings.deterministic else first.seconds)
+    rest = replace(settings, time_limit_s=max(0.01, remaining))
     portfolio = build()
     start_from = first_allocation if first_allocation is not None else hint
     if start_from is not None:
         portfolio.add_hint(start_from)
-    main = _run_cp_sat(
-        portfolio.model,
-        solver_parameters(replace(settings, time_limit_s=max(0.01, remaining))),
-        tracker.new_watcher(),
-        report,
-        progress_every_s,
-    )
+    main = run(portfolio, solver_parameters(rest))
     if not main.status.has_allocation and main.status != SolveStatus.INFEASIBLE:
         return _outcome(first, first_allocation, interrupted=main.interrupted)
     if not settings.deterministic or main.interrupted or main.status == SolveStatus.INFEASIBLE:
@@ -511,13 +509,7 @@ def _solve_part(
     single = build()
     if first_allocation is not None:
         single.add_hint(first_allocation)
-    second = _run_cp_sat(
-        single.model,
-        _single_thread(replace(settings, time_limit_s=max(0.01, remaining))),
-        tracker.new_watcher(),
-        report,
-        progress_every_s,
-    )
+    second = run(single, _single_thread(rest))
     if not second.status.has_allocation:
         return _outcome(first, first_allocation, interrupted=second.interrupted)
     return _outcome(second, single.read(second.solver.value))
