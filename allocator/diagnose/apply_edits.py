@@ -174,12 +174,12 @@ def set_key(text: str, path: tuple[str, ...], value: str) -> str:
     """`text` with the scalar or flow value at `path` replaced by `value` (YAML text);
     a missing key is added. Comments elsewhere stay."""
     root = yaml.compose(text)
-    node, parent = root, None
+    node = root
     for depth, key in enumerate(path):
         found = _child(node, key) if node is not None else None
         if found is None:
-            return _insert_key(text, parent if depth else root, path[depth:], value, depth)
-        parent, node = node, found
+            return _insert_key(text, node, path[depth:], value, depth)
+        node = found
     assert node is not None
     start, end = node.start_mark.index, node.end_mark.index
     out = text[:start] + value + text[end:]
