@@ -10,6 +10,7 @@ said).
 
 from __future__ import annotations
 
+import os
 from dataclasses import fields, replace
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from hypothesis import strategies as st
 
 from allocator.cli.main import main
 from allocator.diagnose.apply_edits import EditError, add_pin, copy_scenario, set_key
+from allocator.diagnose.candidates import Loads
 from allocator.diagnose.edits import Cell, apply_changes
 from allocator.diagnose.recommend import recommend
 from allocator.inputs.load import load
@@ -28,9 +30,10 @@ from allocator.pipeline import run
 from allocator.problem.data import School
 from allocator.problem.eligibility import compute_eligibility
 from allocator.solving.search import search
-from tests.builders import KM_PER_DEGREE, group, problem, school, specialist
+from tests.builders import KM_PER_DEGREE, problem, school, specialist
 from tests.strategies import tiny_problems
 
+EXAMPLES = int(os.environ.get("REC_EXAMPLES", "40"))  # more by hand: REC_EXAMPLES=500
 SCHOOL_CELLS = {f.name for f in fields(School)} >= {"max_travel_km", "allow_cross_hub"}
 needs_school_cells = pytest.mark.skipif(
     not SCHOOL_CELLS, reason="per-school max_travel_km / allow_cross_hub columns come with the programme issue"
@@ -319,6 +322,7 @@ def test_apply_recommendation_solves_when_no_table_is_given(tmp_path):
 
 def _single_changes(p, s):
     """Every single edit of the listed kinds for school s, in memory (brute force)."""
+    from allocator.diagnose.candidates import single_changes
     from allocator.diagnose.edits import (
         Files,
         capacity_change,
@@ -327,10 +331,8 @@ def _single_changes(p, s):
         max_schools_change,
         min_schools_change,
         pin_change,
-        travel_change,
     )
     from allocator.problem.data import Stage
-    from allocator.problem.eligibility import pair_rules
 
     files, stage = Files(), Stage(p.schools[s].stage)
     out = []
@@ -347,11 +349,21 @@ def _single_changes(p, s):
             out.append(min_schools_change(p, files, g, can_join))
     out += [cohort_change(p, files, c) for c in {x.cohort for x in p.specialists}]
     out.append(cross_hub_change(p, files, s))
-    one = replace(p, schools=(p.schools[s],), pins=(), forbids=(), previous=None)
-    rules = pair_rules(one, measure_all=True)
-    for km in [*rules.specialist_km[0].tolist(), *rules.group_km[0].tolist()]:
-        out.append(travel_change(p, files, s, km, "x"))
+    # Travel: the school's own limit to reach each of the nearest few beyond it (as listed).
+    out += single_changes(p, compute_eligibility(p), files, _loads(p), s).travel
     return out
+
+
+def _loads(p):
+    base = search(p).allocation
+    support, sizes = {}, [0] * p.num_groups
+    for x, sp in enumerate(base.school_specialist):
+        if sp is not None:
+            support[(sp, p.schools[x].stage)] = support.get((sp, p.schools[x].stage), 0) + 1
+    for g in base.school_group:
+        if g is not None:
+            sizes[g] += 1
+    return Loads(support, sizes)
 
 
 def _best_single(p, elig, s):
@@ -370,7 +382,11 @@ def _best_single(p, elig, s):
     return best
 
 
-@settings(max_examples=int(__import__('os').environ.get('REC_EXAMPLES', '40')), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(__import__("os").environ.get("REC_EXAMPLES", "40")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(tiny_problems(max_schools=4, max_specialists=3, max_groups=2), st.data())
 def test_recommended_change_is_never_worse_than_any_single_change(p, data):
     base = search(p)

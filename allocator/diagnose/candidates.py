@@ -23,6 +23,11 @@ from allocator.diagnose.edits import (
 from allocator.problem.data import ProblemData, Stage
 from allocator.problem.eligibility import Eligibility, Reason, pair_rules
 
+# A school's own travel limit is raised to reach one of the nearest few specialists or
+# venues beyond it: farther ones join whole regions into one re-solve, and a hub lead
+# would hardly send a school there.
+TRAVEL_TARGETS = 3
+
 # Reasons that one listed edit lifts (the others, such as phase or a forbid, none does).
 LIFTABLE = {Reason.HUB, Reason.UNAVAILABLE, Reason.NO_CAPACITY, Reason.TOO_FAR}
 
@@ -74,7 +79,8 @@ def single_changes(problem: ProblemData, elig: Eligibility, files: Files, loads:
     if stage.needs_group:
         _group_side(problem, elig, files, loads, s, out, travel)
     out.specialist_side += [cohort_change(problem, files, c) for c in sorted(cohorts)]
-    out.travel = [travel_change(problem, files, s, km, reach) for _, (km, reach) in sorted(travel.items())]
+    nearest = sorted(travel.items())[:TRAVEL_TARGETS]
+    out.travel = [travel_change(problem, files, s, km, reach) for _, (km, reach) in nearest]
     return out
 
 
@@ -110,7 +116,7 @@ def two_change_candidates(
     singles: Singles,
     loads: Loads,
     s: int,
-    limit: int = 10,
+    limit: int = 40,
 ) -> list[tuple[Change, Change]]:
     """Pairs of edits that together could place `s`: a specialist or venue kept out by
     exactly two liftable rules; one kept out by one rule and full (a place or seat more),
@@ -164,7 +170,13 @@ def two_change_candidates(
                     found.append(((False, math.inf), (a, b)))
     found.sort(key=lambda item: item[0])
     unique: dict[tuple, tuple[Change, Change]] = {}
+    per_family: dict[tuple, int] = {}
     for _, pair in found:
+        family = tuple(sorted(c.key for c in pair if c.kind != "travel"))
+        if any(c.kind == "travel" for c in pair):
+            if per_family.get(family, 0) >= TRAVEL_TARGETS:
+                continue  # only the nearest few places beyond the limit
+            per_family[family] = per_family.get(family, 0) + 1
         unique.setdefault(tuple(sorted(c.key for c in pair)), pair)
     return list(unique.values())[:limit]
 

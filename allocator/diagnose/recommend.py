@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from allocator.diagnose.candidates import Loads, single_changes, two_change_candidates
+from allocator.diagnose.candidates import Loads, Singles, single_changes, two_change_candidates
 from allocator.diagnose.edits import Change, Files, apply_changes, named, pin_change
 from allocator.diagnose.shares import school_shares
 from allocator.problem.data import ProblemData, SolverSettings, Stage
@@ -355,15 +355,33 @@ class _Engine:
                 options.append(pin)
         chosen = self._choose(options, s)
         if chosen is not None and chosen.changes[0].kind == "travel":
-            chosen = self._smallest_travel(chosen, singles.travel, s)
+            chosen = self._smallest_travel(chosen, [(t,) for t in singles.travel], s)
         if chosen is None:
-            pairs = [
-                _Option(pair, effect)
-                for pair in two_change_candidates(self.problem, self.elig, self.files, singles, self._loads, s)
-                if (effect := self.effect(pair, s)) is not None
-            ]
-            chosen = self._choose(pairs, s)
+            chosen = self._two_changes(singles, s)
         return self._recommendation(s, chosen)
+
+    def _two_changes(self, singles: Singles, s: int) -> _Option | None:
+        """The best pair of edits. Pairs that differ only in the travel limit form a family
+        whose objective grows with the limit: its largest is re-solved first, and the
+        smallest limit reaching the same objective is found only for the chosen family."""
+        families: dict[tuple, list[tuple[Change, ...]]] = {}
+        for pair in two_change_candidates(self.problem, self.elig, self.files, singles, self._loads, s):
+            rest = tuple(sorted(c.key for c in pair if c.kind != "travel"))
+            travel = [c for c in pair if c.kind == "travel"]
+            families.setdefault((rest, bool(travel)), []).append(pair)
+        options, family_of = [], {}
+        for (_, with_travel), members in families.items():
+            if with_travel:
+                members.sort(key=lambda pair: max(float(c.value) for c in pair if c.kind == "travel"))
+            for pair in members[-1:] if with_travel else members:
+                effect = self.effect(pair, s)
+                if effect is not None:
+                    options.append(_Option(pair, effect))
+                    family_of[id(options[-1])] = members if with_travel else None
+        chosen = self._choose(options, s)
+        if chosen is not None and family_of.get(id(chosen)):
+            chosen = self._smallest_travel(chosen, family_of[id(chosen)], s)
+        return chosen
 
     def _rank_first(self, change: Change) -> tuple[int, int]:
         """Among equal bounds: a lone department's specialist first (pairs), then by kind."""
@@ -392,9 +410,24 @@ class _Engine:
         return _Option((change,), forced, forced)
 
     def _forced(self, option: _Option, s: int) -> Effect | None:
+        """The edited scenario's optimum placing `s` that changes fewest others; the plain
+        re-solve's own when it places `s` and changes nobody else (none can change fewer)."""
         if option.forced is None:
-            option.forced = self._solve(option.changes, s, forced=True)
+            plain = option.effect.allocation
+            if self.placed(plain, s) and self._others_unchanged(plain, s):
+                option.forced = option.effect
+            else:
+                option.forced = self._solve(option.changes, s, forced=True)
         return option.forced
+
+    def _others_unchanged(self, after: Allocation, s: int) -> bool:
+        before = self.allocation
+        return all(
+            x == s
+            or (before.school_specialist[x], before.school_group[x])
+            == (after.school_specialist[x], after.school_group[x])
+            for x in range(self.problem.num_schools)
+        )
 
     def _choose(self, options: list[_Option], s: int, per_tie: int = 6) -> _Option | None:
         """The option of the highest objective whose optimum can place `s`; among ties,
@@ -403,43 +436,49 @@ class _Engine:
         for option in options:
             by_objective.setdefault(option.effect.objective, []).append(option)
         for value in sorted(by_objective, reverse=True):
-            tied = sorted(by_objective[value], key=lambda o: [self._rank_first(c) for c in o.changes])[:per_tie]
-            valid = []
+            tied = sorted(by_objective[value], key=self._static_key)[:per_tie]
+            best: tuple[tuple, _Option] | None = None
             for option in tied:
                 if option.forced is None and value == self.objective and not self.placed(option.effect.allocation, s):
                     continue  # the edit changed nothing: s is no more placeable than before
                 forced = self._forced(option, s)
-                if forced is not None and forced.objective == value:
-                    valid.append(option)
-            if valid:
-                return min(valid, key=lambda o: self._tie_key(o, s))
+                if forced is None or forced.objective != value:
+                    continue
+                key = (len(self._side_effects(forced.allocation, s)[0]), *self._static_key(option))
+                if best is None or key < best[0]:
+                    best = (key, option)
+                if key[0] == 0:
+                    break  # sorted by the rest of the key: none after it ranks higher
+            if best is not None:
+                return best[1]
         return None
 
-    def _tie_key(self, option: _Option, s: int) -> tuple:
-        assert option.forced is not None
-        displaced, _ = self._side_effects(option.forced.allocation, s)
-        completes = any(
+    def _static_key(self, option: _Option) -> tuple:
+        """Ties after the displaced count: completing a pair (when lone departments are
+        priced), then the kind of edit, then the smaller edit."""
+        completes = _lone_weight(self.problem) > 0 and any(
             c.kind == "capacity" and c.field == "capacity" and self.dev_load[c.target] == 1 for c in option.changes
         )
         size = sum(float(c.value) for c in option.changes if isinstance(c.value, int | float))
-        return (len(displaced), not completes, [KIND_ORDER.index(c.kind) for c in option.changes], size)
+        return (not completes, [KIND_ORDER.index(c.kind) for c in option.changes], size)
 
-    def _smallest_travel(self, chosen: _Option, travel: list[Change], s: int) -> _Option:
-        """The smallest travel limit giving the same objective (larger limits only add pairs)."""
+    def _smallest_travel(self, chosen: _Option, family: list[tuple[Change, ...]], s: int) -> _Option:
+        """The smallest travel limit giving the same objective (larger limits only add
+        pairs); `family`: the same edits with travel limits in increasing order."""
         target = chosen.effect.objective
-        low, high = 0, len(travel) - 1
+        low, high = 0, len(family) - 1
         while low < high:  # the objective grows with the limit: find the first that reaches target
             mid = (low + high) // 2
-            effect = self.effect((travel[mid],), s)
+            effect = self.effect(family[mid], s)
             if effect is not None and effect.objective >= target:
                 high = mid
             else:
                 low = mid + 1
-        for change in travel[low:]:
-            effect = self.effect((change,), s)
+        for changes in family[low : low + 3]:
+            effect = self.effect(changes, s)
             if effect is None or effect.objective != target:
                 continue
-            option = _Option((change,), effect)
+            option = _Option(changes, effect)
             forced = self._forced(option, s)
             if forced is not None and forced.objective == target:
                 return option
