@@ -25,6 +25,8 @@ A school that no single edit places gets the best pair of edits that together wo
 from __future__ import annotations
 
 import math
+import os
+import threading
 import time
 from dataclasses import dataclass, field, replace
 
@@ -90,6 +92,7 @@ def recommend(
     unplaced: list[int],
     settings: SolverSettings | None = None,
     budget_s: float | None = None,
+    threads: int | None = None,
 ) -> list[Recommendation]:
     """The best edit for each unplaced school, verified by re-solving.
 
@@ -100,26 +103,57 @@ def recommend(
     budget_s
         Stop starting new schools after this many seconds; schools not reached (lowest
         priority last) are reported as not analysed.
+    threads
+        Schools analysed at once (default: 2, or 1 on a one-core machine).
     """
     started = time.perf_counter()
     settings = settings or replace(
         problem.solver, time_limit_s=min(10.0, problem.solver.time_limit_s), deterministic=False
     )
     engine = _Engine(problem, elig, allocation, objective, settings)
-    out = []
     order = sorted(unplaced, key=lambda s: (-problem.schools[s].priority, s))
-    stopped = False
-    for s in order:
-        if stopped or (budget_s is not None and time.perf_counter() - started > budget_s):
-            out.append(Recommendation(s, "", "not_analysed"))
-            continue
-        try:
-            out.append(engine.recommend_one(s))
-        except KeyboardInterrupt:  # Ctrl-C: keep the allocation, stop recommending
-            stopped = True
-            out.append(Recommendation(s, "", "not_analysed"))
-    position = {s: n for n, s in enumerate(unplaced)}
-    return sorted(out, key=lambda rec: position[rec.school_idx])
+    deadline = None if budget_s is None else started + budget_s
+    done = _analyse(engine, order, deadline, threads if threads is not None else min(2, os.cpu_count() or 1))
+    return [done.get(s) or Recommendation(s, "", "not_analysed") for s in unplaced]
+
+
+def _analyse(engine: _Engine, order: list[int], deadline: float | None, threads: int) -> dict[int, Recommendation]:
+    """Recommendations for the schools in `order`, by `threads` threads sharing the
+    engine's re-solves (CP-SAT searches release the interpreter, so two threads use two
+    cores). A school is started only before `deadline`; Ctrl-C or SIGTERM stops the
+    starting, and the schools not finished are left out."""
+    from allocator.interrupts import stop_requested
+
+    done: dict[int, Recommendation] = {}
+    errors: list[BaseException] = []
+    pending = iter(order)
+    lock, stop = threading.Lock(), threading.Event()
+
+    def work() -> None:
+        while not stop.is_set():
+            with lock:
+                s = next(pending, None)
+            if s is None or (deadline is not None and time.perf_counter() > deadline) or stop_requested():
+                return
+            try:
+                done[s] = engine.recommend_one(s)
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
+                errors.append(exc)
+                stop.set()
+
+    workers = [threading.Thread(target=work, name=f"recommend-{n}", daemon=True) for n in range(max(1, threads))]
+    for worker in workers:
+        worker.start()
+    try:
+        for worker in workers:
+            while worker.is_alive():
+                worker.join(0.2)
+    except KeyboardInterrupt:  # Ctrl-C: keep what is done; searches under way end on their own
+        stop.set()
+        return dict(done)
+    if errors and not isinstance(errors[0], KeyboardInterrupt):
+        raise errors[0]
+    return dict(done)
 
 
 class _Parts:
@@ -197,6 +231,8 @@ class _Engine:
     shares: list[int] = field(init=False)
     parts: _Parts = field(init=False)
     cache: dict[tuple, Effect | None] = field(init=False, default_factory=dict)
+    cache_others: dict[tuple, tuple[int, Allocation] | None] = field(init=False, default_factory=dict)
+    variants: dict[tuple, tuple] = field(init=False, default_factory=dict)
     dev_bound: dict[int, int] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -233,26 +269,60 @@ class _Engine:
 
     def _solve(self, changes: tuple[Change, ...], s: int, forced: bool) -> Effect | None:
         """The edited scenario re-solved over the parts the edit touches; `forced`: its
-        optimum with s placed that changes fewest other placements."""
-        problem, elig, touched = apply_changes(self.problem, self.elig, changes)
-        parts = self._touched_parts(problem, elig, changes, touched, s)
+        optimum with s placed that changes fewest other placements (the parts without s
+        are the same for every school, so their nearest optimum is found once per edit)."""
+        problem, elig, touched, whole = self._variant(changes)
+        parts = self._touched_parts(problem, elig, changes, touched, s, whole)
         if not parts:
             return None
+        if forced and len(parts) > 1:
+            mine = [part for part in parts if s in part.schools]
+            others = [part for part in parts if s not in part.schools]
+            key = (tuple(min(part.schools) for part in others), *sorted(c.key for c in changes))
+            if key not in self.cache_others:
+                self.cache_others[key] = self._search(problem, elig, others, (), True)
+            found = [self._search(problem, elig, mine, (s,), True), self.cache_others[key]]
+        else:
+            found = [self._search(problem, elig, parts, (s,) if forced else (), forced)]
+        if any(f is None for f in found):
+            return None
+        allocation = self.allocation
+        for (_, part_allocation), searched in zip(found, (parts,) if len(found) == 1 else (mine, others), strict=True):  # type: ignore[misc]
+            allocation = self._merged(part_allocation, searched, allocation)
+        before = sum(self.shares[x] for part in parts for x in part.schools)
+        return Effect(self.objective + sum(value for value, _ in found) - before, allocation)  # type: ignore[misc]
+
+    def _search(
+        self, problem: ProblemData, elig: Eligibility, parts: list[Component], required: tuple[int, ...], nearest: bool
+    ) -> tuple[int, Allocation] | None:
+        if not parts:
+            return 0, self.allocation
         result = search(
             problem,
             self.settings,
             eligibility=elig,
             hint=self.allocation,
             parts=parts,
-            require_placed=(s,) if forced else (),
-            closest_to=self.allocation if forced else None,
+            require_placed=required,
+            closest_to=self.allocation if nearest else None,
         )
         if result.interrupted:
             raise KeyboardInterrupt
         if not result.status.has_allocation or result.objective is None or result.allocation is None:
             return None
-        before = sum(self.shares[x] for part in parts for x in part.schools)
-        return Effect(self.objective + result.objective - before, self._merged(result.allocation, parts))
+        return result.objective, result.allocation
+
+    def _variant(
+        self, changes: tuple[Change, ...]
+    ) -> tuple[ProblemData, Eligibility, set[int], list[Component] | None]:
+        """The edited problem; a cohort's (every pair decided again, and its parts) is kept."""
+        if not any(c.kind == "cohort" for c in changes):
+            return (*apply_changes(self.problem, self.elig, changes), None)
+        key = tuple(sorted(c.key for c in changes))
+        if key not in self.variants:
+            problem, elig, touched = apply_changes(self.problem, self.elig, changes)
+            self.variants[key] = (problem, elig, touched, components(problem, elig))
+        return self.variants[key]
 
     def effect(self, changes: tuple[Change, ...], s: int) -> Effect | None:
         """The plain re-solve of an edit (shared by every school it could place)."""
@@ -262,16 +332,22 @@ class _Engine:
         return self.cache[key]
 
     def _touched_parts(
-        self, problem: ProblemData, elig: Eligibility, changes: tuple[Change, ...], touched: set[int], s: int
+        self,
+        problem: ProblemData,
+        elig: Eligibility,
+        changes: tuple[Change, ...],
+        touched: set[int],
+        s: int,
+        whole: list[Component] | None,
     ) -> list[Component]:
-        if any(c.kind == "cohort" for c in changes):
+        if whole is not None:  # a cohort: the parts where someone became available, and s's
             changed = {
                 p
                 for p, (a, b) in enumerate(zip(problem.specialists, self.problem.specialists, strict=True))
                 if a.available != b.available
             }
             out = []
-            for part in components(problem, elig):
+            for part in whole:
                 leads = {p for g in part.groups for p in elig.group_leads[g]}
                 if (
                     s in part.schools
@@ -290,8 +366,8 @@ class _Engine:
         region_schools, region_groups = self.parts.region(elig, schools, specialists, groups)
         return [_restricted(elig, problem.num_schools, region_schools, region_groups)]
 
-    def _merged(self, found: Allocation, parts: list[Component]) -> Allocation:
-        now = self.allocation
+    def _merged(self, found: Allocation, parts: list[Component], now: Allocation) -> Allocation:
+        """`now` with the searched parts' schools and groups taken from `found`."""
         schools = {x for part in parts for x in part.schools}
         groups = {g for part in parts for g in part.groups}
         return Allocation(
@@ -365,21 +441,23 @@ class _Engine:
         whose objective grows with the limit: its largest is re-solved first, and the
         smallest limit reaching the same objective is found only for the chosen family."""
         families: dict[tuple, list[tuple[Change, ...]]] = {}
+        family_of: dict[int, list[tuple[Change, ...]]] = {}
         for pair in two_change_candidates(self.problem, self.elig, self.files, singles, self._loads, s):
             rest = tuple(sorted(c.key for c in pair if c.kind != "travel"))
             travel = [c for c in pair if c.kind == "travel"]
             families.setdefault((rest, bool(travel)), []).append(pair)
-        options, family_of = [], {}
+        options: list[_Option] = []
         for (_, with_travel), members in families.items():
             if with_travel:
                 members.sort(key=lambda pair: max(float(c.value) for c in pair if c.kind == "travel"))
-            for pair in members[-1:] if with_travel else members:
-                effect = self.effect(pair, s)
+            for edits in members[-1:] if with_travel else members:
+                effect = self.effect(edits, s)
                 if effect is not None:
-                    options.append(_Option(pair, effect))
-                    family_of[id(options[-1])] = members if with_travel else None
+                    options.append(_Option(edits, effect))
+                    if with_travel:
+                        family_of[id(options[-1])] = members
         chosen = self._choose(options, s)
-        if chosen is not None and family_of.get(id(chosen)):
+        if chosen is not None and id(chosen) in family_of:
             chosen = self._smallest_travel(chosen, family_of[id(chosen)], s)
         return chosen
 
