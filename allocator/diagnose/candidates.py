@@ -73,7 +73,12 @@ def single_changes(problem: ProblemData, elig: Eligibility, files: Files, loads:
             if own is None or km[p] <= own:  # a specialist's own lower limit still applies
                 reach = named(problem, "specialist", p)
                 travel.setdefault(math.ceil(float(km[p]) - 1e-9), (float(km[p]), reach))
-        cohorts |= {problem.specialists[p].cohort for p in np.flatnonzero(reasons == Reason.UNAVAILABLE).tolist()}
+        limit = elig.specialist_limit_km
+        cohorts |= {  # only cohorts with someone who would then be allowed (near enough, with places)
+            problem.specialists[p].cohort
+            for p in np.flatnonzero(reasons == Reason.UNAVAILABLE).tolist()
+            if km[p] <= limit[p] and problem.specialists[p].capacity_for(stage) > 0
+        }
         if np.any(reasons == Reason.HUB):
             out.cross_hub = cross_hub_change(problem, files, s)
     if stage.needs_group:

@@ -269,8 +269,8 @@ class _Engine:
 
     def _solve(self, changes: tuple[Change, ...], s: int, forced: bool) -> Effect | None:
         """The edited scenario re-solved over the parts the edit touches; `forced`: its
-        optimum with s placed that changes fewest other placements (the parts without s
-        are the same for every school, so their nearest optimum is found once per edit)."""
+        optimum with s placed that changes fewest other placements (in s's own part; the
+        other parts an edit touches, a cohort's, are re-solved once per edit)."""
         problem, elig, touched, whole = self._variant(changes)
         parts = self._touched_parts(problem, elig, changes, touched, s, whole)
         if not parts:
@@ -278,10 +278,25 @@ class _Engine:
         if forced and len(parts) > 1:
             mine = [part for part in parts if s in part.schools]
             others = [part for part in parts if s not in part.schools]
-            key = (tuple(min(part.schools) for part in others), *sorted(c.key for c in changes))
-            if key not in self.cache_others:
-                self.cache_others[key] = self._search(problem, elig, others, (), True)
-            found = [self._search(problem, elig, mine, (s,), True), self.cache_others[key]]
+            own = self._search(problem, elig, mine, (s,), True)
+            if own is None:
+                return None
+            edit = tuple(sorted(c.key for c in changes))
+            rest: list[tuple[int, Allocation] | None] = []
+            for part in others:  # each part's optimum, once per edit
+                key = (min(part.schools), *edit)
+                if key not in self.cache_others:
+                    # Not the nearest optimum (a pass per part would cost seconds per cohort):
+                    # the re-solve from the allocation as a hint, whose moves may overstate `moved`.
+                    self.cache_others[key] = self._search(problem, elig, [part], (), False)
+                rest.append(self.cache_others[key])
+            if any(r is None for r in rest):
+                return None
+            allocation = self.allocation
+            for part, (_, found_allocation) in zip(others, rest, strict=True):  # type: ignore[misc]
+                allocation = self._merged(found_allocation, [part], allocation)
+            value = sum(v for v, _ in rest)  # type: ignore[misc]
+            found: list[tuple[int, Allocation] | None] = [own, (value, allocation)]
         else:
             found = [self._search(problem, elig, parts, (s,) if forced else (), forced)]
         if any(f is None for f in found):

@@ -545,13 +545,16 @@ def _closest(
     model.minimise_changes(closest_to, require_placed)
     assert found.allocation is not None
     model.add_hint(found.allocation)
-    params = _quick(settings, min(QUICK_LIMIT_S, settings.time_limit_s))
+    params = _quick(settings, min(CLOSEST_LIMIT_S, settings.time_limit_s))
     nearest = _run_cp_sat(model.model, params, _Watcher(), None, 1.0)
     if not nearest.status.has_allocation:
         return found  # out of time: the optimum found first is still an optimum
     return replace(found, allocation=model.read(nearest.solver.value), interrupted=nearest.interrupted)
 
 
+# The pass that picks, among optima, the one closest to a given allocation stops after
+# this long with the closest found so far (still an optimum: its objective is fixed).
+CLOSEST_LIMIT_S = 1.0
 QUICK_LIMIT_S = 5.0  # at most this long for the quick single-thread search of a part
 QUICK_SHARE = 0.25  # and at most this share of the part's time limit
 
