@@ -35,6 +35,7 @@ import numpy as np
 from allocator.diagnose.candidates import Loads, Singles, single_changes, two_change_candidates
 from allocator.diagnose.edits import Change, Files, apply_changes, named, pin_change
 from allocator.diagnose.shares import school_shares
+from allocator.interrupts import stop_requested
 from allocator.problem.data import ProblemData, SolverSettings, Stage
 from allocator.problem.eligibility import Eligibility
 from allocator.solving.components import Component, components
@@ -122,12 +123,10 @@ def _analyse(engine: _Engine, order: list[int], deadline: float | None, threads:
     engine's re-solves (CP-SAT searches release the interpreter, so two threads use two
     cores). A school is started only before `deadline`; Ctrl-C or SIGTERM stops the
     starting, and the schools not finished are left out."""
-    from allocator.interrupts import stop_requested
-
     done: dict[int, Recommendation] = {}
     errors: list[BaseException] = []
     pending = iter(order)
-    lock, stop = threading.Lock(), threading.Event()
+    lock, stop = threading.Lock(), engine.stop
 
     def work() -> None:
         while not stop.is_set():
@@ -148,8 +147,10 @@ def _analyse(engine: _Engine, order: list[int], deadline: float | None, threads:
         for worker in workers:
             while worker.is_alive():
                 worker.join(0.2)
-    except KeyboardInterrupt:  # Ctrl-C: keep what is done; searches under way end on their own
+    except KeyboardInterrupt:  # Ctrl-C: keep what is done, after the searches under way end
         stop.set()
+        for worker in workers:  # (a process must not exit while CP-SAT threads run)
+            worker.join()
         return dict(done)
     if errors and not isinstance(errors[0], KeyboardInterrupt):
         raise errors[0]
@@ -233,6 +234,7 @@ class _Engine:
     cache: dict[tuple, Effect | None] = field(init=False, default_factory=dict)
     cache_others: dict[tuple, tuple[int, Allocation] | None] = field(init=False, default_factory=dict)
     variants: dict[tuple, tuple] = field(init=False, default_factory=dict)
+    stop: threading.Event = field(init=False, default_factory=threading.Event)
     dev_bound: dict[int, int] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -312,6 +314,8 @@ class _Engine:
     ) -> tuple[int, Allocation] | None:
         if not parts:
             return 0, self.allocation
+        if self.stop.is_set() or stop_requested():
+            raise KeyboardInterrupt  # stop recommending: the thread's school is left out
         result = search(
             problem,
             self.settings,

@@ -32,6 +32,7 @@ SHEETS = (
     "By specialist",
     "Work groups",
     "Unplaced",
+    "Recommendations",  # with recommendations on (the default)
     "Objective breakdown",
     "Inputs",
 )

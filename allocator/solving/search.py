@@ -211,9 +211,7 @@ def search(
     plan = _plan(problem, eligibility, require_placed, decompose, only_parts_with, parts)
     if plan.required - plan.covered:  # a school that must be placed has no allowed pair at all
         return run.result(SolveStatus.INFEASIBLE)
-    return _search_parts(
-        problem, settings, plan, run, hint, require_placed, on_progress, progress_every_s, closest_to
-    )
+    return _search_parts(problem, settings, plan, run, hint, require_placed, on_progress, progress_every_s, closest_to)
 
 
 def _search_parts(
