@@ -25,6 +25,7 @@ import csv
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -53,6 +54,9 @@ def _verify(yml: Path, rows: list[dict[str, str]], work: Path, limit: int) -> tu
     for row in [r for r in rows if r["kind"] in FILE_KINDS][:limit]:
         folder = work / f"edited-{row['urn']}"
         table = work / f"row-{row['urn']}.csv"
+        out = work / f"out-{row['urn']}"
+        for old in (folder, out):  # this script's own folders from an earlier run
+            shutil.rmtree(old, ignore_errors=True)
         with table.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=list(row))
             writer.writeheader()
@@ -63,7 +67,6 @@ def _verify(yml: Path, rows: list[dict[str, str]], work: Path, limit: int) -> tu
         if applied.returncode != 0:
             notes.append(f"{row['urn']}: apply-recommendation failed: {applied.stderr.strip()[-200:]}")
             continue
-        out = work / f"out-{row['urn']}"
         _, _, solved = _allocate(str(folder / yml.name), "--out", str(out), "-q", "--no-recommendations")
         checked += 1
         if solved.returncode != 0:
