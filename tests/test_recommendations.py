@@ -410,3 +410,36 @@ def test_recommended_change_is_never_worse_than_any_single_change(p, data):
     assert rec.objective == best
     variant, variant_elig, _ = apply_changes(p, elig, rec.changes)
     assert search(variant, eligibility=variant_elig, decompose=False).objective == rec.objective
+
+
+def test_apply_edits_a_workbook_table(tmp_path):
+    # The specialists table as a sheet of a workbook: the cell is edited in that sheet.
+    from openpyxl import Workbook, load_workbook
+
+    yml = write_scenario(
+        tmp_path / "s", [("100001", "development", 1, {}), ("100002", "development", 2, {})],
+        [("MS1", 0, {"capacity": "1"})],
+    )  # fmt: skip
+    frame = pd.read_csv(tmp_path / "s" / "specialists.csv", dtype=str)
+    book = Workbook()
+    book.active.title = "Notes"
+    sheet = book.create_sheet("Specialists")
+    sheet.append(list(frame.columns))
+    for record in frame.itertuples(index=False):
+        sheet.append(list(record))
+    book.save(tmp_path / "s" / "tables.xlsx")
+    yml.write_text(yml.read_text().replace("specialists: specialists.csv", "specialists: tables.xlsx#Specialists"))
+    table, _ = recommendations(yml)
+    row = only_row(table, "100002")
+    assert row["file"] == "tables.xlsx#Specialists" and row["new_value"] == "2"
+    assert apply_and_resolve(yml, row, tmp_path / "edited") == (1997, "placed")
+    edited = load_workbook(tmp_path / "edited" / "tables.xlsx")["Specialists"]
+    assert [c.value for c in edited[2]][list(frame.columns).index("capacity")] == 2
+
+
+def test_reasons_name_full_specialists_and_their_schools():
+    # MS1 (capacity 1) is full with 100001; 100002's reason names both, with names.
+    p = problem([school("100001", km=1), school("100002", km=2)], [specialist("S1", capacity=1)])
+    outcome = run(p, recommendations=False)
+    reason = outcome.tables["allocations"].set_index("urn").at["100002", "reason"]
+    assert "S1 Specialist S1 is full: School 100001 (100001)" in reason
