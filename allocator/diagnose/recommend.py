@@ -536,8 +536,6 @@ class _Engine:
             tied = sorted(by_objective[value], key=self._static_key)[:per_tie]
             best: tuple[tuple, _Option] | None = None
             for option in tied:
-                if option.forced is None and value == self.objective and not self.placed(option.effect.allocation, s):
-                    continue  # the edit changed nothing: s is no more placeable than before
                 forced = self._forced(option, s)
                 if forced is None or forced.objective != value:
                     continue
