@@ -79,9 +79,10 @@ def handling_stops() -> Iterator[StopRequests]:
 
 @contextlib.contextmanager
 def held() -> Iterator[None]:
-    """Signals arriving inside the block are remembered (see `stop_requested`), not raised."""
+    """Signals arriving inside the block are remembered (see `stop_requested`), not raised.
+    Only the main thread, where Python runs signal handlers, holds; elsewhere a no-op."""
     stops = _active
-    if stops is None:
+    if stops is None or threading.current_thread() is not threading.main_thread():
         yield
         return
     stops.holding += 1
@@ -101,7 +102,7 @@ def released() -> Iterator[None]:
     """Inside `held()`, the one stretch where a stop may raise again (the wait for CP-SAT,
     which catches it and keeps the best allocation); everywhere else stays held."""
     stops = _active
-    if stops is None:
+    if stops is None or threading.current_thread() is not threading.main_thread():
         yield
         return
     holding, stops.holding = stops.holding, 0

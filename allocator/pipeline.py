@@ -22,6 +22,7 @@ from allocator.interrupts import held, stop_requested
 from allocator.outcome import Outcome
 from allocator.problem.data import ProblemData, SolverSettings
 from allocator.problem.eligibility import Eligibility, compute_eligibility
+from allocator.report.recommendations import recommendation_table, recommendation_text
 from allocator.report.tables import allocation_table, specialist_table, summary_dict, work_group_table
 from allocator.solving.hint import previous_hint
 from allocator.solving.search import Progress, search
@@ -139,6 +140,9 @@ def _explain_unless_stopped(
                 table[column] = empty
         if cut_short and recommendations:
             unplaced = table["status"] == "unplaced"
+            if "recommendations" not in outcome.tables:  # stopped before any was made
+                missing = table.index[unplaced].tolist()
+                outcome.tables["recommendations"] = recommendation_table(outcome.problem, [], missing)
             texts = table["recommendation"] if "recommendation" in table.columns else pd.Series("", index=table.index)
             table["recommendation"] = texts.where(~unplaced | (texts != ""), _NOT_ANALYSED)
         elif "recommendation" not in table.columns:
@@ -240,11 +244,10 @@ def _add_explanations(
         settings = replace(
             what_if_settings(outcome), deterministic=False, time_limit_s=min(5.0, max(0.5, explain_seconds / 4))
         )
-        for rec in recommend(problem, elig, allocation, result.objective, unplaced, settings, budget_s=explain_seconds):
-            if rec.kind == "not_analysed":
-                texts[rec.school_idx] = _NOT_ANALYSED
-            else:
-                texts[rec.school_idx] = rec.text or "No single change places it."
+        recs = recommend(problem, elig, allocation, result.objective, unplaced, settings, budget_s=explain_seconds)
+        for rec in recs:
+            texts[rec.school_idx] = recommendation_text(problem, rec)
+        outcome.tables["recommendations"] = recommendation_table(problem, recs)
     table["recommendation"] = texts
 
 

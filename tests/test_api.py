@@ -122,7 +122,8 @@ def test_bad_input_raises_input_error(tmp_path):
 
 def test_outcome_tables_and_figures(outcome):
     assert outcome.status == "OPTIMAL" and outcome.has_allocation
-    assert list(outcome.tables) == ["allocations", "specialists", "work_groups", "calendar", "letters"]
+    tables = ["allocations", "specialists", "work_groups", "recommendations", "calendar", "letters"]
+    assert list(outcome.tables) == tables
     assert isinstance(outcome.allocations, pd.DataFrame) and len(outcome.allocations) == 61
     terms = outcome.terms
     assert list(terms.index) == ["place", "priority", "travel", "focus", "continuity", "objective"]

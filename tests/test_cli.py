@@ -43,6 +43,7 @@ def test_exit_0_writes_every_table(tmp_path):
         "calendar.csv",
         "calendars",
         "letters.csv",
+        "recommendations.csv",
         "specialists.csv",
         "summary.json",
         "work_groups.csv",

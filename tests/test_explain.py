@@ -9,6 +9,7 @@ import pytest
 
 from allocator.check import check_allocation
 from allocator.diagnose.conflicts import minimal_conflict
+from allocator.diagnose.edits import apply_changes
 from allocator.diagnose.recommend import recommend
 from allocator.diagnose.shares import best_alternatives, school_shares
 from allocator.inputs.load import load
@@ -67,32 +68,18 @@ def test_demo_outputs_carry_recommendations_for_every_unplaced_school(demo):
 
 
 def test_demo_recommendations_match_a_full_re_solve(demo):
-    """Recommendations re-solve only the part holding the school; a re-solve of the whole
-    scenario with the change gives the same objective."""
+    """Recommendations re-solve only the parts the edit touches; a re-solve of the whole
+    edited scenario gives the same objective."""
     unplaced = demo.tables["allocations"].index[demo.tables["allocations"]["status"] == "unplaced"]
-    recs = recommend(
-        demo.problem,
-        demo.eligibility,
-        demo.result.allocation,
-        demo.result.objective,
-        unplaced.tolist(),
-        keep_changes=True,
-    )
+    recs = recommend(demo.problem, demo.eligibility, demo.result.allocation, demo.result.objective, unplaced.tolist())
     kinds = set()
     for rec in recs:
-        assert rec.objective is not None
-        if rec.kind in ("pin", "run_group"):
-            full = search(demo.problem, eligibility=demo.eligibility, require_placed=(rec.school_idx,), decompose=False)
-        else:
-            full = search(
-                rec.change.problem,
-                eligibility=rec.change.eligibility,
-                require_placed=(rec.school_idx,),
-                decompose=False,
-            )
+        assert rec.objective is not None and rec.placed
+        variant, variant_elig, _ = apply_changes(demo.problem, demo.eligibility, rec.changes)
+        full = search(variant, eligibility=variant_elig, decompose=False)
         assert full.objective == rec.objective, rec.text
         kinds.add(rec.kind)
-    assert {"capacity", "travel", "cross_hub"} <= kinds
+    assert {"cohort", "travel", "max_schools"} <= kinds
 
 
 def test_recommend_capacity():
@@ -102,7 +89,7 @@ def test_recommend_capacity():
     r = search(p)
     assert r.objective == 999
     [rec] = recommend(p, compute_eligibility(p), r.allocation, r.objective, [1])
-    assert rec.kind == "capacity" and "S1 one more development place" in rec.text
+    assert rec.kind == "capacity" and "S1 Specialist S1 one more development place" in rec.text
     assert rec.objective == 1997 and rec.delta == 998
     bigger = replace(p, specialists=(specialist("S1", capacity=2),))
     assert search(bigger).objective == rec.objective
@@ -113,7 +100,7 @@ def test_recommend_travel():
     p = problem([school("100001", km=85)], [specialist("S1")])
     r = search(p)
     [rec] = recommend(p, compute_eligibility(p), r.allocation, r.objective, [0])
-    assert rec.kind == "travel" and "85.0 km" in rec.text and "S1" in rec.text
+    assert rec.kind == "travel" and "85 km" in rec.text and "S1" in rec.text
     assert rec.objective == 915
     assert search(replace(p, rules=replace(p.rules, max_travel_km=85.5))).objective == 915
 
@@ -128,8 +115,8 @@ def test_recommend_cross_hub():
 def test_recommend_running_a_group():
     # School 1 (0 km) fills G1 (venue 0 km, max 1). School 2 is 35 km from G2's venue
     # (5 km); place is 30, so joining scores 30 - 35 = -5 and G2 stays idle: objective 30.
-    # Running G2 with school 2 in it gives 30 - 5 = 25 (the swap would give 25 - 10 = 15),
-    # and no rule needs to change.
+    # Running G2 with school 2 pinned to it gives 30 - 5 = 25 (the swap would give
+    # 25 - 10 = 15; a seat more in G1 leaves school 2 out), and no rule needs to change.
     schools = [school("100001", "sustaining", km=0), school("100002", "sustaining", km=40)]
     groups = [group("G1", km=0, max_schools=1), group("G2", km=5, max_schools=1)]
     sps = [specialist("S1", max_groups=1), specialist("S2", max_groups=1)]
@@ -138,7 +125,7 @@ def test_recommend_running_a_group():
     r = search(p)
     assert r.objective == 30
     [rec] = recommend(p, compute_eligibility(p), r.allocation, r.objective, [1])
-    assert rec.kind == "run_group" and "Run G2" in rec.text
+    assert rec.kind == "pin" and rec.text.startswith("Pin it to work group G2")
     assert rec.objective == 25 and rec.delta == -5
 
 
@@ -147,7 +134,7 @@ def test_no_recommendation_when_nothing_places_it():
     p = problem([school("100001")], [specialist("S1", phase="primary")])
     r = search(p)
     [rec] = recommend(p, compute_eligibility(p), r.allocation, r.objective, [0])
-    assert rec.text == ""
+    assert rec.text == "" and rec.kind == "none"
 
 
 def test_best_alternative_is_the_next_best_with_room():

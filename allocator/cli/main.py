@@ -25,6 +25,7 @@ _LAZY_COMMANDS = {
     "generate": ("allocator.analysis.generate", "generate_command"),
     "init": ("allocator.cli.intake", "init_command"),
     "import-eoi": ("allocator.cli.intake", "import_eoi_command"),
+    "apply-recommendation": ("allocator.cli.apply", "apply_recommendation_command"),
 }
 
 

@@ -62,7 +62,7 @@ def _specialist_reasons(problem: ProblemData, elig: Eligibility, s: int) -> str:
         elif reason == Reason.SAME_TRUST:
             parts.append(f"{n} in the same trust (separate_trusts)")
         elif reason == Reason.FORBIDDEN:
-            parts.append(f"{n} forbidden by the scenario ({', '.join(p.id for p in ids)})")
+            parts.append(f"{n} forbidden by the scenario ({', '.join(f'{p.id} {p.name}' for p in ids)})")
     scope = "" if problem.rules.allow_cross_hub else f" in {school.hub}"
     counted = _plural(len(candidates), phase_word + " specialist")
     return f"no specialist may support it: {counted}{scope}: {'; '.join(parts)}"
@@ -114,7 +114,7 @@ def unplaced_reason(
                 sentences.append(
                     f"all {_plural(len(allowed), 'allowed specialist')} are full: "
                     + "; ".join(loads.describe(problem, int(p), school.stage) for p in full[:6])
-                    + ("; ..." if len(full) > 6 else "")
+                    + ("; and more" if len(full) > 6 else "")
                 )
     if needs_group:
         allowed_g = np.flatnonzero(elig.group_reason[s] == Reason.ALLOWED)
@@ -157,18 +157,19 @@ def unplaced_reason(
 
 @dataclass(frozen=True)
 class Loads:
-    """Who each specialist supports (URNs by stage) and each group's size, counted in one
-    pass over an allocation; every unplaced school's reason asks about several of them."""
+    """Who each specialist supports (school indices by stage) and each group's size,
+    counted in one pass over an allocation; every unplaced school's reason asks about
+    several of them."""
 
-    supported: dict[tuple[int, str], list[str]]
+    supported: dict[tuple[int, str], list[int]]
     group_sizes: Counter[int]
 
     @classmethod
     def of(cls, problem: ProblemData, allocation: Allocation) -> Loads:
-        supported: dict[tuple[int, str], list[str]] = {}
+        supported: dict[tuple[int, str], list[int]] = {}
         for s, p in enumerate(allocation.school_specialist):
             if p is not None:
-                supported.setdefault((p, problem.schools[s].stage), []).append(problem.schools[s].urn)
+                supported.setdefault((p, problem.schools[s].stage), []).append(s)
         return cls(supported, Counter(g for g in allocation.school_group if g is not None))
 
     def is_full(self, problem: ProblemData, p: int, stage: str) -> bool:
@@ -177,7 +178,13 @@ class Loads:
         return len(self.supported.get((p, stage), [])) >= capacity
 
     def describe(self, problem: ProblemData, p: int, stage: str) -> str:
-        return f"{problem.specialists[p].id} has {_join(self.supported.get((p, stage), []))}"
+        """``MS01 Jo Taylor is full: Ashford Oaks Academy (985822) and ...`` (no bare URNs)."""
+        specialist = problem.specialists[p]
+        schools = [f"{problem.schools[s].name} ({problem.schools[s].urn})" for s in self.supported.get((p, stage), [])]
+        who = f"{specialist.id} {specialist.name}".strip()
+        if not schools:
+            return f"{who} has no {stage} places"
+        return f"{who} is full: {_join(schools)}"
 
 
 def pin_conflicts(problem: ProblemData, elig: Eligibility) -> list[str]:

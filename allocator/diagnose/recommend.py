@@ -1,153 +1,167 @@
-"""For each unplaced school, the single change that places it at the smallest loss.
+"""For each unplaced school, the edit of the scenario that places it at the best objective.
 
-First the school is forced in with no change at all: when that runs a group that was
-idle, the recommendation is to run that named group (with the school pinned to it);
-otherwise pinning it may displace others. Then the candidate changes: one more place of
-the school's stage for a named specialist; a travel limit raised (for this school) to
-reach a named specialist or venue; cross-hub placement for this school. A change is
-recommended only when it does better than forcing the school in without it. Every
-figure is verified by re-solving the scenario with the change and the school required
-to be placed; the reported effect on the objective is that re-solve's, not an estimate.
+Candidates, for school s: one more development or embedding place for a named
+specialist; s's own `max_travel_km` cell (the smallest whole km reaching a named
+specialist or venue); s's own `allow_cross_hub` cell; one more seat in a named group;
+running a named group (its `min_schools` lowered to the schools that can join); a named
+cohort made available; or a pin when no rule needs to change. Each is an edit of one
+cell or key (`allocator.diagnose.edits`), and its figures come from re-solving the
+edited scenario: only the independent parts the edit touches (several when it joins
+them), from the base allocation as a hint. The rest of the allocation cannot gain from
+the edit, so the whole objective after it is the base objective plus the touched parts'
+gain.
+
+Ranking is by the objective after the edit alone; ties go to fewer displaced schools,
+then to completing a development pair, then to the smaller edit. A candidate counts
+only when an optimum of the edited scenario places s; `displaced` and `moved` are read
+from the optimum that places s and changes fewest other placements. Edits are shared:
+the re-solve of "one more place for MS03" is made once for all the schools MS03 could
+take. A cheap bound skips what cannot beat the best found: a development place can add
+at most the best value of one development pair of that specialist (development
+placement is a transportation problem, whose marginal value of capacity is its dual).
+A school that no single edit places gets the best pair of edits that together would.
 """
 
 from __future__ import annotations
 
 import math
+import os
+import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from allocator.diagnose.candidates import Loads, Singles, single_changes, two_change_candidates
+from allocator.diagnose.edits import Change, Files, apply_changes, named, pin_change
 from allocator.diagnose.shares import school_shares
+from allocator.interrupts import stop_requested
 from allocator.problem.data import ProblemData, SolverSettings, Stage
-from allocator.problem.eligibility import Eligibility, Reason, compute_eligibility, relax
+from allocator.problem.eligibility import Eligibility
 from allocator.solving.components import Component, components
 from allocator.solving.search import search
 from allocator.solving.solution import Allocation
 
+NO_BOUND = math.inf
+KIND_ORDER = ("pin", "capacity", "max_schools", "min_schools", "travel", "cross_hub", "cohort")
+
+
+def _lone_weight(problem: ProblemData) -> int:
+    """The `lone_department` weight where the data model has it (the programme issue's)."""
+    return int(getattr(problem.weights, "lone_department", 0) or 0)
+
 
 @dataclass(frozen=True)
-class Change:
-    kind: str  # "capacity", "travel", "cross_hub"
-    text: str  # what the hub lead would do, in plain words
-    problem: ProblemData
-    eligibility: Eligibility
+class Effect:
+    """The edited scenario re-solved: its whole objective and allocation."""
+
+    objective: int
+    allocation: Allocation
 
 
 @dataclass(frozen=True)
 class Recommendation:
+    """What to edit to place one school, and what that edit does.
+
+    `kind` is the first change's kind, ``two_changes`` when it takes two, ``none`` when
+    no edit of the listed kinds places it, or ``not_analysed`` (out of time).
+    """
+
     school_idx: int
-    text: str  # "" when no single change places the school
+    text: str
     kind: str = ""
-    objective: int | None = None  # objective after the change, re-solved
+    objective: int | None = None  # objective after the edit, re-solved
     delta: int | None = None  # objective after − objective before
-    change: Change | None = None  # the change re-solved (with keep_changes; None for a plain pin)
+    changes: tuple[Change, ...] = ()
+    placed: bool = False
+    displaced: tuple[int, ...] = ()  # schools placed before, not after
+    moved: int = 0  # other schools placed before and after, with another specialist or group
 
 
-def _candidates(
+@dataclass
+class _Option:
+    changes: tuple[Change, ...]
+    effect: Effect
+    forced: Effect | None = None  # the optimum placing s that changes fewest others
+
+
+def recommend(
     problem: ProblemData,
     elig: Eligibility,
     allocation: Allocation,
-    s: int,
-    per_kind: int,
-    cache: dict[str, Eligibility],
-) -> list[Change]:
-    """The single changes worth re-solving for school `s`, nearest first per kind."""
-    stage = Stage(problem.schools[s].stage)
-    out: list[Change] = []
-    if stage.needs_specialist:
-        out += _specialist_changes(problem, elig, s, stage, per_kind)
-    if stage.needs_group:
-        out += _group_changes(problem, elig, s, per_kind)
-    if not problem.rules.allow_cross_hub:
-        out += _cross_hub_change(problem, elig, s, cache)
-    return out
+    objective: int,
+    unplaced: list[int],
+    settings: SolverSettings | None = None,
+    budget_s: float | None = None,
+    threads: int | None = None,
+) -> list[Recommendation]:
+    """The best edit for each unplaced school, verified by re-solving.
+
+    Parameters
+    ----------
+    objective
+        The objective of `allocation` (an optimum of `problem`).
+    budget_s
+        Stop starting new schools after this many seconds; schools not reached (lowest
+        priority last) are reported as not analysed.
+    threads
+        Schools analysed at once (default: 2, or 1 on a one-core machine).
+    """
+    started = time.perf_counter()
+    settings = settings or replace(
+        problem.solver, time_limit_s=min(10.0, problem.solver.time_limit_s), deterministic=False
+    )
+    engine = _Engine(problem, elig, allocation, objective, settings)
+    order = sorted(unplaced, key=lambda s: (-problem.schools[s].priority, s))
+    deadline = None if budget_s is None else started + budget_s
+    done = _analyse(engine, order, deadline, threads if threads is not None else min(2, os.cpu_count() or 1))
+    return [done.get(s) or Recommendation(s, "", "not_analysed") for s in unplaced]
 
 
-def _specialist_changes(problem: ProblemData, elig: Eligibility, s: int, stage: Stage, per_kind: int) -> list[Change]:
-    """One more place for a specialist who may support `s` but is full (or has none); a
-    travel limit raised for `s` to reach a specialist beyond it."""
-    out: list[Change] = []
-    reasons = elig.specialist_reason[s]
-    km = elig.specialist_km[s]
-    eligible = [int(p) for p in np.flatnonzero((reasons == Reason.ALLOWED) | (reasons == Reason.NO_CAPACITY))]
-    for p in sorted(eligible, key=lambda p: km[p])[:per_kind]:
-        sp = problem.specialists[p]
-        field = stage.capacity_field
-        changed = sp.with_values(**{field: getattr(sp, field) + 1})
-        variant = replace(problem, specialists=problem.specialists[:p] + (changed,) + problem.specialists[p + 1 :])
-        out.append(
-            Change(
-                "capacity",
-                f"give {sp.id} one more {stage} place ({getattr(sp, field)} → {getattr(sp, field) + 1})",
-                variant,
-                compute_eligibility(variant) if reasons[p] == Reason.NO_CAPACITY else elig,
-            )
-        )
-    far = [int(p) for p in np.flatnonzero(reasons == Reason.TOO_FAR)]
-    for p in sorted(far, key=lambda p: km[p])[:per_kind]:
-        need = math.ceil(km[p] * 10) / 10
-        out.append(
-            Change(
-                "travel",
-                f"raise the travel limit to {need:.1f} km for this school to reach {problem.specialists[p].id}",
-                problem,
-                relax(problem, elig, specialist_pairs=[(s, p)]),
-            )
-        )
-    return out
+def _analyse(engine: _Engine, order: list[int], deadline: float | None, threads: int) -> dict[int, Recommendation]:
+    """Recommendations for the schools in `order`, by `threads` threads sharing the
+    engine's re-solves (CP-SAT searches release the interpreter, so two threads use two
+    cores). A school is started only before `deadline`; Ctrl-C or SIGTERM stops the
+    starting, and the schools not finished are left out."""
+    done: dict[int, Recommendation] = {}
+    errors: list[BaseException] = []
+    pending = iter(order)
+    lock, stop = threading.Lock(), engine.stop
+
+    def work() -> None:
+        while not stop.is_set():
+            with lock:
+                s = next(pending, None)
+            if s is None or (deadline is not None and time.perf_counter() > deadline) or stop_requested():
+                return
+            try:
+                done[s] = engine.recommend_one(s)
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
+                errors.append(exc)
+                stop.set()
+
+    workers = [threading.Thread(target=work, name=f"recommend-{n}", daemon=True) for n in range(max(1, threads))]
+    for worker in workers:
+        worker.start()
+    try:
+        for worker in workers:
+            while worker.is_alive():
+                worker.join(0.2)
+    except KeyboardInterrupt:  # Ctrl-C: keep what is done, after the searches under way end
+        stop.set()
+        for worker in workers:  # (a process must not exit while CP-SAT threads run)
+            worker.join()
+        return dict(done)
+    if errors and not isinstance(errors[0], KeyboardInterrupt):
+        raise errors[0]
+    return dict(done)
 
 
-def _group_changes(problem: ProblemData, elig: Eligibility, s: int, per_kind: int) -> list[Change]:
-    """A travel limit raised for `s` to reach a group's venue beyond it."""
-    reasons = elig.group_reason[s]
-    km = elig.group_km[s]
-    far = [int(g) for g in np.flatnonzero(reasons == Reason.TOO_FAR)]
-    return [
-        Change(
-            "travel",
-            f"raise the travel limit to {math.ceil(km[g] * 10) / 10:.1f} km for this school to reach the venue of "
-            f"{problem.work_groups[g].id}",
-            problem,
-            relax(problem, elig, group_pairs=[(s, g)]),
-        )
-        for g in sorted(far, key=lambda g: km[g])[:per_kind]
-    ]
-
-
-def _cross_hub_change(problem: ProblemData, elig: Eligibility, s: int, cache: dict[str, Eligibility]) -> list[Change]:
-    """Cross-hub placement for this school alone (when it opens any pair)."""
-    if "crossed" not in cache:  # one cross-hub eligibility serves every school
-        cache["crossed"] = compute_eligibility(replace(problem, rules=replace(problem.rules, allow_cross_hub=True)))
-    crossed = cache["crossed"]
-    sp_pairs = [
-        (s, int(p))
-        for p in np.flatnonzero(
-            (crossed.specialist_reason[s] == Reason.ALLOWED) & (elig.specialist_reason[s] == Reason.HUB)
-        )
-    ]
-    sg_pairs = [
-        (s, int(g))
-        for g in np.flatnonzero((crossed.group_reason[s] == Reason.ALLOWED) & (elig.group_reason[s] == Reason.HUB))
-    ]
-    if not (sp_pairs or sg_pairs):
-        return []
-    return [
-        Change(
-            "cross_hub",
-            "allow cross-hub placement for this school",
-            problem,
-            relax(problem, elig, specialist_pairs=sp_pairs, group_pairs=sg_pairs, distances_from=crossed),
-        )
-    ]
-
-
-class _PartIndex:
-    """The independent parts of the unchanged problem, to find the part a change for one
-    school touches without recomputing the components of the whole problem."""
+class _Parts:
+    """The independent parts of the unchanged problem, indexed by what they hold."""
 
     def __init__(self, problem: ProblemData, elig: Eligibility):
-        self.problem = problem
+        self.num_schools = problem.num_schools
         self.parts = components(problem, elig)
         self.of_school: dict[int, int] = {}
         self.of_specialist: dict[int, int] = {}
@@ -161,187 +175,444 @@ class _PartIndex:
                     self.of_specialist[p] = n
             for p in part.eligibility.specialist_pairs[:, 1].tolist():
                 self.of_specialist[p] = n
-        self.group_leads = elig.group_leads
 
-    def part_with(self, s: int, elig: Eligibility) -> Component | None:
-        """The part holding `s` under `elig`, which may allow `s` new pairs (only `s`'s)."""
-        sp = elig.specialist_pairs[elig.specialist_pairs[:, 0] == s][:, 1].tolist()
-        sg = elig.group_pairs[elig.group_pairs[:, 0] == s][:, 1].tolist()
-        if not sp and not sg:
-            return None
-        touched = {self.of_school.get(s)} | {self.of_specialist.get(p) for p in sp}
-        touched |= {self.of_group.get(g) for g in sg}
-        for g in sg:  # a group in no part yet joins the parts of its possible leads
-            if g not in self.of_group:
-                touched |= {self.of_specialist.get(p) for p in self.group_leads[g]}
-        found = {n for n in touched if n is not None}
-        schools = sorted({s} | {x for n in found for x in self.parts[n].schools})
-        groups = sorted(set(sg) | {g for n in found for g in self.parts[n].groups})
-        keep = np.zeros(self.problem.num_schools, dtype=bool)
-        keep[schools] = True
-        empty = np.zeros(0, dtype=np.int64)
-        sp_rows = np.flatnonzero(keep[elig.specialist_pairs[:, 0]]) if len(elig.specialist_pairs) else empty
-        sg_rows = np.flatnonzero(keep[elig.group_pairs[:, 0]]) if len(elig.group_pairs) else empty
-        sub = replace(
-            elig,
-            specialist_pairs=elig.specialist_pairs[sp_rows],
-            specialist_pair_value=elig.specialist_pair_value[sp_rows],
-            group_pairs=elig.group_pairs[sg_rows],
-            group_pair_value=elig.group_pair_value[sg_rows],
-        )
-        return Component(schools, groups, sub)
+    def region(
+        self, elig: Eligibility, schools: set[int], specialists: set[int], groups: set[int]
+    ) -> tuple[list[int], list[int]]:
+        """Schools and groups connected to the seeds under `elig`: whole base parts, joined
+        where the edit's new pairs link them."""
+        found: set[int] = set()
+        region_schools, region_groups = set(schools), set(groups)
+        sp, sg = elig.specialist_pairs, elig.group_pairs
+        while True:
+            mask = np.zeros(self.num_schools, dtype=bool)
+            mask[sorted(region_schools)] = True
+            seeds_sp = set(specialists) | (set(sp[mask[sp[:, 0]], 1].tolist()) if len(sp) else set())
+            seeds_g = set(sg[mask[sg[:, 0]], 1].tolist()) if len(sg) else set()
+            for g in seeds_g - region_groups:  # a group in no part yet: its leads' parts join
+                seeds_sp.update(elig.group_leads[g])
+            region_groups |= seeds_g
+            near = [self.of_school.get(s) for s in region_schools]
+            near += [self.of_specialist.get(p) for p in seeds_sp] + [self.of_group.get(g) for g in region_groups]
+            new = {n for n in near if n is not None} - found
+            if not new:
+                break
+            found |= new
+            for n in new:
+                region_schools.update(self.parts[n].schools)
+                region_groups.update(self.parts[n].groups)
+        return sorted(region_schools), sorted(region_groups)
 
 
-def _describe_forced(problem: ProblemData, before: Allocation, after: Allocation, s: int) -> tuple[str, str]:
-    """What placing school `s` with no change of rules does: run an idle group, or displace."""
-    g = after.school_group[s]
-    running_before = {x for x in before.school_group if x is not None}
-    displaced = [
-        problem.schools[i].urn
-        for i in range(problem.num_schools)
-        if i != s
-        and (before.school_specialist[i] is not None or before.school_group[i] is not None)
-        and after.school_specialist[i] is None
-        and after.school_group[i] is None
-    ]
-    tail = f"; {', '.join(displaced)} would lose {'its' if len(displaced) == 1 else 'their'} place" if displaced else ""
-    if g is not None and g not in running_before:
-        return "run_group", f"Run {problem.work_groups[g].id} with this school in it (pin it there){tail}"
-    return "pin", f"Pin it: no rule needs to change{tail}"
-
-
-def recommend(
-    problem: ProblemData,
-    elig: Eligibility,
-    allocation: Allocation,
-    objective: int,
-    unplaced: list[int],
-    settings: SolverSettings | None = None,
-    per_kind: int = 1,
-    budget_s: float | None = None,
-    keep_changes: bool = False,
-) -> list[Recommendation]:
-    """The best single change for each unplaced school, verified by re-solving.
-
-    Parameters
-    ----------
-    objective
-        The objective of `allocation` (before any change).
-    per_kind
-        How many candidates of each kind to try (the nearest first).
-    budget_s
-        Stop starting new what-if solves after this many seconds; schools not reached
-        (lowest priority last) are reported as not analysed.
-    keep_changes
-        Keep each recommended `Change` (its variant problem and eligibility) on the
-        recommendation, to re-solve it; off by default, as nationally each holds tens of MB.
-    """
-    started = time.perf_counter()
-    settings = settings or replace(
-        problem.solver, time_limit_s=min(10.0, problem.solver.time_limit_s), deterministic=False
+def _restricted(elig: Eligibility, num_schools: int, schools: list[int], groups: list[int]) -> Component:
+    """The part of these schools and groups, with their pairs under `elig`."""
+    keep = np.zeros(num_schools, dtype=bool)
+    keep[schools] = True
+    empty = np.zeros(0, dtype=np.int64)
+    sp_rows = np.flatnonzero(keep[elig.specialist_pairs[:, 0]]) if len(elig.specialist_pairs) else empty
+    sg_rows = np.flatnonzero(keep[elig.group_pairs[:, 0]]) if len(elig.group_pairs) else empty
+    sub = replace(
+        elig,
+        specialist_pairs=elig.specialist_pairs[sp_rows].reshape(-1, 2),
+        specialist_pair_value=elig.specialist_pair_value[sp_rows],
+        group_pairs=elig.group_pairs[sg_rows].reshape(-1, 2),
+        group_pair_value=elig.group_pair_value[sg_rows],
     )
-    what_if = _WhatIf(problem, elig, allocation, objective, settings)
-    cache: dict[str, Eligibility] = {}
-    out = []
-    order = sorted(unplaced, key=lambda s: (-problem.schools[s].priority, s))
-    stopped = False
-    for s in order:
-        if stopped or (budget_s is not None and time.perf_counter() - started > budget_s):
-            out.append(Recommendation(s, "", "not_analysed"))
-            continue
-        try:
-            out.append(_recommend_one(what_if, s, per_kind, cache, keep_changes))
-        except KeyboardInterrupt:  # Ctrl-C: keep the allocation, stop recommending
-            stopped = True
-            out.append(Recommendation(s, "", "not_analysed"))
-    position = {s: n for n, s in enumerate(unplaced)}
-    return sorted(out, key=lambda rec: position[rec.school_idx])
+    return Component(schools, groups, sub)
 
 
-class _WhatIf:
-    """Re-solves of the allocation under a change, one independent part at a time."""
+@dataclass
+class _Engine:
+    problem: ProblemData
+    elig: Eligibility
+    allocation: Allocation
+    objective: int
+    settings: SolverSettings
+    files: Files = field(init=False)
+    shares: list[int] = field(init=False)
+    parts: _Parts = field(init=False)
+    cache: dict[tuple, Effect | None] = field(init=False, default_factory=dict)
+    cache_others: dict[tuple, tuple[int, Allocation] | None] = field(init=False, default_factory=dict)
+    variants: dict[tuple, tuple] = field(init=False, default_factory=dict)
+    stop: threading.Event = field(init=False, default_factory=threading.Event)
+    dev_bound: dict[int, int] = field(init=False)
 
-    def __init__(
+    def __post_init__(self) -> None:
+        self.files = Files.of(self.problem)
+        self.shares = [share.total for share in school_shares(self.problem, self.elig, self.allocation)]
+        self.parts = _Parts(self.problem, self.elig)
+        self.dev_bound = self._development_bounds()
+        self.dev_load = [0] * self.problem.num_specialists
+        self.group_size = [0] * self.problem.num_groups
+        for s, p in enumerate(self.allocation.school_specialist):
+            if p is not None and self.problem.schools[s].stage == Stage.DEVELOPMENT:
+                self.dev_load[p] += 1
+        for g in self.allocation.school_group:
+            if g is not None:
+                self.group_size[g] += 1
+        self._loads = self.loads()
+
+    def _development_bounds(self) -> dict[int, int]:
+        """Per specialist, the most one more development place can add: the best value of
+        one of their development pairs (valid while development placement is a
+        transportation problem: no pair weights such as `lone_department`)."""
+        if _lone_weight(self.problem):
+            return {}
+        elig, out = self.elig, dict[int, int]()
+        dev = np.array([s.stage == Stage.DEVELOPMENT for s in self.problem.schools], dtype=bool)
+        pairs = elig.specialist_pairs
+        rows = np.flatnonzero(dev[pairs[:, 0]]) if len(pairs) else np.zeros(0, np.int64)
+        values = elig.school_value[pairs[rows, 0]] + elig.specialist_pair_value[rows] + elig.keep_value
+        for p, value in zip(pairs[rows, 1].tolist(), values.tolist(), strict=True):
+            out[p] = max(out.get(p, value), value)
+        return out
+
+    # ------------------------------------------------------------------ re-solves
+
+    def _solve(self, changes: tuple[Change, ...], s: int, forced: bool) -> Effect | None:
+        """The edited scenario re-solved over the parts the edit touches; `forced`: its
+        optimum with s placed that changes fewest other placements (in s's own part; the
+        other parts an edit touches, a cohort's, are re-solved once per edit)."""
+        problem, elig, touched, whole = self._variant(changes)
+        parts = self._touched_parts(problem, elig, changes, touched, s, whole)
+        if not parts:
+            return None
+        if forced and len(parts) > 1:
+            mine = [part for part in parts if s in part.schools]
+            others = [part for part in parts if s not in part.schools]
+            own = self._search(problem, elig, mine, (s,), True)
+            if own is None:
+                return None
+            edit = tuple(sorted(c.key for c in changes))
+            rest: list[tuple[int, Allocation] | None] = []
+            for part in others:  # each part's optimum, once per edit
+                key = (min(part.schools), *edit)
+                if key not in self.cache_others:
+                    # Not the nearest optimum (a pass per part would cost seconds per cohort):
+                    # the re-solve from the allocation as a hint, whose moves may overstate `moved`.
+                    self.cache_others[key] = self._search(problem, elig, [part], (), False)
+                rest.append(self.cache_others[key])
+            if any(r is None for r in rest):
+                return None
+            allocation = self.allocation
+            for part, (_, found_allocation) in zip(others, rest, strict=True):  # type: ignore[misc]
+                allocation = self._merged(found_allocation, [part], allocation)
+            value = sum(v for v, _ in rest)  # type: ignore[misc]
+            found: list[tuple[int, Allocation] | None] = [own, (value, allocation)]
+        else:
+            found = [self._search(problem, elig, parts, (s,) if forced else (), forced)]
+        if any(f is None for f in found):
+            return None
+        allocation = self.allocation
+        for (_, part_allocation), searched in zip(found, (parts,) if len(found) == 1 else (mine, others), strict=True):  # type: ignore[misc]
+            allocation = self._merged(part_allocation, searched, allocation)
+        before = sum(self.shares[x] for part in parts for x in part.schools)
+        return Effect(self.objective + sum(value for value, _ in found) - before, allocation)  # type: ignore[misc]
+
+    def _search(
+        self, problem: ProblemData, elig: Eligibility, parts: list[Component], required: tuple[int, ...], nearest: bool
+    ) -> tuple[int, Allocation] | None:
+        if not parts:
+            return 0, self.allocation
+        if self.stop.is_set() or stop_requested():
+            raise KeyboardInterrupt  # stop recommending: the thread's school is left out
+        result = search(
+            problem,
+            self.settings,
+            eligibility=elig,
+            hint=self.allocation,
+            parts=parts,
+            require_placed=required,
+            closest_to=self.allocation if nearest else None,
+        )
+        if result.interrupted:
+            raise KeyboardInterrupt
+        if not result.status.has_allocation or result.objective is None or result.allocation is None:
+            return None
+        return result.objective, result.allocation
+
+    def _variant(
+        self, changes: tuple[Change, ...]
+    ) -> tuple[ProblemData, Eligibility, set[int], list[Component] | None]:
+        """The edited problem; a cohort's (every pair decided again, and its parts) is kept."""
+        if not any(c.kind == "cohort" for c in changes):
+            return (*apply_changes(self.problem, self.elig, changes), None)
+        key = tuple(sorted(c.key for c in changes))
+        if key not in self.variants:
+            problem, elig, touched = apply_changes(self.problem, self.elig, changes)
+            self.variants[key] = (problem, elig, touched, components(problem, elig))
+        return self.variants[key]
+
+    def effect(self, changes: tuple[Change, ...], s: int) -> Effect | None:
+        """The plain re-solve of an edit (shared by every school it could place)."""
+        key = tuple(sorted(c.key for c in changes))
+        if key not in self.cache:
+            self.cache[key] = self._solve(changes, s, forced=False)
+        return self.cache[key]
+
+    def _touched_parts(
         self,
         problem: ProblemData,
         elig: Eligibility,
-        allocation: Allocation,
-        objective: int,
-        settings: SolverSettings,
-    ):
-        self.problem = problem
-        self.elig = elig
-        self.allocation = allocation
-        self.objective = objective
-        self.settings = settings
-        self.shares = [share.total for share in school_shares(problem, elig, allocation)]
-        self.base = _PartIndex(problem, elig)
+        changes: tuple[Change, ...],
+        touched: set[int],
+        s: int,
+        whole: list[Component] | None,
+    ) -> list[Component]:
+        if whole is not None:  # a cohort: the parts where someone became available, and s's
+            changed = {
+                p
+                for p, (a, b) in enumerate(zip(problem.specialists, self.problem.specialists, strict=True))
+                if a.available != b.available
+            }
+            out = []
+            for part in whole:
+                leads = {p for g in part.groups for p in elig.group_leads[g]}
+                if (
+                    s in part.schools
+                    or leads & changed
+                    or set(part.eligibility.specialist_pairs[:, 1].tolist()) & changed
+                ):
+                    out.append(part)
+            return out
+        schools, specialists, groups = {s} | touched, set(), set()
+        for c in changes:
+            if c.kind == "capacity":
+                specialists.add(c.target)
+                schools.update(elig.specialist_pairs[elig.specialist_pairs[:, 1] == c.target, 0].tolist())
+            elif c.kind in ("max_schools", "min_schools"):
+                groups.add(c.target)
+        region_schools, region_groups = self.parts.region(elig, schools, specialists, groups)
+        return [_restricted(elig, problem.num_schools, region_schools, region_groups)]
 
-    def objective_with(
-        self, variant: ProblemData, variant_elig: Eligibility, s: int
-    ) -> tuple[int | None, Allocation | None]:
-        """The whole objective with `s` placed under a change. Only the independent part
-        holding `s` is re-solved; the rest of the allocation cannot gain from the change."""
-        part = (
-            self.base.part_with(s, variant_elig)
-            if variant.specialists is self.problem.specialists
-            else next((c for c in components(variant, variant_elig) if s in c.schools), None)
-        )
-        if part is None:
-            return None, None
-        result = search(
-            variant, self.settings, eligibility=variant_elig, hint=self.allocation, require_placed=(s,), parts=[part]
-        )
-        if result.interrupted:
-            raise KeyboardInterrupt  # Ctrl-C: stop recommending, keep the allocation
-        if not result.status.has_allocation or result.objective is None or result.allocation is None:
-            return None, None
-        before = sum(self.shares[x] for x in part.schools)
-        return self.objective + result.objective - before, self._merged(result.allocation, part)
-
-    def _merged(self, found: Allocation, part: Component) -> Allocation:
-        """The allocation with `part` replaced by what the re-solve found."""
-        now, schools, groups = self.allocation, set(part.schools), set(part.groups)
+    def _merged(self, found: Allocation, parts: list[Component], now: Allocation) -> Allocation:
+        """`now` with the searched parts' schools and groups taken from `found`."""
+        schools = {x for part in parts for x in part.schools}
+        groups = {g for part in parts for g in part.groups}
         return Allocation(
-            tuple(
-                found.school_specialist[x] if x in schools else now.school_specialist[x]
-                for x in range(len(now.school_specialist))
-            ),
-            tuple(found.school_group[x] if x in schools else now.school_group[x] for x in range(len(now.school_group))),
-            tuple(found.group_lead[g] if g in groups else now.group_lead[g] for g in range(len(now.group_lead))),
+            tuple(found.school_specialist[x] if x in schools else v for x, v in enumerate(now.school_specialist)),
+            tuple(found.school_group[x] if x in schools else v for x, v in enumerate(now.school_group)),
+            tuple(found.group_lead[g] if g in groups else v for g, v in enumerate(now.group_lead)),
         )
 
-
-def _recommend_one(
-    what_if: _WhatIf, s: int, per_kind: int, cache: dict[str, Eligibility], keep_changes: bool
-) -> Recommendation:
-    """The best single change that places school `s`, or forcing it in when no change helps."""
-    problem, elig, allocation, objective = what_if.problem, what_if.elig, what_if.allocation, what_if.objective
-    # Forcing it in with no change at all: another school may give up its place.
-    floor, forced_allocation = what_if.objective_with(problem, elig, s)
-    best: tuple[int, Change, int] | None = None
-    for change in _candidates(problem, elig, allocation, s, per_kind, cache):
-        changed, _ = what_if.objective_with(change.problem, change.eligibility, s)
-        if changed is None:
-            continue
-        if floor is not None and changed <= floor:
-            continue  # the change does nothing that forcing it in would not
-        if best is None or changed > best[0]:
-            best = (changed, change, changed - objective)
-    if best is None:
-        if floor is None or forced_allocation is None:
-            return Recommendation(s, "")
-        kind, text = _describe_forced(problem, allocation, forced_allocation, s)
-        return Recommendation(
-            s, f"{text}: objective {floor - objective:+,} (to {floor:,})", kind, floor, floor - objective
+    def placed(self, allocation: Allocation, s: int) -> bool:
+        stage = Stage(self.problem.schools[s].stage)
+        return (not stage.needs_specialist or allocation.school_specialist[s] is not None) and (
+            not stage.needs_group or allocation.school_group[s] is not None
         )
-    new_objective, change, delta = best
-    effect = f"objective {delta:+,} (to {new_objective:,})"
-    return Recommendation(
-        s,
-        f"{change.text[0].upper()}{change.text[1:]}: places it, {effect}",
-        change.kind,
-        new_objective,
-        delta,
-        change if keep_changes else None,
-    )
+
+    # ------------------------------------------------------------------ one school
+
+    def loads(self) -> Loads:
+        support: dict[tuple[int, str], int] = {}
+        for s, p in enumerate(self.allocation.school_specialist):
+            if p is not None:
+                key = (p, self.problem.schools[s].stage)
+                support[key] = support.get(key, 0) + 1
+        return Loads(support, list(self.group_size))
+
+    def bound(self, change: Change, s: int) -> float:
+        """An upper bound on the objective after `change` (inf where none is cheap)."""
+        if not self.dev_bound and _lone_weight(self.problem):
+            return NO_BOUND
+        school = self.problem.schools[s]
+        if school.stage != Stage.DEVELOPMENT:
+            return NO_BOUND
+        if change.kind == "capacity" and change.field == "capacity":
+            return self.objective + self.dev_bound.get(change.target, 0)
+        if change.kind in ("travel", "cross_hub"):  # at most s's own place, at no travel cost
+            return (
+                self.objective + int(self.elig.school_value[s]) + self.problem.weights.continuity + self.elig.keep_value
+            )
+        return NO_BOUND
+
+    def recommend_one(self, s: int) -> Recommendation:
+        """The best edit placing school `s` (see the module docstring)."""
+        singles = single_changes(self.problem, self.elig, self.files, self._loads, s)
+        options: list[_Option] = []
+        confirmed = -math.inf
+        candidates = sorted(
+            ((self.bound(c, s), self._rank_first(c), (c,)) for c in singles.all()),
+            key=lambda item: (-item[0], item[1]),
+        )
+        for bound, _, changes in candidates:
+            if bound < confirmed:
+                break  # sorted by bound: nothing left can beat what is confirmed
+            effect = self.effect(changes, s)
+            if effect is None:
+                continue
+            options.append(_Option(changes, effect))
+            if self.placed(effect.allocation, s):
+                confirmed = max(confirmed, effect.objective)
+        if confirmed <= self.objective:  # a pin (never above the objective) may tie or win
+            pin = self._pin_option(s)
+            if pin is not None:
+                options.append(pin)
+        chosen = self._choose(options, s)
+        if chosen is not None and chosen.changes[0].kind == "travel":
+            chosen = self._smallest_travel(chosen, [(t,) for t in singles.travel], s)
+        if chosen is None:
+            chosen = self._two_changes(singles, s)
+        return self._recommendation(s, chosen)
+
+    def _two_changes(self, singles: Singles, s: int) -> _Option | None:
+        """The best pair of edits. Pairs that differ only in the travel limit form a family
+        whose objective grows with the limit: its largest is re-solved first, and the
+        smallest limit reaching the same objective is found only for the chosen family."""
+        families: dict[tuple, list[tuple[Change, ...]]] = {}
+        family_of: dict[int, list[tuple[Change, ...]]] = {}
+        for pair in two_change_candidates(self.problem, self.elig, self.files, singles, self._loads, s):
+            rest = tuple(sorted(c.key for c in pair if c.kind != "travel"))
+            travel = [c for c in pair if c.kind == "travel"]
+            families.setdefault((rest, bool(travel)), []).append(pair)
+        options: list[_Option] = []
+        for (_, with_travel), members in families.items():
+            if with_travel:
+                members.sort(key=lambda pair: max(float(c.value) for c in pair if c.kind == "travel"))
+            for edits in members[-1:] if with_travel else members:
+                effect = self.effect(edits, s)
+                if effect is not None:
+                    options.append(_Option(edits, effect))
+                    if with_travel:
+                        family_of[id(options[-1])] = members
+        chosen = self._choose(options, s)
+        if chosen is not None and id(chosen) in family_of:
+            chosen = self._smallest_travel(chosen, family_of[id(chosen)], s)
+        return chosen
+
+    def _rank_first(self, change: Change) -> tuple[int, int]:
+        """Among equal bounds: a lone department's specialist first (pairs), then by kind."""
+        lone = (
+            change.kind == "capacity"
+            and change.field == "capacity"
+            and bool(_lone_weight(self.problem))
+            and self.dev_load[change.target] == 1
+        )
+        return (0 if lone else 1, KIND_ORDER.index(change.kind))
+
+    def _pin_option(self, s: int) -> _Option | None:
+        """Forcing `s` in with no rule changed: a pin to where that optimum places it."""
+        forced = self._solve((), s, forced=True)
+        if forced is None:
+            return None
+        stage = Stage(self.problem.schools[s].stage)
+        p, g = forced.allocation.school_specialist[s], forced.allocation.school_group[s]
+        change = pin_change(
+            self.problem,
+            self.files,
+            s,
+            p if stage.needs_specialist else None,
+            g if not stage.needs_specialist else None,
+        )
+        return _Option((change,), forced, forced)
+
+    def _forced(self, option: _Option, s: int) -> Effect | None:
+        """The edited scenario's optimum placing `s` that changes fewest others; the plain
+        re-solve's own when it places `s` and changes nobody else (none can change fewer)."""
+        if option.forced is None:
+            plain = option.effect.allocation
+            if self.placed(plain, s) and self._others_unchanged(plain, s):
+                option.forced = option.effect
+            else:
+                option.forced = self._solve(option.changes, s, forced=True)
+        return option.forced
+
+    def _others_unchanged(self, after: Allocation, s: int) -> bool:
+        before = self.allocation
+        return all(
+            x == s
+            or (before.school_specialist[x], before.school_group[x])
+            == (after.school_specialist[x], after.school_group[x])
+            for x in range(self.problem.num_schools)
+        )
+
+    def _choose(self, options: list[_Option], s: int, per_tie: int = 6) -> _Option | None:
+        """The option of the highest objective whose optimum can place `s`; among ties,
+        fewer displaced, completing a pair, the smaller edit."""
+        by_objective: dict[int, list[_Option]] = {}
+        for option in options:
+            by_objective.setdefault(option.effect.objective, []).append(option)
+        for value in sorted(by_objective, reverse=True):
+            tied = sorted(by_objective[value], key=self._static_key)[:per_tie]
+            best: tuple[tuple, _Option] | None = None
+            for option in tied:
+                forced = self._forced(option, s)
+                if forced is None or forced.objective != value:
+                    continue
+                key = (len(self._side_effects(forced.allocation, s)[0]), *self._static_key(option))
+                if best is None or key < best[0]:
+                    best = (key, option)
+                if key[0] == 0:
+                    break  # sorted by the rest of the key: none after it ranks higher
+            if best is not None:
+                return best[1]
+        return None
+
+    def _static_key(self, option: _Option) -> tuple:
+        """Ties after the displaced count: completing a pair (when lone departments are
+        priced), then the kind of edit, then the smaller edit."""
+        completes = _lone_weight(self.problem) > 0 and any(
+            c.kind == "capacity" and c.field == "capacity" and self.dev_load[c.target] == 1 for c in option.changes
+        )
+        size = sum(float(c.value) for c in option.changes if isinstance(c.value, int | float))
+        return (not completes, [KIND_ORDER.index(c.kind) for c in option.changes], size)
+
+    def _smallest_travel(self, chosen: _Option, family: list[tuple[Change, ...]], s: int) -> _Option:
+        """The smallest travel limit giving the same objective (larger limits only add
+        pairs); `family`: the same edits with travel limits in increasing order."""
+        target = chosen.effect.objective
+        low, high = 0, len(family) - 1
+        while low < high:  # the objective grows with the limit: find the first that reaches target
+            mid = (low + high) // 2
+            effect = self.effect(family[mid], s)
+            if effect is not None and effect.objective >= target:
+                high = mid
+            else:
+                low = mid + 1
+        for changes in family[low : low + 3]:
+            effect = self.effect(changes, s)
+            if effect is None or effect.objective != target:
+                continue
+            option = _Option(changes, effect)
+            forced = self._forced(option, s)
+            if forced is not None and forced.objective == target:
+                return option
+        return chosen
+
+    def _side_effects(self, after: Allocation, s: int) -> tuple[list[int], int]:
+        """Schools losing their place, and how many others change specialist or group."""
+        before, displaced, moved = self.allocation, [], 0
+        for x in range(self.problem.num_schools):
+            if x == s:
+                continue
+            was = (before.school_specialist[x], before.school_group[x])
+            now = (after.school_specialist[x], after.school_group[x])
+            if was == (None, None) or was == now:
+                continue
+            if now == (None, None):
+                displaced.append(x)
+            else:
+                moved += 1
+        return displaced, moved
+
+    def _recommendation(self, s: int, chosen: _Option | None) -> Recommendation:
+        if chosen is None:
+            return Recommendation(s, "", "none")
+        forced = chosen.forced
+        assert forced is not None
+        displaced, moved = self._side_effects(forced.allocation, s)
+        delta = forced.objective - self.objective
+        what = " and ".join(c.text for c in chosen.changes)
+        if len(chosen.changes) == 2:
+            what = f"no single change places it; together: {what}"
+        elif chosen.changes[0].kind == "pin":
+            what += " (no rule needs to change)"
+        effect = f"objective {delta:+,} (to {forced.objective:,})"
+        if displaced:
+            names = "; ".join(named(self.problem, "school", x) for x in displaced)
+            effect += f"; {names} would lose {'its' if len(displaced) == 1 else 'their'} place"
+        if moved:
+            effect += f"; {moved} other school{'s' if moved != 1 else ''} would move"
+        kind = chosen.changes[0].kind if len(chosen.changes) == 1 else "two_changes"
+        text = f"{what[0].upper()}{what[1:]}: places it, {effect}"
+        return Recommendation(s, text, kind, forced.objective, delta, chosen.changes, True, tuple(displaced), moved)

@@ -41,6 +41,30 @@ class AllocationModel:
         self.model.clear_objective()
         self.model.add(expression == value)
 
+    def minimise_changes(self, base: Allocation, ignore: tuple[int, ...] = ()) -> None:
+        """Replace the objective: change as few schools' placements from `base` as possible
+        (a school placed elsewhere, newly placed or unplaced counts once; `ignore` not at
+        all). Call after `fix_objective`, to pick the optimum closest to `base`."""
+        v, changed = self.vars, []
+        for s in v.placed:
+            if s in ignore:
+                continue
+            was = (base.school_specialist[s], base.school_group[s])
+            if was == (None, None):
+                changed.append(v.placed[s])  # newly placed
+                continue
+            held = [v.support.get((s, was[0])) if was[0] is not None else None]
+            held.append(v.member.get((s, was[1])) if was[1] is not None else None)
+            if any(var is None for var, where in zip(held, was, strict=True) if where is not None):
+                changed.append(1)  # type: ignore[arg-type]  # its old pair is gone: always changed
+                continue
+            same = self.model.new_bool_var(f"same[{s}]")
+            for var in held:
+                if var is not None:
+                    self.model.add_implication(same, var)
+            changed.append(1 - same)  # type: ignore[arg-type]
+        self.model.minimize(sum(changed))
+
     def add_hint(self, allocation: Allocation) -> None:
         """Warm start from an allocation (unknown pairs are ignored)."""
         v = self.vars

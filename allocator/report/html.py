@@ -470,6 +470,7 @@ def render_html(solved: Outcome) -> str:
 {table_html(tables["changes"], "changes", "Changes since the previous run") if "changes" in tables else ""}
 {sessions_html(solved)}
 {table_html(unplaced, "unplaced", "Unplaced schools")}
+{table_html(tables["recommendations"], "recommendations", "Recommendations") if "recommendations" in tables else ""}
 {table_html(allocations, "allocations", "Allocations")}
 {table_html(tables["specialists"], "specialists", "By specialist")}
 {table_html(tables["work_groups"], "work-groups", "Work groups")}

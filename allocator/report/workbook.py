@@ -32,6 +32,7 @@ SHEETS = (
     "By specialist",
     "Work groups",
     "Unplaced",
+    "Recommendations",  # with recommendations on (the default)
     "Objective breakdown",
     "Inputs",
 )
@@ -105,6 +106,8 @@ def build_workbook(solved: Outcome) -> Workbook:
     )
     if "changes" in tables:  # re-runs: what changed since the previous run, and why
         _frame_sheet(wb.create_sheet("Changes"), tables["changes"])
+    if "recommendations" in tables:  # the edit that would place each unplaced school
+        _frame_sheet(wb.create_sheet("Recommendations"), tables["recommendations"])
     _objective_sheet(wb.create_sheet("Objective breakdown"), solved)
     _inputs_sheet(wb.create_sheet("Inputs"), solved)
     from allocator.report.rosters import add_schedule_sheets

@@ -167,6 +167,7 @@ def search(
     decompose: bool = True,
     only_parts_with: tuple[int, ...] = (),
     parts: list[Component] | None = None,
+    closest_to: Allocation | None = None,
 ) -> SearchResult:
     """Find the best allocation of `problem` (SPEC rules and objective).
 
@@ -191,6 +192,10 @@ def search(
     parts
         Solve exactly these parts (already computed by the caller); as with
         `only_parts_with`, the result covers them alone.
+    closest_to
+        Among a part's optimal allocations, return the one that changes fewest schools'
+        placements from this one (the required schools' own aside): one more
+        single-thread pass with the objective fixed (for recommendations' side effects).
     on_progress
         Called from the calling thread about every `progress_every_s` seconds while the
         search runs, and once at the end.
@@ -210,7 +215,7 @@ def search(
     plan = _plan(problem, eligibility, require_placed, decompose, only_parts_with, parts)
     if plan.required - plan.covered:  # a school that must be placed has no allowed pair at all
         return run.result(SolveStatus.INFEASIBLE)
-    return _search_parts(problem, settings, plan, run, hint, require_placed, on_progress, progress_every_s)
+    return _search_parts(problem, settings, plan, run, hint, require_placed, on_progress, progress_every_s, closest_to)
 
 
 def _search_parts(
@@ -222,6 +227,7 @@ def _search_parts(
     require_placed: tuple[int, ...],
     on_progress: Callable[[Progress], None] | None,
     progress_every_s: float,
+    closest_to: Allocation | None = None,
 ) -> SearchResult:
     """Search the plan's parts one after another and merge their allocations."""
     run.tracker = _Tracker(run.start, [_upper_bound(problem, part) for part in plan.parts])
@@ -247,6 +253,8 @@ def _search_parts(
                 on_progress,
                 progress_every_s,
             )
+            if closest_to is not None and outcome.status == SolveStatus.OPTIMAL and not outcome.interrupted:
+                outcome = _closest(problem, part, settings, outcome, closest_to, require_placed)
         run.interrupted = outcome.interrupted
         if outcome.status == SolveStatus.INFEASIBLE:
             return run.result(SolveStatus.INFEASIBLE, solutions=run.tracker.solutions)
@@ -515,6 +523,32 @@ def _solve_part(
     return _outcome(second, single.read(second.solver.value))
 
 
+def _closest(
+    problem: ProblemData,
+    part: Component,
+    settings: SolverSettings,
+    found: _PartOutcome,
+    closest_to: Allocation,
+    require_placed: tuple[int, ...],
+) -> _PartOutcome:
+    """The part's optimum that changes fewest placements from `closest_to` (same objective)."""
+    model = AllocationModel(problem, part.eligibility, part.schools, part.groups)
+    model.require_placed(require_placed)
+    optimum = int(round(found.objective))
+    model.fix_objective(optimum)
+    model.minimise_changes(closest_to, require_placed)
+    assert found.allocation is not None
+    model.add_hint(found.allocation)
+    params = _quick(settings, min(CLOSEST_LIMIT_S, settings.time_limit_s))
+    nearest = _run_cp_sat(model.model, params, _Watcher(), None, 1.0)
+    if not nearest.status.has_allocation:
+        return found  # out of time: the optimum found first is still an optimum
+    return replace(found, allocation=model.read(nearest.solver.value), interrupted=nearest.interrupted)
+
+
+# The pass that picks, among optima, the one closest to a given allocation stops after
+# this long with the closest found so far (still an optimum: its objective is fixed).
+CLOSEST_LIMIT_S = 1.0
 QUICK_LIMIT_S = 5.0  # at most this long for the quick single-thread search of a part
 QUICK_SHARE = 0.25  # and at most this share of the part's time limit
 

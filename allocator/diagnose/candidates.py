@@ -1,0 +1,237 @@
+"""The edits that could place one unplaced school, read from its pairs' reasons."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from allocator.diagnose.edits import (
+    Change,
+    Files,
+    capacity_change,
+    cohort_change,
+    cross_hub_change,
+    max_schools_change,
+    min_schools_change,
+    named,
+    pin_change,
+    school_settings,
+    travel_change,
+)
+from allocator.problem.data import ProblemData, Stage
+from allocator.problem.eligibility import Eligibility, Reason, pair_rules
+
+# A school's own travel limit is raised to reach one of the nearest few specialists or
+# venues beyond it: farther ones join whole regions into one re-solve, and a hub lead
+# would hardly send a school there.
+TRAVEL_TARGETS = 3
+
+# Reasons that one listed edit lifts (the others, such as phase or a forbid, none does).
+LIFTABLE = {Reason.HUB, Reason.UNAVAILABLE, Reason.NO_CAPACITY, Reason.TOO_FAR}
+
+
+@dataclass
+class Singles:
+    """One school's single-edit candidates by kind (travel: nearest first)."""
+
+    specialist_side: list[Change] = field(default_factory=list)  # capacity, cohort
+    group_side: list[Change] = field(default_factory=list)  # max_schools, min_schools
+    travel: list[Change] = field(default_factory=list)
+    cross_hub: Change | None = None
+
+    def all(self) -> list[Change]:
+        out = self.specialist_side + self.group_side + self.travel[-1:]
+        return out + ([self.cross_hub] if self.cross_hub is not None else [])
+
+
+@dataclass(frozen=True)
+class Loads:
+    """Development and embedding load of each specialist, size of each group."""
+
+    support: dict[tuple[int, str], int]
+    group_size: list[int]
+
+
+def single_changes(problem: ProblemData, elig: Eligibility, files: Files, loads: Loads, s: int) -> Singles:
+    """Every single edit of the listed kinds that opens or frees a place for school `s`."""
+    stage = Stage(problem.schools[s].stage)
+    out = Singles()
+    travel: dict[float, tuple[float, str]] = {}
+    cohorts: set[int] = set()
+    if stage.needs_specialist:
+        reasons, km = elig.specialist_reason[s], elig.specialist_km[s]
+        for p in np.flatnonzero(reasons == Reason.ALLOWED).tolist():
+            sp = problem.specialists[p]
+            if loads.support.get((p, stage.value), 0) >= sp.capacity_for(stage):
+                out.specialist_side.append(capacity_change(problem, files, p, stage))
+        for p in np.flatnonzero(reasons == Reason.NO_CAPACITY).tolist():
+            out.specialist_side.append(capacity_change(problem, files, p, stage))
+        for p in np.flatnonzero(reasons == Reason.TOO_FAR).tolist():
+            own = problem.specialists[p].max_travel_km
+            if own is None or km[p] <= own:  # a specialist's own lower limit still applies
+                reach = named(problem, "specialist", p)
+                travel.setdefault(math.ceil(float(km[p]) - 1e-9), (float(km[p]), reach))
+        limit = elig.specialist_limit_km
+        cohorts |= {  # only cohorts with someone who would then be allowed (near enough, with places)
+            problem.specialists[p].cohort
+            for p in np.flatnonzero(reasons == Reason.UNAVAILABLE).tolist()
+            if km[p] <= limit[p] and problem.specialists[p].capacity_for(stage) > 0
+        }
+        if np.any(reasons == Reason.HUB):
+            out.cross_hub = cross_hub_change(problem, files, s)
+    if stage.needs_group:
+        _group_side(problem, elig, files, loads, s, out, travel)
+    out.specialist_side += [cohort_change(problem, files, c) for c in sorted(cohorts)]
+    nearest = sorted(travel.items())[:TRAVEL_TARGETS]
+    out.travel = [travel_change(problem, files, s, km, reach) for _, (km, reach) in nearest]
+    return out
+
+
+def _group_side(
+    problem: ProblemData,
+    elig: Eligibility,
+    files: Files,
+    loads: Loads,
+    s: int,
+    out: Singles,
+    travel: dict[float, tuple[float, str]],
+) -> None:
+    reasons, km = elig.group_reason[s], elig.group_km[s]
+    joiners = np.bincount(elig.group_pairs[:, 1], minlength=problem.num_groups) if len(elig.group_pairs) else None
+    for g in np.flatnonzero(reasons == Reason.ALLOWED).tolist():
+        group, size = problem.work_groups[g], loads.group_size[g]
+        if size >= group.max_schools:
+            out.group_side.append(max_schools_change(problem, files, g))
+        elif size == 0 and joiners is not None and 0 < joiners[g] < group.min_schools and elig.group_leads[g]:
+            out.group_side.append(min_schools_change(problem, files, g, int(joiners[g])))
+    for g in np.flatnonzero(reasons == Reason.TOO_FAR).tolist():
+        travel.setdefault(
+            math.ceil(float(km[g]) - 1e-9), (float(km[g]), f"the venue of work group {problem.work_groups[g].id}")
+        )
+    if np.any(reasons == Reason.HUB) and out.cross_hub is None:
+        out.cross_hub = cross_hub_change(problem, files, s)
+
+
+def two_change_candidates(
+    problem: ProblemData,
+    elig: Eligibility,
+    files: Files,
+    singles: Singles,
+    loads: Loads,
+    s: int,
+    limit: int = 40,
+) -> list[tuple[Change, Change]]:
+    """Pairs of edits that together could place `s`: a specialist or venue kept out by
+    exactly two liftable rules; one kept out by one rule and full (a place or seat more),
+    or pinned; for an embedding school, one edit on each side."""
+    stage = Stage(problem.schools[s].stage)
+    km_limit, cross = school_settings(problem, s)
+    one = replace(
+        problem,
+        schools=(problem.schools[s],),
+        pins=(),
+        forbids=tuple(replace(f, school_idx=0) for f in problem.forbids if f.school_idx == s),
+        previous=None,
+        rules=replace(problem.rules, max_travel_km=km_limit, allow_cross_hub=cross),
+    )
+    rules = pair_rules(one, measure_all=True)
+    found: list[tuple[tuple[bool, float], tuple[Change, Change]]] = []
+    for p, sp in enumerate(problem.specialists):
+        blocked = {r for r, mask in rules.specialist.items() if mask[0, p]}
+        km = float(rules.specialist_km[0, p])
+        reach = named(problem, "specialist", p)
+        if len(blocked) == 2 and blocked <= LIFTABLE:
+            made = _lift(problem, files, s, stage, blocked, km, reach, sp.cohort, p)
+            if made is not None:
+                found.append(((False, km), made))
+        elif len(blocked) == 1 and blocked <= LIFTABLE - {Reason.NO_CAPACITY}:
+            lifted = _lift_one(problem, files, s, stage, blocked, km, reach, sp.cohort, p)
+            if lifted is not None:
+                if loads.support.get((p, stage.value), 0) >= sp.capacity_for(stage):
+                    found.append(((False, km), (lifted, capacity_change(problem, files, p, stage))))
+                found.append(((True, km), (lifted, pin_change(problem, files, s, p, None))))
+    for g, group in enumerate(problem.work_groups):
+        blocked = {r for r, mask in rules.group.items() if mask[0, g]}
+        km = float(rules.group_km[0, g])
+        reach = f"the venue of work group {group.id}"
+        if blocked == {Reason.HUB, Reason.TOO_FAR}:
+            made = _lift(problem, files, s, stage, blocked, km, reach, 0, None)
+            if made is not None:
+                found.append(((False, km), made))
+        elif len(blocked) == 1 and blocked <= {Reason.HUB, Reason.TOO_FAR}:
+            lifted = _lift_one(problem, files, s, stage, blocked, km, reach, 0, None)
+            if lifted is not None:
+                if loads.group_size[g] >= group.max_schools:
+                    found.append(((False, km), (lifted, max_schools_change(problem, files, g))))
+                if not stage.needs_specialist:
+                    found.append(((True, km), (lifted, pin_change(problem, files, s, None, g))))
+    if stage.needs_specialist and stage.needs_group:
+        sides = (singles.specialist_side + singles.travel[:1])[:3], (singles.group_side + singles.travel[:1])[:3]
+        for a in sides[0]:
+            for b in sides[1]:
+                if a.key != b.key and not (a.kind == b.kind == "travel"):
+                    found.append(((False, math.inf), (a, b)))
+    found.sort(key=lambda item: item[0])
+    unique: dict[tuple, tuple[Change, Change]] = {}
+    per_family: dict[tuple, int] = {}
+    for _, pair in found:
+        family = tuple(sorted(c.key for c in pair if c.kind != "travel"))
+        if any(c.kind == "travel" for c in pair):
+            if per_family.get(family, 0) >= TRAVEL_TARGETS:
+                continue  # only the nearest few places beyond the limit
+            per_family[family] = per_family.get(family, 0) + 1
+        unique.setdefault(tuple(sorted(c.key for c in pair)), pair)
+    return list(unique.values())[:limit]
+
+
+def _lift_one(
+    problem: ProblemData,
+    files: Files,
+    s: int,
+    stage: Stage,
+    blocked: set[Reason],
+    km: float,
+    reach: str,
+    cohort: int,
+    p: int | None,
+) -> Change | None:
+    """The edit that lifts the one rule in `blocked` for a specialist (`p`) or venue."""
+    [reason] = blocked
+    if reason == Reason.HUB:
+        return cross_hub_change(problem, files, s)
+    if reason == Reason.UNAVAILABLE:
+        return cohort_change(problem, files, cohort)
+    own = problem.specialists[p].max_travel_km if p is not None else None
+    if reason == Reason.TOO_FAR and math.isfinite(km) and (own is None or km <= own):
+        return travel_change(problem, files, s, km, reach)
+    return None
+
+
+def _lift(
+    problem: ProblemData,
+    files: Files,
+    s: int,
+    stage: Stage,
+    blocked: set[Reason],
+    km: float,
+    reach: str,
+    cohort: int,
+    p: int | None,
+) -> tuple[Change, Change] | None:
+    """The two edits that lift `blocked` for one specialist (`p`) or venue."""
+    changes = []
+    for reason in sorted(blocked):
+        if reason == Reason.HUB:
+            changes.append(cross_hub_change(problem, files, s))
+        elif reason == Reason.UNAVAILABLE:
+            changes.append(cohort_change(problem, files, cohort))
+        elif reason == Reason.NO_CAPACITY and p is not None:
+            changes.append(capacity_change(problem, files, p, stage))
+        elif reason == Reason.TOO_FAR:
+            own = problem.specialists[p].max_travel_km if p is not None else None
+            if own is not None and km > own or not math.isfinite(km):
+                return None
+            changes.append(travel_change(problem, files, s, km, reach))
+    return (changes[0], changes[1]) if len(changes) == 2 else None

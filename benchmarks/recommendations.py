@@ -1,0 +1,151 @@
+"""Recommendations at national scale: coverage, time, and a check of the edits they name.
+
+    python benchmarks/recommendations.py [--dir DIR] [--explain-seconds S] [--verify N]
+
+For the national benchmark (`allocate generate national --seed 1`) and its tight
+variant, in one run so that the ratios compare like with like on a shared machine:
+
+1. `allocate SCENARIO.yml -q` (the default run, recommendations on) and the same with
+   `--no-recommendations`, each in a child process, wall and CPU seconds;
+2. recommendations.csv of the default run: unplaced schools, how many got a
+   recommendation (or a stated "no change places it") and how many say "Not analysed",
+   by kind;
+3. for up to N rows (`--verify`, default 3 per instance, of kinds this data model can
+   re-solve from files), `allocate apply-recommendation --from` makes the edit in a copy
+   and `allocate --no-recommendations` re-solves it: its objective must equal the row's
+   `objective_after` and the school must be placed.
+
+Prints a Markdown table for BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+FILE_KINDS = ("capacity", "max_schools", "min_schools", "cohort", "pin")
+
+
+def _allocate(*args: str) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+    """Run `allocate` in a child process: wall seconds, CPU seconds (user + system)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "allocator.cli", *args], capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, done
+
+
+def _verify(yml: Path, rows: list[dict[str, str]], work: Path, limit: int) -> tuple[int, int, list[str]]:
+    """Apply up to `limit` rows' edits and re-solve: (checked, agreed, notes)."""
+    checked = agreed = 0
+    notes = []
+    for row in [r for r in rows if r["kind"] in FILE_KINDS][:limit]:
+        folder = work / f"edited-{row['urn']}"
+        table = work / f"row-{row['urn']}.csv"
+        out = work / f"out-{row['urn']}"
+        for old in (folder, out):  # this script's own folders from an earlier run
+            shutil.rmtree(old, ignore_errors=True)
+        with table.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(row))
+            writer.writeheader()
+            writer.writerow(row)
+        _, _, applied = _allocate(
+            "apply-recommendation", str(yml), row["urn"], "--out", str(folder), "--from", str(table)
+        )
+        if applied.returncode != 0:
+            notes.append(f"{row['urn']}: apply-recommendation failed: {applied.stderr.strip()[-200:]}")
+            continue
+        _, _, solved = _allocate(str(folder / yml.name), "--out", str(out), "-q", "--no-recommendations")
+        checked += 1
+        if solved.returncode != 0:
+            notes.append(f"{row['urn']}: re-solve exit {solved.returncode}")
+            continue
+        objective = json.loads((out / "summary.json").read_text())["objective"]
+        placed = any(
+            r["urn"].lstrip("'") == row["urn"] and r["status"] == "placed"
+            for r in csv.DictReader((out / "allocations.csv").open(encoding="utf-8"))
+        )
+        if objective == int(row["objective_after"]) and placed:
+            agreed += 1
+        else:
+            notes.append(f"{row['urn']} ({row['kind']}): re-solved {objective}, row says {row['objective_after']}")
+    return checked, agreed, notes
+
+
+def measure(name: str, yml: Path, work: Path, explain: float | None, verify: int) -> dict[str, object]:
+    out = work / f"out-{name}"
+    extra = [] if explain is None else ["--explain-seconds", str(explain)]
+    wall, cpu, done = _allocate(str(yml), "--out", str(out), "-q", *extra)
+    plain_wall, plain_cpu, _ = _allocate(str(yml), "--out", str(work / f"plain-{name}"), "-q", "--no-recommendations")
+    if done.returncode != 0:
+        return {"instance": name, "error": done.stderr.strip()[-300:]}
+    rows = list(csv.DictReader((out / "recommendations.csv").open(encoding="utf-8")))
+    for row in rows:
+        row["urn"] = row["urn"].lstrip("'")
+    kinds = Counter(row["kind"] for row in rows)
+    summary = json.loads((out / "summary.json").read_text())
+    checked, agreed, notes = _verify(yml, [r for r in rows if r["kind"] != "not_analysed"], work, verify)
+    return {
+        "instance": name,
+        "unplaced": len(rows),
+        "analysed": len(rows) - kinds.get("not_analysed", 0),
+        "not_analysed": kinds.get("not_analysed", 0),
+        "kinds": ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()) if k != "not_analysed"),
+        "explain_s": summary.get("seconds", {}).get("explain"),
+        "wall": wall,
+        "cpu": cpu,
+        "plain_wall": plain_wall,
+        "plain_cpu": plain_cpu,
+        "verified": f"{agreed} / {checked}",
+        "notes": notes,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dir", type=Path, default=None, help="where to generate the instances (default: a temp dir)")
+    parser.add_argument("--explain-seconds", type=float, default=None, help="default: allocate's (20 s)")
+    parser.add_argument("--verify", type=int, default=3, help="rows per instance re-solved from files")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = args.dir or Path(tmp)
+        results = []
+        for name, tight in (("national", False), ("national-tight", True)):
+            folder = work / name
+            if not (folder / "scenario.yml").exists():
+                flags = ["--tight"] if tight else []
+                _allocate("generate", "national", *flags, "--seed", "1", str(folder))
+            results.append(measure(name, folder / "scenario.yml", work, args.explain_seconds, args.verify))
+    print(f"cores: {os.cpu_count()}, load average: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print()
+    header = "| instance | unplaced | analysed | not analysed | by kind | explain s | CLI s (CPU s) "
+    print(header + "| without recommendations CLI s (CPU s) | verified from files |")
+    print("|---|---:|---:|---:|---|---:|---:|---:|---|")
+    for r in results:
+        if "error" in r:
+            print(f"| {r['instance']} | error: {r['error']} |")
+            continue
+        print(
+            f"| {r['instance']} | {r['unplaced']} | {r['analysed']} | {r['not_analysed']} | {r['kinds']} | "
+            f"{r['explain_s']} | {r['wall']:.1f} ({r['cpu']:.1f}) | {r['plain_wall']:.1f} ({r['plain_cpu']:.1f}) | "
+            f"{r['verified']} |"
+        )
+    for r in results:
+        for note in r.get("notes", []):
+            print(f"- {r['instance']}: {note}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,445 @@
+"""Recommendations are edits of the scenario's files that do what they say.
+
+For each kind of change: a scenario where it is the best recommendation, the edit made
+by `apply-recommendation` in a copy, and a re-solve of the copy that confirms
+`objective_after` and the school placed. Distances follow `tests.builders`: every place
+is on the Greenwich meridian, `km` north of latitude 52, so a trip is the difference of
+the two `km` (travel costs 1 per km, a place is worth 1000, nothing else counts unless
+said).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import fields, replace
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from allocator.cli.main import main
+from allocator.diagnose.apply_edits import EditError, add_pin, copy_scenario, set_key
+from allocator.diagnose.candidates import Loads
+from allocator.diagnose.edits import Cell, apply_changes
+from allocator.diagnose.recommend import recommend
+from allocator.inputs.load import load
+from allocator.pipeline import run
+from allocator.problem.data import School
+from allocator.problem.eligibility import compute_eligibility
+from allocator.solving.search import search
+from tests.builders import KM_PER_DEGREE, problem, school, specialist
+from tests.strategies import tiny_problems
+
+EXAMPLES = int(os.environ.get("REC_EXAMPLES", "40"))  # more by hand: REC_EXAMPLES=500
+SCHOOL_CELLS = {f.name for f in fields(School)} >= {"max_travel_km", "allow_cross_hub"}
+needs_school_cells = pytest.mark.skipif(
+    not SCHOOL_CELLS, reason="per-school max_travel_km / allow_cross_hub columns come with the programme issue"
+)
+
+
+def _lat(km: float) -> str:
+    return f"{52.0 + km / KM_PER_DEGREE:.9f}"
+
+
+def write_scenario(folder: Path, schools, specialists, groups=(), rules="", weights="") -> Path:
+    """A scenario folder. schools: (urn, stage, km, extra dict); specialists: (id, km,
+    extra dict); groups: (id, km, extra dict)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    school_rows = [
+        {
+            "urn": u,
+            "name": f"School {u}",
+            "hub": "H",
+            "phase": "secondary",
+            "stage": st_,
+            "postcode": "TN1 1AA",
+            "latitude": _lat(km),
+            "longitude": "0",
+            "focus_choices": "A",
+            **extra,
+        }  # fmt: skip
+        for u, st_, km, extra in schools
+    ]
+    specialist_rows = [
+        {
+            "id": i,
+            "name": f"Jo {i}",
+            "hub": "H",
+            "phase": "secondary",
+            "cohort": "1",
+            "postcode": "TN1 1AA",
+            "latitude": _lat(km),
+            "longitude": "0",
+            **extra,
+        }  # fmt: skip
+        for i, km, extra in specialists
+    ]
+    group_rows = [
+        {
+            "id": i,
+            "hub": "H",
+            "phase": "secondary",
+            "venue_latitude": _lat(km),
+            "venue_longitude": "0",
+            "min_schools": "1",
+            "max_schools": "8",
+            **extra,
+        }  # fmt: skip
+        for i, km, extra in groups
+    ]
+    pd.DataFrame(school_rows).to_csv(folder / "schools.csv", index=False)
+    pd.DataFrame(specialist_rows).to_csv(folder / "specialists.csv", index=False)
+    lines = ["name: test", "year: 2025/26", "schools: schools.csv", "specialists: specialists.csv"]
+    if group_rows:
+        pd.DataFrame(group_rows).to_csv(folder / "work_groups.csv", index=False)
+        lines.append("work_groups: work_groups.csv")
+    lines += ["locations: sector", rules or "rules: {max_travel_km: 80}"]
+    lines.append(
+        weights or "weights: {place: 1000, priority: 0, travel_per_km: 1, focus_rank: [0, 0, 0, 0], continuity: 0}"
+    )
+    (folder / "scenario.yml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder / "scenario.yml"
+
+
+def recommendations(yml: Path) -> tuple[pd.DataFrame, int]:
+    outcome = run(load(yml).problem)
+    return outcome.tables["recommendations"], outcome.objective
+
+
+def apply_and_resolve(yml: Path, row: pd.Series, out: Path) -> tuple[int, str]:
+    """Make the row's edits with apply-recommendation (--from the table), re-solve the copy."""
+    table_file = out.parent / f"{out.name}-recommendations.csv"
+    pd.DataFrame([row]).to_csv(table_file, index=False)
+    result = CliRunner().invoke(
+        main, ["apply-recommendation", str(yml), row["urn"], "--out", str(out), "--from", str(table_file)]
+    )
+    assert result.exit_code == 0, result.output
+    edited = run(load(out / yml.name).problem, recommendations=False)
+    status = edited.tables["allocations"].set_index("urn").at[row["urn"], "status"]
+    return edited.objective, status
+
+
+def only_row(table: pd.DataFrame, urn: str) -> pd.Series:
+    [row] = [r for _, r in table.iterrows() if r["urn"] == urn]
+    return row
+
+
+def test_capacity(tmp_path):
+    # MS1 (capacity 1) holds 100001 (1 km): 999. One more place places 100002 (2 km):
+    # 999 + 998 = 1997, nobody displaced.
+    yml = write_scenario(
+        tmp_path / "s", [("100001", "development", 1, {}), ("100002", "development", 2, {})],
+        [("MS1", 0, {"capacity": "1"})],
+    )  # fmt: skip
+    table, before = recommendations(yml)
+    assert before == 999
+    row = only_row(table, "100002")
+    assert (row["kind"], row["file"], row["row"], row["column"]) == ("capacity", "specialists.csv", 2, "capacity")
+    assert (row["old_value"], row["new_value"], row["objective_after"]) == ("1", "2", 1997)
+    assert row["placed_after"] == "yes" and row["displaced"] == "" and row["moved"] == 0
+    assert "MS1 Jo MS1" in row["change"]
+    assert apply_and_resolve(yml, row, tmp_path / "edited") == (1997, "placed")
+    assert (tmp_path / "s" / "specialists.csv").read_text().count(",1,") >= 1  # the original is unchanged
+
+
+def test_max_schools(tmp_path):
+    # G1 takes one school: 100001 (1 km) is in, 999. One more seat: + 998 = 1997.
+    yml = write_scenario(
+        tmp_path / "s", [("100001", "sustaining", 1, {}), ("100002", "sustaining", 2, {})],
+        [("MS1", 0, {})], [("G1", 0, {"max_schools": "1"})],
+    )  # fmt: skip
+    table, before = recommendations(yml)
+    row = only_row(table, "100002")
+    assert (row["kind"], row["column"], row["old_value"], row["new_value"]) == ("max_schools", "max_schools", "1", "2")
+    assert row["objective_after"] == 1997 and before == 999
+    assert apply_and_resolve(yml, row, tmp_path / "edited") == (1997, "placed")
+
+
+def test_running_a_group_lowers_its_minimum_to_the_schools_that_can_join(tmp_path):
+    # G1 needs 3 schools; only 2 may join, so it does not run (objective 0). Its
+    # min_schools set to 2 runs it with both: 999 + 998 = 1997.
+    yml = write_scenario(
+        tmp_path / "s", [("100001", "sustaining", 1, {}), ("100002", "sustaining", 2, {})],
+        [("MS1", 0, {})], [("G1", 0, {"min_schools": "3"})],
+    )  # fmt: skip
+    table, before = recommendations(yml)
+    assert before == 0 and len(table) == 2
+    row = only_row(table, "100001")
+    assert (row["kind"], row["column"], row["old_value"], row["new_value"]) == ("min_schools", "min_schools", "3", "2")
+    assert row["objective_after"] == 1997 and row["moved"] == 0 and row["displaced"] == ""
+    assert apply_and_resolve(yml, row, tmp_path / "edited") == (1997, "placed")
+
+
+def test_cohort(tmp_path):
+    # MS2 (1 km) is in cohort 2, not available; MS1 is 100 km away. Cohort 2 made
+    # available: 1000 - 1 = 999 (raising the school's limit to reach MS1 gives 900).
+    yml = write_scenario(
+        tmp_path / "s", [("100001", "development", 0, {})],
+        [("MS1", 100, {}), ("MS2", 1, {"cohort": "2"})],
+        rules="rules: {max_travel_km: 80, available_cohorts: [1]}",
+    )  # fmt: skip
+    table, _ = recommendations(yml)
+    row = only_row(table, "100001")
+    assert (row["kind"], row["file"], row["column"]) == ("cohort", "scenario.yml", "rules.available_cohorts")
+    assert pd.isna(row["row"]) and (row["old_value"], row["new_value"]) == ("[1]", "[1, 2]")
+    assert row["objective_after"] == 999
+    assert apply_and_resolve(yml, row, tmp_path / "edited") == (999, "placed")
+    assert "max_travel_km: 80" in (tmp_path / "edited" / "scenario.yml").read_text()
+
+
+def test_pin_when_no_rule_needs_to_change(tmp_path):
+    # A place is worth 10 and MS1 (room to spare) is 30 km away: the optimum leaves the
+    # school out (0). No rule keeps it out; pinning it costs 10 - 30 = -20.
+    yml = write_scenario(
+        tmp_path / "s", [("100001", "development", 30, {})], [("MS1", 0, {})],
+        weights="weights: {place: 10, priority: 0, travel_per_km: 1, focus_rank: [0, 0, 0, 0], continuity: 0}",
+    )  # fmt: skip
+    table, before = recommendations(yml)
+    row = only_row(table, "100001")
+    assert before == 0
+    assert (row["kind"], row["column"], row["objective_after"]) == ("pin", "pins", -20)
+    assert row["new_value"] == '{school: "100001", specialist: MS1}'
+    assert apply_and_resolve(yml, row, tmp_path / "edited") == (-20, "placed")
+
+
+def test_two_changes_when_no_single_one_places_it(tmp_path):
+    # MS2 (1 km) is in cohort 2 (not available) and has no development places; MS1 is
+    # primary. Both edits together: 1000 - 1 = 999.
+    yml = write_scenario(
+        tmp_path / "s", [("100001", "development", 0, {})],
+        [("MS1", 0, {"phase": "primary"}), ("MS2", 1, {"cohort": "2", "capacity": "0"})],
+        rules="rules: {max_travel_km: 80, available_cohorts: [1]}",
+    )  # fmt: skip
+    table, _ = recommendations(yml)
+    row = only_row(table, "100001")
+    cells = {(row["column"], row["new_value"]), (row["column_2"], row["new_value_2"])}
+    assert row["kind"] == "two_changes" and row["change"].startswith("No single change places it")
+    assert cells == {("rules.available_cohorts", "[1, 2]"), ("capacity", "1")}
+    assert row["objective_after"] == 999
+    assert apply_and_resolve(yml, row, tmp_path / "edited") == (999, "placed")
+
+
+@needs_school_cells
+@pytest.mark.parametrize(
+    ("specialist_hub", "km", "kind", "expected"),
+    [("H", 85, "travel", 915), ("K", 5, "cross_hub", 995)],
+)
+def test_school_cells_by_file(tmp_path, specialist_hub, km, kind, expected):
+    yml = write_scenario(tmp_path / "s", [("100001", "development", km, {})], [("MS1", 0, {"hub": specialist_hub})])
+    table, _ = recommendations(yml)
+    row = only_row(table, "100001")
+    assert row["kind"] == kind and row["objective_after"] == expected
+    assert apply_and_resolve(yml, row, tmp_path / "edited") == (expected, "placed")
+
+
+def test_travel_and_cross_hub_in_memory_and_in_the_copy(tmp_path):
+    # 85 km beyond the 80 km limit: the school's own limit, the smallest whole km that
+    # reaches MS1 (85), gives 1000 - 85 = 915. MS1 in another hub at 5 km: 995.
+    for hub, km, kind, expected, column, new in (
+        ("H", 85, "travel", 915, "max_travel_km", "85"),
+        ("K", 5, "cross_hub", 995, "allow_cross_hub", "yes"),
+    ):
+        p = problem([school("100001", km=km)], [specialist("S1", hub=hub)])
+        base = search(p)
+        elig = compute_eligibility(p)
+        [rec] = recommend(p, elig, base.allocation, base.objective, [0])
+        assert rec.kind == kind and rec.objective == expected and rec.placed
+        assert (rec.changes[0].cell.column, rec.changes[0].cell.new) == (column, new)
+        variant, variant_elig, _ = apply_changes(p, elig, rec.changes)
+        assert search(variant, eligibility=variant_elig, decompose=False).objective == expected
+    yml = write_scenario(tmp_path / "s", [("100001", "development", 85, {})], [("MS1", 0, {})])
+    table, _ = recommendations(yml)
+    row = only_row(table, "100001")
+    copy_scenario(yml, tmp_path / "edited", [Cell("schools.csv", 2, "max_travel_km", "", "85")])
+    edited = pd.read_csv(tmp_path / "edited" / "schools.csv", dtype=str)
+    assert edited.at[0, "max_travel_km"] == "85" and row["new_value"] == "85"
+    assert "max_travel_km" not in pd.read_csv(yml.parent / "schools.csv").columns
+
+
+def test_displaced_lists_exactly_the_schools_that_lose_their_place():
+    # S1 (capacity 1) holds 100001 (1 km): 999; S3 (capacity 1, 60 km south) holds
+    # 100003 (0 km): 1000. 100002 has priority 3 (worth 1000 + 3 x 200 = 1600) but lies
+    # 85 km from S1 and 145 km from S3. Its own limit raised to 85 km: it takes S1,
+    # 1600 - 85 = 1515, and 100001 loses its place (moving it to S3, 61 km, would
+    # displace 100003 for less: 939 < 1000). 100003 keeps its place and is not listed.
+    weights = replace(problem([school("1")]).weights, priority=200)
+    p = problem(
+        [school("100001", km=1), school("100002", km=85, priority=3), school("100003", km=-60)],
+        [specialist("S1", capacity=1), specialist("S3", km=-60, capacity=1)],
+        weights=weights,
+    )
+    base = search(p)
+    assert base.objective == 999 + 1000
+    elig = compute_eligibility(p)
+    [rec] = recommend(p, elig, base.allocation, base.objective, [1])
+    assert rec.kind == "travel" and rec.changes[0].cell.new == "85"
+    assert rec.objective == 1515 + 1000
+    assert rec.displaced == (0,) and rec.moved == 0
+    assert "School 100001 (100001) would lose its place" in rec.text
+
+
+def test_yaml_edits_keep_comments_and_add_missing_keys():
+    text = 'name: x  # the name\nrules:\n  max_travel_km: 60   # km\npins:\n  - {school: "1", specialist: A}\n'
+    edited = add_pin(set_key(text, ("rules", "available_cohorts"), "[1, 2]"), '{school: "2", group: G}')
+    assert "# the name" in edited and "# km" in edited
+    import yaml
+
+    data = yaml.safe_load(edited)
+    assert data["rules"] == {"available_cohorts": [1, 2], "max_travel_km": 60}
+    assert data["pins"] == [{"school": "1", "specialist": "A"}, {"school": "2", "group": "G"}]
+    assert yaml.safe_load(add_pin("name: x\n", '{school: "2", group: G}'))["pins"] == [{"school": "2", "group": "G"}]
+    assert yaml.safe_load(add_pin("name: x\npins: []\n", '{school: "2", group: G}'))["pins"][0]["group"] == "G"
+
+
+def test_apply_refuses_a_folder_that_is_not_empty(tmp_path):
+    yml = write_scenario(tmp_path / "s", [("100001", "development", 1, {})], [("MS1", 0, {})])
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "note.txt").write_text("mine")
+    with pytest.raises(EditError):
+        copy_scenario(yml, tmp_path / "taken", [])
+    result = CliRunner().invoke(main, ["apply-recommendation", str(yml), "100001", "--out", str(tmp_path / "taken")])
+    assert result.exit_code == 2 and "not an empty folder" in result.output
+    assert (tmp_path / "taken" / "note.txt").read_text() == "mine"
+
+
+def test_apply_recommendation_solves_when_no_table_is_given(tmp_path):
+    yml = write_scenario(
+        tmp_path / "s", [("100001", "development", 1, {}), ("100002", "development", 2, {})],
+        [("MS1", 0, {"capacity": "1"})],
+    )  # fmt: skip
+    result = CliRunner().invoke(main, ["apply-recommendation", str(yml), "100002", "--out", str(tmp_path / "e")])
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(tmp_path / "e" / "specialists.csv", dtype=str).at[0, "capacity"] == "2"
+    placed = CliRunner().invoke(main, ["apply-recommendation", str(yml), "100001", "--out", str(tmp_path / "f")])
+    assert placed.exit_code == 2 and "placed already" in placed.output and not (tmp_path / "f").exists()
+
+
+# Brute force: no single change of the listed kinds does better than the recommended one.
+
+
+def _single_changes(p, s):
+    """Every single edit of the listed kinds for school s, in memory (brute force)."""
+    from allocator.diagnose.candidates import single_changes
+    from allocator.diagnose.edits import (
+        Files,
+        capacity_change,
+        cohort_change,
+        cross_hub_change,
+        max_schools_change,
+        min_schools_change,
+        pin_change,
+    )
+    from allocator.problem.data import Stage
+
+    files, stage = Files(), Stage(p.schools[s].stage)
+    out = []
+    if stage.needs_specialist:
+        out += [capacity_change(p, files, i, stage) for i in range(p.num_specialists)]
+        out += [pin_change(p, files, s, i, None) for i in range(p.num_specialists)]
+    else:
+        out += [pin_change(p, files, s, None, g) for g in range(p.num_groups)]
+    elig = compute_eligibility(p)
+    for g, wg in enumerate(p.work_groups):
+        out.append(max_schools_change(p, files, g))
+        can_join = int((elig.group_pairs[:, 1] == g).sum())
+        if 0 < can_join < wg.min_schools:  # running a named group: its minimum, the schools that can join
+            out.append(min_schools_change(p, files, g, can_join))
+    out += [cohort_change(p, files, c) for c in {x.cohort for x in p.specialists}]
+    out.append(cross_hub_change(p, files, s))
+    # Travel: the school's own limit to reach each of the nearest few beyond it (as listed).
+    out += single_changes(p, compute_eligibility(p), files, _loads(p), s).travel
+    return out
+
+
+def _loads(p):
+    base = search(p).allocation
+    support, sizes = {}, [0] * p.num_groups
+    for x, sp in enumerate(base.school_specialist):
+        if sp is not None:
+            support[(sp, p.schools[x].stage)] = support.get((sp, p.schools[x].stage), 0) + 1
+    for g in base.school_group:
+        if g is not None:
+            sizes[g] += 1
+    return Loads(support, sizes)
+
+
+def _best_single(p, elig, s):
+    best = None
+    for change in _single_changes(p, s):
+        try:
+            variant, variant_elig, _ = apply_changes(p, elig, (change,))
+        except (IndexError, ValueError):
+            continue
+        plain = search(variant, eligibility=variant_elig, decompose=False)
+        if plain.objective is None:
+            continue
+        forced = search(variant, eligibility=variant_elig, decompose=False, require_placed=(s,))
+        if forced.objective == plain.objective and (best is None or plain.objective > best):
+            best = plain.objective
+    return best
+
+
+@settings(
+    max_examples=int(__import__("os").environ.get("REC_EXAMPLES", "40")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(tiny_problems(max_schools=4, max_specialists=3, max_groups=2), st.data())
+def test_recommended_change_is_never_worse_than_any_single_change(p, data):
+    base = search(p)
+    if base.allocation is None:
+        return
+    unplaced = [
+        s
+        for s in range(p.num_schools)
+        if base.allocation.school_specialist[s] is None and base.allocation.school_group[s] is None
+    ]
+    if not unplaced:
+        return
+    s = data.draw(st.sampled_from(unplaced))
+    elig = compute_eligibility(p)
+    [rec] = recommend(p, elig, base.allocation, base.objective, [s])
+    best = _best_single(p, elig, s)
+    if best is None:
+        assert rec.kind in ("two_changes", "none")
+        return
+    assert rec.kind not in ("two_changes", "none")
+    assert rec.objective == best
+    variant, variant_elig, _ = apply_changes(p, elig, rec.changes)
+    assert search(variant, eligibility=variant_elig, decompose=False).objective == rec.objective
+
+
+def test_apply_edits_a_workbook_table(tmp_path):
+    # The specialists table as a sheet of a workbook: the cell is edited in that sheet.
+    from openpyxl import Workbook, load_workbook
+
+    yml = write_scenario(
+        tmp_path / "s", [("100001", "development", 1, {}), ("100002", "development", 2, {})],
+        [("MS1", 0, {"capacity": "1"})],
+    )  # fmt: skip
+    frame = pd.read_csv(tmp_path / "s" / "specialists.csv", dtype=str)
+    book = Workbook()
+    book.active.title = "Notes"
+    sheet = book.create_sheet("Specialists")
+    sheet.append(list(frame.columns))
+    for record in frame.itertuples(index=False):
+        sheet.append(list(record))
+    book.save(tmp_path / "s" / "tables.xlsx")
+    yml.write_text(yml.read_text().replace("specialists: specialists.csv", "specialists: tables.xlsx#Specialists"))
+    table, _ = recommendations(yml)
+    row = only_row(table, "100002")
+    assert row["file"] == "tables.xlsx#Specialists" and row["new_value"] == "2"
+    assert apply_and_resolve(yml, row, tmp_path / "edited") == (1997, "placed")
+    edited = load_workbook(tmp_path / "edited" / "tables.xlsx")["Specialists"]
+    assert [c.value for c in edited[2]][list(frame.columns).index("capacity")] == 2
+
+
+def test_reasons_name_full_specialists_and_their_schools():
+    # MS1 (capacity 1) is full with 100001; 100002's reason names both, with names.
+    p = problem([school("100001", km=1), school("100002", km=2)], [specialist("S1", capacity=1)])
+    outcome = run(p, recommendations=False)
+    reason = outcome.tables["allocations"].set_index("urn").at["100002", "reason"]
+    assert "S1 Specialist S1 is full: School 100001 (100001)" in reason
