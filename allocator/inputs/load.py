@@ -42,6 +42,8 @@ from allocator.problem.data import (
     Advocate,
     Calendar,
     CapacityCells,
+    Focus,
+    Funding,
     Location,
     OutputSettings,
     ProblemData,
@@ -688,6 +690,7 @@ def _problem_data(
             max_travel_km=float(rules.max_travel_km),
             allow_cross_hub=rules.allow_cross_hub,
             separate_trusts=rules.separate_trusts,
+            whole_pairs=rules.whole_pairs,
         ),
         weights=Weights(
             place=spec.weights.place,
@@ -696,6 +699,7 @@ def _problem_data(
             focus_rank=spec.focus_rank,
             continuity=spec.weights.continuity,
             keep=spec.weights.keep,
+            lone_department=spec.weights.lone_department,
         ),
         pins=tuple(pins),
         forbids=tuple(forbids),
@@ -711,6 +715,10 @@ def _problem_data(
         ),
         locations=spec.locations,
         calendar=_calendar(spec),
+        funding=None if spec.funding is None else Funding(**spec.funding.model_dump()),
+        focus_details=tuple(
+            Focus(code.strip().upper(), detail.title, detail.code) for code, detail in spec.focus_details.items()
+        ),
     )
 
 
