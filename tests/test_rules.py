@@ -303,9 +303,10 @@ def test_priority_and_continuity_terms():
     r = solved(p)
     assert r.objective == 1443
     assert ids(p, r)["100001"] == ("S2", "G1")
-    # With continuity 1 the nearer S1 wins: 1398 > 1000 + 400 - 5 + 1 = 1396.
+    # With continuity 1 the nearer S1 wins: 1398 > 1000 + 400 - 5 + 1 = 1396; S1 also
+    # leads (2 km to the venue): 1396.
     p2 = replace(p, weights=replace(weights, continuity=1))
-    assert solved(p2).objective == 1398
+    assert solved(p2).objective == 1396
 
 
 def test_travel_weight_scales_and_rounds_each_trip():
