@@ -220,9 +220,7 @@ def venue_of(problem: ProblemData, group: WorkGroup, lead_idx: int | None) -> Lo
     return group.venue
 
 
-def group_pair_problems(
-    problem: ProblemData, school_idx: int, group_idx: int, lead_idx: int | None = None
-) -> Reasons:
+def group_pair_problems(problem: ProblemData, school_idx: int, group_idx: int, lead_idx: int | None = None) -> Reasons:
     """Why school `school_idx` may not join work group `group_idx` (empty when allowed).
 
     For a group meeting at its chosen lead the venue distance is checked only when

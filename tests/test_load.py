@@ -125,7 +125,13 @@ BAD_CELLS = [
     ("work_groups", GROUP, "min_schools", "0", "a whole number from 1 to 10,000"),
     ("work_groups", GROUP, "max_schools", "-3", "a whole number from 1 to 10,000"),
     ("work_groups", GROUP, "venue_postcode", "NOTAPC", "is not a UK postcode"),
-    ("work_groups", GROUP, "venue_postcode", "", "no venue coordinates and no fixed lead"),
+    # issue 11: group stage and cross_hub, per-school settings
+    ("work_groups", GROUP, "stage", "embedding", "is not one of sustaining, development"),
+    ("work_groups", GROUP, "cross_hub", "maybe", "is not yes or no"),
+    ("schools", SCHOOL, "max_travel_km", "0", "is not a distance above 0 km"),
+    ("schools", SCHOOL, "max_travel_km", "far", "is not a number"),
+    ("schools", SCHOOL, "max_travel_km", "200000", "at most 100,000 km"),
+    ("schools", SCHOOL, "allow_cross_hub", "true", "is not yes or no"),
 ]
 
 
