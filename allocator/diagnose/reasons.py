@@ -202,7 +202,9 @@ def pin_conflicts(problem: ProblemData, elig: Eligibility) -> list[str]:
                 out.append(f"{describe(pin)}: the pair is not allowed ({_pair_rule(problem, elig, pin, reason)})")
             elif not elig.group_leads[pin.group_idx]:
                 out.append(f"{describe(pin)}: the group cannot run, no specialist may lead it (rule 3)")
-        if Stage(school.stage).needs_specialist and not np.any(elig.specialist_reason[s] == Reason.ALLOWED):
+        by_group = school.stage == Stage.DEVELOPMENT and np.any(elig.group_reason[s] == Reason.ALLOWED)
+        no_specialist = not np.any(elig.specialist_reason[s] == Reason.ALLOWED)
+        if Stage(school.stage).needs_specialist and no_specialist and not by_group:
             out.append(f"{describe(pin)}: no specialist may support school {school.urn} (rule 1)")
         if Stage(school.stage).needs_group and not np.any(elig.group_reason[s] == Reason.ALLOWED):
             out.append(f"{describe(pin)}: no work group may take school {school.urn} (rule 1)")
