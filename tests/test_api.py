@@ -103,7 +103,16 @@ def test_outcome_tables_and_figures(outcome):
     assert list(outcome.tables) == ["allocations", "specialists", "work_groups", "calendar", "letters"]
     assert isinstance(outcome.allocations, pd.DataFrame) and len(outcome.allocations) == 61
     terms = outcome.terms
-    assert list(terms.index) == ["place", "priority", "travel", "focus", "continuity", "objective"]
+    assert list(terms.index) == [
+        "place",
+        "priority",
+        "travel",
+        "focus",
+        "continuity",
+        "lead_travel",
+        "lone_department",
+        "objective",
+    ]
     assert terms.drop("objective").sum() == terms["objective"] == outcome.objective
     assert terms["place"] == 1000 * int(outcome.by_stage["placed"].sum())
     by_stage = outcome.by_stage
