@@ -159,7 +159,8 @@ def add_development_pairs(
 
     Exact both ways (not only forced up by the objective), so that any solution's
     objective equals the checker's: with `pair` = load >= 2,
-    load >= 2·pair, load <= 1 + (cap-1)·pair, load <= lone + cap·pair, lone + pair <= 1, lone <= load.
+    load >= 2·pair, load <= 1 + (n-1)·pair, load <= lone + n·pair, lone + pair <= 1, lone <= load,
+    n being the number of development schools that could be placed with them.
     """
     for p, schools in v.specialist2support.items():
         specialist = problem.specialists[p]
@@ -169,15 +170,17 @@ def add_development_pairs(
         if not supported:
             continue
         load = sum(supported)
-        cap = min(specialist.capacity, len(supported))
+        # The number of possible schools, not the capacity: rule 2 alone bounds the load
+        # (the conflict finder switches it off).
+        n = len(supported)
         lone = model.new_bool_var(f"lone[{p}]")
-        if cap < 2:
-            model.add(lone == load)  # at most one school can be placed with them
+        if n < 2:
+            model.add(lone == load)  # at most one school could be placed with them
         else:
             pair = model.new_bool_var(f"pair[{p}]")
             model.add(load >= 2 * pair)
-            model.add(load <= 1 + (cap - 1) * pair)
-            model.add(load <= lone + cap * pair)
+            model.add(load <= 1 + (n - 1) * pair)
+            model.add(load <= lone + n * pair)
             model.add(lone + pair <= 1)
             model.add(lone <= load)
         v.lone[p] = lone
