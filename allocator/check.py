@@ -575,8 +575,8 @@ def _keep_term(problem: ProblemData, allocation: Allocation) -> int:
             continue
         same_specialist = s is not None and _same_id(problem.specialists[s].id, row.specialist)
         same_group = g is not None and _same_id(problem.work_groups[g].id, row.group)
-        kept = {  # issue 11 adds: development, or the same development group
-            "development": same_specialist,
+        kept = {  # development: the same specialist, or the same development group
+            "development": same_specialist or (s is None and not (row.specialist or "").strip() and same_group),
             "embedding": same_specialist and same_group,
             "sustaining": same_group,
         }.get(school.stage, False)

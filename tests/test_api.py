@@ -78,8 +78,8 @@ def test_public_names_resolve_lazily():
 def test_load_scenario_tables(scenario):
     assert scenario.name.startswith("Weald and Downs")
     assert scenario.locations_level == "sector"
-    assert len(scenario.schools) == 61 and len(scenario.specialists) == 25
-    assert len(scenario.work_groups) == 6
+    assert len(scenario.schools) == 64 and len(scenario.specialists) == 25
+    assert len(scenario.work_groups) == 7
     assert not any("advocate" in c for c in scenario.schools.columns)  # personal data stays out
     assert scenario.schools["urn"].map(type).eq(str).all()
     assert scenario.specialists.set_index("id").loc["MS08", "available"] == False  # noqa: E712
@@ -101,7 +101,7 @@ def test_bad_input_raises_input_error(tmp_path):
 def test_outcome_tables_and_figures(outcome):
     assert outcome.status == "OPTIMAL" and outcome.has_allocation
     assert list(outcome.tables) == ["allocations", "specialists", "work_groups", "calendar", "letters"]
-    assert isinstance(outcome.allocations, pd.DataFrame) and len(outcome.allocations) == 61
+    assert isinstance(outcome.allocations, pd.DataFrame) and len(outcome.allocations) == 64
     terms = outcome.terms
     assert list(terms.index) == [
         "place",

@@ -36,7 +36,7 @@ GROUP = 2  # WD-S-A, focus A, venue TN13 3SL
 GROUP_MAX_6 = 4  # WD-S-C, max_schools 6
 GROUP_MIN_4 = 5  # WD-S-D, min_schools 4
 GROUP_FIXED_LEAD = 6  # WD-P-1, lead MS13
-GROUP_VENUE_LATLON = 7  # WD-P-2, venue latitude/longitude, no venue postcode
+GROUP_VENUE_LATLON = 8  # WD-SEN-D, venue latitude/longitude, no venue postcode
 
 
 def errors_of(copy: ScenarioCopy) -> list[Issue]:
@@ -426,7 +426,7 @@ def test_paths_are_relative_to_the_scenario_file(
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
     loaded = load(Path("..") / "demo" / "scenario.yml")
-    assert len(loaded.problem.schools) == 61
+    assert len(loaded.problem.schools) == 64
     # Messages name a table so that it can be opened from the working directory.
     (tables / "schools.csv").write_text((tables / "schools.csv").read_text().replace("917030,", "91703,", 1))
     with pytest.raises(InputError) as info:

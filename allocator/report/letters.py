@@ -67,6 +67,9 @@ def _outcome(problem: ProblemData, allocation: Allocation, s: int, supported: li
             f"{problem.specialists[p].name} in a Development Work Group{with_whom}."
         )
     assert g is not None
+    if school.stage == "development":  # placed by a development work group (issue 11)
+        group = problem.work_groups[g]
+        return f"{school.name}'s mathematics department has a place in Development Work Group {group.id}."
     if school.stage == "embedding" and p is not None:
         return (
             f"{school.name} will have embedding support from Mastery Specialist {problem.specialists[p].name} "
