@@ -184,7 +184,7 @@ def conflict_model(problem: ProblemData, elig: Eligibility) -> tuple[cp_model.Cp
     constraints.add_group_size_and_lead(model, problem, v, switches)
     constraints.add_lead_limit(model, problem, v, switches)
     constraints.add_venue_at_lead(model, v)
-    constraints.add_development_pairs(model, problem, v, problem.rules.whole_pairs, switches)
+    constraints.add_development_pairs(model, problem, v, problem.rules.whole_pairs, switches, lone_department=0)
     constraints.add_pins(model, problem, v, switches)
     constraints.add_pair_bans(model, v, bans, switches)
     for (s, g, p), key in triple_bans.items():

@@ -152,16 +152,25 @@ def add_venue_at_lead(model: cp_model.CpModel, v: Variables) -> None:
 
 
 def add_development_pairs(
-    model: cp_model.CpModel, problem: ProblemData, v: Variables, whole_pairs: bool, switch: Switch | None = None
+    model: cp_model.CpModel,
+    problem: ProblemData,
+    v: Variables,
+    whole_pairs: bool,
+    switch: Switch | None = None,
+    lone_department: int = 1,
 ) -> None:
     """`lone[p]` is 1 exactly when specialist p (available, development capacity >= 2) has
     a development load of 1; with `whole_pairs` that load is not allowed.
 
     Exact both ways (not only forced up by the objective), so that any solution's
-    objective equals the checker's: with `pair` = load >= 2,
-    load >= 2·pair, load <= 1 + (n-1)·pair, load <= lone + n·pair, lone + pair <= 1, lone <= load,
-    n being the number of development schools that could be placed with them.
+    objective equals the checker's: load = lone + 2·pair + more, lone + pair <= 1 and
+    0 <= more <= (n-2)·pair, n being the number of development schools that could be
+    placed with them (load 1 is lone; 2 or more a pair). Of the formulations measured on
+    the national benchmark this one let a single thread prove the most parts.
+    Nothing is added when `lone_department` is 0 and `whole_pairs` is off.
     """
+    if lone_department == 0 and not whole_pairs:
+        return  # the term costs nothing and no rule needs it
     for p, schools in v.specialist2support.items():
         specialist = problem.specialists[p]
         if not may_be_lone(specialist):
@@ -177,12 +186,15 @@ def add_development_pairs(
         if n < 2:
             model.add(lone == load)  # at most one school could be placed with them
         else:
+            # load = lone + 2·pair + more, with `more` (a third school on) only in a pair.
             pair = model.new_bool_var(f"pair[{p}]")
-            model.add(load >= 2 * pair)
-            model.add(load <= 1 + (n - 1) * pair)
-            model.add(load <= lone + n * pair)
             model.add(lone + pair <= 1)
-            model.add(lone <= load)
+            if n > 2:
+                more = model.new_int_var(0, n - 2, f"more[{p}]")
+                model.add(more <= (n - 2) * pair)
+                model.add(load == lone + 2 * pair + more)
+            else:
+                model.add(load == lone + 2 * pair)
         v.lone[p] = lone
         if whole_pairs:
             _switched(model.add(lone == 0), switch, ("whole_pairs",))
@@ -195,5 +207,5 @@ def add_all(model: cp_model.CpModel, problem: ProblemData, eligibility: Eligibil
     add_group_size_and_lead(model, problem, v)
     add_lead_limit(model, problem, v)
     add_venue_at_lead(model, v)
-    add_development_pairs(model, problem, v, eligibility.whole_pairs)
+    add_development_pairs(model, problem, v, eligibility.whole_pairs, lone_department=eligibility.lone_department)
     add_pins(model, problem, v)
