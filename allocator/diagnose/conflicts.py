@@ -95,7 +95,8 @@ def _venue_triples_and_bans(
     limits = np.array(
         [problem.rules.max_travel_km if x.max_travel_km is None else x.max_travel_km for x in problem.schools]
     )
-    triples, _ = venue_triples(problem, pairs, elig.group_leads, limits, frozenset(map(tuple, pairs.tolist())))
+    any_lead = frozenset((int(s), int(g)) for s, g in pairs.tolist())
+    triples, _ = venue_triples(problem, pairs, elig.group_leads, limits, any_lead)
     within, _ = venue_triples(problem, pairs, elig.group_leads, limits)
     allowed = {tuple(t) for t in within.tolist()}
     out = [tuple(t) for t in triples.tolist()]
@@ -132,12 +133,10 @@ class _Switches:
                 "set whole_pairs: false"
             )
         if kind in ("travel_school", "hub_school"):
-            school = problem.schools[int(key[1])]
+            own = problem.schools[int(key[1])]
             if kind == "hub_school":
-                return f"school {school.urn}'s allow_cross_hub: no", f"set {school.urn}'s allow_cross_hub to yes"
-            return f"school {school.urn}'s own {school.max_travel_km:g} km travel limit", (
-                f"raise {school.urn}'s max_travel_km"
-            )
+                return f"school {own.urn}'s allow_cross_hub: no", f"set {own.urn}'s allow_cross_hub to yes"
+            return f"school {own.urn}'s own {own.max_travel_km:g} km travel limit", f"raise {own.urn}'s max_travel_km"
         if kind in ("pin", "forbid"):
             item = next(r for r in (problem.pins if kind == "pin" else problem.forbids) if r.index == key[1])
             school = problem.schools[item.school_idx].urn

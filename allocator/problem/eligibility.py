@@ -460,7 +460,7 @@ def relax(
             sg_km[s, g] = distances_from.group_km[s, g]
     sp_pairs, sp_value, sg_pairs, sg_value = _price(problem, reason_sp, reason_sg, sp_km, sg_km, elig.focus_cost)
     triples, triple_value = venue_triples(
-        problem, sg_pairs, elig.group_leads, elig.school_limit_km, frozenset(map(tuple, group_pairs))
+        problem, sg_pairs, elig.group_leads, elig.school_limit_km, frozenset((int(s), int(g)) for s, g in group_pairs)
     )
     return replace(
         elig,

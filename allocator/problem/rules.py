@@ -38,8 +38,9 @@ def group_phase_fits(school_phase: Any, group_phase: Any) -> Any:
     return ((group_phase == "special") & (school_phase == "special")) | ((group_phase != "special") & own_or_either)
 
 
-def hubs_fit(school_hub: Any, other_hub: Any, allow_cross_hub: bool) -> Any:
-    """Hubs match (keys or codes of trimmed, case-folded names), unless cross-hub is allowed."""
+def hubs_fit(school_hub: Any, other_hub: Any, allow_cross_hub: Any) -> Any:
+    """Hubs match (keys or codes of trimmed, case-folded names), unless cross-hub is allowed
+    (`allow_cross_hub`: the rule's bool, or each school's setting as an array)."""
     return (school_hub == other_hub) | allow_cross_hub
 
 

@@ -363,10 +363,7 @@ def _inputs_sheet(ws: Worksheet, solved: Outcome) -> None:
         ("scenario", "sha256", problem.scenario_sha256),
         ("scenario", "foci", text(problem.foci)),
         *(("focus " + f.key, "title; project code", f"{f.title}; {f.code}") for f in problem.focus_details),
-        *(
-            ("funding", stage, problem.funding.for_stage(stage))
-            for stage in (STAGES if problem.funding is not None else ())
-        ),
+        *(("funding", stage, funding.for_stage(stage)) for funding in [problem.funding] if funding for stage in STAGES),
         ("scenario", "schools", problem.num_schools),
         ("scenario", "specialists", problem.num_specialists),
         ("scenario", "work groups", problem.num_groups),
