@@ -467,11 +467,12 @@ def _solve_part(
     # 1. A quick single-thread search without presolve: on these models it usually proves
     #    the optimum in a fraction of the portfolio's time (presolve and probing dominate
     #    the portfolio on small parts), and a single thread is repeatable.
-    quick_limit = min(QUICK_LIMIT_S, QUICK_SHARE * settings.time_limit_s)
     model = build()
+    pairs = bool(model.vars.lone)
+    quick_limit = min(QUICK_PAIRS_LIMIT_S if pairs else QUICK_LIMIT_S, QUICK_SHARE * settings.time_limit_s)
     if hint is not None:
         model.add_hint(hint)
-    params = _quick(settings, quick_limit, pairs=bool(model.vars.lone))
+    params = _quick(settings, quick_limit, pairs=pairs)
     first = _run_cp_sat(model.model, params, tracker.new_watcher(), report, progress_every_s)
     first_allocation = model.read(first.solver.value) if first.status.has_allocation else None
     if first.status in (SolveStatus.OPTIMAL, SolveStatus.INFEASIBLE) or first.interrupted:
@@ -522,6 +523,9 @@ def _solve_part(
 
 QUICK_LIMIT_S = 5.0  # at most this long for the quick single-thread search of a part
 QUICK_SHARE = 0.25  # and at most this share of the part's time limit
+# A part pricing lone departments: the presolved single thread proves it where the
+# portfolio stalls, so it gets longer before the portfolio takes over.
+QUICK_PAIRS_LIMIT_S = 15.0
 
 
 def _quick(settings: SolverSettings, limit: float, pairs: bool = False) -> dict[str, object]:
