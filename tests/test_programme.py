@@ -326,3 +326,15 @@ def test_programme_terms_solver_checker_and_brute_force_agree(p):
 
 def test_weights_default_prices_lone_departments():
     assert Weights().lone_department == 400
+
+
+def test_variants_keep_the_programme_settings():
+    # Changing another weight or rule keeps lone_department and whole_pairs as they were.
+    from allocator.problem.variants import with_rules, with_weights
+
+    p = problem(
+        [school("100001", km=3)], [specialist("S1")], weights=replace(LONE, lone_department=7), whole_pairs=True
+    )
+    assert with_weights(p, travel_per_km=2).weights.lone_department == 7
+    assert with_rules(p, None, max_travel_km=50.0).rules.whole_pairs is True
+    assert with_weights(p, lone_department=0).weights.lone_department == 0
