@@ -338,3 +338,69 @@ def test_variants_keep_the_programme_settings():
     assert with_weights(p, travel_per_km=2).weights.lone_department == 7
     assert with_rules(p, None, max_travel_km=50.0).rules.whole_pairs is True
     assert with_weights(p, lone_department=0).weights.lone_department == 0
+
+
+# ---------------------------------------------------------------- the demo, end to end
+
+
+def test_the_demo_shows_every_programme_feature(tmp_path):
+    import csv
+    import json
+
+    import openpyxl
+    from click.testing import CliRunner
+
+    from allocator.cli.main import main
+    from tests.conftest import copy_demo
+
+    demo = copy_demo(tmp_path / "demo")
+    out = tmp_path / "out"
+    args = [str(demo.yml), "--out", str(out), "--format", "csv,xlsx,html", "--no-recommendations"]
+    result = CliRunner().invoke(main, [*args, "--locations", "sector"])
+    assert result.exit_code == 0, result.output
+
+    def rows(name):
+        with (out / name).open(newline="", encoding="utf-8") as handle:
+            return list(csv.DictReader(handle))
+
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    # Pairs, and the one lone department it cannot avoid: MS22 with Cobnut Hill (4 km limits).
+    hub = summary["development_pairs"]["Weald and Downs Maths Hub"]
+    assert hub["pairs"] >= 5 and hub["lone_departments"] == 1
+    specialists = {r["id"]: r for r in rows("specialists.csv")}
+    assert specialists["MS22"]["development_group"] == "lone" and specialists["MS22"]["schools"] == "915503"
+    assert summary["objective_terms"]["lone_department"] == -400
+    # The special schools' development group across hubs, and a group at its chosen lead.
+    groups = {r["id"]: r for r in rows("work_groups.csv")}
+    special = groups["WD-SEN-D"]
+    assert special["runs"] == "yes" and special["stage"] == "development" and special["cross_hub"] == "yes"
+    assert "915502" in special["schools"].split(";")  # Reedmarsh School, Thames Estuary hub
+    chosen = groups["WD-P-2"]
+    assert chosen["runs"] == "yes" and chosen["venue_source"] == "chosen lead" and chosen["lead_km"] == "0.0"
+    table = demo.rows("specialists")
+    lead_row = next(r for r in table[1:] if r[0] == chosen["lead"])
+    assert chosen["venue_postcode"] == lead_row[table[0].index("postcode")]
+    # Foci with titles and codes; funding per placed school and in total.
+    allocations = {r["urn"]: r for r in rows("allocations.csv")}
+    a_member = next(r for r in allocations.values() if r["work_group"] == "WD-S-A")
+    assert (a_member["focus_title"], a_member["focus_code"]) == ("Developing mathematical thinking", "NCP24-14a")
+    assert groups["WD-S-B"]["focus_code"] == "NCP24-14b"
+    placed_development = sum(1 for r in allocations.values() if r["stage"] == "development" and r["status"] == "placed")
+    assert summary["funding"]["total"] == 2000 * placed_development
+    assert summary["funding"]["by_hub"]["Thames Estuary Maths Hub"]["development"] == 2000
+    letters = {r["urn"]: r for r in rows("letters.csv")}
+    assert letters["915502"]["funding"] == "2000" and letters["916003"]["funding"] == ""  # 916003 is unplaced
+    # The workbook's Summary and the report say the same.
+    summary_sheet = [
+        [c for c in row if c is not None] for row in openpyxl.load_workbook(out / "allocation.xlsx")["Summary"].values
+    ]
+    assert ["Weald and Downs Maths Hub", hub["pairs"], 1] in summary_sheet
+    assert [
+        "all hubs",
+        summary["funding"]["by_stage"]["development"],
+        0,
+        0,
+        summary["funding"]["total"],
+    ] in summary_sheet
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "Development pairs" in page and "Funding" in page
