@@ -404,3 +404,32 @@ def test_the_demo_shows_every_programme_feature(tmp_path):
     ] in summary_sheet
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "Development pairs" in page and "Funding" in page
+
+
+def test_conflicts_name_whole_pairs_and_a_schools_own_limit():
+    from allocator.diagnose.conflicts import minimal_conflict
+
+    # One development school pinned to S1 (capacity 2) under whole_pairs: the pin and the
+    # rule conflict; dropping either makes the rest possible.
+    p = problem([school("100001", km=3)], [specialist("S1")], whole_pairs=True, pins=[("100001", "S1")])
+    assert search(p).status == SolveStatus.INFEASIBLE
+    keys = sorted(r.key for r in minimal_conflict(p, compute_eligibility(p)))
+    assert keys == [("pin", 0), ("whole_pairs",)]
+    # A pin beyond the school's own 2 km limit (S1 is 3 km away): the school's limit is named.
+    q = problem([replace(school("100001", km=3), max_travel_km=2.0)], [specialist("S1")], pins=[("100001", "S1")])
+    conflict = minimal_conflict(q, compute_eligibility(q))
+    assert sorted(r.key for r in conflict) == [("pin", 0), ("travel_school", 0)]
+    assert any("school 100001's own 2 km travel limit" in r.text for r in conflict)
+
+
+def test_foci_mapping_forms_and_funding_load(demo):
+    # A value may be a mapping (title, code), a string (the title) or empty; the list
+    # form still works (tests/conftest.py turns the demo's mapping back into it).
+    demo.replace_yaml("foci: [A, B, C, D]", 'foci: {a: {title: Thinking, code: NCP24-14a}, B: "Fluency", C: , D: }')
+    problem_data = demo.load().problem
+    assert problem_data.foci == ("A", "B", "C", "D")
+    assert problem_data.focus_detail("A").title == "Thinking" and problem_data.focus_detail("A").code == "NCP24-14a"
+    assert problem_data.focus_detail("B").title == "Fluency" and problem_data.focus_detail("B").code == ""
+    assert problem_data.focus_detail("C").title == ""
+    assert problem_data.funding is not None and problem_data.funding.for_stage("development") == 2000
+    assert problem_data.funding.for_stage("sustaining") == 0
