@@ -26,7 +26,7 @@ EARTH_RADIUS_KM = 6371.009
 
 EITHER_PHASE_SCHOOLS = ("special", "all-through")
 
-TERMS = ("place", "priority", "travel", "focus", "continuity")
+TERMS = ("place", "priority", "travel", "focus", "continuity", "lead_travel", "lone_department")
 KEEP = "keep"  # a term of re-runs only (a problem with `previous`)
 
 
@@ -42,8 +42,9 @@ class CheckReport:
         The objective recomputed term by term (meaningful when `ok`).
     terms
         Contributions ``place``, ``priority``, ``travel``, ``focus``,
-        ``continuity``, and ``keep`` in a re-run; travel and focus are negative. They
-        sum to `objective`.
+        ``continuity``, ``lead_travel`` (leads to venues), ``lone_department``, and
+        ``keep`` in a re-run; travel, focus, lead travel and lone departments are
+        negative. They sum to `objective`.
     """
 
     violations: tuple[str, ...]
@@ -180,7 +181,7 @@ def specialist_pair_problems(problem: ProblemData, school_idx: int, specialist_i
         reasons.append((ALLOWED, f"the specialist's cohort {spec.cohort} is not available"))
     if school.phase != spec.phase and school.phase not in EITHER_PHASE_SCHOOLS:
         reasons.append((ALLOWED, f"phases do not fit (school {school.phase}, specialist {spec.phase})"))
-    if not rules.allow_cross_hub and key(school.hub) != key(spec.hub):
+    if not _cross_hub_for(problem, school) and key(school.hub) != key(spec.hub):
         reasons.append((ALLOWED, f"hubs differ (school {school.hub!r}, specialist {spec.hub!r})"))
     if _same_id(spec.school_urn, school.urn):
         reasons.append((ALLOWED, "it is the specialist's own school"))
@@ -188,7 +189,7 @@ def specialist_pair_problems(problem: ProblemData, school_idx: int, specialist_i
         reasons.append((ALLOWED, f"both are in trust {school.trust!r} and separate_trusts is on"))
     for label in _forbids(problem, school_idx, specialist_idx=specialist_idx):
         reasons.append(("rule 4", f"the pair is forbidden ({label})"))
-    limit = rules.max_travel_km
+    limit = _school_limit(problem, school)
     if spec.max_travel_km is not None:
         limit = min(limit, spec.max_travel_km)
     km = km_between(school.location, spec.location)
@@ -197,11 +198,36 @@ def specialist_pair_problems(problem: ProblemData, school_idx: int, specialist_i
     return reasons
 
 
-def group_pair_problems(problem: ProblemData, school_idx: int, group_idx: int) -> Reasons:
-    """Why school `school_idx` may not join work group `group_idx` (empty when allowed)."""
+def _school_limit(problem: ProblemData, school: School) -> float:
+    """A school's own `max_travel_km` replaces the rule's (Readings 1)."""
+    return problem.rules.max_travel_km if school.max_travel_km is None else school.max_travel_km
+
+
+def _cross_hub_for(problem: ProblemData, school: School) -> bool:
+    """A school's own `allow_cross_hub` overrides the rule."""
+    return problem.rules.allow_cross_hub if school.allow_cross_hub is None else school.allow_cross_hub
+
+
+def at_chosen_lead(group: WorkGroup) -> bool:
+    """No venue columns and no fixed lead: the group meets at its chosen lead's location."""
+    return group.venue_at_lead and group.lead_idx is None
+
+
+def venue_of(problem: ProblemData, group: WorkGroup, lead_idx: int | None) -> Location | None:
+    """Where a group meets: its venue, or its chosen lead's location (None: no lead yet)."""
+    if at_chosen_lead(group):
+        return None if lead_idx is None else problem.specialists[lead_idx].location
+    return group.venue
+
+
+def group_pair_problems(problem: ProblemData, school_idx: int, group_idx: int, lead_idx: int | None = None) -> Reasons:
+    """Why school `school_idx` may not join work group `group_idx` (empty when allowed).
+
+    For a group meeting at its chosen lead the venue distance is checked only when
+    `lead_idx` names the lead (it depends on the lead).
+    """
     school = problem.schools[school_idx]
     group = problem.work_groups[group_idx]
-    rules = problem.rules
     reasons: Reasons = []
     if group.phase == "special":
         phase_fits = school.phase == "special"
@@ -209,7 +235,7 @@ def group_pair_problems(problem: ProblemData, school_idx: int, group_idx: int) -
         phase_fits = school.phase == group.phase or school.phase in EITHER_PHASE_SCHOOLS
     if not phase_fits:
         reasons.append((ALLOWED, f"phases do not fit (school {school.phase}, group {group.phase})"))
-    if not rules.allow_cross_hub and key(school.hub) != key(group.hub):
+    if not _cross_hub_for(problem, school) and not group.cross_hub and key(school.hub) != key(group.hub):
         reasons.append((ALLOWED, f"hubs differ (school {school.hub!r}, group {group.hub!r})"))
     if group.focus is not None and school.focus_choices and group.focus not in school.focus_choices:
         reasons.append(
@@ -220,9 +246,12 @@ def group_pair_problems(problem: ProblemData, school_idx: int, group_idx: int) -
         )
     for label in _forbids(problem, school_idx, group_idx=group_idx):
         reasons.append(("rule 4", f"the pair is forbidden ({label})"))
-    km = km_between(school.location, group.venue)
-    if km > rules.max_travel_km:
-        reasons.append((ALLOWED, f"{km:.3f} km to the venue is above the limit of {rules.max_travel_km:g} km"))
+    venue = venue_of(problem, group, lead_idx)
+    if venue is not None:
+        km = km_between(school.location, venue)
+        limit = _school_limit(problem, school)
+        if km > limit:
+            reasons.append((ALLOWED, f"{km:.3f} km to the venue is above the limit of {limit:g} km"))
     return reasons
 
 
@@ -306,8 +335,8 @@ def _shape_violations(problem: ProblemData, allocation: Allocation) -> list[str]
 
 def _is_placed(stage: str, specialist_idx: int | None, group_idx: int | None) -> bool:
     """Whether the school has everything its stage needs (SPEC rule 1)."""
-    if stage == Stage.DEVELOPMENT:
-        return specialist_idx is not None
+    if stage == Stage.DEVELOPMENT:  # one specialist or one development group, never both
+        return (specialist_idx is not None) != (group_idx is not None)
     if stage == Stage.EMBEDDING:
         return specialist_idx is not None and group_idx is not None
     return group_idx is not None
@@ -315,7 +344,7 @@ def _is_placed(stage: str, specialist_idx: int | None, group_idx: int | None) ->
 
 def _rule1(problem: ProblemData, allocation: Allocation) -> list[str]:
     needs: dict[str, tuple[bool, bool, str]] = {
-        Stage.DEVELOPMENT: (True, False, "one specialist and no work group"),
+        Stage.DEVELOPMENT: (True, False, "one specialist or one development group, not both"),
         Stage.EMBEDDING: (True, True, "one specialist and one work group"),
         Stage.SUSTAINING: (False, True, "one work group and no specialist"),
     }
@@ -328,6 +357,15 @@ def _rule1(problem: ProblemData, allocation: Allocation) -> list[str]:
             violations.append(f"rule 1: {_school_name(school)} has unknown stage {school.stage!r}.")
             continue
         want_s, want_g, text = needs[school.stage]
+        if g is not None and (school.stage == Stage.DEVELOPMENT) != (problem.work_groups[g].stage == Stage.DEVELOPMENT):
+            group = problem.work_groups[g]
+            violations.append(
+                f"rule 1: {_school_name(school)} ({school.stage}) may not be placed in {_group_name(group)}, "
+                f"a {group.stage} group (development schools join development groups, others work groups)."
+            )
+            continue
+        if school.stage == Stage.DEVELOPMENT and s is None and g is not None:
+            continue  # placed by one development group
         if (s is not None) != want_s or (g is not None) != want_g:
             has = []
             has.append(f"specialist {problem.specialists[s].id}" if s is not None else "no specialist")
@@ -350,7 +388,7 @@ def _pair_violations(problem: ProblemData, allocation: Allocation) -> list[str]:
                     f"{_spec_name(problem.specialists[s])}: {reason}."
                 )
         if g is not None:
-            for rule, reason in group_pair_problems(problem, i, g):
+            for rule, reason in group_pair_problems(problem, i, g, allocation.group_lead[g]):
                 violations.append(
                     f"{rule}: {_school_name(school)} may not join {_group_name(problem.work_groups[g])}: {reason}."
                 )
@@ -454,7 +492,9 @@ def _objective_terms(problem: ProblemData, allocation: Allocation) -> tuple[dict
                 terms["continuity"] += weights.continuity
         if g is not None:
             group = problem.work_groups[g]
-            terms["travel"] -= travel_cost(problem, km_between(school.location, group.venue))
+            venue = venue_of(problem, group, allocation.group_lead[g])
+            if venue is not None:  # a member of a group without a lead is a rule 3 violation
+                terms["travel"] -= travel_cost(problem, km_between(school.location, venue))
             if group.focus is not None and group.focus in school.focus_choices:
                 rank = school.focus_choices.index(group.focus)
                 if rank < len(weights.focus_rank):
@@ -464,9 +504,55 @@ def _objective_terms(problem: ProblemData, allocation: Allocation) -> tuple[dict
                         f"weights: focus_rank has no cost for choice {rank + 1} "
                         f"({_school_name(school)} in {_group_name(group)})."
                     )
+    terms["lead_travel"] = _lead_travel(problem, allocation)
+    terms["lone_department"] = -weights.lone_department * len(lone_departments(problem, allocation))
     if problem.previous is not None:
         terms[KEEP] = _keep_term(problem, allocation)
     return terms, problems
+
+
+def _lead_travel(problem: ProblemData, allocation: Allocation) -> int:
+    """−round(travel_per_km · km) from each running group's lead to its venue, once per
+    group, rounded per group (0 for a group meeting at its chosen lead)."""
+    total = 0
+    for g, group in enumerate(problem.work_groups):
+        lead = allocation.group_lead[g]
+        if lead is None or at_chosen_lead(group):
+            continue
+        total -= travel_cost(problem, km_between(problem.specialists[lead].location, group.venue))
+    return total
+
+
+def development_loads(problem: ProblemData, allocation: Allocation) -> list[int]:
+    """Each specialist's development load: development schools placed with them."""
+    loads = [0] * problem.num_specialists
+    for i, school in enumerate(problem.schools):
+        j = allocation.school_specialist[i]
+        if j is not None and school.stage == Stage.DEVELOPMENT:
+            loads[j] += 1
+    return loads
+
+
+def lone_departments(problem: ProblemData, allocation: Allocation) -> list[int]:
+    """Specialists with a lone department: available, development capacity of at least 2
+    (as written, or the rule's default), and a development load of exactly 1."""
+    loads = development_loads(problem, allocation)
+    return [
+        j
+        for j, spec in enumerate(problem.specialists)
+        if loads[j] == 1 and is_available(problem, spec) and specialist_limit(problem, spec, "capacity") >= 2
+    ]
+
+
+def _whole_pairs(problem: ProblemData, allocation: Allocation) -> list[str]:
+    """rules.whole_pairs: no lone department at all."""
+    if not problem.rules.whole_pairs:
+        return []
+    return [
+        f"rule 2: {_spec_name(problem.specialists[j])} has a lone department (one development school, "
+        "capacity of at least 2) and rules.whole_pairs is on."
+        for j in lone_departments(problem, allocation)
+    ]
 
 
 def _keep_term(problem: ProblemData, allocation: Allocation) -> int:
@@ -489,8 +575,8 @@ def _keep_term(problem: ProblemData, allocation: Allocation) -> int:
             continue
         same_specialist = s is not None and _same_id(problem.specialists[s].id, row.specialist)
         same_group = g is not None and _same_id(problem.work_groups[g].id, row.group)
-        kept = {  # issue 11 adds: development, or the same development group
-            "development": same_specialist,
+        kept = {  # development: the same specialist, or the same development group
+            "development": same_specialist or (s is None and not (row.specialist or "").strip() and same_group),
             "embedding": same_specialist and same_group,
             "sustaining": same_group,
         }.get(school.stage, False)
@@ -523,6 +609,7 @@ def check_allocation(problem: ProblemData, allocation: Allocation) -> CheckRepor
     violations += _rule1(problem, allocation)
     violations += _pair_violations(problem, allocation)
     violations += _rule2(problem, allocation)
+    violations += _whole_pairs(problem, allocation)
     violations += _rule3(problem, allocation)
     violations += _rule4_pins(problem, allocation)
     terms, weight_problems = _objective_terms(problem, allocation)

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from allocator.check import CheckReport
     from allocator.problem.eligibility import Eligibility
 
-TERMS = ("place", "priority", "travel", "focus", "continuity")
+TERMS = ("place", "priority", "travel", "focus", "continuity", "lead_travel", "lone_department")
 TABLES = ("allocations", "specialists", "work_groups")
 
 

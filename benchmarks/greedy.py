@@ -25,6 +25,7 @@ import numpy as np
 from allocator.problem.data import ProblemData
 from allocator.problem.distances import coordinates, great_circle_km
 from allocator.problem.eligibility import Eligibility, Reason, compute_eligibility
+from allocator.problem.rules import may_be_lone, meets_at_chosen_lead
 from allocator.solving.solution import Allocation
 
 
@@ -73,6 +74,9 @@ class _Greedy:
             self.lead_km = great_circle_km(venue_xy, spec_xy)
         else:
             self.lead_km = np.zeros((num_g, problem.num_specialists))
+        # Groups meeting at their chosen lead: the (school, group, lead) within the school's limit.
+        self.triples = {tuple(t) for t in elig.venue_triples.tolist()}
+        self.at_lead = {g for g, group in enumerate(problem.work_groups) if meets_at_chosen_lead(group)}
 
     # -------------------------------------------------------------- choices
 
@@ -95,9 +99,11 @@ class _Greedy:
         km = self.elig.specialist_km[s]
         return min(free, key=lambda p: (km[p], p))
 
-    def _lead_for(self, g: int) -> int | None:
+    def _lead_for(self, g: int, s: int | None = None) -> int | None:
         group = self.problem.work_groups[g]
         candidates = [p for p in self.elig.group_leads[g] if self.leading[p] < self.problem.specialists[p].max_groups]
+        if g in self.at_lead and s is not None:  # the group meets where this first school can reach
+            candidates = [p for p in candidates if (s, g, p) in self.triples]
         if not candidates:
             return None
         if group.lead_idx is not None:
@@ -115,7 +121,9 @@ class _Greedy:
                 continue
             if self.size[g] >= self.problem.work_groups[g].max_schools:
                 continue
-            if self.size[g] == 0 and self._lead_for(g) is None:
+            if self.size[g] == 0 and self._lead_for(g, s) is None:
+                continue
+            if self.size[g] > 0 and g in self.at_lead and (s, g, self.lead[g]) not in self.triples:
                 continue
             return g
         return None
@@ -124,7 +132,7 @@ class _Greedy:
 
     def _join(self, s: int, g: int) -> None:
         if self.size[g] == 0:
-            lead = self._lead_for(g)
+            lead = self._lead_for(g, s)
             assert lead is not None  # _group_for only offers groups someone can lead
             self.lead[g] = lead
             self.leading[lead] += 1
@@ -172,6 +180,8 @@ class _Greedy:
         for g in sorted((int(g) for g in allowed), key=lambda g: (km[g], g)):
             if g == closing or self.closed[g] or self.size[g] == 0:
                 continue
+            if g in self.at_lead and (s, g, self.lead[g]) not in self.triples:
+                continue
             if self.size[g] < self.problem.work_groups[g].max_schools:
                 return g
         return None
@@ -204,4 +214,13 @@ class _Greedy:
             if not short:
                 break
             self._close(min(short, key=lambda g: (self.size[g], g)))
+        if problem.rules.whole_pairs:  # a lone department is not allowed: leave it unplaced
+            for p, specialist in enumerate(problem.specialists):
+                alone = [
+                    s
+                    for s in range(problem.num_schools)
+                    if self.specialist[s] == p and problem.schools[s].stage == "development"
+                ]
+                if len(alone) == 1 and may_be_lone(specialist) and alone[0] not in pinned:
+                    self._unplace(alone[0])
         return Allocation(tuple(self.specialist), tuple(self.group), tuple(self.lead))

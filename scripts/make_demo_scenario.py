@@ -506,6 +506,8 @@ SCHOOL_COLUMNS = [
     "advocate_2_email",
     "advocate_2_trn",
     "advocate_2_role",
+    "max_travel_km",  # issue 11: the school's own settings
+    "allow_cross_hub",
 ]
 SPECIALIST_COLUMNS = [
     "id",
@@ -542,6 +544,8 @@ GROUP_COLUMNS = [
     "max_schools",
     "sessions",
     "hosting",
+    "stage",  # issue 11: development groups and regional groups
+    "cross_hub",
 ]
 
 
@@ -734,7 +738,12 @@ year: "2025/26"
 schools: schools.csv
 specialists: specialists.csv
 work_groups: work_groups.csv
-foci: [A, B, C, D]
+foci:                                 # this year's focus codes, with titles and project codes
+  A: {{title: Developing mathematical thinking, code: NCP24-14a}}
+  B: {{title: Fluency with multiplicative reasoning in KS3, code: NCP24-14b}}
+  C: {{title: Coherence across maths and science, code: NCP24-14c}}
+  D: {{title: Bespoke, code: NCP24-14d}}
+funding: {{development: 2000, embedding: 0, sustaining: 0}}   # pounds per placed school
 rules:
   available_cohorts: [1, 2, 3, 4]   # cohorts 5 and 6 are still training
   departments_per_specialist: 2
@@ -743,12 +752,14 @@ rules:
   max_travel_km: 60
   allow_cross_hub: false
   separate_trusts: false
+  whole_pairs: false                # true: never leave a specialist with one development school
 weights:
   place: 1000
   priority: 200
   travel_per_km: 1
   focus_rank: [0, 30, 60, 90]
   continuity: 50
+  lone_department: 400              # a specialist with one development school where two fit
 {extra}solver:
   time_limit_s: 30
   workers: 8
@@ -771,8 +782,46 @@ calendar:                             # when work groups and development pairs m
 """
 
 
+def add_programme_features(schools: list[dict], specialists: list[dict], groups: list[dict]) -> None:
+    """What issue 11 added by hand, applied the same way: a special schools' development
+    group across hubs (WD-SEN-D, at Willowholt School, with two new special schools, one
+    of the Thames Estuary hub), WD-P-2 meeting at its chosen lead's school (no venue
+    columns), and a primary school with its own 4 km travel limit that only MS22 (own
+    limit 4 km) reaches: the one lone department the optimiser cannot avoid."""
+    advocates = {
+        "915501": (("Ruby Ashdown", "5120437", "Maths Lead"), ("Omar Penrose", "6231548", "Class Teacher")),
+        "915502": (("Hana Kilbride", "7342659", "Maths Lead"), ("Evan Thorley", "8453760", "Class Teacher")),
+        "915503": (("Lily Marchant", "9564871", "Maths Lead"), ("Sam Oduya", "1675982", "Year 5 Teacher")),
+    }
+    new = [
+        ("915501", "Kingfisher Brook School", HUB, "special", "ME4 6JB", "1", ""),
+        ("915502", "Reedmarsh School", OTHER_HUB, "special", "DA3 8BL", "0", ""),
+        ("915503", "Cobnut Hill Primary School", HUB, "primary", "ME19 5NX", "0", "4"),
+    ]
+    for urn, name, hub, phase, postcode, priority, km in new:
+        row = {c: "" for c in SCHOOL_COLUMNS}
+        row.update(urn=urn, name=name, hub=hub, phase=phase, stage="development", postcode=postcode)
+        row.update(priority=priority, max_travel_km=km)
+        for n, (person, trn, role) in enumerate(advocates[urn], start=1):
+            email = person.lower().replace(" ", ".") + "@example.org"
+            row.update({f"advocate_{n}_name": person, f"advocate_{n}_email": email})
+            row.update({f"advocate_{n}_trn": trn, f"advocate_{n}_role": role})
+        schools.append(row)
+    for row in specialists:
+        if row["id"] == "MS22":
+            row["max_travel_km"] = "4"
+    for row in groups:
+        if row["id"] == "WD-P-2":
+            row["venue_latitude"] = row["venue_longitude"] = ""
+    special = {c: "" for c in GROUP_COLUMNS}
+    special.update(id="WD-SEN-D", hub=HUB, phase="special", venue_latitude="51.3577", venue_longitude="0.4805")
+    special.update(stage="development", cross_hub="yes")
+    groups.append(special)
+
+
 def write_all(out: Path, schools, specialists, groups, pins_block: str) -> None:
     out.mkdir(parents=True, exist_ok=True)
+    add_programme_features(schools, specialists, groups)
     write_csv(out / "schools.csv", SCHOOL_COLUMNS, schools)
     write_csv(out / "specialists.csv", SPECIALIST_COLUMNS, specialists)
     write_csv(out / "work_groups.csv", GROUP_COLUMNS, groups)
@@ -787,7 +836,12 @@ def write_all(out: Path, schools, specialists, groups, pins_block: str) -> None:
         f"# Demo scenario: {HUB}\n\n"
         f"A fictional Maths Hub in west Kent for trying `allocate`: {len(schools)} applying "
         f"schools, {len(specialists)} Mastery Specialists and {len(groups)} work groups "
-        "(`scenario.yml`; `scenario_pins.yml` adds two pins and one forbid). All school "
+        "(`scenario.yml`; `scenario_pins.yml` adds two pins and one forbid). It shows the "
+        "programme's shape: specialists' development pairs, one lone department the optimiser "
+        "cannot avoid (Cobnut Hill Primary School, with its own 4 km travel limit, reaches only "
+        "MS22), a special schools' Development Work Group across hubs (WD-SEN-D), a primary "
+        "group meeting at its chosen lead's school (WD-P-2), foci with titles and project "
+        "codes, and funding per placed school. All school "
         "names, people, e-mail addresses (example.org), TRNs and URNs (9xxxxx) are synthetic; "
         "the postcodes and coordinates are real, taken from the DfE 2017/18 school lists, "
         "so no row describes a real school or person. Both scenarios have a `calendar:` "

@@ -34,10 +34,17 @@ def school_options(problem: ProblemData, school_idx: int) -> list[Option]:
     """Unplaced, or every allowed specialist/group combination the school's stage needs."""
     stage = problem.schools[school_idx].stage
     specialists = [j for j in range(problem.num_specialists) if not specialist_pair_problems(problem, school_idx, j)]
-    groups = [g for g in range(problem.num_groups) if not group_pair_problems(problem, school_idx, g)]
+    # Development schools join development groups, the others work groups (rule 1); a
+    # group meeting at its chosen lead has its venue distance checked with the lead.
+    groups = [
+        g
+        for g in range(problem.num_groups)
+        if not group_pair_problems(problem, school_idx, g)
+        and (problem.work_groups[g].stage == "development") == (stage == "development")
+    ]
     options: list[Option] = [(None, None)]
     if stage == "development":
-        options += [(j, None) for j in specialists]
+        options += [(j, None) for j in specialists] + [(None, g) for g in groups]
     elif stage == "embedding":
         options += [(j, g) for j in specialists for g in groups]
     elif stage == "sustaining":
@@ -95,11 +102,9 @@ def brute_force_best(problem: ProblemData, score: Callable[[CheckReport], int]) 
                 group_lead[g] = lead
             allocation = Allocation(school_specialist, school_group, tuple(group_lead))
             report = check_allocation(problem, allocation)
-            if report.ok:
-                if best is None or score(report) > best:
-                    best = score(report)
-                # Leads cost nothing in the objective: one valid choice of leads is enough.
-                return
+            # Leads travel (and a group meeting at its lead moves with it): try them all.
+            if report.ok and (best is None or score(report) > best):
+                best = score(report)
 
     def search(chosen: list[Option]) -> None:
         if len(chosen) == problem.num_schools:

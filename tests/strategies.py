@@ -71,6 +71,7 @@ def tiny_problems(
         max_travel_km=float(draw(st.integers(30, 120))),
         allow_cross_hub=draw(st.booleans()),
         separate_trusts=draw(st.integers(0, 2)) == 0,
+        whole_pairs=draw(st.integers(0, 3)) == 0,
     )
     weights = Weights(
         place=draw(st.integers(0, 300)),
@@ -78,6 +79,7 @@ def tiny_problems(
         travel_per_km=draw(st.integers(0, 3)),
         focus_rank=tuple(draw(st.lists(st.integers(0, 60), min_size=3, max_size=3))),
         continuity=draw(st.integers(0, 60)),
+        lone_department=draw(st.sampled_from((0, 0, 40, 400))),
     )
 
     num_schools = draw(st.integers(1, max_schools))
@@ -111,6 +113,8 @@ def tiny_problems(
                 priority=draw(st.integers(0, 3)),
                 trust=draw(st.sampled_from(TRUSTS)),
                 row=i + 2,
+                max_travel_km=float(draw(st.integers(20, 120))) if draw(st.integers(0, 3)) == 0 else None,
+                allow_cross_hub=draw(st.sampled_from((None, None, True, False))),
             )
         )
 
@@ -159,30 +163,37 @@ def tiny_problems(
             lead_idx = draw(st.sampled_from(available_idx))
         min_schools = draw(st.integers(1, 3))
         max_schools = draw(st.integers(max(min_schools, 2), 4))
+        stage = draw(st.sampled_from(("sustaining", "sustaining", "development")))
+        # No venue columns: at the fixed lead's location, or at the chosen lead's.
+        at_lead = draw(st.integers(0, 3)) == 0
+        venue = specialists[lead_idx].location if at_lead and lead_idx is not None else draw(locations())
         groups.append(
             WorkGroup(
                 id=f"G{g + 1}",
                 hub=draw(_hub_name(hubs)),
                 phase=draw(st.sampled_from(("primary", "secondary", "special"))),
-                venue=draw(locations()),
-                focus=draw(st.sampled_from((None, *FOCI))),
-                venue_postcode="CV1 1AA",
+                venue=venue,
+                focus=None if stage == "development" else draw(st.sampled_from((None, *FOCI))),
+                venue_postcode=None if at_lead else "CV1 1AA",
                 lead_idx=lead_idx,
                 min_schools=min_schools,
                 max_schools=max_schools,
                 row=g + 2,
+                venue_at_lead=at_lead,
+                stage=stage,
+                cross_hub=draw(st.integers(0, 3)) == 0,
             )
         )
 
     pins: list[Requirement] = []
     if with_pins:
         for _ in range(draw(st.integers(0, 2))):
-            pin = draw(_requirement(schools, num_specialists, num_groups, len(pins)))
-            if pin is not None and _consistent(pin, pins):
+            pin = draw(_requirement(schools, num_specialists, groups, len(pins), pin=True))
+            if pin is not None and _consistent(pin, pins, schools):
                 pins.append(pin)
     forbids: list[Requirement] = []
     if draw(st.integers(0, 3)) == 0:
-        forbid = draw(_requirement(schools, num_specialists, num_groups, 0))
+        forbid = draw(_requirement(schools, num_specialists, groups, 0))
         if forbid is not None and not any(_same_pair(forbid, pin) for pin in pins):
             forbids.append(forbid)
 
@@ -202,21 +213,33 @@ def tiny_problems(
 
 @st.composite
 def _requirement(
-    draw: st.DrawFn, schools: list[School], num_specialists: int, num_groups: int, index: int
+    draw: st.DrawFn,
+    schools: list[School],
+    num_specialists: int,
+    groups: list[WorkGroup],
+    index: int,
+    pin: bool = False,
 ) -> Requirement | None:
-    """One school and one specialist or group of a kind its stage uses (None if impossible)."""
+    """One school and one specialist or group of a kind its stage uses (None if impossible).
+
+    A pin onto a group takes a group of the school's kind (development schools onto
+    development groups, others onto work groups): the other pins are bad input.
+    """
     school_idx = draw(st.integers(0, len(schools) - 1))
     stage = schools[school_idx].stage
+    fitting = [
+        g for g, group in enumerate(groups) if not pin or (group.stage == "development") == (stage == "development")
+    ]
     kinds = []
     if stage in ("development", "embedding"):
         kinds.append("specialist")
-    if stage in ("embedding", "sustaining") and num_groups:
+    if fitting:
         kinds.append("group")
     if not kinds:
         return None
     if draw(st.sampled_from(kinds)) == "specialist":
         return Requirement(school_idx, specialist_idx=draw(st.integers(0, num_specialists - 1)), index=index)
-    return Requirement(school_idx, group_idx=draw(st.integers(0, num_groups - 1)), index=index)
+    return Requirement(school_idx, group_idx=draw(st.sampled_from(fitting)), index=index)
 
 
 def _same_pair(a: Requirement, b: Requirement) -> bool:
@@ -227,11 +250,16 @@ def _same_pair(a: Requirement, b: Requirement) -> bool:
     )
 
 
-def _consistent(pin: Requirement, pins: list[Requirement]) -> bool:
-    """Pins that agree are fine; two placing one school differently are bad input."""
+def _consistent(pin: Requirement, pins: list[Requirement], schools: list[School]) -> bool:
+    """Pins that agree are fine; two placing one school differently are bad input, and so
+    is a development school pinned to a specialist and a development group."""
     for other in pins:
         if other.school_idx != pin.school_idx:
             continue
+        if schools[pin.school_idx].stage == "development" and (pin.specialist_idx is None) != (
+            other.specialist_idx is None
+        ):
+            return False
         if pin.specialist_idx is not None and other.specialist_idx not in (
             None,
             pin.specialist_idx,

@@ -100,8 +100,8 @@ def test_scenario_frames_name_every_column_even_when_empty():
 def test_load_scenario_tables(scenario):
     assert scenario.name.startswith("Weald and Downs")
     assert scenario.locations_level == "sector"
-    assert len(scenario.schools) == 61 and len(scenario.specialists) == 25
-    assert len(scenario.work_groups) == 6
+    assert len(scenario.schools) == 64 and len(scenario.specialists) == 25
+    assert len(scenario.work_groups) == 7
     assert not any("advocate" in c for c in scenario.schools.columns)  # personal data stays out
     assert scenario.schools["urn"].map(type).eq(str).all()
     assert scenario.specialists.set_index("id").loc["MS08", "available"] == False  # noqa: E712
@@ -124,9 +124,18 @@ def test_outcome_tables_and_figures(outcome):
     assert outcome.status == "OPTIMAL" and outcome.has_allocation
     tables = ["allocations", "specialists", "work_groups", "recommendations", "calendar", "letters"]
     assert list(outcome.tables) == tables
-    assert isinstance(outcome.allocations, pd.DataFrame) and len(outcome.allocations) == 61
+    assert isinstance(outcome.allocations, pd.DataFrame) and len(outcome.allocations) == 64
     terms = outcome.terms
-    assert list(terms.index) == ["place", "priority", "travel", "focus", "continuity", "objective"]
+    assert list(terms.index) == [
+        "place",
+        "priority",
+        "travel",
+        "focus",
+        "continuity",
+        "lead_travel",
+        "lone_department",
+        "objective",
+    ]
     assert terms.drop("objective").sum() == terms["objective"] == outcome.objective
     assert terms["place"] == 1000 * int(outcome.by_stage["placed"].sum())
     by_stage = outcome.by_stage

@@ -121,7 +121,9 @@ def test_letters_have_one_row_per_school_and_no_trn(demo_run):
             assert r["reason"] and "MS" not in r["reason"]  # plain words, no ids of others
         else:
             assert r["outcome"] and not r["reason"] and r["first_meeting_date"]
-        if r["stage"] == "development" and r["status"] == "placed":
+        if r["stage"] == "development" and r["status"] == "placed" and r["work_group"]:
+            assert "Development Work Group " + r["work_group"] in r["outcome"]  # a development group (issue 11)
+        elif r["stage"] == "development" and r["status"] == "placed":
             assert r["specialist_name"] in r["outcome"] and r["specialist_email"].endswith("@example.org")
     assert any(r["advocate_1_email"] for r in letters)
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from allocator.check import CheckReport, check_allocation, km_between, round_half_away
+from allocator.check import TERMS, CheckReport, check_allocation, km_between, round_half_away
 from allocator.problem.data import (
     Location,
     ProblemData,
@@ -159,19 +159,24 @@ def test_valid_allocation_objective_by_hand() -> None:
     # focus      100002 in a B group: B is its 2nd choice (r = 1) =   -30
     #            100003: B is its 1st choice (r = 0)              =    -0
     # continuity 100002 keeps S1                                  =   +50
+    # lead travel S2 (52.0) to G1's venue (52.2): round(22.24)     =   -22
+    # lone dept. S1 has one development school, capacity 2        =  -400
     assert report.terms == {
         "place": 3000,
         "priority": 400,
         "travel": -55,
         "focus": -30,
         "continuity": 50,
+        "lead_travel": -22,
+        "lone_department": -400,
     }
-    assert report.objective == 3365
+    assert report.objective == 2943
 
 
 def test_travel_rounds_the_product_not_the_km() -> None:
     # Sustaining school at 52.0, venue at 52.2: 22.2390 km.
     # travel_per_km 3: round(3 x 22.2390) = round(66.717) = 67 (rounding km first gives 66).
+    # Lead S1 at 52.1 to the venue: round(3 x 11.1195) = round(33.36) = 33.
     p = problem(
         (school("100001", "sustaining"),),
         (specialist(),),
@@ -181,7 +186,8 @@ def test_travel_rounds_the_product_not_the_km() -> None:
     report = check_allocation(p, Allocation((None,), (0,), (0,)))
     assert report.ok, report.violations
     assert report.terms["travel"] == -67
-    assert report.objective == 100 - 67
+    assert report.terms["lead_travel"] == -33
+    assert report.objective == 100 - 67 - 33
 
 
 def test_no_focus_cost_without_choices_or_without_focus() -> None:
@@ -209,7 +215,7 @@ def test_continuity_only_for_placed_embedding_schools_with_trimmed_ids() -> None
         ),
         (specialist(" S1"),),
         (group(),),
-        weights=Weights(place=0, travel_per_km=0, continuity=50),
+        weights=Weights(place=0, travel_per_km=0, continuity=50, lone_department=0),
     )
     report = check_allocation(p, Allocation((0, 0), (0, None), (0,)))
     assert report.ok, report.violations
@@ -222,7 +228,7 @@ def test_empty_allocation_is_valid_and_worth_nothing() -> None:
     report = check_allocation(p, Allocation.empty(1, 1))
     assert report.ok
     assert report.objective == 0
-    assert report.terms == dict.fromkeys(("place", "priority", "travel", "focus", "continuity"), 0)
+    assert report.terms == dict.fromkeys(TERMS, 0)
 
 
 # --------------------------------------------------------------------------
@@ -627,9 +633,10 @@ def test_rule4_group_pin_needs_complete_placement() -> None:
 
 
 def test_brute_force_on_a_hand_built_problem() -> None:
-    # One development school 11.12 km from S1: place 1000 - round(11.12) = 989.
+    # One development school 11.12 km from S1 (capacity 2, so a lone department):
+    # place 1000 - round(11.12) - lone_department 400 = 589.
     p = problem((school(),), (specialist(),))
-    assert brute_force_optimum(p) == 989
+    assert brute_force_optimum(p) == 589
     # Not worth placing when travel costs more than the place is worth.
     assert brute_force_optimum(replace(p, weights=Weights(place=5))) == 0
     # A pin on a pair that is not allowed makes the rules impossible.
@@ -641,7 +648,8 @@ def test_brute_force_chooses_among_leads() -> None:
     # 100001 (choices A) at 52.0 fits only G1 (focus A, venue 52.0); 100002 (choices B) at
     # 52.1 fits only G2 (focus B, venue 52.1); each group takes one school.
     # S1 may lead either group, S2 (foci A) only G1; each leads at most one group.
-    # Both groups run only with S2 -> G1 and S1 -> G2: 2 x 100 - 0 km - 0 km = 200.
+    # Both groups run only with S2 -> G1 and S1 -> G2: 2 x 100 - 0 km - 0 km = 200, less
+    # S2's lead travel (52.1 to G1's venue at 52.0): round(11.12) = 11 -> 189.
     p = problem(
         (
             school("100001", "sustaining", focus_choices=("A",)),
@@ -654,8 +662,8 @@ def test_brute_force_chooses_among_leads() -> None:
         ),
         weights=Weights(place=100),
     )
-    assert brute_force_optimum(p) == 200
-    assert check_allocation(p, Allocation((None, None), (0, 1), (1, 0))).objective == 200
+    assert brute_force_optimum(p) == 189
+    assert check_allocation(p, Allocation((None, None), (0, 1), (1, 0))).objective == 189
 
 
 # --------------------------------------------------------------------------

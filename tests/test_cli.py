@@ -52,7 +52,7 @@ def test_exit_0_writes_every_table(tmp_path):
     assert summary["status"] == "OPTIMAL"
     assert summary["gap"] == 0
     allocations = pd.read_csv(out / "allocations.csv", dtype=str, keep_default_na=False)
-    assert len(allocations) == 61
+    assert len(allocations) == 64
     assert summary["placed"] == (allocations["status"] == "placed").sum()
     # Every unplaced school has a reason, every placed one none.
     assert (allocations["reason"] != "").equals(allocations["status"] == "unplaced")

@@ -170,6 +170,51 @@ DEFECTS = [
     Defect("lead-foci-unknown", cell("specialists", 2, "foci", "Z"), "{specialists}:2: foci: Z is not a focus"),
     Defect("group-phase", cell("work_groups", 2, "phase", "all-through"), "{work_groups}:2: phase:"),
     Defect("group-min-above-max", cell("work_groups", 2, "min_schools", "9"), "{work_groups}:2: min_schools: min"),
+    # ---------------------------------------------------------------- issue 11's columns and keys
+    Defect("group-stage", cell("work_groups", 2, "stage", "year 1"), "{work_groups}:2: stage: 'year 1' is not one of"),
+    Defect(
+        "development-group-focus",
+        cell("work_groups", 2, "stage", "development"),
+        "{work_groups}:2: focus: a development group has no focus",
+    ),
+    Defect("group-cross-hub", cell("work_groups", 2, "cross_hub", "maybe"), "{work_groups}:2: cross_hub: 'maybe' is"),
+    Defect("school-travel", cell("schools", 2, "max_travel_km", "-5"), "{schools}:2: max_travel_km: -5 is not a"),
+    Defect("school-cross-hub", cell("schools", 2, "allow_cross_hub", "y"), "{schools}:2: allow_cross_hub: 'y' is not"),
+    Defect("funding-key", append("funding: {development: 2000, bonus: 5}"), "funding.bonus: is not a known key"),
+    Defect("funding-pence", append("funding: {development: 20.50}"), "funding.development:"),
+    Defect("funding-negative", append("funding: {embedding: -1}"), "funding.embedding:"),
+    Defect("foci-title-list", yaml("foci: [A, B, C, D]", "foci: {A: {title: [x]}, B: , C: , D: }"), "foci.A.title:"),
+    Defect("foci-unknown-detail", yaml("foci: [A, B, C, D]", "foci: {A: {name: x}, B: , C: , D: }"), "foci.A.name:"),
+    Defect("lone-weight", yaml("continuity: 50", "continuity: 50\n  lone_department: -1"), "weights.lone_department"),
+    Defect(
+        "whole-pairs-word",
+        yaml("separate_trusts: false", "separate_trusts: false\n  whole_pairs: often"),
+        "rules.whole_pairs",
+    ),
+    Defect(
+        "pin-sustaining-on-development-group",
+        lambda c: (
+            (
+                c.set_cell("work_groups", 2, "stage", "development"),
+                c.set_cell("work_groups", 2, "focus", ""),
+                c.append_yaml('pins:\n  - {school: "973873", group: WD-S-A}'),
+            )
+            and None
+        ),
+        "WD-S-A is a development group",
+    ),
+    Defect(
+        "pin-development-twice",
+        lambda c: (
+            (
+                c.set_cell("work_groups", 2, "stage", "development"),
+                c.set_cell("work_groups", 2, "focus", ""),
+                c.append_yaml('pins:\n  - {school: "917030", specialist: MS01}\n  - {school: "917030", group: WD-S-A}'),
+            )
+            and None
+        ),
+        "pinned to a specialist and to a development group",
+    ),
     # ---------------------------------------------------------------- across tables
     Defect("urn-twice", cell("schools", 3, "urn", "917030"), "{schools}:3: urn: URN 917030 appears again"),
     Defect("id-twice", cell("specialists", 3, "id", "MS01"), "{specialists}:3: id: specialist id MS01 appears again"),

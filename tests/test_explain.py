@@ -38,6 +38,8 @@ def test_shares_sum_to_the_objective_and_terms_match_the_checker(demo):
         "travel": sum(s.travel for s in shares),
         "focus": sum(s.focus for s in shares),
         "continuity": sum(s.continuity for s in shares),
+        "lead_travel": sum(s.lead_travel for s in shares),
+        "lone_department": sum(s.lone_department for s in shares),
     }
     assert terms == demo.report.terms
     assert demo.summary_json["objective_terms"] == terms
@@ -115,8 +117,9 @@ def test_recommend_cross_hub():
 def test_recommend_running_a_group():
     # School 1 (0 km) fills G1 (venue 0 km, max 1). School 2 is 35 km from G2's venue
     # (5 km); place is 30, so joining scores 30 - 35 = -5 and G2 stays idle: objective 30.
-    # Running G2 with school 2 pinned to it gives 30 - 5 = 25 (the swap would give
-    # 25 - 10 = 15; a seat more in G1 leaves school 2 out), and no rule needs to change.
+    # Running G2 with school 2 pinned to it gives 30 - 5 = 25, less its lead's trip (S1 or
+    # S2, at 0 km) of 5 km to G2's venue: 20 (the swap would give 25 - 10 - 5 = 10; a seat
+    # more in G1 leaves school 2 out), and no rule needs to change.
     schools = [school("100001", "sustaining", km=0), school("100002", "sustaining", km=40)]
     groups = [group("G1", km=0, max_schools=1), group("G2", km=5, max_schools=1)]
     sps = [specialist("S1", max_groups=1), specialist("S2", max_groups=1)]
@@ -126,7 +129,7 @@ def test_recommend_running_a_group():
     assert r.objective == 30
     [rec] = recommend(p, compute_eligibility(p), r.allocation, r.objective, [1])
     assert rec.kind == "pin" and rec.text.startswith("Pin it to work group G2")
-    assert rec.objective == 25 and rec.delta == -5
+    assert rec.objective == 20 and rec.delta == -10
 
 
 def test_no_recommendation_when_nothing_places_it():

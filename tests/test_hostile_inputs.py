@@ -350,5 +350,5 @@ def test_reading_counts_against_the_wall_clock_limit(demo: ScenarioCopy) -> None
     with pytest.raises(TimeLimitReached):  # the scenario's own limit (30 s) when no flag is given
         load(demo.yml, clock=WallClock(long_ago))
     # A deterministic run's limit counts the search's deterministic time alone.
-    assert load(demo.yml, clock=WallClock(long_ago, time_limit_s=15, deterministic=True)).problem.num_schools == 61
-    assert load(demo.yml, clock=WallClock(time.monotonic(), time_limit_s=15)).problem.num_schools == 61
+    assert load(demo.yml, clock=WallClock(long_ago, time_limit_s=15, deterministic=True)).problem.num_schools == 64
+    assert load(demo.yml, clock=WallClock(time.monotonic(), time_limit_s=15)).problem.num_schools == 64

@@ -84,9 +84,15 @@ def test_workbook_sheets_notes_and_drop_down_lists(tmp_path: Path) -> None:
     assert lists["Schools"] == {
         "D2": '"primary,secondary,all-through,special"',
         "E2": '"development,embedding,sustaining"',
+        "R2": '"yes,no"',  # allow_cross_hub (issue 11)
     }
     assert lists["Specialists"] == {"D2": '"primary,secondary"'}
-    assert lists["Work groups"] == {"C2": '"primary,secondary,special"', "D2": '"A,B,C,D"'}
+    assert lists["Work groups"] == {
+        "C2": '"primary,secondary,special"',
+        "D2": '"A,B,C,D"',
+        "I2": '"sustaining,development"',  # stage and cross_hub (issue 11)
+        "J2": '"yes,no"',
+    }
     notes = [[c.value for c in row] for row in book["Notes"].iter_rows()]
     explained = {(row[0], row[1]) for row in notes if len(row) > 3 and row[3]}
     for sheet, columns in TABLES.items():

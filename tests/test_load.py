@@ -36,7 +36,7 @@ GROUP = 2  # WD-S-A, focus A, venue TN13 3SL
 GROUP_MAX_6 = 4  # WD-S-C, max_schools 6
 GROUP_MIN_4 = 5  # WD-S-D, min_schools 4
 GROUP_FIXED_LEAD = 6  # WD-P-1, lead MS13
-GROUP_VENUE_LATLON = 7  # WD-P-2, venue latitude/longitude, no venue postcode
+GROUP_VENUE_LATLON = 8  # WD-SEN-D, venue latitude/longitude, no venue postcode
 
 
 def errors_of(copy: ScenarioCopy) -> list[Issue]:
@@ -125,7 +125,13 @@ BAD_CELLS = [
     ("work_groups", GROUP, "min_schools", "0", "a whole number from 1 to 10,000"),
     ("work_groups", GROUP, "max_schools", "-3", "a whole number from 1 to 10,000"),
     ("work_groups", GROUP, "venue_postcode", "NOTAPC", "is not a UK postcode"),
-    ("work_groups", GROUP, "venue_postcode", "", "no venue coordinates and no fixed lead"),
+    # issue 11: group stage and cross_hub, per-school settings
+    ("work_groups", GROUP, "stage", "embedding", "is not one of sustaining, development"),
+    ("work_groups", GROUP, "cross_hub", "maybe", "is not yes or no"),
+    ("schools", SCHOOL, "max_travel_km", "0", "is not a distance above 0 km"),
+    ("schools", SCHOOL, "max_travel_km", "far", "is not a number"),
+    ("schools", SCHOOL, "max_travel_km", "200000", "at most 100,000 km"),
+    ("schools", SCHOOL, "allow_cross_hub", "true", "is not yes or no"),
 ]
 
 
@@ -420,7 +426,7 @@ def test_paths_are_relative_to_the_scenario_file(
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
     loaded = load(Path("..") / "demo" / "scenario.yml")
-    assert len(loaded.problem.schools) == 61
+    assert len(loaded.problem.schools) == 64
     # Messages name a table so that it can be opened from the working directory.
     (tables / "schools.csv").write_text((tables / "schools.csv").read_text().replace("917030,", "91703,", 1))
     with pytest.raises(InputError) as info:

@@ -44,6 +44,11 @@ def _lat(km: float) -> str:
     return f"{52.0 + km / KM_PER_DEGREE:.9f}"
 
 
+PLAIN_WEIGHTS = (
+    "place: 1000, priority: 0, travel_per_km: 1, focus_rank: [0, 0, 0, 0], continuity: 0, lone_department: 0"
+)
+
+
 def write_scenario(folder: Path, schools, specialists, groups=(), rules="", weights="") -> Path:
     """A scenario folder. schools: (urn, stage, km, extra dict); specialists: (id, km,
     extra dict); groups: (id, km, extra dict)."""
@@ -98,7 +103,8 @@ def write_scenario(folder: Path, schools, specialists, groups=(), rules="", weig
         lines.append("work_groups: work_groups.csv")
     lines += ["locations: sector", rules or "rules: {max_travel_km: 80}"]
     lines.append(
-        weights or "weights: {place: 1000, priority: 0, travel_per_km: 1, focus_rank: [0, 0, 0, 0], continuity: 0}"
+        # lone_department 0: each test measures its own kind of change (test_programme prices pairs)
+        weights or f"weights: {{{PLAIN_WEIGHTS}}}"
     )
     (folder / "scenario.yml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return folder / "scenario.yml"
@@ -195,7 +201,7 @@ def test_pin_when_no_rule_needs_to_change(tmp_path):
     # school out (0). No rule keeps it out; pinning it costs 10 - 30 = -20.
     yml = write_scenario(
         tmp_path / "s", [("100001", "development", 30, {})], [("MS1", 0, {})],
-        weights="weights: {place: 10, priority: 0, travel_per_km: 1, focus_rank: [0, 0, 0, 0], continuity: 0}",
+        weights=f"weights: {{{PLAIN_WEIGHTS.replace('place: 1000', 'place: 10')}}}",
     )  # fmt: skip
     table, before = recommendations(yml)
     row = only_row(table, "100001")

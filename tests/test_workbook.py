@@ -134,7 +134,7 @@ def test_inputs_sheet_lists_rules_and_weights(workbook):
     assert rows[("rules", "available_cohorts")] == "1;2;3;4"
     assert rows[("weights", "place")] == 1000
     assert rows[("weights", "focus_rank")] == "0;30;60;90"
-    assert rows[("scenario", "schools")] == 61
+    assert rows[("scenario", "schools")] == 64
 
 
 def test_ids_that_look_like_numbers_stay_text():

@@ -107,6 +107,8 @@ def _group_side(
         elif size == 0 and joiners is not None and 0 < joiners[g] < group.min_schools and elig.group_leads[g]:
             out.group_side.append(min_schools_change(problem, files, g, int(joiners[g])))
     for g in np.flatnonzero(reasons == Reason.TOO_FAR).tolist():
+        if not math.isfinite(float(km[g])):
+            continue  # a group meeting at its chosen lead: no one venue to reach
         travel.setdefault(
             math.ceil(float(km[g]) - 1e-9), (float(km[g]), f"the venue of work group {problem.work_groups[g].id}")
         )

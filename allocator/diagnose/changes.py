@@ -141,7 +141,8 @@ def _placed(problem: ProblemData, allocation: Allocation, s: int) -> bool:
     stage = problem.schools[s].stage
     has_p = allocation.school_specialist[s] is not None
     has_g = allocation.school_group[s] is not None
-    return {"development": has_p, "embedding": has_p and has_g, "sustaining": has_g}[stage]
+    # A development school has a specialist or a development group (issue 11).
+    return {"development": has_p or has_g, "embedding": has_p and has_g, "sustaining": has_g}[stage]
 
 
 def _specialist_gone(ctx: _Context, s: int, row: PreviousPlacement) -> str | None:

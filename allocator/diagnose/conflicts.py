@@ -22,7 +22,7 @@ from allocator.model import constraints
 from allocator.model.constraints import RequirementKey
 from allocator.model.variables import Variables
 from allocator.problem.data import ProblemData, Stage
-from allocator.problem.eligibility import Eligibility, Reason, pair_rules
+from allocator.problem.eligibility import Eligibility, Reason, pair_rules, venue_triples
 
 
 @dataclass(frozen=True)
@@ -48,9 +48,8 @@ def _pairs_and_bans(problem: ProblemData, elig: Eligibility) -> tuple[list, list
     rules = pair_rules(problem, measure_all=True)  # cross-hub distances too
     forbid_sp = {(f.school_idx, f.specialist_idx): f.index for f in problem.forbids if f.specialist_idx is not None}
     forbid_sg = {(f.school_idx, f.group_idx): f.index for f in problem.forbids if f.group_idx is not None}
-    own_limit = [
-        p.max_travel_km is not None and p.max_travel_km < problem.rules.max_travel_km for p in problem.specialists
-    ]
+    school_limit = rules.school_limit_km
+    own_km = [p.max_travel_km for p in problem.specialists]
     bans: Bans = {}
     specialist_pairs: list[tuple[int, int]] = []
     group_pairs: list[tuple[int, int]] = []
@@ -64,14 +63,45 @@ def _pairs_and_bans(problem: ProblemData, elig: Eligibility) -> tuple[list, list
             pairs.append((s, other))
             keys: list[RequirementKey] = []
             if masks[Reason.TOO_FAR][s, other]:
-                keys.append(("travel_sp", other) if kind == "support" and own_limit[other] else ("travel",))
+                keys.append(_travel_key(problem, kind, s, other, school_limit, own_km))
             if masks[Reason.HUB][s, other]:
-                keys.append(("hub",))
+                keys.append(("hub",) if problem.schools[s].allow_cross_hub is None else ("hub_school", s))
             if (s, other) in forbids:
                 keys.append(("forbid", forbids[s, other]))
             if keys:
                 bans[kind, s, other] = keys
     return specialist_pairs, group_pairs, bans
+
+
+def _travel_key(
+    problem: ProblemData, kind: str, s: int, other: int, school_limit: np.ndarray, own_km: list[float | None]
+) -> RequirementKey:
+    """The travel limit that rejects a pair: the specialist's own (when lower), the
+    school's own, or the rule's."""
+    own = own_km[other] if kind == "support" else None
+    if own is not None and own < float(school_limit[s]):
+        return ("travel_sp", other)
+    if problem.schools[s].max_travel_km is not None:
+        return ("travel_school", s)
+    return ("travel",)
+
+
+def _venue_triples_and_bans(
+    problem: ProblemData, elig: Eligibility, group_pairs: list[tuple[int, int]]
+) -> tuple[list[tuple[int, int, int]], dict[tuple[int, int, int], RequirementKey]]:
+    """Every (school, group, lead) of the groups meeting at their chosen lead, and the
+    travel limit that bans each one beyond the school's limit."""
+    pairs = np.array(group_pairs, dtype=np.int64).reshape(-1, 2)
+    limits = np.array(
+        [problem.rules.max_travel_km if x.max_travel_km is None else x.max_travel_km for x in problem.schools]
+    )
+    any_lead = frozenset((int(s), int(g)) for s, g in pairs.tolist())
+    triples, _ = venue_triples(problem, pairs, elig.group_leads, limits, any_lead)
+    within, _ = venue_triples(problem, pairs, elig.group_leads, limits)
+    allowed = {tuple(t) for t in within.tolist()}
+    out = [tuple(t) for t in triples.tolist()]
+    bans = {t: _travel_key(problem, "member", t[0], t[1], limits, []) for t in out if t not in allowed}
+    return out, bans  # type: ignore[return-value]
 
 
 class _Switches:
@@ -98,6 +128,15 @@ class _Switches:
             return "the hub rule (schools are placed within their own hub)", "set allow_cross_hub: true"
         if kind == "travel":
             return f"the {problem.rules.max_travel_km:g} km travel limit", "raise max_travel_km"
+        if kind == "whole_pairs":
+            return "rules.whole_pairs (no specialist with room for two has just one development school)", (
+                "set whole_pairs: false"
+            )
+        if kind in ("travel_school", "hub_school"):
+            own = problem.schools[int(key[1])]
+            if kind == "hub_school":
+                return f"school {own.urn}'s allow_cross_hub: no", f"set {own.urn}'s allow_cross_hub to yes"
+            return f"school {own.urn}'s own {own.max_travel_km:g} km travel limit", f"raise {own.urn}'s max_travel_km"
         if kind in ("pin", "forbid"):
             item = next(r for r in (problem.pins if kind == "pin" else problem.forbids) if r.index == key[1])
             school = problem.schools[item.school_idx].urn
@@ -137,12 +176,19 @@ def conflict_model(problem: ProblemData, elig: Eligibility) -> tuple[cp_model.Cp
     switches = _Switches(model, problem)
     specialist_pairs, group_pairs, bans = _pairs_and_bans(problem, elig)
     v = Variables.from_pairs(model, problem, specialist_pairs, group_pairs, elig.group_leads)
+    triples, triple_bans = _venue_triples_and_bans(problem, elig, group_pairs)
+    v.add_venue_members(model, triples)
     constraints.add_whole_placement(model, problem, v)
     constraints.add_specialist_capacity(model, problem, v, switches)
     constraints.add_group_size_and_lead(model, problem, v, switches)
     constraints.add_lead_limit(model, problem, v, switches)
+    constraints.add_venue_at_lead(model, v)
+    constraints.add_development_pairs(model, problem, v, problem.rules.whole_pairs, switches, lone_department=0)
     constraints.add_pins(model, problem, v, switches)
     constraints.add_pair_bans(model, v, bans, switches)
+    for (s, g, p), key in triple_bans.items():
+        if (s, g, p) in v.venue_member:
+            model.add(v.venue_member[s, g, p] == 0).only_enforce_if(switches(key))
     return model, switches
 
 

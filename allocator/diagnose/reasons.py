@@ -22,6 +22,20 @@ def _join(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def _school_limit(problem: ProblemData, elig: Eligibility, s: int) -> float:
+    """The school's travel limit: its own, else the rule's."""
+    if len(elig.school_limit_km) > s:
+        return float(elig.school_limit_km[s])
+    return problem.rules.max_travel_km
+
+
+def _pair_limit(problem: ProblemData, elig: Eligibility, s: int, p: int) -> float:
+    """A school–specialist pair's limit: the school's, or the specialist's own if lower."""
+    own = problem.specialists[p].max_travel_km
+    limit = _school_limit(problem, elig, s)
+    return limit if own is None else min(limit, own)
+
+
 def _specialist_reasons(problem: ProblemData, elig: Eligibility, s: int) -> str:
     """Why no specialist may support school `s` (every candidate rejected)."""
     school = problem.schools[s]
@@ -46,7 +60,7 @@ def _specialist_reasons(problem: ProblemData, elig: Eligibility, s: int) -> str:
         ids = [problem.specialists[p] for p in indices]
         if reason == Reason.TOO_FAR:
             nearest = min(float(elig.specialist_km[s, p]) for p in indices)
-            limits = sorted({float(elig.specialist_limit_km[p]) for p in indices})
+            limits = sorted({_pair_limit(problem, elig, s, p) for p in indices})
             limit = f"{limits[0]:g} km" if len(limits) == 1 else "travel"
             parts.append(f"{n} beyond the {limit} limit (nearest {nearest:.1f} km)")
         elif reason == Reason.UNAVAILABLE:
@@ -73,19 +87,18 @@ def _group_reasons(problem: ProblemData, elig: Eligibility, s: int) -> str:
     reasons = elig.group_reason[s]
     if len(reasons) == 0:
         return "there is no work group in the scenario"
-    candidates = np.flatnonzero((reasons != Reason.PHASE) & (reasons != Reason.HUB))
+    candidates = np.flatnonzero((reasons != Reason.PHASE) & (reasons != Reason.HUB) & (reasons != Reason.STAGE))
     if len(candidates) == 0:
         where = "" if problem.rules.allow_cross_hub else f" in {school.hub}"
-        return f"there is no work group for a {school.phase} school{where}"
+        return f"there is no work group for a {school.phase} {school.stage} school{where}"
     parts = []
     counts = Counter(int(reasons[g]) for g in candidates)
     for reason, n in sorted(counts.items()):
         groups = [g for g in candidates if reasons[g] == reason]
         if reason == Reason.TOO_FAR:
             nearest = min(float(elig.group_km[s, g]) for g in groups)
-            parts.append(
-                f"{n} with a venue beyond the {problem.rules.max_travel_km:g} km limit (nearest {nearest:.1f} km)"
-            )
+            limit = _school_limit(problem, elig, s)
+            parts.append(f"{n} with a venue beyond the {limit:g} km limit (nearest {nearest:.1f} km)")
         elif reason == Reason.FOCUS:
             foci = sorted({problem.work_groups[g].focus or "" for g in groups})
             parts.append(f"{n} with focus {_join(foci)}, not among its choices")
@@ -209,7 +222,9 @@ def pin_conflicts(problem: ProblemData, elig: Eligibility) -> list[str]:
                 out.append(f"{describe(pin)}: the pair is not allowed ({_pair_rule(problem, elig, pin, reason)})")
             elif not elig.group_leads[pin.group_idx]:
                 out.append(f"{describe(pin)}: the group cannot run, no specialist may lead it (rule 3)")
-        if Stage(school.stage).needs_specialist and not np.any(elig.specialist_reason[s] == Reason.ALLOWED):
+        by_group = school.stage == Stage.DEVELOPMENT and np.any(elig.group_reason[s] == Reason.ALLOWED)
+        no_specialist = not np.any(elig.specialist_reason[s] == Reason.ALLOWED)
+        if Stage(school.stage).needs_specialist and no_specialist and not by_group:
             out.append(f"{describe(pin)}: no specialist may support school {school.urn} (rule 1)")
         if Stage(school.stage).needs_group and not np.any(elig.group_reason[s] == Reason.ALLOWED):
             out.append(f"{describe(pin)}: no work group may take school {school.urn} (rule 1)")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from allocator.problem.data import ProblemData, Stage
 from allocator.problem.eligibility import Eligibility
+from allocator.problem.rules import may_be_lone
 from allocator.solving.solution import Allocation
 
 
@@ -20,10 +21,21 @@ class Share:
     focus: int = 0  # minus the focus-rank cost
     continuity: int = 0
     keep: int = 0  # placed exactly as in the previous run (re-runs)
+    lead_travel: int = 0  # its part of its group's lead travel (split evenly among members)
+    lone_department: int = 0  # minus lone_department when it is its specialist's only development school
 
     @property
     def total(self) -> int:
-        return self.place + self.priority + self.travel + self.focus + self.continuity + self.keep
+        return (
+            self.place
+            + self.priority
+            + self.travel
+            + self.focus
+            + self.continuity
+            + self.keep
+            + self.lead_travel
+            + self.lone_department
+        )
 
 
 def _pair_values(elig: Eligibility) -> tuple[dict[tuple[int, int], int], dict[tuple[int, int], int]]:
@@ -39,6 +51,7 @@ def school_shares(problem: ProblemData, elig: Eligibility, allocation: Allocatio
     weights = problem.weights
     sp_values, sg_values = _pair_values(elig)
     kept_as = {s: (p, g) for s, p, g in elig.keep_targets}
+    lead_parts, lone_parts, venue_travel = _programme_parts(problem, elig, allocation)
     out = []
     for s, school in enumerate(problem.schools):
         p, g = allocation.school_specialist[s], allocation.school_group[s]
@@ -58,10 +71,59 @@ def school_shares(problem: ProblemData, elig: Eligibility, allocation: Allocatio
             travel += sp_values[s, p] - continuity
         if g is not None:
             focus = -int(elig.focus_cost[s, g])
-            travel += sg_values[s, g] - focus
+            travel += sg_values[s, g] - focus + venue_travel.get(s, 0)
         keep = elig.keep_value if kept_as.get(s) == (p, g) else 0
-        out.append(Share(share.place, share.priority, travel=travel, focus=focus, continuity=continuity, keep=keep))
+        out.append(
+            Share(
+                share.place,
+                share.priority,
+                travel=travel,
+                focus=focus,
+                continuity=continuity,
+                keep=keep,
+                lead_travel=lead_parts.get(s, 0),
+                lone_department=lone_parts.get(s, 0),
+            )
+        )
     return out
+
+
+def _programme_parts(
+    problem: ProblemData, elig: Eligibility, allocation: Allocation
+) -> tuple[dict[int, int], dict[int, int], dict[int, int]]:
+    """Per school: its part of its group's lead travel (split evenly among the members,
+    the remainder to the first), the lone-department cost when it is its specialist's
+    only development school, and its trip to a group meeting at its chosen lead."""
+    members: dict[int, list[int]] = {}
+    for s, g in enumerate(allocation.school_group):
+        if g is not None:
+            members.setdefault(g, []).append(s)
+    lead_parts: dict[int, int] = {}
+    for g, schools in members.items():
+        lead = allocation.group_lead[g]
+        if lead is None or lead not in elig.group_leads[g]:
+            continue
+        value = elig.lead_value[g][elig.group_leads[g].index(lead)]
+        base, extra = divmod(-value, len(schools))
+        for n, s in enumerate(schools):
+            lead_parts[s] = -(base + (1 if n < extra else 0))
+    development: dict[int, list[int]] = {}
+    for s, p in enumerate(allocation.school_specialist):
+        if p is not None and problem.schools[s].stage == Stage.DEVELOPMENT:
+            development.setdefault(p, []).append(s)
+    lone_parts = {
+        schools[0]: -elig.lone_department
+        for p, schools in development.items()
+        if len(schools) == 1 and may_be_lone(problem.specialists[p])
+    }
+    triples = {
+        (s, g, p): v for (s, g, p), v in zip(elig.venue_triples.tolist(), elig.venue_triple_value.tolist(), strict=True)
+    }
+    venue_travel = {}
+    for s, g in enumerate(allocation.school_group):
+        if g is not None and (s, g, allocation.group_lead[g]) in triples:
+            venue_travel[s] = triples[s, g, allocation.group_lead[g]]
+    return lead_parts, lone_parts, venue_travel
 
 
 @dataclass(frozen=True)

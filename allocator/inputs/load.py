@@ -42,6 +42,8 @@ from allocator.problem.data import (
     Advocate,
     Calendar,
     CapacityCells,
+    Focus,
+    Funding,
     Location,
     OutputSettings,
     ProblemData,
@@ -53,6 +55,9 @@ from allocator.problem.data import (
     Weights,
     WorkGroup,
     rule_default,
+)
+from allocator.problem.data import (
+    key as name_key,
 )
 from allocator.problem.rules import cohort_available
 
@@ -449,6 +454,7 @@ def _cross_check(ctx: _Context, rows: dict[str, list[tuple[int, Any]]], locator:
     pins = _requirements(ctx, "pins", indexes, listed)
     forbids = _requirements(ctx, "forbid", indexes, listed)
     _check_pins(pins, forbids, ctx.lines, ctx.shown, schools, ctx.issues)
+    _check_group_pins(pins, ctx.lines, ctx.shown, schools, groups, ctx.issues)
     if ctx.issues.errors:
         return None
     return _problem_data(ctx.spec, schools, specialists, groups, pins, forbids)
@@ -525,6 +531,8 @@ def _schools(ctx: _Context, school_rows: list[tuple[int, Any]], locator: geo.Loc
                 trust=r.trust,
                 advocates=advocates,
                 row=row_no,
+                max_travel_km=r.max_travel_km,
+                allow_cross_hub=r.allow_cross_hub,
             )
         )
     return schools
@@ -615,7 +623,9 @@ def _work_groups(
         elif lead_idx is not None:
             venue = specialists[lead_idx].location
         else:
-            venue = None
+            # Meets at its chosen lead's location (known once solved): this stands in for
+            # the venue only where a group that does not run is drawn.
+            venue = _placeholder_venue(r.hub, specialists)
         if venue is None:
             continue
         groups.append(
@@ -634,9 +644,22 @@ def _work_groups(
                 sessions=r.sessions,
                 hosting=r.hosting,
                 venue_at_lead=not has_venue,
+                stage=r.stage,
+                cross_hub=r.cross_hub,
             )
         )
     return groups
+
+
+def _placeholder_venue(hub: str, specialists: list[Specialist]) -> Location:
+    """Where a group meeting at its chosen lead is drawn before it has one: the first
+    specialist of its hub (any specialist, else the middle of England)."""
+    for specialist in specialists:
+        if name_key(specialist.hub) == name_key(hub):
+            return Location(specialist.location.lat, specialist.location.lon, "lead")
+    if specialists:
+        return Location(specialists[0].location.lat, specialists[0].location.lon, "lead")
+    return Location(52.5, -1.5, "lead")
 
 
 def _warn_unknown_previous(ctx: _Context, schools: list[School], listed: set[str] | None) -> None:
@@ -688,6 +711,7 @@ def _problem_data(
             max_travel_km=float(rules.max_travel_km),
             allow_cross_hub=rules.allow_cross_hub,
             separate_trusts=rules.separate_trusts,
+            whole_pairs=rules.whole_pairs,
         ),
         weights=Weights(
             place=spec.weights.place,
@@ -696,6 +720,7 @@ def _problem_data(
             focus_rank=spec.focus_rank,
             continuity=spec.weights.continuity,
             keep=spec.weights.keep,
+            lone_department=spec.weights.lone_department,
         ),
         pins=tuple(pins),
         forbids=tuple(forbids),
@@ -711,6 +736,10 @@ def _problem_data(
         ),
         locations=spec.locations,
         calendar=_calendar(spec),
+        funding=None if spec.funding is None else Funding(**spec.funding.model_dump()),
+        focus_details=tuple(
+            Focus(code.strip().upper(), detail.title, detail.code) for code, detail in spec.focus_details.items()
+        ),
     )
 
 
@@ -830,13 +859,6 @@ def _check_pins(
                 column,
                 f"school {school.urn} applies for sustaining, which has no specialist: pin it to a group",
             )
-        if pin.group_idx is not None and school.stage == "development":
-            issues.error(
-                shown,
-                where,
-                column,
-                f"school {school.urn} applies for development, which has no work group: pin it to a specialist",
-            )
         kind = "specialist" if pin.specialist_idx is not None else "group"
         target = pin.specialist_idx if pin.specialist_idx is not None else pin.group_idx
         earlier = by_school.get((pin.school_idx, kind))
@@ -851,3 +873,49 @@ def _check_pins(
                 )
         else:
             by_school[(pin.school_idx, kind)] = pin
+
+
+def _check_group_pins(
+    pins: list[Requirement],
+    lines: dict[tuple[Any, ...], int],
+    shown: str,
+    schools: list[School],
+    groups: list[WorkGroup],
+    issues: Collector,
+) -> None:
+    """Group pins of the wrong kind (bad input, exit 2): a development school onto a work
+    group, an embedding or sustaining school onto a development group, and a development
+    school pinned both to a specialist and to a development group."""
+    pinned_to: dict[int, set[str]] = {}
+    for pin in pins:
+        school = schools[pin.school_idx]
+        where, column = line_of(lines, ("pins", pin.index)), f"pins[{pin.index + 1}]"
+        pinned_to.setdefault(pin.school_idx, set()).add("specialist" if pin.specialist_idx is not None else "group")
+        if pin.group_idx is None:
+            continue
+        group = groups[pin.group_idx]
+        if school.stage == "development" and group.stage != "development":
+            issues.error(
+                shown,
+                where,
+                column,
+                f"school {school.urn} applies for development: pin it to a specialist or a development group, "
+                f"not to work group {group.id}",
+            )
+        elif school.stage != "development" and group.stage == "development":
+            issues.error(
+                shown,
+                where,
+                column,
+                f"school {school.urn} applies for {school.stage}: {group.id} is a development group",
+            )
+    for pin in pins:  # reported at each of its pins of the second kind
+        school = schools[pin.school_idx]
+        if school.stage == "development" and pin.group_idx is not None and "specialist" in pinned_to[pin.school_idx]:
+            issues.error(
+                shown,
+                line_of(lines, ("pins", pin.index)),
+                f"pins[{pin.index + 1}]",
+                f"school {school.urn} is pinned to a specialist and to a development group: "
+                "a development school has one or the other",
+            )

@@ -297,9 +297,12 @@ def _locks(
                 file, row.row, "specialist", f"school {row.urn} now applies for sustaining, which has no specialist"
             )
             continue
-        if row.group is not None and school.stage == "development":
+        if row.group is not None and school.stage == "development" and not _development_group(problem, row.group):
             issues.error(
-                file, row.row, "work_group", f"school {row.urn} now applies for development, which has no work group"
+                file,
+                row.row,
+                "work_group",
+                f"school {row.urn} now applies for development: only a development group can take it",
             )
             continue
         for p, g in targets:
@@ -382,3 +385,8 @@ def _sha256(path: Path) -> str:
         return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
     except OSError:
         return ""
+
+
+def _development_group(problem: ProblemData, group_id: str) -> bool:
+    """`group_id` names a development work group (which takes development schools)."""
+    return any(g.id.strip() == group_id.strip() and g.is_development for g in problem.work_groups)

@@ -21,7 +21,7 @@ from pydantic import (
 )
 
 from allocator.inputs.geo import normalise_postcode
-from allocator.inputs.limits import MAX_COUNT
+from allocator.inputs.limits import MAX_COUNT, MAX_TRAVEL_KM
 from allocator.problem.data import PHASES_GROUP, PHASES_SCHOOL, PHASES_SPECIALIST, STAGES
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -91,6 +91,23 @@ def _number(value: Any) -> float | None:
     return number
 
 
+def _yes_no(value: Any) -> bool | None:
+    """A yes/no cell in any case (blank: None, the rule's or the default)."""
+    if value is None:
+        return None
+    text = str(value).strip().lower()
+    if text not in ("yes", "no"):
+        raise ValueError(f"{value!r} is not yes or no")
+    return text == "yes"
+
+
+def _travel_km(value: float | None) -> float | None:
+    """A travel limit: finite, above 0, at most MAX_TRAVEL_KM."""
+    if value is not None and not 0 < value <= MAX_TRAVEL_KM:
+        raise ValueError(f"{value:g} is not a distance above 0 km and at most {MAX_TRAVEL_KM:,} km")
+    return value
+
+
 def _urn(value: Any) -> str | None:
     if value is None:
         return None
@@ -124,6 +141,9 @@ OptUrn = Annotated[str | None, BeforeValidator(lambda v: _urn(_blank_to_none(v))
 Postcode = Annotated[str, BeforeValidator(lambda v: _postcode(_required_text(v)))]
 OptPostcode = Annotated[str | None, BeforeValidator(lambda v: _postcode(_blank_to_none(v)))]
 Codes = Annotated[tuple[str, ...], BeforeValidator(lambda v: _codes(_blank_to_none(v)))]
+OptYesNo = Annotated[bool | None, BeforeValidator(lambda v: _yes_no(_blank_to_none(v)))]
+OptTravelKm = Annotated[float | None, BeforeValidator(lambda v: _travel_km(_number(_blank_to_none(v))))]
+GROUP_STAGES = ("sustaining", "development")
 
 
 def _opt_int(low: int, high: int | None = None, label: str = "a whole number"):
@@ -185,6 +205,8 @@ class SchoolRow(_Located):
     advocate_2_email: OptText = None
     advocate_2_trn: OptText = None
     advocate_2_role: OptText = None
+    max_travel_km: OptTravelKm = None  # replaces the rule's limit for this school
+    allow_cross_hub: OptYesNo = None  # overrides the rule for this school
 
     @field_validator("focus_choices")
     @classmethod
@@ -300,6 +322,10 @@ class WorkGroupRow(BaseModel):
     max_schools: _opt_int(1, MAX_COUNT, _SIZE) = None  # type: ignore[valid-type]
     sessions: _opt_int(1, 30, "a number of sessions from 1 to 30") = None  # type: ignore[valid-type]
     hosting: Annotated[str | None, BeforeValidator(lambda v: _opt_word(HOSTING)(_blank_to_none(v)))] = None
+    stage: Annotated[str, BeforeValidator(lambda v: _opt_word(GROUP_STAGES)(_blank_to_none(v)) or "sustaining")] = (
+        "sustaining"
+    )
+    cross_hub: Annotated[bool, BeforeValidator(lambda v: bool(_yes_no(_blank_to_none(v))))] = False
 
     @field_validator("focus")
     @classmethod
@@ -318,13 +344,8 @@ class WorkGroupRow(BaseModel):
         high = 8 if self.max_schools is None else self.max_schools
         if low > high:
             raise ValueError(f"min_schools|min_schools {low} is above max_schools {high}")
-        has_venue = (
-            self.venue_postcode is not None
-            or (self.venue_latitude is not None and self.venue_longitude is not None)
-            or (self.venue_easting is not None and self.venue_northing is not None)
-        )
-        if not has_venue and self.lead is None:
-            raise ValueError("venue_postcode|is required when there are no venue coordinates and no fixed lead")
+        if self.stage == "development" and self.focus is not None:
+            raise ValueError("focus|a development group has no focus (its members are development schools)")
         return self
 
 

@@ -47,6 +47,7 @@ class RulesSpec(_Strict):
     max_travel_km: Annotated[float, Field(gt=0, le=MAX_TRAVEL_KM, allow_inf_nan=False)] = 80.0
     allow_cross_hub: Annotated[bool, Field(strict=True)] = False
     separate_trusts: Annotated[bool, Field(strict=True)] = False
+    whole_pairs: Annotated[bool, Field(strict=True)] = False
 
 
 class WeightsSpec(_Strict):
@@ -56,6 +57,39 @@ class WeightsSpec(_Strict):
     focus_rank: list[Weight] | None = None
     continuity: Weight = 50
     keep: Weight = 300
+    lone_department: Weight = 400
+
+
+Pounds = Annotated[int, Field(ge=0, le=10_000_000, strict=True)]
+
+
+class FundingSpec(_Strict):
+    """Pounds per placed school, by stage (a stage left out counts 0)."""
+
+    development: Pounds = 0
+    embedding: Pounds = 0
+    sustaining: Pounds = 0
+
+
+class FocusSpec(_Strict):
+    """A focus code's title and project code (`foci` as a mapping)."""
+
+    title: str = ""
+    code: str = ""
+
+
+def _focus_detail(value: Any) -> Any:
+    """A mapping's value: a mapping (title, code), a string (the title) or empty."""
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        return {"title": value.strip()}
+    if isinstance(value, dict):
+        return {k: (v.strip() if isinstance(v, str) else _id_text(v)) for k, v in value.items()}
+    return value
+
+
+FocusDetail = Annotated[FocusSpec, BeforeValidator(_focus_detail)]
 
 
 class RequirementSpec(_Strict):
@@ -196,6 +230,10 @@ class ScenarioSpec(_Strict):
     hub: str | None = None  # one-hub scenario: the hub of every row whose hub cell is blank
     gias: str | None = None  # DfE "Get Information about Schools" extract: fills blank cells by URN
     foci: list[IdText] = ["A", "B", "C", "D"]
+    # Filled from `foci` when it is a mapping (code -> title and project code); not a key
+    # of its own (its problems are reported under `foci`).
+    focus_details: dict[IdText, FocusDetail] = {}
+    funding: FundingSpec | None = None
     rules: RulesSpec = RulesSpec()
     weights: WeightsSpec = WeightsSpec()
     pins: list[RequirementSpec] = []
@@ -205,6 +243,19 @@ class ScenarioSpec(_Strict):
     output: OutputSpec = OutputSpec()
     previous: str | None = None  # an earlier output folder or allocations table (re-runs)
     calendar: CalendarSpec | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _foci_mapping(cls, data: Any) -> Any:
+        """`foci` as a mapping code -> details: the codes in order, and the details."""
+        if not isinstance(data, dict):
+            return data
+        if "focus_details" in data:
+            raise ValueError("focus_details|is not a known key (check its spelling)")
+        foci = data.get("foci")
+        if isinstance(foci, dict):
+            return {**data, "foci": list(foci), "focus_details": {k: v for k, v in foci.items()}}
+        return data
 
     @field_validator("schools", "specialists")
     @classmethod
@@ -318,6 +369,8 @@ def scenario_messages(error: ValidationError) -> list[tuple[tuple[Any, ...], str
         if "|" in message:
             where, message = message.split("|", 1)
             loc = tuple(int(part) if part.isdigit() else part for part in where.split("."))
+        if loc and loc[0] == "focus_details":
+            loc = ("foci", *loc[1:])  # the mapping form of `foci`
         if item["type"] == "extra_forbidden":
             message = "is not a known key (check its spelling)"
         elif item["type"] == "missing":

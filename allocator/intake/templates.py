@@ -51,6 +51,8 @@ SCHOOLS = (
     Column("advocate_2_name", "no", "Mastery Advocate 2", "Bo Backer"),
     Column("advocate_2_email", "no", "their email", "b.backer@example.org"),
     Column("advocate_2_role", "no", "their role in the department", "Teacher of mathematics"),
+    Column("max_travel_km", "no", "this school's own travel limit (replaces the rule's)", ""),
+    Column("allow_cross_hub", "no", "yes or no: overrides the rule for this school", "", ("yes", "no")),
 )
 SPECIALISTS = (
     Column("id", "yes", "unique id", "MS01", text=True),
@@ -74,10 +76,12 @@ WORK_GROUPS = (
     Column("hub", "yes, unless scenario.yml sets hub", "the hub that runs it", "Example Maths Hub"),
     Column("phase", "yes", "primary, secondary or special (special schools only)", "secondary", PHASES_GROUP),
     Column("focus", "no", "one focus code; blank: a group without a focus", "A", FOCI),
-    Column("venue_postcode", "yes, unless lead is given", "where it meets", "TN13 3SL"),
+    Column("venue_postcode", "no", "where it meets; blank: at its lead's school", "TN13 3SL"),
     Column("lead", "no", "specialist id; blank: the optimiser chooses a lead", "", text=True),
     Column("min_schools", "no", "default 3: with fewer schools it does not run", ""),
     Column("max_schools", "no", "default 8", ""),
+    Column("stage", "no", "sustaining (default) or development", "", ("sustaining", "development")),
+    Column("cross_hub", "no", "yes: takes schools from any hub (default no)", "", ("yes", "no")),
 )
 TABLES = {"Schools": SCHOOLS, "Specialists": SPECIALISTS, "Work groups": WORK_GROUPS}
 CSV_FILES = {"Schools": "schools.csv", "Specialists": "specialists.csv", "Work groups": "work_groups.csv"}
@@ -106,6 +110,7 @@ rules:
   max_travel_km: 80                # farthest school-specialist and school-venue trip; a specialist's own may be lower
   allow_cross_hub: false           # true: schools may be placed with another hub's specialists and groups
   separate_trusts: false           # true: a specialist never supports a school of their own trust
+  whole_pairs: false               # true: a specialist with room for two never has just one development school
 weights:                           # whole numbers from 0 to 1,000,000; the optimiser maximises
   place: 1000                      # per school placed
   priority: 200                    # per priority point of a placed school
@@ -113,6 +118,7 @@ weights:                           # whole numbers from 0 to 1,000,000; the opti
   focus_rank: [0, 30, 60, 90]      # cost of a school's 1st, 2nd, 3rd, 4th choice of focus (one per code)
   continuity: 50                   # an embedding school kept with its previous specialist
   keep: 300                        # re-runs (--previous): a school placed exactly as in the previous run
+  lone_department: 400             # lost per specialist with one development school where two fit
 pins: []                           # must hold, e.g. - {{school: "140001", specialist: MS01}}
 forbid: []                         # must not hold, e.g. - {{school: "140001", group: WG-S-A}}
 solver:

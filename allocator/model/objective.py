@@ -32,6 +32,31 @@ def membership_terms(eligibility: Eligibility, v: Variables) -> list[tuple[cp_mo
     ]
 
 
+def venue_member_terms(eligibility: Eligibility, v: Variables) -> list[tuple[cp_model.IntVar, int]]:
+    """−round(travel_per_km · km to the lead) per member of a group meeting at its chosen lead."""
+    triples = eligibility.venue_triples.tolist()
+    values = eligibility.venue_triple_value.tolist()
+    return [
+        (v.venue_member[s, g, p], int(value))
+        for (s, g, p), value in zip(triples, values, strict=True)
+        if (s, g, p) in v.venue_member
+    ]
+
+
+def lead_terms(eligibility: Eligibility, v: Variables) -> list[tuple[cp_model.IntVar, int]]:
+    """−round(travel_per_km · km) from each running group's lead to its venue (once per group)."""
+    out = []
+    for g in v.runs:
+        for p, value in zip(eligibility.group_leads[g], eligibility.lead_value[g], strict=True):
+            out.append((v.leads[g, p], int(value)))
+    return out
+
+
+def lone_terms(eligibility: Eligibility, v: Variables) -> list[tuple[cp_model.IntVar, int]]:
+    """−lone_department per specialist with a development load of exactly 1 (capacity >= 2)."""
+    return [(var, -eligibility.lone_department) for var in v.lone.values()]
+
+
 def keep_terms(eligibility: Eligibility, v: Variables) -> list[tuple[cp_model.IntVar, int]]:
     """+keep per school placed exactly as in the previous run (re-runs; see `add_kept`)."""
     return [(var, eligibility.keep_value) for var in v.kept.values()]
@@ -40,6 +65,7 @@ def keep_terms(eligibility: Eligibility, v: Variables) -> list[tuple[cp_model.In
 def objective_expression(eligibility: Eligibility, v: Variables) -> cp_model.LinearExprT:
     """The SPEC objective as one linear expression (to be maximised)."""
     terms = placement_terms(eligibility, v) + support_terms(eligibility, v) + membership_terms(eligibility, v)
+    terms += venue_member_terms(eligibility, v) + lead_terms(eligibility, v) + lone_terms(eligibility, v)
     terms += keep_terms(eligibility, v)
     terms = [(var, coef) for var, coef in terms if coef != 0]
     if not terms:

@@ -9,6 +9,7 @@ from ortools.sat.python import cp_model
 
 from allocator.problem.data import ProblemData
 from allocator.problem.eligibility import Eligibility
+from allocator.problem.rules import meets_at_chosen_lead
 
 
 @dataclass
@@ -20,6 +21,8 @@ class Variables:
     member[s, g]         school s joins work group g
     runs[g]              work group g runs
     leads[g, p]          specialist p leads work group g
+    venue_member[s, g, p] school s joins group g, which meets at its chosen lead p
+    lone[p]              specialist p's development load is exactly 1 (capacity >= 2)
     """
 
     placed: dict[int, cp_model.IntVar] = field(default_factory=dict)
@@ -31,6 +34,10 @@ class Variables:
     # for embedding schools a new variable (both pairs held), else the pair's own.
     kept: dict[int, cp_model.IntVar] = field(default_factory=dict)
     kept_both: set[int] = field(default_factory=set)
+    venue_member: dict[tuple[int, int, int], cp_model.IntVar] = field(default_factory=dict)
+    lone: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    member2venue: dict[tuple[int, int], list[int]] = field(default_factory=dict)  # (s, g) -> leads
+    at_lead_groups: set[int] = field(default_factory=set)  # groups meeting at their chosen lead
     # Lookups by one index, for the constraints.
     school2support: dict[int, list[int]] = field(default_factory=dict)
     specialist2support: dict[int, list[int]] = field(default_factory=dict)
@@ -50,7 +57,7 @@ class Variables:
     ) -> Variables:
         """Variables for the given schools and groups (default: all); the eligibility's
         pairs must lie among them (see `allocator.solving.components`)."""
-        return cls.from_pairs(
+        v = cls.from_pairs(
             model,
             problem,
             eligibility.specialist_pairs.tolist(),
@@ -59,6 +66,16 @@ class Variables:
             schools,
             groups,
         )
+        v.add_venue_members(model, eligibility.venue_triples.tolist())
+        return v
+
+    def add_venue_members(self, model: cp_model.CpModel, triples: Iterable[Sequence[int]]) -> None:
+        """`venue_member[s, g, p]` for each (school, group, lead) of a group meeting at its
+        chosen lead (only for pairs and leads of this model)."""
+        for s, g, p in triples:
+            if (s, g) in self.member and (g, p) in self.leads:
+                self.venue_member[s, g, p] = model.new_bool_var(f"venue_member[{s},{g},{p}]")
+                self.member2venue.setdefault((s, g), []).append(p)
 
     @classmethod
     def from_pairs(
@@ -88,6 +105,8 @@ class Variables:
             v.group2member.setdefault(g, []).append(s)
         for g in range(problem.num_groups) if groups is None else groups:
             v.runs[g] = model.new_bool_var(f"runs[{g}]")
+            if meets_at_chosen_lead(problem.work_groups[g]):
+                v.at_lead_groups.add(g)
             v.group2leads[g] = list(group_leads[g])
             for p in group_leads[g]:
                 v.leads[g, p] = model.new_bool_var(f"leads[{g},{p}]")

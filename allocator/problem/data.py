@@ -81,6 +81,9 @@ class School:
     advocates: tuple[Advocate, ...] = ()
     row: int = 0  # spreadsheet row (header = 1)
     extra: tuple[tuple[str, str], ...] = ()  # other columns of its row (form contacts): outputs only, never a TRN
+    # Per-school settings (schools table cells); None: the rule's.
+    max_travel_km: float | None = None  # replaces rules.max_travel_km for this school (even when larger)
+    allow_cross_hub: bool | None = None  # overrides rules.allow_cross_hub for this school
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,13 @@ class WorkGroup:
     sessions: int | None = None  # meetings this year; None: 6 for a primary group, else 4
     hosting: str | None = None  # "rotate" or "venue"; None: rotate when the group meets at its lead
     venue_at_lead: bool = False  # no venue columns: the group meets at its lead's location
+    stage: str = "sustaining"  # "sustaining" (embedding and sustaining schools) or "development"
+    cross_hub: bool = False  # a regional group: takes schools from any hub (its lead is still of its hub)
+
+    @property
+    def is_development(self) -> bool:
+        """A development work group: its members are development schools."""
+        return self.stage == Stage.DEVELOPMENT
 
 
 @dataclass(frozen=True)
@@ -168,6 +178,7 @@ class Rules:
     max_travel_km: float = 80.0
     allow_cross_hub: bool = False
     separate_trusts: bool = False
+    whole_pairs: bool = False  # True: no available specialist of development capacity >= 2 has a load of exactly 1
 
 
 @dataclass(frozen=True)
@@ -178,6 +189,7 @@ class Weights:
     focus_rank: tuple[int, ...] = (0, 30, 60, 90)
     continuity: int = 50
     keep: int = 300  # per school placed exactly as in the previous run (`--previous`)
+    lone_department: int = 400  # per available specialist with development load 1 and capacity >= 2
 
 
 @dataclass(frozen=True)
@@ -247,6 +259,28 @@ class Calendar:
 
 
 @dataclass(frozen=True)
+class Focus:
+    """A focus code with its optional title and project code (scenario `foci` as a mapping)."""
+
+    key: str  # the upper-case letter code schools choose (`focus_choices`)
+    title: str = ""
+    code: str = ""  # project code, e.g. NCP24-14a
+
+
+@dataclass(frozen=True)
+class Funding:
+    """Pounds per placed school, by stage (scenario `funding`; a stage left out is 0)."""
+
+    development: int = 0
+    embedding: int = 0
+    sustaining: int = 0
+
+    def for_stage(self, stage: str) -> int:
+        """Pounds for one placed school of `stage`."""
+        return int(getattr(self, Stage(stage).value))
+
+
+@dataclass(frozen=True)
 class ProblemData:
     """A validated, located scenario. Indices into the tuples are the ids every layer uses."""
 
@@ -267,6 +301,15 @@ class ProblemData:
     scenario_sha256: str = ""
     previous: Previous | None = None  # an earlier run's placements (`--previous`), if any
     calendar: Calendar | None = None
+    funding: Funding | None = None  # None: the scenario has no `funding:`
+    focus_details: tuple[Focus, ...] = ()  # titles and project codes, when `foci` is a mapping
+
+    def focus_detail(self, code: str | None) -> Focus | None:
+        """The title and project code of focus `code` (None when it has none)."""
+        for focus in self.focus_details:
+            if focus.key == code:
+                return focus
+        return None
 
     @property
     def num_schools(self) -> int:

@@ -9,21 +9,26 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from allocator.problem.data import ProblemData, Stage, key
-from allocator.problem.distances import coordinates, great_circle_km_where, travel_cost
+from allocator.problem.distances import coordinates, great_circle_km, great_circle_km_where, travel_cost
 from allocator.problem.keep import kept_placements
 from allocator.problem.rules import (
     focus_fits,
     focus_rank,
+    group_hubs_fit,
     group_phase_fits,
+    group_stage_fits,
     hubs_fit,
     is_own_school,
     lead_candidates,
+    meets_at_chosen_lead,
+    school_allows_cross_hub,
+    school_limit_km,
     shares_trust,
     specialist_limit_km,
     specialist_phase_fits,
@@ -85,6 +90,18 @@ class Eligibility:
     # placing it there again (see `allocator.problem.keep`).
     keep_targets: tuple[tuple[int, int | None, int | None], ...] = ()
     keep_value: int = 0
+    # Groups meeting at their chosen lead (no venue columns, no fixed lead): a member's
+    # trip is to its lead. venue_triples (k, 3) are the allowed (school, group, lead)
+    # with the school within its limit of that lead, each with -round(travel_per_km · km);
+    # such a group's `group_pair_value` then holds the focus cost alone.
+    venue_triples: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), dtype=np.int64))
+    venue_triple_value: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # For each group, aligned with `group_leads`: -round(travel_per_km · km) from that
+    # lead's location to the venue (0 for a group meeting at its lead).
+    lead_value: tuple[tuple[int, ...], ...] = ()
+    lone_department: int = 0  # the weight lost per lone department (see `model.constraints`)
+    whole_pairs: bool = False
+    school_limit_km: np.ndarray = field(default_factory=lambda: np.zeros(0))  # each school's own or the rule's
 
 
 def _codes(values: list[str]) -> np.ndarray:
@@ -115,6 +132,15 @@ class PairRules:
     group_km: np.ndarray
     specialist_limit_km: np.ndarray
     focus_cost: np.ndarray
+    school_limit_km: np.ndarray  # each school's limit (its own, else the rule's)
+
+
+@dataclass(frozen=True)
+class SchoolSettings:
+    """Each school's own settings, with the rule's where its cell is blank."""
+
+    allow_cross_hub: np.ndarray  # (num_schools,) bool
+    limit_km: np.ndarray  # (num_schools,) float
 
 
 def pair_rules(problem: ProblemData, measure_all: bool = False) -> PairRules:
@@ -131,15 +157,23 @@ def pair_rules(problem: ProblemData, measure_all: bool = False) -> PairRules:
     stage = np.array([s.stage for s in schools], dtype=object).reshape(num_s)
     school_phase = np.array([s.phase for s in schools], dtype=object).reshape(num_s)
     needs_specialist = np.array([Stage(s.stage).needs_specialist for s in schools], dtype=bool).reshape(num_s)
-    needs_group = np.array([Stage(s.stage).needs_group for s in schools], dtype=bool).reshape(num_s)
     school_xy = coordinates([s.location for s in schools])
+    rules = problem.rules
+    settings = SchoolSettings(
+        allow_cross_hub=np.array(
+            [school_allows_cross_hub(rules.allow_cross_hub, s.allow_cross_hub) for s in schools], dtype=bool
+        ).reshape(num_s),
+        limit_km=np.array(
+            [school_limit_km(rules.max_travel_km, s.max_travel_km) for s in schools], dtype=float
+        ).reshape(num_s),
+    )
     specialist, sp_km, limit = _specialist_masks(
-        problem, school_hub, spec_hub, stage, school_phase, needs_specialist, school_xy, measure_all
+        problem, school_hub, spec_hub, stage, school_phase, needs_specialist, school_xy, measure_all, settings
     )
     group, sg_km, focus_cost = _group_masks(
-        problem, school_hub, group_hub, school_phase, needs_group, school_xy, measure_all
+        problem, school_hub, group_hub, school_phase, stage, school_xy, measure_all, settings
     )
-    return PairRules(specialist, group, sp_km, sg_km, limit, focus_cost)
+    return PairRules(specialist, group, sp_km, sg_km, limit, focus_cost, settings.limit_km)
 
 
 def _specialist_masks(
@@ -151,8 +185,10 @@ def _specialist_masks(
     needs_specialist: np.ndarray,
     school_xy: np.ndarray,
     measure_all: bool,
+    settings: SchoolSettings,
 ) -> tuple[dict[Reason, np.ndarray], np.ndarray, np.ndarray]:
-    """School–specialist masks by reason, the km and each specialist's limit."""
+    """School–specialist masks by reason, the km and each specialist's limit (the rule's
+    or their own; a school's own limit replaces the rule's for its pairs)."""
     schools, specialists, rules = problem.schools, problem.specialists, problem.rules
     num_s, num_p = len(schools), len(specialists)
     spec_phase = np.array([p.phase for p in specialists], dtype=object).reshape(num_p)
@@ -172,8 +208,10 @@ def _specialist_masks(
     school_urn = np.arange(num_s, dtype=np.int64)
     spec_urn = np.array([urn_index.get(p.school_urn or "", -1) for p in specialists], dtype=np.int64).reshape(num_p)
     phase_ok = _pairwise(specialist_phase_fits, school_phase.tolist(), spec_phase.tolist())
-    hub_ok = hubs_fit(school_hub[:, None], spec_hub[None, :], rules.allow_cross_hub)
+    hub_ok = hubs_fit(school_hub[:, None], spec_hub[None, :], settings.allow_cross_hub[:, None])
     measure = np.ones((num_s, num_p), dtype=bool) if measure_all else phase_ok & needs_specialist[:, None] & hub_ok
+    own = np.array([np.inf if p.max_travel_km is None else p.max_travel_km for p in specialists], dtype=float)
+    pair_limit = np.minimum(settings.limit_km[:, None], own.reshape(num_p)[None, :])
     km = great_circle_km_where(school_xy, coordinates([p.location for p in specialists]), measure)
     forbidden = np.zeros((num_s, num_p), dtype=bool)
     for f in problem.forbids:
@@ -190,7 +228,7 @@ def _specialist_masks(
             shares_trust(trusts[:num_s, None], trusts[None, num_s:], rules.separate_trusts, blank=-1), (num_s, num_p)
         ),
         Reason.FORBIDDEN: forbidden,
-        Reason.TOO_FAR: ~within_travel(km, limit[None, :]),
+        Reason.TOO_FAR: ~within_travel(km, pair_limit),
     }
     return masks, km, limit
 
@@ -200,18 +238,35 @@ def _group_masks(
     school_hub: np.ndarray,
     group_hub: np.ndarray,
     school_phase: np.ndarray,
-    needs_group: np.ndarray,
+    stage: np.ndarray,
     school_xy: np.ndarray,
     measure_all: bool,
+    settings: SchoolSettings,
 ) -> tuple[dict[Reason, np.ndarray], np.ndarray, np.ndarray]:
-    """School–group masks by reason, the km to each venue and the focus costs."""
-    schools, groups, rules = problem.schools, problem.work_groups, problem.rules
+    """School–group masks by reason, the km to each venue and the focus costs.
+
+    For a group meeting at its chosen lead the km is to its nearest possible lead, so the
+    pair is within the school's limit when at least one possible lead is.
+    """
+    schools, groups = problem.schools, problem.work_groups
     num_s, num_g = len(schools), len(groups)
     group_phase = np.array([g.phase for g in groups], dtype=object).reshape(num_g)
+    group_stage = np.array([g.stage for g in groups], dtype=object).reshape(num_g)
+    cross = np.array([g.cross_hub for g in groups], dtype=bool).reshape(num_g)
     phase_ok = _pairwise(group_phase_fits, school_phase.tolist(), group_phase.tolist())
-    hub_ok = hubs_fit(school_hub[:, None], group_hub[None, :], rules.allow_cross_hub)
-    measure = np.ones((num_s, num_g), dtype=bool) if measure_all else phase_ok & needs_group[:, None] & hub_ok
+    stage_ok = _pairwise(group_stage_fits, stage.tolist(), group_stage.tolist())
+    hub_ok = group_hubs_fit(school_hub[:, None], group_hub[None, :], settings.allow_cross_hub[:, None], cross[None, :])
+    measure = np.ones((num_s, num_g), dtype=bool) if measure_all else phase_ok & stage_ok & hub_ok
     km = great_circle_km_where(school_xy, coordinates([g.venue for g in groups]), measure)
+    at_lead = [g for g, group in enumerate(groups) if meets_at_chosen_lead(group)]
+    if at_lead:
+        leads = lead_candidates(problem)
+        for g in at_lead:
+            rows = np.flatnonzero(measure[:, g])
+            km[:, g] = np.inf
+            if leads[g] and len(rows):
+                lead_xy = coordinates([problem.specialists[p].location for p in leads[g]])
+                km[rows, g] = great_circle_km(school_xy[rows], lead_xy).min(axis=1)
     choices = [s.focus_choices for s in schools]
     foci = [g.focus for g in groups]
     focus_ok = _pairwise(lambda c, f: focus_fits(f, c), choices, foci)
@@ -227,12 +282,12 @@ def _group_masks(
         if f.group_idx is not None:
             forbidden[f.school_idx, f.group_idx] = True
     masks = {
-        Reason.STAGE: np.broadcast_to(~needs_group[:, None], (num_s, num_g)),
+        Reason.STAGE: ~stage_ok,
         Reason.PHASE: ~phase_ok,
         Reason.HUB: ~np.broadcast_to(hub_ok, (num_s, num_g)),
         Reason.FOCUS: ~focus_ok,
         Reason.FORBIDDEN: forbidden,
-        Reason.TOO_FAR: ~within_travel(km, rules.max_travel_km),
+        Reason.TOO_FAR: ~within_travel(km, settings.limit_km[:, None]),
     }
     return masks, km, focus_cost
 
@@ -273,6 +328,8 @@ def compute_eligibility(problem: ProblemData) -> Eligibility:
     sp_km, sg_km = rules.specialist_km, rules.group_km
     sp_pairs, sp_value, sg_pairs, sg_value = _price(problem, reason_sp, reason_sg, sp_km, sg_km, rules.focus_cost)
     weights = problem.weights
+    group_leads = lead_candidates(problem)
+    triples, triple_value = venue_triples(problem, sg_pairs, group_leads, rules.school_limit_km)
     school_value = np.array(
         [weights.place + weights.priority * s.priority for s in problem.schools], dtype=np.int64
     ).reshape(num_s)
@@ -287,11 +344,57 @@ def compute_eligibility(problem: ProblemData) -> Eligibility:
         specialist_pair_value=sp_value,
         group_pair_value=sg_value,
         school_value=school_value,
-        group_leads=lead_candidates(problem),
+        group_leads=group_leads,
         focus_cost=rules.focus_cost,
         keep_targets=kept_placements(problem),
         keep_value=int(weights.keep),
+        venue_triples=triples,
+        venue_triple_value=triple_value,
+        lead_value=lead_values(problem, group_leads),
+        lone_department=int(weights.lone_department),
+        whole_pairs=problem.rules.whole_pairs,
+        school_limit_km=rules.school_limit_km,
     )
+
+
+def venue_triples(
+    problem: ProblemData,
+    group_pairs: np.ndarray,
+    group_leads: tuple[tuple[int, ...], ...],
+    school_limit: np.ndarray,
+    any_lead: frozenset[tuple[int, int]] = frozenset(),
+) -> tuple[np.ndarray, np.ndarray]:
+    """(school, group, lead) for each allowed pair of a group meeting at its chosen lead and
+    each possible lead within the school's limit (any possible lead for the pairs in
+    `any_lead`, relaxed for what-if re-solves), with -round(travel_per_km · km) to that lead."""
+    at_lead = {g for g, group in enumerate(problem.work_groups) if meets_at_chosen_lead(group)}
+    rows: list[tuple[int, int, int]] = []
+    kms: list[float] = []
+    for s, g in group_pairs.tolist():
+        if g not in at_lead or not group_leads[g]:
+            continue
+        here = coordinates([problem.schools[s].location])
+        there = coordinates([problem.specialists[p].location for p in group_leads[g]])
+        for p, km in zip(group_leads[g], great_circle_km(here, there)[0].tolist(), strict=True):
+            if within_travel(km, school_limit[s]) or (s, g) in any_lead:
+                rows.append((s, g, p))
+                kms.append(km)
+    value = -travel_cost(np.array(kms, dtype=float), problem.weights.travel_per_km)
+    return np.array(rows, dtype=np.int64).reshape(-1, 3), value.astype(np.int64).reshape(-1)
+
+
+def lead_values(problem: ProblemData, group_leads: tuple[tuple[int, ...], ...]) -> tuple[tuple[int, ...], ...]:
+    """For each group and each possible lead: -round(travel_per_km · km) from the lead's
+    location to the venue; 0 for a group meeting at its chosen lead (it meets where they are)."""
+    out = []
+    for g, group in enumerate(problem.work_groups):
+        if meets_at_chosen_lead(group) or not group_leads[g]:
+            out.append(tuple(0 for _ in group_leads[g]))
+            continue
+        there = coordinates([problem.specialists[p].location for p in group_leads[g]])
+        km = great_circle_km(coordinates([group.venue]), there)[0]
+        out.append(tuple(int(-c) for c in travel_cost(km, problem.weights.travel_per_km).tolist()))
+    return tuple(out)
 
 
 def _price(
@@ -321,10 +424,12 @@ def _price(
         dtype=bool,
     ).reshape(-1)
     sp_value = sp_value + weights.continuity * continuity.astype(np.int64)
-    sg_value = -(
-        travel_cost(sg_km[sg_pairs[:, 0], sg_pairs[:, 1]], weights.travel_per_km)
-        + focus_cost[sg_pairs[:, 0], sg_pairs[:, 1]]
+    # A group meeting at its chosen lead: the members' trips are priced per lead (`venue_triples`).
+    at_lead = np.array([meets_at_chosen_lead(g) for g in problem.work_groups], dtype=bool).reshape(-1)
+    venue_travel = travel_cost(
+        np.where(at_lead[sg_pairs[:, 1]], 0.0, sg_km[sg_pairs[:, 0], sg_pairs[:, 1]]), weights.travel_per_km
     )
+    sg_value = -(venue_travel + focus_cost[sg_pairs[:, 0], sg_pairs[:, 1]])
     return sp_pairs, sp_value.astype(np.int64), sg_pairs, sg_value.astype(np.int64)
 
 
@@ -354,8 +459,13 @@ def relax(
         if distances_from is not None:
             sg_km[s, g] = distances_from.group_km[s, g]
     sp_pairs, sp_value, sg_pairs, sg_value = _price(problem, reason_sp, reason_sg, sp_km, sg_km, elig.focus_cost)
+    triples, triple_value = venue_triples(
+        problem, sg_pairs, elig.group_leads, elig.school_limit_km, frozenset((int(s), int(g)) for s, g in group_pairs)
+    )
     return replace(
         elig,
+        venue_triples=triples,
+        venue_triple_value=triple_value,
         specialist_km=sp_km,
         group_km=sg_km,
         specialist_reason=reason_sp,

@@ -25,7 +25,8 @@ def kept_placements(problem: ProblemData) -> tuple[KeepTarget, ...]:
     Returns
     -------
     tuple of (school_idx, specialist_idx or None, group_idx or None)
-        The specialist for development, both for embedding, the group for sustaining.
+        The specialist for development (or its development group), both for embedding,
+        the group for sustaining.
     """
     if problem.previous is None:
         return ()
@@ -42,8 +43,8 @@ def kept_placements(problem: ProblemData) -> tuple[KeepTarget, ...]:
             continue  # applies for another stage now: a new application, not a place to keep
         needs_specialist = stage in ("development", "embedding")
         needs_group = stage in ("embedding", "sustaining")
-        # Development schools: only the specialist counts here. Issue 11 (development work
-        # groups) adds the alternative "same development group" as a second target.
+        if stage == "development" and not row.specialist and row.group:
+            needs_specialist, needs_group = False, True  # placed by a development group (issue 11)
         p = specialist_index.get((row.specialist or "").strip()) if needs_specialist else None
         g = group_index.get((row.group or "").strip()) if needs_group else None
         if (needs_specialist and p is None) or (needs_group and g is None):

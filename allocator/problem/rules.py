@@ -38,8 +38,9 @@ def group_phase_fits(school_phase: Any, group_phase: Any) -> Any:
     return ((group_phase == "special") & (school_phase == "special")) | ((group_phase != "special") & own_or_either)
 
 
-def hubs_fit(school_hub: Any, other_hub: Any, allow_cross_hub: bool) -> Any:
-    """Hubs match (keys or codes of trimmed, case-folded names), unless cross-hub is allowed."""
+def hubs_fit(school_hub: Any, other_hub: Any, allow_cross_hub: Any) -> Any:
+    """Hubs match (keys or codes of trimmed, case-folded names), unless cross-hub is allowed
+    (`allow_cross_hub`: the rule's bool, or each school's setting as an array)."""
     return (school_hub == other_hub) | allow_cross_hub
 
 
@@ -127,3 +128,45 @@ def lead_candidates(problem: ProblemData) -> tuple[tuple[int, ...], ...]:
         hub = by_hub.get(key(group.hub), [])
         out.append(tuple(p for p in hub if may_be_chosen_lead(problem.specialists[p], group)))
     return tuple(out)
+
+
+# Issue 11: per-school settings, development groups, regional groups and pairs.
+
+
+def school_limit_km(rule_km: float, school_km: float | None) -> float:
+    """A school's travel limit: its own `max_travel_km` replaces the rule's (even when
+    larger); for a school–specialist pair the specialist's own lower limit still applies
+    (`specialist_limit_km(school_limit_km(...), specialist_km)`)."""
+    return rule_km if school_km is None else school_km
+
+
+def school_allows_cross_hub(rule_allow: bool, school_allow: bool | None) -> bool:
+    """A school's `allow_cross_hub` cell overrides the rule for that school."""
+    return rule_allow if school_allow is None else school_allow
+
+
+def group_hubs_fit(school_hub: Any, group_hub: Any, school_allow: Any, group_cross_hub: Any) -> Any:
+    """A school may join a group of its hub, any group when cross-hub placement is allowed
+    for it, and a regional (`cross_hub`) group of any hub, whatever its own setting."""
+    return hubs_fit(school_hub, group_hub, school_allow) | group_cross_hub
+
+
+def group_stage_fits(school_stage: Any, group_stage: Any) -> Any:
+    """Development schools join development groups; embedding and sustaining schools join
+    (sustaining) work groups."""
+    school_dev = school_stage == Stage.DEVELOPMENT.value
+    group_dev = group_stage == Stage.DEVELOPMENT.value
+    return (school_dev & group_dev) | (
+        (school_stage != Stage.DEVELOPMENT.value) & (group_stage != Stage.DEVELOPMENT.value)
+    )
+
+
+def meets_at_chosen_lead(group: WorkGroup) -> bool:
+    """A group with no venue columns and no fixed lead meets at its chosen lead's location."""
+    return group.venue_at_lead and group.lead_idx is None
+
+
+def may_be_lone(specialist: Specialist) -> bool:
+    """An available specialist with development capacity of at least 2: a development
+    load of exactly 1 is then a lone department."""
+    return specialist.available and specialist.capacity >= 2

@@ -170,6 +170,7 @@ def with_rules(problem: ProblemData, defaults: RuleDefaults | None, **changes: A
         max_travel_km=float(spec.max_travel_km),
         allow_cross_hub=spec.allow_cross_hub,
         separate_trusts=spec.separate_trusts,
+        whole_pairs=spec.whole_pairs,
     )
     changed_defaults = [
         field for field, rule in DEFAULTED_FIELDS.items() if getattr(rules, rule) != getattr(problem.rules, rule)
@@ -225,6 +226,7 @@ def with_weights(problem: ProblemData, **changes: Any) -> ProblemData:
         focus_rank=focus_rank,
         continuity=spec.continuity,
         keep=spec.keep,
+        lone_department=spec.lone_department,
     )
     return replace(problem, weights=weights)
 
@@ -621,12 +623,14 @@ SETTING_KINDS: dict[str, str] = {
     "rules.max_travel_km": "float",
     "rules.allow_cross_hub": "bool",
     "rules.separate_trusts": "bool",
+    "rules.whole_pairs": "bool",
     "weights.place": "int",
     "weights.priority": "int",
     "weights.travel_per_km": "int",
     "weights.focus_rank": "int list",
     "weights.continuity": "int",
     "weights.keep": "int",
+    "weights.lone_department": "int",
     "solver.time_limit_s": "float",
     "solver.workers": "int",
     "solver.seed": "int",

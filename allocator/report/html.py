@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from allocator.problem.data import STAGES
+from allocator.problem.venues import venue_used
 from allocator.report.calendar import sessions_html
 from allocator.report.workbook import UNPLACED_COLUMNS, numeric_columns
 
@@ -177,7 +179,8 @@ def _school_layers(
             what.append(f"specialist {specialist.id}")
         if g is not None:
             group = problem.work_groups[g]
-            links.append(_link(school, (x, y), ("venue", "group", group.id, group.venue), km["venue"], frame, fit))
+            venue = venue_used(problem, g, allocation.group_lead[g]).location or group.venue
+            links.append(_link(school, (x, y), ("venue", "group", group.id, venue), km["venue"], frame, fit))
             what.append(f"work group {group.id}")
         title = f"{school.name} ({school.urn}), {school.phase} {school.stage}: " + (
             ", ".join(what) if placed else "unplaced"
@@ -226,13 +229,15 @@ def _specialist_marker(problem: ProblemData, allocation: Allocation, frame: Fram
 
 def _venue_marker(problem: ProblemData, allocation: Allocation, frame: Frame, g: int) -> str:
     group = problem.work_groups[g]
-    x, y = frame(group.venue)
     size = sum(1 for v in allocation.school_group if v == g)
     lead = allocation.group_lead[g]
+    used = venue_used(problem, g, lead if size else None)
+    x, y = frame(used.location or group.venue)
     runs = size > 0
     focus = f", focus {group.focus}" if group.focus else ""
     state = f"{size} schools, lead {problem.specialists[lead].id}" if runs and lead is not None else "does not run"
-    title = f"work group {group.id} ({group.phase}{focus}) at {group.venue_postcode or 'its venue'}: {state}"
+    where = used.postcode or ("its chosen lead's school" if used.source == "chosen lead" else "its venue")
+    title = f"work group {group.id} ({group.phase}{focus}) at {where}: {state}"
     shape = '<rect x="-6" y="-6" width="12" height="12"/>'
     return _marker("venue", x, y, "runs" if runs else "idle", {"group": group.id}, title, shape)
 
@@ -432,8 +437,30 @@ def summary_html(solved: Outcome) -> str:
         f"<div><h3>Objective by term</h3>{_small_table(['term', 'value'], term_rows)}</div>"
         f"<div><h3>Travel</h3><p>{_e(travel)}</p><h3>Locations</h3>"
         f"<p>{_e(s.get('locations', ''))} level: {_e(sources)}</p></div>"
+        f"{_programme_html(s)}"
         "</div></section>"
     )
+
+
+def _programme_html(s: dict[str, Any]) -> str:
+    """Development pairs and lone departments by hub, and funding (when the scenario has it)."""
+    pairs = s.get("development_pairs") or {}
+    out = (
+        "<div><h3>Development pairs</h3>"
+        + _small_table(
+            ["hub", "pairs", "lone departments"],
+            [(hub, v["pairs"], v["lone_departments"]) for hub, v in pairs.items()],
+        )
+        + "</div>"
+    )
+    funding = s.get("funding")
+    if funding:
+        rows = [
+            (hub, *(f"£{v[stage]:,}" for stage in STAGES), f"£{v['total']:,}") for hub, v in funding["by_hub"].items()
+        ]
+        rows.append(("all hubs", *(f"£{funding['by_stage'][stage]:,}" for stage in STAGES), f"£{funding['total']:,}"))
+        out += f"<div><h3>Funding</h3>{_small_table(['hub', *STAGES, 'total'], rows)}</div>"
+    return out
 
 
 # --------------------------------------------------------------------------- page

@@ -39,6 +39,7 @@ LETTER_COLUMNS = [
     "first_meeting_time",
     "first_meeting_host",
     "first_meeting_postcode",
+    "funding",
     "reason",
 ]
 PERSONAL_SPECIALIST_COLUMNS = ("specialist_email", "specialist_phone", "email", "phone")
@@ -46,7 +47,9 @@ PERSONAL_SPECIALIST_COLUMNS = ("specialist_email", "specialist_phone", "email", 
 
 def _focus(problem: ProblemData, g: int) -> str:
     focus = problem.work_groups[g].focus
-    return f" (focus {focus})" if focus else ""
+    detail = problem.focus_detail(focus)
+    title = f": {detail.title}" if detail is not None and detail.title else ""
+    return f" (focus {focus}{title})" if focus else ""
 
 
 def _outcome(problem: ProblemData, allocation: Allocation, s: int, supported: list[list[int]]) -> str:
@@ -64,6 +67,9 @@ def _outcome(problem: ProblemData, allocation: Allocation, s: int, supported: li
             f"{problem.specialists[p].name} in a Development Work Group{with_whom}."
         )
     assert g is not None
+    if school.stage == "development":  # placed by a development work group (issue 11)
+        group = problem.work_groups[g]
+        return f"{school.name}'s mathematics department has a place in Development Work Group {group.id}."
     if school.stage == "embedding" and p is not None:
         return (
             f"{school.name} will have embedding support from Mastery Specialist {problem.specialists[p].name} "
@@ -113,6 +119,13 @@ def _venue(problem: ProblemData, g: int) -> str:
     return group.venue_postcode or "the group's venue"
 
 
+def _funding(problem: ProblemData, stage: str, placed: bool) -> int | str:
+    """The school's funding in pounds when placed (blank unplaced, or without `funding:`)."""
+    if not placed or problem.funding is None:
+        return ""
+    return problem.funding.for_stage(stage)
+
+
 def letters_table(solved: Outcome, schedule: Schedule) -> pd.DataFrame:
     """One row per school, in the schools table's order (see the module docstring)."""
     problem, elig = solved.problem, solved.eligibility
@@ -159,6 +172,7 @@ def letters_table(solved: Outcome, schedule: Schedule) -> pd.DataFrame:
                 ),
                 "first_meeting_host": meeting.host.name if meeting is not None else "",
                 "first_meeting_postcode": meeting.host.postcode if meeting is not None else "",
+                "funding": _funding(problem, school.stage, placed),
                 "reason": reason,
                 **_advocate_cells(school),
             }

@@ -17,7 +17,16 @@ from allocator.diagnose.reasons import Loads, unplaced_reason
 from allocator.problem.data import STAGES, ProblemData, School, Stage
 from allocator.problem.distances import display_km
 from allocator.problem.eligibility import Eligibility
+from allocator.problem.venues import km_to_venue, lead_km, venue_used
 from allocator.report.outdir import FolderState, preflight, write_folder
+from allocator.report.programme import (
+    development_group,
+    development_loads,
+    focus_cells,
+    funding_totals,
+    pairs_by_hub,
+    school_funding,
+)
 from allocator.solving.solution import Allocation, SearchResult
 
 SUMMARY = "summary.json"
@@ -41,6 +50,8 @@ def is_placed(problem: ProblemData, allocation: Allocation, s: int) -> bool:
     stage = Stage(problem.schools[s].stage)
     has_sp = allocation.school_specialist[s] is not None
     has_g = allocation.school_group[s] is not None
+    if stage is Stage.DEVELOPMENT:  # one specialist or one development group
+        return has_sp != has_g
     return (has_sp or not stage.needs_specialist) and (has_g or not stage.needs_group)
 
 
@@ -99,8 +110,14 @@ def allocation_table(
                 "work_group": group.id if group is not None else "",
                 "focus": (group.focus or "") if group is not None else "",
                 "focus_rank": rank,
+                **focus_cells(problem, group.focus if group is not None else None),
                 "km_to_specialist": display_km(float(elig.specialist_km[s, p]) if p is not None else None),
-                "km_to_venue": display_km(float(elig.group_km[s, g]) if g is not None else None),
+                "km_to_venue": display_km(
+                    km_to_venue(problem, elig.group_km, s, g, allocation.group_lead[g]) if g is not None else None
+                ),
+                "venue_postcode": venue_used(problem, g, allocation.group_lead[g]).postcode if g is not None else "",
+                "venue_source": venue_used(problem, g, allocation.group_lead[g]).source if g is not None else "",
+                **_funding_cell(problem, school.stage, placed),
                 "priority": school.priority,
                 "previous_specialist": school.previous_specialist or "",
                 "location_source": school.location.source,
@@ -144,8 +161,15 @@ def _members(assignment: tuple[int | None, ...], size: int) -> list[list[int]]:
     return out
 
 
+def _funding_cell(problem: ProblemData, stage: str, placed: bool) -> dict[str, int]:
+    """The `funding` column (pounds when placed), only when the scenario has `funding:`."""
+    pounds = school_funding(problem, stage, placed)
+    return {} if pounds is None else {"funding": pounds}
+
+
 def specialist_table(problem: ProblemData, elig: Eligibility, allocation: Allocation) -> pd.DataFrame:
     rows = []
+    loads = development_loads(problem, allocation)
     supported_by = _members(allocation.school_specialist, problem.num_specialists)
     led_by = _members(allocation.group_lead, problem.num_specialists)
     for p, sp in enumerate(problem.specialists):
@@ -165,6 +189,7 @@ def specialist_table(problem: ProblemData, elig: Eligibility, allocation: Alloca
                 "capacity": sp.capacity,
                 "embedding_capacity": sp.embedding_capacity,
                 "load": len(dev),
+                "development_group": development_group(problem, loads[p], p),
                 "embedding_load": len(emb),
                 "schools": ";".join(problem.schools[s].urn for s in supported),
                 "leads": ";".join(leads),
@@ -181,6 +206,7 @@ def specialist_table(problem: ProblemData, elig: Eligibility, allocation: Alloca
         "capacity",
         "embedding_capacity",
         "load",
+        "development_group",
         "embedding_load",
         "schools",
         "leads",
@@ -196,12 +222,17 @@ def work_group_table(problem: ProblemData, allocation: Allocation) -> pd.DataFra
         members = members_of[g]
         lead = allocation.group_lead[g]
         runs = bool(members)
+        venue = venue_used(problem, g, lead if runs else None)
+        lead_trip = lead_km(problem, g, lead) if runs else None
         rows.append(
             {
                 "id": group.id,
                 "hub": group.hub,
                 "phase": group.phase,
+                "stage": group.stage,
+                "cross_hub": "yes" if group.cross_hub else "no",
                 "focus": group.focus or "",
+                **focus_cells(problem, group.focus),
                 "runs": "yes" if runs else "no",
                 "lead": problem.specialists[lead].id if (runs and lead is not None) else "",
                 "fixed_lead": "yes" if group.lead_idx is not None else "no",
@@ -209,14 +240,20 @@ def work_group_table(problem: ProblemData, allocation: Allocation) -> pd.DataFra
                 "size": len(members),
                 "min_schools": group.min_schools,
                 "max_schools": group.max_schools,
-                "venue_postcode": group.venue_postcode or "",
+                "venue_postcode": venue.postcode,
+                "venue_source": venue.source,
+                "lead_km": display_km(lead_trip),
             }
         )
     columns = [
         "id",
         "hub",
         "phase",
+        "stage",
+        "cross_hub",
         "focus",
+        "focus_title",
+        "focus_code",
         "runs",
         "lead",
         "fixed_lead",
@@ -225,6 +262,8 @@ def work_group_table(problem: ProblemData, allocation: Allocation) -> pd.DataFra
         "min_schools",
         "max_schools",
         "venue_postcode",
+        "venue_source",
+        "lead_km",
     ]
     return pd.DataFrame(rows, columns=columns)
 
@@ -270,6 +309,8 @@ def summary_dict(
         "unplaced": sum(c["unplaced"] for c in counts.values()),
         "by_stage": counts,
         "groups_running": sum(1 for g in allocation.group_lead if g is not None),
+        "development_pairs": pairs_by_hub(problem, allocation),
+        "funding": funding_totals(problem, [is_placed(problem, allocation, s) for s in range(problem.num_schools)]),
         "location_sources": dict(sorted(sources.items())),
         "locations": locations_level,
         "seed": result.seed,

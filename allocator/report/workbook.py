@@ -23,6 +23,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from allocator.problem.data import STAGES
+
 if TYPE_CHECKING:
     from allocator.outcome import Outcome
 
@@ -76,6 +78,8 @@ TERM_MEANING = {
     "focus": "minus focus_rank[r] when a school's group has its (r+1)th choice of focus",
     "continuity": "per embedding school kept with its previous specialist",
     "keep": "per school placed exactly as in the previous run (re-runs)",
+    "lead_travel": "minus round(travel_per_km × km) from each running group's lead to its venue",
+    "lone_department": "minus lone_department per specialist with one development school where two fit",
 }
 _NUMBER = re.compile(r"-?(0|[1-9]\d*)(\.\d+)?")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -258,7 +262,7 @@ def _summary_sheet(ws: Worksheet, solved: Outcome) -> None:
         "locations": "Location level",
         "scenario_sha256": "Scenario SHA-256",
     }
-    nested = ("by_stage", "location_sources", "versions", "objective_terms")
+    nested = ("by_stage", "location_sources", "versions", "objective_terms", "development_pairs", "funding")
     rows: list[tuple[str, Any]] = [(labels[k], s[k]) for k in labels if k in s]
     # Keys other developers add to summary.json appear too, after the known ones.
     rows += [(k, v) for k, v in s.items() if k not in labels and k not in nested and not isinstance(v, dict | list)]
@@ -286,6 +290,18 @@ def _summary_sheet(ws: Worksheet, solved: Outcome) -> None:
         [(k, v["applied"], v["placed"], v["unplaced"]) for k, v in by_stage.items()]
         + [("total", sum(v["applied"] for v in by_stage.values()), s.get("placed"), s.get("unplaced"))],
     )
+    pairs = s.get("development_pairs") or {}
+    block(
+        ["hub", "development pairs", "lone departments"],
+        [(hub, v["pairs"], v["lone_departments"]) for hub, v in pairs.items()],
+    )
+    funding = s.get("funding")
+    if funding:
+        block(
+            ["funding (£)", *STAGES, "total"],
+            [(hub, *(v[stage] for stage in STAGES), v["total"]) for hub, v in funding["by_hub"].items()]
+            + [("all hubs", *(funding["by_stage"][stage] for stage in STAGES), funding["total"])],
+        )
     block(["location source", "schools"], list(s.get("location_sources", {}).items()))
     block(["package", "version"], list(s.get("versions", {}).items()))
     _finish(ws, 2, last)
@@ -301,6 +317,8 @@ def _objective_sheet(ws: Worksheet, solved: Outcome) -> None:
         "focus": ";".join(str(w) for w in weights.focus_rank),
         "continuity": weights.continuity,
         "keep": weights.keep,
+        "lead_travel": weights.travel_per_km,
+        "lone_department": weights.lone_department,
     }
     total = sum(terms.values())
     rows = [
@@ -347,6 +365,8 @@ def _inputs_sheet(ws: Worksheet, solved: Outcome) -> None:
         ("scenario", "file", str(problem.scenario_path.name) if problem.scenario_path else ""),
         ("scenario", "sha256", problem.scenario_sha256),
         ("scenario", "foci", text(problem.foci)),
+        *(("focus " + f.key, "title; project code", f"{f.title}; {f.code}") for f in problem.focus_details),
+        *(("funding", stage, funding.for_stage(stage)) for funding in [problem.funding] if funding for stage in STAGES),
         ("scenario", "schools", problem.num_schools),
         ("scenario", "specialists", problem.num_specialists),
         ("scenario", "work groups", problem.num_groups),

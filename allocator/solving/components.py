@@ -62,6 +62,8 @@ def components(problem: ProblemData, elig: Eligibility) -> list[Component]:
     sg_label = school_label[sg[:, 0]] if len(sg) else np.zeros(0, np.int64)
     # A part matters when it has a school with some allowed pair (pins on schools without
     # any are caught before solving).
+    triples = elig.venue_triples
+    triple_label = school_label[triples[:, 0]] if len(triples) else np.zeros(0, np.int64)
     active = np.unique(np.concatenate([sp_label, sg_label]))
     out = []
     for label in active.tolist():
@@ -75,6 +77,8 @@ def components(problem: ProblemData, elig: Eligibility) -> list[Component]:
             specialist_pair_value=elig.specialist_pair_value[sp_rows],
             group_pairs=sg[sg_rows],
             group_pair_value=elig.group_pair_value[sg_rows],
+            venue_triples=elig.venue_triples[triple_label == label],
+            venue_triple_value=elig.venue_triple_value[triple_label == label],
         )
         out.append(Component(schools, groups, sub))
     out.sort(key=lambda c: -c.size)
