@@ -39,7 +39,6 @@ from allocator.inputs.scenario import (
 )
 from allocator.inputs.tables import LIMITS, Table, clean_text, read_file, read_table, split_sheet
 from allocator.problem.data import (
-    Advocate,
     Calendar,
     CapacityCells,
     Focus,
@@ -506,35 +505,7 @@ def _schools(ctx: _Context, school_rows: list[tuple[int, Any]], locator: geo.Loc
         )  # fmt: skip
         if location is None:
             continue
-        advocates = tuple(
-            Advocate(
-                getattr(r, f"advocate_{n}_name") or "",
-                getattr(r, f"advocate_{n}_email") or "",
-                getattr(r, f"advocate_{n}_trn") or "",
-                getattr(r, f"advocate_{n}_role") or "",
-            )
-            for n in (1, 2)
-            if any(getattr(r, f"advocate_{n}_{p}") for p in ("name", "email", "trn", "role"))
-        )
-        schools.append(
-            School(
-                urn=r.urn,
-                name=r.name,
-                hub=r.hub,
-                phase=r.phase,
-                stage=r.stage,
-                postcode=r.postcode,
-                location=location,
-                focus_choices=r.focus_choices,
-                previous_specialist=r.previous_specialist,
-                priority=r.priority or 0,
-                trust=r.trust,
-                advocates=advocates,
-                row=row_no,
-                max_travel_km=r.max_travel_km,
-                allow_cross_hub=r.allow_cross_hub,
-            )
-        )
+        schools.append(r.school(location, row_no))
     return schools
 
 

@@ -22,7 +22,15 @@ from pydantic import (
 
 from allocator.inputs.geo import normalise_postcode
 from allocator.inputs.limits import MAX_COUNT, MAX_TRAVEL_KM
-from allocator.problem.data import PHASES_GROUP, PHASES_SCHOOL, PHASES_SPECIALIST, STAGES
+from allocator.problem.data import (
+    PHASES_GROUP,
+    PHASES_SCHOOL,
+    PHASES_SPECIALIST,
+    STAGES,
+    Advocate,
+    Location,
+    School,
+)
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9\s().-]{7,20}$")
@@ -143,6 +151,21 @@ OptPostcode = Annotated[str | None, BeforeValidator(lambda v: _postcode(_blank_t
 Codes = Annotated[tuple[str, ...], BeforeValidator(lambda v: _codes(_blank_to_none(v)))]
 OptYesNo = Annotated[bool | None, BeforeValidator(lambda v: _yes_no(_blank_to_none(v)))]
 OptTravelKm = Annotated[float | None, BeforeValidator(lambda v: _travel_km(_number(_blank_to_none(v))))]
+
+
+def _matching(pattern: re.Pattern[str], what: str):
+    def check(value: Any) -> Any:
+        text = _blank_to_none(value)
+        if isinstance(text, str) and not pattern.fullmatch(text):
+            raise ValueError(f"is not {what}")  # never quote personal data
+        return text
+
+    return check
+
+
+OptEmail = Annotated[str | None, BeforeValidator(_matching(_EMAIL, "an email address"))]
+OptPhone = Annotated[str | None, BeforeValidator(_matching(_PHONE, "a phone number"))]
+OptTrn = Annotated[str | None, BeforeValidator(_matching(re.compile(r"[0-9]{7}"), "a TRN (7 digits)"))]
 GROUP_STAGES = ("sustaining", "development")
 
 
@@ -198,12 +221,12 @@ class SchoolRow(_Located):
     priority: _opt_int(0, 3, "a priority from 0 to 3") = None  # type: ignore[valid-type]
     trust: OptText = None
     advocate_1_name: OptText = None
-    advocate_1_email: OptText = None
-    advocate_1_trn: OptText = None
+    advocate_1_email: OptEmail = None
+    advocate_1_trn: OptTrn = None
     advocate_1_role: OptText = None
     advocate_2_name: OptText = None
-    advocate_2_email: OptText = None
-    advocate_2_trn: OptText = None
+    advocate_2_email: OptEmail = None
+    advocate_2_trn: OptTrn = None
     advocate_2_role: OptText = None
     max_travel_km: OptTravelKm = None  # replaces the rule's limit for this school
     allow_cross_hub: OptYesNo = None  # overrides the rule for this school
@@ -213,25 +236,54 @@ class SchoolRow(_Located):
     def _foci(cls, codes: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
         return _check_codes(codes, info, "a focus code")
 
-    @field_validator("advocate_1_trn", "advocate_2_trn")
-    @classmethod
-    def _trn(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"[0-9]{7}", value):
-            raise ValueError("is not a TRN (7 digits)")  # never quote personal data
-        return value
-
-    @field_validator("advocate_1_email", "advocate_2_email")
-    @classmethod
-    def _email(cls, value: str | None) -> str | None:
-        if value is not None and not _EMAIL.match(value):
-            raise ValueError("is not an email address")  # never quote personal data
-        return value
-
     @model_validator(mode="after")
     def _needs_choices(self) -> SchoolRow:
         if self.phase == "secondary" and self.stage == "sustaining" and not self.focus_choices:
             raise ValueError("focus_choices|a secondary sustaining school needs ranked focus choices, e.g. B;A;C")
         return self
+
+    def school(self, location: Location, row: int = 0) -> School:
+        """The school this row describes, found at ``location`` (loading and variants share it).
+
+        Parameters
+        ----------
+        location : Location
+            Where the school is, as loading located it.
+        row : int
+            The spreadsheet row (header = 1); 0 for a school that no table holds.
+
+        Returns
+        -------
+        School
+            The school, with the advocates whose cells are not all blank.
+        """
+        advocates = tuple(
+            Advocate(
+                getattr(self, f"advocate_{n}_name") or "",
+                getattr(self, f"advocate_{n}_email") or "",
+                getattr(self, f"advocate_{n}_trn") or "",
+                getattr(self, f"advocate_{n}_role") or "",
+            )
+            for n in (1, 2)
+            if any(getattr(self, f"advocate_{n}_{p}") for p in ("name", "email", "trn", "role"))
+        )
+        return School(
+            urn=self.urn,
+            name=self.name,
+            hub=self.hub,
+            phase=self.phase,
+            stage=self.stage,
+            postcode=self.postcode,
+            location=location,
+            focus_choices=self.focus_choices,
+            previous_specialist=self.previous_specialist,
+            priority=self.priority or 0,
+            trust=self.trust,
+            advocates=advocates,
+            row=row,
+            max_travel_km=self.max_travel_km,
+            allow_cross_hub=self.allow_cross_hub,
+        )
 
 
 _cohort = _integer(1, MAX_COUNT, f"a cohort number (1 to {MAX_COUNT:,})")
@@ -254,8 +306,8 @@ class SpecialistRow(_Located):
     max_travel_km: OptNumber = None
     trust: OptText = None
     pair_meetings: OptText = None
-    email: OptText = None
-    phone: OptText = None
+    email: OptEmail = None
+    phone: OptPhone = None
 
     @field_validator("pair_meetings")
     @classmethod
@@ -264,20 +316,6 @@ class SpecialistRow(_Located):
         if text not in PAIR_MEETINGS:
             raise ValueError(f"{value!r} is not one of {', '.join(PAIR_MEETINGS)} (blank: alternate)")
         return text
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value: str | None) -> str | None:
-        if value is not None and not _EMAIL.match(value):
-            raise ValueError("is not an email address")  # never quote personal data
-        return value
-
-    @field_validator("phone")
-    @classmethod
-    def _phone(cls, value: str | None) -> str | None:
-        if value is not None and not _PHONE.match(value):
-            raise ValueError("is not a phone number")  # never quote personal data
-        return value
 
     @field_validator("foci")
     @classmethod

@@ -546,19 +546,7 @@ def new_school(
             f"school {urn}: {column}: {message}" for column, message in validation_messages(exc)
         ) from None
     location = _locate_row(row, urn, locations)
-    return School(
-        urn=row.urn,
-        name=row.name,
-        hub=row.hub,
-        phase=row.phase,
-        stage=row.stage,
-        postcode=row.postcode,
-        location=location,
-        focus_choices=row.focus_choices,
-        previous_specialist=row.previous_specialist,
-        priority=row.priority or 0,
-        trust=row.trust,
-    )
+    return row.school(location)
 
 
 def _most_common_hub(problem: ProblemData) -> str:
