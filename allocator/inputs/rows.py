@@ -11,6 +11,7 @@ import re
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -186,27 +187,22 @@ def _check_codes(codes: tuple[str, ...], info: ValidationInfo, what: str) -> tup
     return codes
 
 
+def _within(bound: float, what: str):
+    def check(value: float | None) -> float | None:
+        if value is not None and not -bound <= value <= bound:
+            raise ValueError(f"{value} is not {what}")
+        return value
+
+    return check
+
+
 class _Located(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    latitude: OptNumber = None
-    longitude: OptNumber = None
+    latitude: Annotated[OptNumber, AfterValidator(_within(90, "a latitude (-90 to 90)"))] = None
+    longitude: Annotated[OptNumber, AfterValidator(_within(180, "a longitude (-180 to 180)"))] = None
     easting: OptNumber = None
     northing: OptNumber = None
-
-    @field_validator("latitude")
-    @classmethod
-    def _lat(cls, value: float | None) -> float | None:
-        if value is not None and not -90 <= value <= 90:
-            raise ValueError(f"{value} is not a latitude (-90 to 90)")
-        return value
-
-    @field_validator("longitude")
-    @classmethod
-    def _lon(cls, value: float | None) -> float | None:
-        if value is not None and not -180 <= value <= 180:
-            raise ValueError(f"{value} is not a longitude (-180 to 180)")
-        return value
 
 
 class SchoolRow(_Located):
