@@ -27,6 +27,7 @@ from allocator.report.programme import (
     pairs_by_hub,
     school_funding,
 )
+from allocator.schedule.plan import members_by
 from allocator.solving.solution import Allocation, SearchResult
 
 SUMMARY = "summary.json"
@@ -152,15 +153,6 @@ ALLOCATION_COLUMNS = [
 ]
 
 
-def _members(assignment: tuple[int | None, ...], size: int) -> list[list[int]]:
-    """For each of `size` targets, the indices assigned to it (one pass)."""
-    out: list[list[int]] = [[] for _ in range(size)]
-    for index, target in enumerate(assignment):
-        if target is not None:
-            out[target].append(index)
-    return out
-
-
 def _funding_cell(problem: ProblemData, stage: str, placed: bool) -> dict[str, int]:
     """The `funding` column (pounds when placed), only when the scenario has `funding:`."""
     pounds = school_funding(problem, stage, placed)
@@ -170,8 +162,8 @@ def _funding_cell(problem: ProblemData, stage: str, placed: bool) -> dict[str, i
 def specialist_table(problem: ProblemData, elig: Eligibility, allocation: Allocation) -> pd.DataFrame:
     rows = []
     loads = development_loads(problem, allocation)
-    supported_by = _members(allocation.school_specialist, problem.num_specialists)
-    led_by = _members(allocation.group_lead, problem.num_specialists)
+    supported_by = members_by(allocation.school_specialist, problem.num_specialists)
+    led_by = members_by(allocation.group_lead, problem.num_specialists)
     for p, sp in enumerate(problem.specialists):
         supported = supported_by[p]
         dev = [s for s in supported if problem.schools[s].stage == Stage.DEVELOPMENT]
@@ -217,7 +209,7 @@ def specialist_table(problem: ProblemData, elig: Eligibility, allocation: Alloca
 
 def work_group_table(problem: ProblemData, allocation: Allocation) -> pd.DataFrame:
     rows = []
-    members_of = _members(allocation.school_group, problem.num_groups)
+    members_of = members_by(allocation.school_group, problem.num_groups)
     for g, group in enumerate(problem.work_groups):
         members = members_of[g]
         lead = allocation.group_lead[g]
