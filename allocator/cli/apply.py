@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from allocator.cli.options import out_dir_option
 from allocator.diagnose.edits import Cell
 from allocator.inputs.issues import InputError, printable
 
@@ -21,13 +22,7 @@ def _stop(message: str, code: int = EXIT_INPUT) -> None:
 @click.command("apply-recommendation")
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("urn")
-@click.option(
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="New folder for the edited copy (must not exist, or be empty).",
-)
+@out_dir_option("New folder for the edited copy (must not exist, or be empty).", required=True)
 @click.option(
     "--from",
     "source",

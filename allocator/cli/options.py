@@ -30,9 +30,10 @@ seed_option = click.option("--seed", type=click.IntRange(0, MAX_SEED), default=N
 quiet_option = click.option("-q", "--quiet", is_flag=True, default=False, help="Print nothing but errors.")
 
 
-def out_dir_option(text: str) -> Callable[[Command], Command]:
+def out_dir_option(text: str, required: bool = False) -> Callable[[Command], Command]:
     """``--out`` (the parameter ``out_dir``): the command's output folder, described by `text`."""
-    return click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None, help=text)
+    folder = click.Path(file_okay=False, path_type=Path)
+    return click.option("--out", "out_dir", type=folder, default=None, required=required, help=text)
 
 
 def workers_option(text: str) -> Callable[[Command], Command]:

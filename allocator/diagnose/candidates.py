@@ -145,11 +145,11 @@ def two_change_candidates(
         km = float(rules.specialist_km[0, p])
         reach = named(problem, "specialist", p)
         if len(blocked) == 2 and blocked <= LIFTABLE:
-            made = _lift(problem, files, s, stage, blocked, km, reach, sp.cohort, p)
+            made = _both([_edit(problem, files, s, stage, r, km, reach, sp.cohort, p) for r in sorted(blocked)])
             if made is not None:
                 found.append(((False, km), made))
         elif len(blocked) == 1 and blocked <= LIFTABLE - {Reason.NO_CAPACITY}:
-            lifted = _lift_one(problem, files, s, stage, blocked, km, reach, sp.cohort, p)
+            lifted = _edit(problem, files, s, stage, min(blocked), km, reach, sp.cohort, p)
             if lifted is not None:
                 if loads.support.get((p, stage.value), 0) >= sp.capacity_for(stage):
                     found.append(((False, km), (lifted, capacity_change(problem, files, p, stage))))
@@ -159,11 +159,11 @@ def two_change_candidates(
         km = float(rules.group_km[0, g])
         reach = f"the venue of work group {group.id}"
         if blocked == {Reason.HUB, Reason.TOO_FAR}:
-            made = _lift(problem, files, s, stage, blocked, km, reach, 0, None)
+            made = _both([_edit(problem, files, s, stage, r, km, reach, 0, None) for r in sorted(blocked)])
             if made is not None:
                 found.append(((False, km), made))
         elif len(blocked) == 1 and blocked <= {Reason.HUB, Reason.TOO_FAR}:
-            lifted = _lift_one(problem, files, s, stage, blocked, km, reach, 0, None)
+            lifted = _edit(problem, files, s, stage, min(blocked), km, reach, 0, None)
             if lifted is not None:
                 if loads.group_size[g] >= group.max_schools:
                     found.append(((False, km), (lifted, max_schools_change(problem, files, g))))
@@ -188,52 +188,32 @@ def two_change_candidates(
     return list(unique.values())[:limit]
 
 
-def _lift_one(
+def _edit(
     problem: ProblemData,
     files: Files,
     s: int,
     stage: Stage,
-    blocked: set[Reason],
+    reason: Reason,
     km: float,
     reach: str,
     cohort: int,
     p: int | None,
 ) -> Change | None:
-    """The edit that lifts the one rule in `blocked` for a specialist (`p`) or venue."""
-    [reason] = blocked
+    """The edit that lifts `reason` for a specialist (`p`) or venue, if one can."""
     if reason == Reason.HUB:
         return cross_hub_change(problem, files, s)
     if reason == Reason.UNAVAILABLE:
         return cohort_change(problem, files, cohort)
+    if reason == Reason.NO_CAPACITY and p is not None:
+        return capacity_change(problem, files, p, stage)
     own = problem.specialists[p].max_travel_km if p is not None else None
     if reason == Reason.TOO_FAR and math.isfinite(km) and (own is None or km <= own):
         return travel_change(problem, files, s, km, reach)
     return None
 
 
-def _lift(
-    problem: ProblemData,
-    files: Files,
-    s: int,
-    stage: Stage,
-    blocked: set[Reason],
-    km: float,
-    reach: str,
-    cohort: int,
-    p: int | None,
-) -> tuple[Change, Change] | None:
-    """The two edits that lift `blocked` for one specialist (`p`) or venue."""
-    changes = []
-    for reason in sorted(blocked):
-        if reason == Reason.HUB:
-            changes.append(cross_hub_change(problem, files, s))
-        elif reason == Reason.UNAVAILABLE:
-            changes.append(cohort_change(problem, files, cohort))
-        elif reason == Reason.NO_CAPACITY and p is not None:
-            changes.append(capacity_change(problem, files, p, stage))
-        elif reason == Reason.TOO_FAR:
-            own = problem.specialists[p].max_travel_km if p is not None else None
-            if own is not None and km > own or not math.isfinite(km):
-                return None
-            changes.append(travel_change(problem, files, s, km, reach))
-    return (changes[0], changes[1]) if len(changes) == 2 else None
+def _both(changes: list[Change | None]) -> tuple[Change, Change] | None:
+    """The two edits, when each of the two blocking rules could be lifted."""
+    if len(changes) != 2 or changes[0] is None or changes[1] is None:
+        return None
+    return (changes[0], changes[1])
