@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date, time
 from typing import Annotated, Any, Literal
 
@@ -302,51 +303,36 @@ class ScenarioSpec(_Strict):
         return tuple(30 * rank for rank in range(len(self.foci)))
 
 
-def yaml_lines(text: str) -> dict[tuple[Any, ...], int]:
-    """Line (1-based) of every key and list item of a YAML document, by path."""
-    lines: dict[tuple[Any, ...], int] = {}
+def _yaml_nodes(text: str) -> Iterator[tuple[tuple[Any, ...], Any, Any]]:
+    """Every node of a YAML document in document order: (path, node, its key node or None).
+
+    Nothing for a document that does not parse (loading reports that elsewhere).
+    """
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
-        return lines
-
-    def walk(node: Any, path: tuple[Any, ...]) -> None:
-        lines[path] = node.start_mark.line + 1
+        return
+    stack: list[tuple[tuple[Any, ...], Any, Any]] = [] if root is None else [((), root, None)]
+    while stack:
+        path, node, key = stack.pop()
+        yield path, node, key
         if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                child = (*path, key_node.value)
-                walk(value_node, child)
-                lines[child] = key_node.start_mark.line + 1
+            children = [((*path, k.value), v, k) for k, v in node.value]
         elif isinstance(node, yaml.SequenceNode):
-            for index, item in enumerate(node.value):
-                walk(item, (*path, index))
+            children = [((*path, index), item, None) for index, item in enumerate(node.value)]
+        else:
+            children = []
+        stack.extend(reversed(children))
 
-    if root is not None:
-        walk(root, ())
-    return lines
+
+def yaml_lines(text: str) -> dict[tuple[Any, ...], int]:
+    """Line (1-based) of every key and list item of a YAML document, by path."""
+    return {path: (key or node).start_mark.line + 1 for path, node, key in _yaml_nodes(text)}
 
 
 def yaml_scalars(text: str) -> dict[tuple[Any, ...], str]:
     """Every scalar of a YAML document as written (`0712`, not the number 458), by path."""
-    scalars: dict[tuple[Any, ...], str] = {}
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return scalars
-
-    def walk(node: Any, path: tuple[Any, ...]) -> None:
-        if isinstance(node, yaml.ScalarNode):
-            scalars[path] = node.value
-        elif isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                walk(value_node, (*path, key_node.value))
-        elif isinstance(node, yaml.SequenceNode):
-            for index, item in enumerate(node.value):
-                walk(item, (*path, index))
-
-    if root is not None:
-        walk(root, ())
-    return scalars
+    return {path: node.value for path, node, _ in _yaml_nodes(text) if isinstance(node, yaml.ScalarNode)}
 
 
 def line_of(lines: dict[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int | None:
