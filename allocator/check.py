@@ -404,13 +404,8 @@ def _rule2(problem: ProblemData, allocation: Allocation) -> list[str]:
             supported.setdefault((j, school.stage), []).append(school.urn)
     for j, spec in enumerate(problem.specialists):
         for stage, what in ((Stage.DEVELOPMENT, "capacity"), (Stage.EMBEDDING, "embedding_capacity")):
-            limit = specialist_limit(problem, spec, what)
             urns = supported.get((j, stage), [])
-            if len(urns) > limit:
-                violations.append(
-                    f"rule 2: {_spec_name(spec)} supports {len(urns)} {stage} schools "
-                    f"({', '.join(urns)}), above their {what} of {limit}."
-                )
+            violations += _above_limit(problem, spec, what, urns, f"rule 2: {{}} supports {{}} {stage} schools")
     return violations
 
 
@@ -443,13 +438,16 @@ def _rule3(problem: ProblemData, allocation: Allocation) -> list[str]:
         led.setdefault(lead, []).append(group.id)
     for j, groups in led.items():
         spec = problem.specialists[j]
-        limit = specialist_limit(problem, spec, "max_groups")
-        if len(groups) > limit:
-            violations.append(
-                f"rule 3: {_spec_name(spec)} leads {len(groups)} running groups "
-                f"({', '.join(groups)}), above their max_groups of {limit}."
-            )
+        violations += _above_limit(problem, spec, "max_groups", groups, "rule 3: {} leads {} running groups")
     return violations
+
+
+def _above_limit(problem: ProblemData, spec: Specialist, what: str, items: list[str], says: str) -> list[str]:
+    """The violation when `spec` holds more `items` than its limit `what`; `says` names them in."""
+    limit = specialist_limit(problem, spec, what)
+    if len(items) <= limit:
+        return []
+    return [f"{says.format(_spec_name(spec), len(items))} ({', '.join(items)}), above their {what} of {limit}."]
 
 
 def _rule4_pins(problem: ProblemData, allocation: Allocation) -> list[str]:
