@@ -47,11 +47,9 @@ from allocator.problem.data import (
     OutputSettings,
     ProblemData,
     Requirement,
-    Rules,
     School,
     SolverSettings,
     Specialist,
-    Weights,
     WorkGroup,
     rule_default,
 )
@@ -666,7 +664,6 @@ def _problem_data(
     pins: list[Requirement],
     forbids: list[Requirement],
 ) -> ProblemData:
-    rules = spec.rules
     return ProblemData(
         name=spec.name,
         year=spec.year,
@@ -674,25 +671,8 @@ def _problem_data(
         schools=tuple(schools),
         specialists=tuple(specialists),
         work_groups=tuple(groups),
-        rules=Rules(
-            available_cohorts=tuple(rules.available_cohorts) if rules.available_cohorts is not None else None,
-            departments_per_specialist=rules.departments_per_specialist,
-            embedding_per_specialist=rules.embedding_per_specialist,
-            groups_per_lead=rules.groups_per_lead,
-            max_travel_km=float(rules.max_travel_km),
-            allow_cross_hub=rules.allow_cross_hub,
-            separate_trusts=rules.separate_trusts,
-            whole_pairs=rules.whole_pairs,
-        ),
-        weights=Weights(
-            place=spec.weights.place,
-            priority=spec.weights.priority,
-            travel_per_km=spec.weights.travel_per_km,
-            focus_rank=spec.focus_rank,
-            continuity=spec.weights.continuity,
-            keep=spec.weights.keep,
-            lone_department=spec.weights.lone_department,
-        ),
+        rules=spec.rules.rules(),
+        weights=spec.weights.weights(spec.focus_rank),
         pins=tuple(pins),
         forbids=tuple(forbids),
         solver=SolverSettings(

@@ -162,16 +162,7 @@ def with_rules(problem: ProblemData, defaults: RuleDefaults | None, **changes: A
     cohorts = spec.available_cohorts
     if cohorts is None and len({s.cohort for s in problem.specialists}) > 1:
         raise VariantError(["rules.available_cohorts: is required because the specialists have several cohorts"])
-    rules = Rules(
-        available_cohorts=None if cohorts is None else tuple(cohorts),
-        departments_per_specialist=spec.departments_per_specialist,
-        embedding_per_specialist=spec.embedding_per_specialist,
-        groups_per_lead=spec.groups_per_lead,
-        max_travel_km=float(spec.max_travel_km),
-        allow_cross_hub=spec.allow_cross_hub,
-        separate_trusts=spec.separate_trusts,
-        whole_pairs=spec.whole_pairs,
-    )
+    rules = spec.rules()
     changed_defaults = [
         field for field, rule in DEFAULTED_FIELDS.items() if getattr(rules, rule) != getattr(problem.rules, rule)
     ]
@@ -219,16 +210,7 @@ def with_weights(problem: ProblemData, **changes: Any) -> ProblemData:
                 f"{len(problem.foci)} focus codes: give one cost per focus code"
             ]
         )
-    weights = Weights(
-        place=spec.place,
-        priority=spec.priority,
-        travel_per_km=spec.travel_per_km,
-        focus_rank=focus_rank,
-        continuity=spec.continuity,
-        keep=spec.keep,
-        lone_department=spec.lone_department,
-    )
-    return replace(problem, weights=weights)
+    return replace(problem, weights=spec.weights(focus_rank))
 
 
 def with_solver(problem: ProblemData, **changes: Any) -> ProblemData:
