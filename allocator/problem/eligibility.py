@@ -325,24 +325,16 @@ def compute_eligibility(problem: ProblemData) -> Eligibility:
     num_s, num_p, num_g = problem.num_schools, problem.num_specialists, problem.num_groups
     reason_sp = first_reason(rules.specialist, (num_s, num_p))
     reason_sg = first_reason(rules.group, (num_s, num_g))
-    sp_km, sg_km = rules.specialist_km, rules.group_km
-    sp_pairs, sp_value, sg_pairs, sg_value = _price(problem, reason_sp, reason_sg, sp_km, sg_km, rules.focus_cost)
+    priced = _price(problem, reason_sp, reason_sg, rules.specialist_km, rules.group_km, rules.focus_cost)
     weights = problem.weights
     group_leads = lead_candidates(problem)
-    triples, triple_value = venue_triples(problem, sg_pairs, group_leads, rules.school_limit_km)
+    triples, triple_value = venue_triples(problem, priced["group_pairs"], group_leads, rules.school_limit_km)
     school_value = np.array(
         [weights.place + weights.priority * s.priority for s in problem.schools], dtype=np.int64
     ).reshape(num_s)
     return Eligibility(
-        specialist_reason=reason_sp,
-        group_reason=reason_sg,
-        specialist_km=sp_km,
-        group_km=sg_km,
+        **priced,
         specialist_limit_km=rules.specialist_limit_km,
-        specialist_pairs=sp_pairs,
-        group_pairs=sg_pairs,
-        specialist_pair_value=sp_value,
-        group_pair_value=sg_value,
         school_value=school_value,
         group_leads=group_leads,
         focus_cost=rules.focus_cost,
@@ -404,8 +396,12 @@ def _price(
     sp_km: np.ndarray,
     sg_km: np.ndarray,
     focus_cost: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Allowed pairs and the objective value of using each (the only place costs are made)."""
+) -> dict[str, Any]:
+    """Allowed pairs and the objective value of using each (the only place costs are made).
+
+    Returns the `Eligibility` fields that follow from the pairs' reasons and km (computing
+    and relaxing eligibility share this).
+    """
     schools, specialists, weights = problem.schools, problem.specialists, problem.weights
     sp_pairs = np.argwhere(reason_sp == Reason.ALLOWED).reshape(-1, 2)
     sg_pairs = np.argwhere(reason_sg == Reason.ALLOWED).reshape(-1, 2)
@@ -430,7 +426,16 @@ def _price(
         np.where(at_lead[sg_pairs[:, 1]], 0.0, sg_km[sg_pairs[:, 0], sg_pairs[:, 1]]), weights.travel_per_km
     )
     sg_value = -(venue_travel + focus_cost[sg_pairs[:, 0], sg_pairs[:, 1]])
-    return sp_pairs, sp_value.astype(np.int64), sg_pairs, sg_value.astype(np.int64)
+    return {
+        "specialist_reason": reason_sp,
+        "group_reason": reason_sg,
+        "specialist_km": sp_km,
+        "group_km": sg_km,
+        "specialist_pairs": sp_pairs,
+        "specialist_pair_value": sp_value.astype(np.int64),
+        "group_pairs": sg_pairs,
+        "group_pair_value": sg_value.astype(np.int64),
+    }
 
 
 def relax(
@@ -458,20 +463,9 @@ def relax(
         reason_sg[s, g] = Reason.ALLOWED
         if distances_from is not None:
             sg_km[s, g] = distances_from.group_km[s, g]
-    sp_pairs, sp_value, sg_pairs, sg_value = _price(problem, reason_sp, reason_sg, sp_km, sg_km, elig.focus_cost)
+    priced = _price(problem, reason_sp, reason_sg, sp_km, sg_km, elig.focus_cost)
+    relaxed = frozenset((int(s), int(g)) for s, g in group_pairs)
     triples, triple_value = venue_triples(
-        problem, sg_pairs, elig.group_leads, elig.school_limit_km, frozenset((int(s), int(g)) for s, g in group_pairs)
+        problem, priced["group_pairs"], elig.group_leads, elig.school_limit_km, relaxed
     )
-    return replace(
-        elig,
-        venue_triples=triples,
-        venue_triple_value=triple_value,
-        specialist_km=sp_km,
-        group_km=sg_km,
-        specialist_reason=reason_sp,
-        group_reason=reason_sg,
-        specialist_pairs=sp_pairs,
-        specialist_pair_value=sp_value,
-        group_pairs=sg_pairs,
-        group_pair_value=sg_value,
-    )
+    return replace(elig, **priced, venue_triples=triples, venue_triple_value=triple_value)
