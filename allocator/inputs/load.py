@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -22,9 +23,9 @@ from allocator.inputs.limits import WallClock, check_deadline
 from allocator.inputs.rows import (
     REQUIRED_COLUMNS,
     ROW_MODELS,
-    SchoolRow,
     SpecialistRow,
     WorkGroupRow,
+    carried,
     validation_messages,
 )
 from allocator.inputs.scenario import (
@@ -491,20 +492,24 @@ def _available_cohorts(ctx: _Context, specialist_rows: list[tuple[int, Any]]) ->
     return set(cohorts)
 
 
-def _schools(ctx: _Context, school_rows: list[tuple[int, Any]], locator: geo.Locator) -> list[School]:
-    schools: list[School] = []
-    for n, (row_no, r) in enumerate(school_rows):
-        r: SchoolRow  # type: ignore[no-redef]
+def _located(
+    ctx: _Context, table: str, rows: list[tuple[int, Any]], locator: geo.Locator
+) -> Iterator[tuple[int, Any, Location]]:
+    """(row number, row, location) of each row of `table` that can be located; the others
+    are reported and left out."""
+    for n, (row_no, r) in enumerate(rows):
         if n % 1024 == 0:
             check_deadline(ctx.deadline)
         location = _locate(
             locator, r.latitude, r.longitude, r.easting, r.northing, r.postcode,
-            _COORDINATES, ctx.file("schools"), row_no, ctx.issues,
+            _COORDINATES, ctx.file(table), row_no, ctx.issues,
         )  # fmt: skip
-        if location is None:
-            continue
-        schools.append(r.school(location, row_no))
-    return schools
+        if location is not None:
+            yield row_no, r, location
+
+
+def _schools(ctx: _Context, school_rows: list[tuple[int, Any]], locator: geo.Locator) -> list[School]:
+    return [r.school(location, row_no) for row_no, r, location in _located(ctx, "schools", school_rows, locator)]
 
 
 def _specialists(
@@ -512,22 +517,12 @@ def _specialists(
 ) -> list[Specialist]:
     rules = ctx.spec.rules
     specialists: list[Specialist] = []
-    for row_no, r in specialist_rows:
+    for row_no, r, location in _located(ctx, "specialists", specialist_rows, locator):
         r: SpecialistRow  # type: ignore[no-redef]
-        location = _locate(
-            locator, r.latitude, r.longitude, r.easting, r.northing, r.postcode,
-            _COORDINATES, ctx.file("specialists"), row_no, ctx.issues,
-        )  # fmt: skip
-        if location is None:
-            continue
         specialists.append(
-            Specialist(
-                id=r.id,
-                name=r.name,
-                hub=r.hub,
-                phase=r.phase,
-                cohort=r.cohort,
-                postcode=r.postcode,
+            carried(
+                r,
+                Specialist,
                 location=location,
                 available=cohort_available(r.cohort, rules.available_cohorts),
                 capacity=rule_default(r.capacity, rules.departments_per_specialist),
@@ -536,9 +531,6 @@ def _specialists(
                 written=CapacityCells(r.capacity, r.embedding_capacity, r.max_groups),
                 lead_foci=r.lead_foci,
                 can_lead=r.can_lead,
-                school_urn=r.school_urn,
-                max_travel_km=r.max_travel_km,
-                trust=r.trust,
                 row=row_no,
                 pair_meetings=r.pair_meetings or "alternate",
                 email=r.email or "",
@@ -598,23 +590,17 @@ def _work_groups(
         if venue is None:
             continue
         groups.append(
-            WorkGroup(
-                id=r.id,
-                hub=r.hub,
-                phase=r.phase,
+            carried(
+                r,
+                WorkGroup,
                 venue=venue,
-                focus=r.focus,
                 venue_postcode=r.venue_postcode
                 or (specialists[lead_idx].postcode if lead_idx is not None and not has_venue else None),
                 lead_idx=lead_idx,
                 min_schools=3 if r.min_schools is None else r.min_schools,
                 max_schools=8 if r.max_schools is None else r.max_schools,
                 row=row_no,
-                sessions=r.sessions,
-                hosting=r.hosting,
                 venue_at_lead=not has_venue,
-                stage=r.stage,
-                cross_hub=r.cross_hub,
             )
         )
     return groups

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Annotated, Any
+from collections.abc import Callable
+from dataclasses import fields
+from typing import Annotated, Any, TypeVar, cast
 
 from pydantic import (
     AfterValidator,
@@ -40,6 +42,7 @@ HOSTING = ("rotate", "venue")
 # ASCII digits only: Python's \d and float() also take Arabic-Indic or fullwidth digits.
 _INTEGER = re.compile(r"[+-]?[0-9]+(\.0+)?")
 _DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]{1,3})?")
+T = TypeVar("T")
 ADVOCATE_FIELDS = tuple(f"advocate_{n}_{part}" for n in (1, 2) for part in ("name", "email", "trn", "role"))
 
 
@@ -263,23 +266,7 @@ class SchoolRow(_Located):
             for n in (1, 2)
             if any(getattr(self, f"advocate_{n}_{p}") for p in ("name", "email", "trn", "role"))
         )
-        return School(
-            urn=self.urn,
-            name=self.name,
-            hub=self.hub,
-            phase=self.phase,
-            stage=self.stage,
-            postcode=self.postcode,
-            location=location,
-            focus_choices=self.focus_choices,
-            previous_specialist=self.previous_specialist,
-            priority=self.priority or 0,
-            trust=self.trust,
-            advocates=advocates,
-            row=row,
-            max_travel_km=self.max_travel_km,
-            allow_cross_hub=self.allow_cross_hub,
-        )
+        return carried(self, School, location=location, priority=self.priority or 0, advocates=advocates, row=row)
 
 
 _cohort = _integer(1, MAX_COUNT, f"a cohort number (1 to {MAX_COUNT:,})")
@@ -381,6 +368,27 @@ class WorkGroupRow(BaseModel):
         if self.stage == "development" and self.focus is not None:
             raise ValueError("focus|a development group has no focus (its members are development schools)")
         return self
+
+
+def carried(source: BaseModel, target: Callable[..., T], /, **values: Any) -> T:
+    """`target` (a dataclass) built from `values` and, for its other fields, the cells of
+    `source` of the same names, as validated: only what is derived needs spelling out.
+
+    Parameters
+    ----------
+    source : BaseModel
+        A validated row or scenario section.
+    target : type
+        The dataclass to build.
+    **values
+        The fields that are not a cell of the same name, or not as written.
+
+    Returns
+    -------
+    The built `target`.
+    """
+    names = {f.name for f in fields(cast(Any, target))} & set(type(source).model_fields) - set(values)
+    return target(**{name: getattr(source, name) for name in names}, **values)
 
 
 def validation_messages(error: ValidationError) -> list[tuple[str, str]]:

@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from allocator.inputs.limits import LIMITS, MAX_COUNT, MAX_SEED, MAX_TIME_LIMIT_S, MAX_TRAVEL_KM, MAX_WEIGHT
+from allocator.inputs.rows import carried
 from allocator.inputs.tables import clean_text
 from allocator.problem.data import Rules, Weights
 
@@ -53,16 +54,8 @@ class RulesSpec(_Strict):
 
     def rules(self) -> Rules:
         """These rules as the problem holds them (loading and variants share this)."""
-        return Rules(
-            available_cohorts=None if self.available_cohorts is None else tuple(self.available_cohorts),
-            departments_per_specialist=self.departments_per_specialist,
-            embedding_per_specialist=self.embedding_per_specialist,
-            groups_per_lead=self.groups_per_lead,
-            max_travel_km=float(self.max_travel_km),
-            allow_cross_hub=self.allow_cross_hub,
-            separate_trusts=self.separate_trusts,
-            whole_pairs=self.whole_pairs,
-        )
+        cohorts = None if self.available_cohorts is None else tuple(self.available_cohorts)
+        return carried(self, Rules, available_cohorts=cohorts, max_travel_km=float(self.max_travel_km))
 
 
 class WeightsSpec(_Strict):
@@ -76,15 +69,7 @@ class WeightsSpec(_Strict):
 
     def weights(self, focus_rank: tuple[int, ...]) -> Weights:
         """These weights as the problem holds them, with `focus_rank` (one per focus code)."""
-        return Weights(
-            place=self.place,
-            priority=self.priority,
-            travel_per_km=self.travel_per_km,
-            focus_rank=focus_rank,
-            continuity=self.continuity,
-            keep=self.keep,
-            lone_department=self.lone_department,
-        )
+        return carried(self, Weights, focus_rank=focus_rank)
 
 
 Pounds = Annotated[int, Field(ge=0, le=10_000_000, strict=True)]
