@@ -95,3 +95,15 @@ def problem(
         forbids=req(list(forbids)),
         solver=SolverSettings(time_limit_s=10, workers=8, seed=0),
     )
+
+
+def ids(p: ProblemData, result: Any) -> dict[str, tuple[str | None, str | None]]:
+    """{urn: (specialist id, group id)} of a search result's allocation."""
+    a = result.allocation
+    return {
+        s.urn: (
+            p.specialists[a.school_specialist[i]].id if a.school_specialist[i] is not None else None,
+            p.work_groups[a.school_group[i]].id if a.school_group[i] is not None else None,
+        )
+        for i, s in enumerate(p.schools)
+    }

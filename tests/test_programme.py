@@ -19,7 +19,7 @@ from allocator.problem.eligibility import compute_eligibility
 from allocator.solving.search import search
 from allocator.solving.solution import Allocation, SolveStatus
 from tests.bruteforce import brute_force_optimum
-from tests.builders import PLAIN, group, problem, school, specialist
+from tests.builders import PLAIN, group, ids, problem, school, specialist
 from tests.strategies import tiny_problems
 
 LONE = replace(PLAIN, lone_department=400)
@@ -34,17 +34,6 @@ def solved(p):
     assert report.objective == result.objective
     assert brute_force_optimum(p) == result.objective
     return result
-
-
-def ids(p, result):
-    a = result.allocation
-    return {
-        s.urn: (
-            p.specialists[a.school_specialist[i]].id if a.school_specialist[i] is not None else None,
-            p.work_groups[a.school_group[i]].id if a.school_group[i] is not None else None,
-        )
-        for i, s in enumerate(p.schools)
-    }
 
 
 # ---------------------------------------------------------------- development pairs

@@ -13,7 +13,7 @@ from allocator.check import check_allocation
 from allocator.problem.data import Weights
 from allocator.solving.search import search
 from allocator.solving.solution import SolveStatus
-from tests.builders import PLAIN, group, problem, school, specialist
+from tests.builders import PLAIN, group, ids, problem, school, specialist
 
 
 def solved(p):
@@ -24,18 +24,6 @@ def solved(p):
         assert report.violations == ()
         assert report.objective == result.objective
     return result
-
-
-def ids(p, result):
-    """{urn: (specialist id, group id)} of the allocation."""
-    a = result.allocation
-    return {
-        s.urn: (
-            p.specialists[a.school_specialist[i]].id if a.school_specialist[i] is not None else None,
-            p.work_groups[a.school_group[i]].id if a.school_group[i] is not None else None,
-        )
-        for i, s in enumerate(p.schools)
-    }
 
 
 # Rule 1: each school is placed completely or not at all.
