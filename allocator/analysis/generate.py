@@ -195,7 +195,8 @@ _SCHOOL_KIND = {
     "special": ["School", "Academy", "Special School"],
     "all-through": ["All-Through Academy", "All-Through School"],
 }
-_FIRST = [
+# Synthetic people's names (also the demo script's): common first names and surnames.
+FIRST_NAMES = [
     "Amelia",
     "Oliver",
     "Isla",
@@ -253,7 +254,7 @@ _FIRST = [
     "Bethany",
     "Felix",
 ]
-_LAST = [
+LAST_NAMES = [
     "Ashworth",
     "Bexley",
     "Carrow",
@@ -522,7 +523,7 @@ class _Namer:
         return f"{self.place()} {self.pick(_SCHOOL_KIND[phase])}"
 
     def person(self) -> tuple[str, str]:
-        return self.pick(_FIRST), self.pick(_LAST)
+        return self.pick(FIRST_NAMES), self.pick(LAST_NAMES)
 
     def urn(self) -> str:
         size = 100_000 // NUM_HUBS
