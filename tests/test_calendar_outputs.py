@@ -4,11 +4,13 @@ written by `allocate` for the demo (which has a calendar for 2025/26)."""
 from __future__ import annotations
 
 import csv
+import re
 from datetime import date
 from pathlib import Path
 
 import icalendar
 import openpyxl
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -226,3 +228,26 @@ def test_many_rosters_go_into_two_combined_sheets(demo, monkeypatch):
     assert {r[0] for r in rows[1:]} == running
     specialist_rows = list(wb["Specialist rosters"].iter_rows(values_only=True))
     assert specialist_rows[0][0] == "specialist" and "specialist_email" not in specialist_rows[0]
+
+
+def test_each_group_section_maps_its_hosts_in_session_order(demo_run):
+    # Every running group's section carries a small map: one numbered point per distinct
+    # host (the calendar's host_latitude/host_longitude) and a route through the sessions.
+    _, out, _ = demo_run
+    page = (out / "report.html").read_text(encoding="utf-8")
+    calendar = pd.read_csv(out / "calendar.csv", dtype=str, keep_default_na=False)
+    groups = calendar[calendar["kind"] == "group"]
+    rotating = []
+    for group_id, rows in groups.groupby("group"):
+        start = page.index(f'class="group-sessions" data-group="{group_id}"')
+        section = page[start : page.index("</div>", start)]
+        hosts = {(r.host_latitude, r.host_longitude) for r in rows.itertuples()}
+        if len(hosts) == 1:  # a group meeting at its venue all year: no map, the table says where
+            assert "sessions-map" not in section
+            continue
+        rotating.append(group_id)
+        svg = section[section.index('<svg class="sessions-map"') : section.index("</svg>")]
+        assert svg.count("<circle") == len(hosts)
+        points = re.search(r'<polyline points="([^"]*)"', svg)
+        assert points is not None and len(points.group(1).split()) == len(rows)  # one vertex per session
+    assert rotating  # the demo's primary groups rotate between member schools

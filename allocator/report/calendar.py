@@ -11,6 +11,7 @@ SUMMARY, LOCATION and DESCRIPTION. Specialists' emails and phones never go in th
 from __future__ import annotations
 
 import html
+import math
 import re
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -46,6 +47,8 @@ CALENDAR_COLUMNS = [
     "postcode",
     "lead",
     "lead_name",
+    "host_latitude",
+    "host_longitude",
 ]
 
 
@@ -75,6 +78,8 @@ def calendar_table(problem: ProblemData, schedule: Schedule) -> pd.DataFrame:
                 "postcode": m.host.postcode,
                 "lead": lead.id,
                 "lead_name": lead.name,
+                "host_latitude": round(m.host.location.lat, 5),
+                "host_longitude": round(m.host.location.lon, 5),
             }
         )
     return pd.DataFrame(rows, columns=CALENDAR_COLUMNS)
@@ -215,6 +220,44 @@ def write_ics_files(folder: Path, problem: ProblemData, table: pd.DataFrame) -> 
     return written
 
 
+def sessions_map_svg(rows: pd.DataFrame, width: int = 260, height: int = 170, pad: int = 16) -> str:
+    """A small map of one group's sessions: each host a numbered point (the sessions it
+    holds), joined in session order, north up, with a scale bar; nothing for a group that
+    meets at one place all year."""
+    e = html.escape
+    places: dict[tuple[float, float], list[str]] = {}
+    route = []
+    for r in rows.itertuples(index=False):
+        point = (float(r.host_latitude), float(r.host_longitude))
+        places.setdefault(point, []).append(str(r.session))
+        route.append(point)
+    if len(places) < 2:
+        return ""  # every session at one place (a venue): the table says where
+    lats = [lat for lat, _ in places]
+    mid = math.radians(sum(lats) / len(lats))
+    xs = [lon * math.cos(mid) for _, lon in places]
+    span = max(max(xs) - min(xs), max(lats) - min(lats), 0.02)  # degrees of latitude; at least ~2 km
+    scale = min(width, height) - 2 * pad
+
+    def xy(point: tuple[float, float]) -> tuple[float, float]:
+        x = (point[1] * math.cos(mid) - (min(xs) + max(xs)) / 2) / span * scale + width / 2
+        y = ((min(lats) + max(lats)) / 2 - point[0]) / span * scale + height / 2
+        return round(x, 1), round(y, 1)
+
+    line = " ".join(f"{x},{y}" for x, y in map(xy, route))
+    dots = "".join(
+        f'<g class="host"><title>{e(", ".join(numbers))}</title><circle cx="{x}" cy="{y}" r="8"/>'
+        f'<text x="{x}" y="{y + 3.5}" text-anchor="middle">{e(numbers[0])}</text></g>'
+        for (x, y), numbers in ((xy(point), numbers) for point, numbers in places.items())
+    )
+    km = span * 111.2 / scale * 40  # the scale bar is 40 px long
+    return (
+        f'<svg class="sessions-map" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" aria-label="where the sessions meet"><polyline points="{e(line)}"/>{dots}'
+        f'<path d="M{pad} {height - 6}h40"/><text x="{pad + 44}" y="{height - 3}">{km:.1f} km</text></svg>'
+    )
+
+
 def sessions_html(solved: Outcome) -> str:
     """The report's per-group section: each running group's sessions (date, time, host)."""
     table = solved.tables.get("calendar")
@@ -242,13 +285,14 @@ def sessions_html(solved: Outcome) -> str:
         )
         blocks.append(
             f'<div class="group-sessions" data-group="{e(str(group_id))}"><h3>Work group {e(str(group_id))} '
-            f"<small>led by {e(str(first['lead_name']))}</small></h3>"
+            f"<small>led by {e(str(first['lead_name']))}</small></h3>{sessions_map_svg(rows)}"
             '<table class="small"><thead><tr><th>session</th><th>date</th><th>afternoon</th>'
             f"<th>twilight</th><th>host</th><th>postcode</th></tr></thead><tbody>{body}</tbody></table></div>"
         )
     notes = "".join(f'<p class="note">{e(w)}</p>' for w in solved.summary_json.get("calendar_warnings", []))
     return (
         '<section id="sessions-section"><h2>Work group sessions</h2>'
-        f'{notes}{"".join(blocks)}<p class="hint">Hosts are schools on the map; development pairs\' '
-        "meetings are in calendar.csv.</p></section>"
+        f'{notes}{"".join(blocks)}<p class="hint">Each small map shows where a group meets, session by '
+        "session (numbers are the sessions a host holds; hover for all); development pairs' meetings "
+        "are in calendar.csv.</p></section>"
     )
