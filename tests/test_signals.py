@@ -223,3 +223,23 @@ def test_a_stop_while_the_search_reads_its_solution_keeps_the_allocation(demo, t
     assert summary["interrupted"] is True
     placed = sum(stage["placed"] for stage in summary["by_stage"].values())
     assert placed > 50  # the demo's allocation, not an empty one (57 of 61 are placed)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("delay", [0.0, 0.4, 0.8, 0.9])
+def test_a_stop_during_recommendations_writes_and_exits_cleanly(demo, tmp_path, sig, delay):
+    # Recommendations search in two threads; a stop ended the run while one of their
+    # CP-SAT searches still ran, and the process aborted at exit (-6, "terminate called
+    # without an active exception") after writing everything.
+    out = tmp_path / "out"
+    child = _allocate(demo.yml, out)
+    assert child.stderr is not None
+    for line in child.stderr:
+        if line.startswith("Looking for the change"):
+            break
+    time.sleep(delay)
+    child.send_signal(sig)
+    _, rest = child.communicate(timeout=120)
+    assert child.returncode == 0, rest
+    assert "terminate called" not in rest and "Traceback" not in rest
+    assert _assert_previous_or_complete(out, "") == "new"

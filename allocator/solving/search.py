@@ -15,6 +15,7 @@ when it does not, a single thread continues from the quick search's best.
 
 from __future__ import annotations
 
+import atexit
 import threading
 import time
 from collections.abc import Callable
@@ -111,6 +112,19 @@ class _CpSat:
     seconds: float
 
 
+# Searches under way, so that none outlives the process: a CP-SAT thread still running
+# at exit aborts it ("terminate called without an active exception"), which can happen
+# when a stop ends the run while a recommendation's search runs in another thread.
+_RUNNING: dict[threading.Thread, cp_model.CpSolver] = {}
+
+
+@atexit.register
+def _stop_running_searches() -> None:
+    for worker, solver in list(_RUNNING.items()):
+        solver.stop_search()
+        worker.join(timeout=30)
+
+
 def _run_cp_sat(
     model: cp_model.CpModel,
     params: dict[str, object],
@@ -138,6 +152,7 @@ def _run_cp_sat(
         return _CpSat(SolveStatus.UNKNOWN, solver, True, 0.0)
     worker = threading.Thread(target=run, name="cp-sat", daemon=True)
     interrupted = False
+    _RUNNING[worker] = solver
     worker.start()
     try:
         with released():  # only here may Ctrl-C raise: the search stops, the best is kept
@@ -149,6 +164,9 @@ def _run_cp_sat(
         interrupted = True
         solver.stop_search()
         worker.join()
+    finally:
+        if not worker.is_alive():
+            _RUNNING.pop(worker, None)
     if "error" in outcome:
         raise outcome["error"]
     status = _STATUS[outcome["status"]] if outcome.get("status") in _STATUS else SolveStatus.UNKNOWN
