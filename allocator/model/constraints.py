@@ -164,9 +164,13 @@ def add_development_pairs(
 
     Exact both ways (not only forced up by the objective), so that any solution's
     objective equals the checker's: load = lone + 2·pair + more, lone + pair <= 1 and
-    0 <= more <= (n-2)·pair, n being the number of development schools that could be
-    placed with them (load 1 is lone; 2 or more a pair). Of the formulations measured on
-    the national benchmark this one let a single thread prove the most parts.
+    0 <= more <= (n-2)·pair, n being the most development schools they could take: the
+    number that could be placed with them, and with rule 2 in force (no `switch`) their
+    capacity too (load 1 is lone; 2 or more a pair). The capacity matters: with `more`
+    bounded only by the schools, the LP relaxation makes a load of 2 from half a pair
+    and one `more`, and so never sees that an odd number of development schools needs a
+    lone department; a capacity-2 specialist has no `more` at all. Of the formulations
+    measured on the national benchmark this one proves parts fastest (BENCHMARKS.md).
     Nothing is added when `lone_department` is 0 and `whole_pairs` is off.
     """
     if lone_department == 0 and not whole_pairs:
@@ -179,9 +183,9 @@ def add_development_pairs(
         if not supported:
             continue
         load = sum(supported)
-        # The number of possible schools, not the capacity: rule 2 alone bounds the load
-        # (the conflict finder switches it off).
-        n = len(supported)
+        # The conflict finder switches rule 2 off, so there the number of possible
+        # schools alone bounds the load.
+        n = len(supported) if switch is not None else min(len(supported), specialist.capacity)
         lone = model.new_bool_var(f"lone[{p}]")
         if n < 2:
             model.add(lone == load)  # at most one school could be placed with them

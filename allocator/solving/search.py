@@ -578,15 +578,13 @@ QUICK_PAIRS_LIMIT_S = 15.0
 def _quick(settings: SolverSettings, limit: float, pairs: bool = False) -> dict[str, object]:
     """Single thread, no presolve: fast on these assignment models, and repeatable.
 
-    A part that prices lone departments (`pairs`) is the exception: without presolve a
-    single thread could not prove parts where an odd number of development schools makes
-    a lone department unavoidable (the LP relaxation takes half pairs), and the
-    portfolio did no better; with presolve and linearization level 2 one thread proved
-    every part of the national benchmark (9.3 s in all, against 19.5 s with three parts
-    unproven; BENCHMARKS.md).
+    A part that prices lone departments (`pairs`) also gets linearization level 2: the
+    lone-department constraints then enter the LP relaxation, whose bound sees that an
+    odd number of development schools needs a lone department; with it one thread proved
+    every part of the national benchmark in 1.7 s in all (BENCHMARKS.md).
     """
     params = _single_thread(replace(settings, time_limit_s=limit))
-    params["cp_model_presolve"] = pairs
+    params["cp_model_presolve"] = False
     if pairs:
         params["linearization_level"] = 2
     if not settings.deterministic:
