@@ -558,7 +558,7 @@ def _closest(
     model.minimise_changes(closest_to, require_placed)
     assert found.allocation is not None
     model.add_hint(found.allocation)
-    params = _quick(settings, min(CLOSEST_LIMIT_S, settings.time_limit_s))
+    params = _quick(settings, min(CLOSEST_LIMIT_S, settings.time_limit_s), pairs=bool(model.vars.lone))
     nearest = _run_cp_sat(model.model, params, _Watcher(), None, 1.0)
     if not nearest.status.has_allocation:
         return found  # out of time: the optimum found first is still an optimum
