@@ -1,59 +1,87 @@
 """The allocation model as a MIP for HiGHS (`highspy`, an optional benchmark dependency).
 
-Same variables and constraints as `allocator/model/` (built from
-`allocator.problem.eligibility.compute_eligibility`, so the same allowed pairs and integer
-objective coefficients), written as one sparse matrix:
+The same variables, constraints and objective as `allocator/model/` (variables.py,
+constraints.py, objective.py, in cpmodel.py's order), built from
+`allocator.problem.eligibility.compute_eligibility`, so the same allowed pairs, possible
+leads and integer objective coefficients (never recomputed here)::
 
-    placed[s], support[s,p], member[s,g], runs[g], leads[g,p]   all binary
+    placed[s], support[s,p], member[s,g], runs[g], leads[g,p]      binary
+    venue_member[s,g,p]  s joins g, which meets at its chosen lead p  binary
+    lone[p], pair[p]     binary; more[p] integer 0..n-2               (development pairs)
+    kept[s]              binary, for a re-run's embedding school held in both pairs
 
-    rule 1  sum_p support[s,p] = placed[s]          (development, embedding)
-            sum_g member[s,g]  = placed[s]          (embedding, sustaining)
-    rule 2  sum_{s of stage} support[s,p] <= capacity of that stage
+    rule 1  development: sum_p support[s,p] + sum_g member[s,g] = placed[s]
+            embedding:   sum_p support[s,p] = placed[s];  sum_g member[s,g] = placed[s]
+            sustaining:  sum_g member[s,g] = placed[s]
+    rule 2  sum_{s of stage} support[s,p] <= that stage's capacity (when it can bind)
     rule 3  min*runs[g] <= sum_s member[s,g] <= max*runs[g];  runs[g] <= sum_s member[s,g]
-            sum_p leads[g,p] = runs[g];  sum_g leads[g,p] <= max_groups[p]
+            (runs[g] = 0 when nobody may join);  sum_p leads[g,p] = runs[g]
+            sum_g leads[g,p] <= max_groups[p] (when it can bind)
+    venue   a group meeting at its chosen lead: sum_p venue_member[s,g,p] = member[s,g],
+            venue_member[s,g,p] <= leads[g,p]; member[s,g] = 0 when no lead is near enough
+    pairs   for an available specialist with development capacity >= 2 and any
+            development pair (only when lone_department > 0 or whole_pairs), with n the
+            most development schools they could take (min of pairs and capacity):
+            n < 2: lone = load;  else load = lone + 2 pair + more, lone + pair <= 1,
+            more <= (n-2) pair;  whole_pairs: lone = 0
     rule 4  pins fix their variables to 1 (a pin on a pair with no variable: infeasible)
+    keep    kept[s] <= each held pair,  kept[s] >= sum held pairs - 1
 
-    maximise  sum school_value*placed + sum pair values*support + sum pair values*member
+    maximise  sum school_value placed + sum pair values support + sum pair values member
+              + sum triple values venue_member + sum lead values leads
+              - lone_department sum lone + keep sum kept
+
+By default it solves one connected part at a time (`allocator.solving.components`, as
+`allocator` does); `--whole` solves the whole instance as one MIP.
 
 Usage, as the benchmark runs it (in its own process, so wall time and peak memory are its own)::
 
     python benchmarks/highs_model.py SCENARIO.yml --time-limit 60 --json result.json
+    python benchmarks/highs_model.py SCENARIO.yml --whole --summary OUT/summary.json
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import sys
 import time
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from allocator.problem.data import ProblemData
-from allocator.problem.eligibility import Eligibility, compute_eligibility
-from allocator.solving.solution import Allocation
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))  # run from a checkout without installing
+
+from allocator.problem.data import SUPPORTED_STAGES, ProblemData, Stage  # noqa: E402
+from allocator.problem.eligibility import Eligibility, compute_eligibility  # noqa: E402
+from allocator.problem.rules import may_be_lone, meets_at_chosen_lead  # noqa: E402
+from allocator.solving.components import components  # noqa: E402
+from allocator.solving.solution import Allocation  # noqa: E402
 
 INF = float("inf")
 
 
 @dataclass
 class MipModel:
-    """The MIP's arrays and how to read an allocation back from a solution vector."""
+    """The MIP's arrays (row-wise matrix) and how to read an allocation back."""
 
-    cost: np.ndarray  # objective coefficients (maximised)
-    lower: np.ndarray
-    upper: np.ndarray
-    row_lower: np.ndarray
-    row_upper: np.ndarray
-    rows: np.ndarray  # constraint matrix in coordinate form
-    cols: np.ndarray
-    values: np.ndarray
-    support: np.ndarray  # (k, 2) school, specialist of each support column
-    member: np.ndarray  # (k, 2) school, group of each member column
-    leads: np.ndarray  # (k, 2) group, specialist of each leads column
-    offsets: dict[str, int]  # first column of each variable family
+    cost: list[float] = field(default_factory=list)  # objective coefficients (maximised)
+    lower: list[float] = field(default_factory=list)
+    upper: list[float] = field(default_factory=list)
+    starts: list[int] = field(default_factory=lambda: [0])  # CSR: row k is index[starts[k]:starts[k+1]]
+    index: list[int] = field(default_factory=list)
+    value: list[float] = field(default_factory=list)
+    row_lower: list[float] = field(default_factory=list)
+    row_upper: list[float] = field(default_factory=list)
+    support: dict[tuple[int, int], int] = field(default_factory=dict)  # (s, p) -> column
+    member: dict[tuple[int, int], int] = field(default_factory=dict)  # (s, g) -> column
+    leads: dict[tuple[int, int], int] = field(default_factory=dict)  # (g, p) -> column
+    infeasible: bool = False  # a pin on a pair that has no variable
 
     @property
     def num_cols(self) -> int:
@@ -63,147 +91,249 @@ class MipModel:
     def num_rows(self) -> int:
         return len(self.row_lower)
 
+    def col(self, cost: float = 0.0, upper: float = 1.0) -> int:
+        """A new integer column in 0..upper."""
+        self.cost.append(float(cost))
+        self.lower.append(0.0)
+        self.upper.append(float(upper))
+        return len(self.cost) - 1
 
-def build_mip(problem: ProblemData, elig: Eligibility) -> MipModel:
-    """The model of `allocator/model/` as arrays (see the module docstring)."""
-    num_s, num_g = problem.num_schools, problem.num_groups
-    sp, sg = elig.specialist_pairs, elig.group_pairs
-    leads = np.array([(g, p) for g in range(num_g) for p in elig.group_leads[g]], dtype=np.int64).reshape(-1, 2)
-    o_placed = 0
-    o_support = num_s
-    o_member = o_support + len(sp)
-    o_runs = o_member + len(sg)
-    o_leads = o_runs + num_g
-    num_cols = o_leads + len(leads)
-    cost = np.zeros(num_cols)
-    cost[o_placed:o_support] = elig.school_value
-    cost[o_support:o_member] = elig.specialist_pair_value
-    cost[o_member:o_runs] = elig.group_pair_value
-    lower = np.zeros(num_cols)
-    upper = np.ones(num_cols)
+    def row(self, terms: Iterable[tuple[int, float]], low: float, high: float) -> None:
+        """low <= sum coef * column <= high (each column at most once)."""
+        for col, coef in terms:
+            self.index.append(col)
+            self.value.append(float(coef))
+        self.starts.append(len(self.index))
+        self.row_lower.append(float(low))
+        self.row_upper.append(float(high))
 
-    r: list[np.ndarray] = []
-    c: list[np.ndarray] = []
-    v: list[np.ndarray] = []
-    lo: list[np.ndarray] = []
-    hi: list[np.ndarray] = []
-    next_row = 0
 
-    def block(row_of: np.ndarray, col: np.ndarray, val: np.ndarray | float) -> None:
-        r.append(np.asarray(row_of, dtype=np.int64))
-        c.append(np.asarray(col, dtype=np.int64))
-        v.append(np.broadcast_to(np.asarray(val, dtype=float), np.shape(row_of)).copy())
+@dataclass
+class _Vars:
+    """Column indices of each variable family, keyed as in `allocator.model.variables`."""
 
-    def bounds(n: int, low: np.ndarray | float, high: np.ndarray | float) -> int:
-        nonlocal next_row
-        lo.append(np.broadcast_to(np.asarray(low, dtype=float), (n,)).copy())
-        hi.append(np.broadcast_to(np.asarray(high, dtype=float), (n,)).copy())
-        first = next_row
-        next_row += n
-        return first
+    placed: dict[int, int] = field(default_factory=dict)
+    runs: dict[int, int] = field(default_factory=dict)
+    venue_member: dict[tuple[int, int, int], int] = field(default_factory=dict)
+    kept: dict[int, int] = field(default_factory=dict)
+    school2support: dict[int, list[int]] = field(default_factory=dict)
+    specialist2support: dict[int, list[int]] = field(default_factory=dict)
+    school2member: dict[int, list[int]] = field(default_factory=dict)
+    group2member: dict[int, list[int]] = field(default_factory=dict)
+    specialist2leads: dict[int, list[int]] = field(default_factory=dict)
+    group2leads: dict[int, list[int]] = field(default_factory=dict)
+    member2venue: dict[tuple[int, int], list[int]] = field(default_factory=dict)
+    at_lead_groups: set[int] = field(default_factory=set)
 
-    stage = np.array([s.stage for s in problem.schools], dtype=object).reshape(num_s)
-    schools = np.arange(num_s)
 
-    # Rule 1: sum support = placed (development, embedding); sum member = placed (emb, sus).
-    needs_sp = np.flatnonzero((stage == "development") | (stage == "embedding"))
-    first = bounds(len(needs_sp), 0.0, 0.0)
-    row_of_school = np.full(num_s, -1)
-    row_of_school[needs_sp] = first + np.arange(len(needs_sp))
-    block(row_of_school[needs_sp], o_placed + needs_sp, -1.0)
-    block(row_of_school[sp[:, 0]], o_support + np.arange(len(sp)), 1.0)
-    needs_sg = np.flatnonzero((stage == "embedding") | (stage == "sustaining"))
-    first = bounds(len(needs_sg), 0.0, 0.0)
-    row_of_school = np.full(num_s, -1)
-    row_of_school[needs_sg] = first + np.arange(len(needs_sg))
-    block(row_of_school[needs_sg], o_placed + needs_sg, -1.0)
-    block(row_of_school[sg[:, 0]], o_member + np.arange(len(sg)), 1.0)
-    # A school that needs a specialist (or group) but has no allowed one cannot be placed:
-    # the equality rows above already force placed = 0 then.
-    del schools
+def _columns(
+    m: MipModel, problem: ProblemData, elig: Eligibility, schools: Iterable[int], groups: Iterable[int]
+) -> _Vars:
+    """`Variables.create`: placed, support, member, runs, leads and venue_member columns,
+    each with its objective coefficient (placement, support, membership, lead and venue
+    member terms)."""
+    v = _Vars()
+    for s in schools:
+        v.placed[s] = m.col(int(elig.school_value[s]))
+        v.school2support[s] = []
+        v.school2member[s] = []
+    for (s, p), value in zip(elig.specialist_pairs.tolist(), elig.specialist_pair_value.tolist(), strict=True):
+        m.support[s, p] = m.col(value)
+        v.school2support[s].append(p)
+        v.specialist2support.setdefault(p, []).append(s)
+    for (s, g), value in zip(elig.group_pairs.tolist(), elig.group_pair_value.tolist(), strict=True):
+        m.member[s, g] = m.col(value)
+        v.school2member[s].append(g)
+        v.group2member.setdefault(g, []).append(s)
+    for g in groups:
+        v.runs[g] = m.col(0)
+        if meets_at_chosen_lead(problem.work_groups[g]):
+            v.at_lead_groups.add(g)
+        v.group2leads[g] = list(elig.group_leads[g])
+        for p, value in zip(elig.group_leads[g], elig.lead_value[g], strict=True):
+            m.leads[g, p] = m.col(value)
+            v.specialist2leads.setdefault(p, []).append(g)
+    for (s, g, p), value in zip(elig.venue_triples.tolist(), elig.venue_triple_value.tolist(), strict=True):
+        if (s, g) in m.member and (g, p) in m.leads:
+            v.venue_member[s, g, p] = m.col(value)
+            v.member2venue.setdefault((s, g), []).append(p)
+    return v
 
-    # Rule 2: capacities per specialist and stage.
-    num_p = problem.num_specialists
-    for stage_name, attr in (("development", "capacity"), ("embedding", "embedding_capacity")):
-        cap = np.array([getattr(p, attr) for p in problem.specialists], dtype=float).reshape(num_p)
-        first = bounds(num_p, -INF, cap)
-        of_stage = stage[sp[:, 0]] == stage_name if len(sp) else np.zeros(0, dtype=bool)
-        cols = np.flatnonzero(of_stage)
-        block(first + sp[cols, 1], o_support + cols, 1.0)
 
-    # Rule 3: group size and lead.
-    min_s = np.array([g.min_schools for g in problem.work_groups], dtype=float).reshape(num_g)
-    max_s = np.array([g.max_schools for g in problem.work_groups], dtype=float).reshape(num_g)
-    member_cols = o_member + np.arange(len(sg))
-    runs_cols = o_runs + np.arange(num_g)
-    first = bounds(num_g, -INF, 0.0)  # size - max*runs <= 0
-    block(first + sg[:, 1], member_cols, 1.0)
-    block(first + np.arange(num_g), runs_cols, -max_s)
-    first = bounds(num_g, 0.0, INF)  # size - min*runs >= 0
-    block(first + sg[:, 1], member_cols, 1.0)
-    block(first + np.arange(num_g), runs_cols, -min_s)
-    first = bounds(num_g, 0.0, INF)  # size - runs >= 0 (runs only with a school)
-    block(first + sg[:, 1], member_cols, 1.0)
-    block(first + np.arange(num_g), runs_cols, -1.0)
-    first = bounds(num_g, 0.0, 0.0)  # sum leads = runs
-    block(first + leads[:, 0], o_leads + np.arange(len(leads)), 1.0)
-    block(first + np.arange(num_g), runs_cols, -1.0)
-    max_groups = np.array([p.max_groups for p in problem.specialists], dtype=float).reshape(num_p)
-    first = bounds(num_p, -INF, max_groups)  # sum_g leads[g,p] <= max_groups
-    block(first + leads[:, 1], o_leads + np.arange(len(leads)), 1.0)
+def _kept(m: MipModel, elig: Eligibility, v: _Vars) -> None:
+    """`add_kept` and `keep_terms`: +keep on the held pair, or on a new `kept` column equal
+    to both held pairs of an embedding school."""
+    if elig.keep_value == 0:
+        return
+    for s, p, g in elig.keep_targets:
+        if s not in v.placed:
+            continue  # another part's school
+        pairs: list[int | None] = []
+        if p is not None:
+            pairs.append(m.support.get((s, p)))
+        if g is not None:
+            pairs.append(m.member.get((s, g)))
+        if not pairs or any(col is None for col in pairs):
+            continue
+        held = [col for col in pairs if col is not None]
+        if len(held) == 1:
+            v.kept[s] = held[0]
+            continue
+        both = m.col(0)
+        for col in held:
+            m.row([(both, 1), (col, -1)], -INF, 0)  # both -> each held pair
+        m.row([(both, 1)] + [(col, -1) for col in held], 1 - len(held), INF)  # all held -> both
+        v.kept[s] = both
+    for col in v.kept.values():
+        m.cost[col] += elig.keep_value
 
-    # Rule 4: pins.
-    sp_col = {(int(s), int(p)): o_support + k for k, (s, p) in enumerate(sp.tolist())}
-    sg_col = {(int(s), int(g)): o_member + k for k, (s, g) in enumerate(sg.tolist())}
-    for pin in problem.pins:
-        lower[o_placed + pin.school_idx] = 1.0
-        pairs = []
-        if pin.specialist_idx is not None:
-            pairs.append(sp_col.get((pin.school_idx, pin.specialist_idx)))
-        if pin.group_idx is not None:
-            pairs.append(sg_col.get((pin.school_idx, pin.group_idx)))
-        for col in pairs:
-            if col is None:
-                upper[o_placed + pin.school_idx] = 0.0  # lower 1 > upper 0: infeasible
+
+def _whole_placement(m: MipModel, problem: ProblemData, v: _Vars) -> None:
+    """Rule 1 (`add_whole_placement`)."""
+    for s, placed in v.placed.items():
+        stage = Stage(problem.schools[s].stage)
+        supports = [(m.support[s, p], 1) for p in v.school2support[s]]
+        members = [(m.member[s, g], 1) for g in v.school2member[s]]
+        if stage is Stage.DEVELOPMENT:
+            m.row([*supports, *members, (placed, -1)], 0, 0)
+            continue
+        if stage.needs_specialist:
+            m.row([*supports, (placed, -1)], 0, 0)
+        if stage.needs_group:
+            m.row([*members, (placed, -1)], 0, 0)
+
+
+def _capacity(m: MipModel, problem: ProblemData, v: _Vars) -> None:
+    """Rule 2 (`add_specialist_capacity`)."""
+    for p, schools in v.specialist2support.items():
+        specialist = problem.specialists[p]
+        for stage in SUPPORTED_STAGES:
+            capacity = specialist.capacity_for(stage)
+            supported = [m.support[s, p] for s in schools if problem.schools[s].stage == stage]
+            if len(supported) > capacity:
+                m.row([(col, 1) for col in supported], -INF, capacity)
+
+
+def _groups(m: MipModel, problem: ProblemData, v: _Vars) -> None:
+    """Rule 3 (`add_group_size_and_lead`, `add_lead_limit`)."""
+    for g, runs in v.runs.items():
+        group = problem.work_groups[g]
+        members = [(m.member[s, g], 1) for s in v.group2member.get(g, [])]
+        if not members:
+            m.upper[runs] = 0.0
+        else:
+            m.row([*members, (runs, -group.max_schools)], -INF, 0)
+            m.row([*members, (runs, -group.min_schools)], 0, INF)
+            m.row([*members, (runs, -1)], 0, INF)  # runs only with a school
+        m.row([(m.leads[g, p], 1) for p in v.group2leads[g]] + [(runs, -1)], 0, 0)
+    for p, groups in v.specialist2leads.items():
+        limit = problem.specialists[p].max_groups
+        if len(groups) > limit:
+            m.row([(m.leads[g, p], 1) for g in groups], -INF, limit)
+
+
+def _venue_at_lead(m: MipModel, v: _Vars) -> None:
+    """`add_venue_at_lead`: each member of a group meeting at its chosen lead meets at
+    exactly that lead, one within its travel limit."""
+    for (s, g), col in m.member.items():
+        leads = v.member2venue.get((s, g))
+        if leads is None:
+            if g in v.at_lead_groups:
+                m.upper[col] = 0.0  # no possible lead within the school's limit
+            continue
+        m.row([(v.venue_member[s, g, p], 1) for p in leads] + [(col, -1)], 0, 0)
+        for p in leads:
+            m.row([(v.venue_member[s, g, p], 1), (m.leads[g, p], -1)], -INF, 0)
+
+
+def _development_pairs(m: MipModel, problem: ProblemData, elig: Eligibility, v: _Vars) -> None:
+    """`add_development_pairs` and `lone_terms`: lone[p] = 1 exactly when p's development
+    load is 1, costing lone_department; with whole_pairs it is 0."""
+    if elig.lone_department == 0 and not elig.whole_pairs:
+        return
+    for p, schools in v.specialist2support.items():
+        specialist = problem.specialists[p]
+        if not may_be_lone(specialist):
+            continue
+        load = [(m.support[s, p], 1) for s in schools if problem.schools[s].stage == Stage.DEVELOPMENT]
+        if not load:
+            continue
+        n = min(len(load), specialist.capacity)
+        lone = m.col(-elig.lone_department)
+        if n < 2:
+            m.row([*load, (lone, -1)], 0, 0)
+        else:
+            pair = m.col(0)
+            m.row([(lone, 1), (pair, 1)], -INF, 1)
+            if n > 2:
+                more = m.col(0, upper=n - 2)
+                m.row([(more, 1), (pair, -(n - 2))], -INF, 0)
+                m.row([*load, (lone, -1), (pair, -2), (more, -1)], 0, 0)
             else:
-                lower[col] = 1.0
+                m.row([*load, (lone, -1), (pair, -2)], 0, 0)
+        if elig.whole_pairs:
+            m.upper[lone] = 0.0
 
-    rows = np.concatenate(r) if r else np.zeros(0, dtype=np.int64)
-    cols = np.concatenate(c) if c else np.zeros(0, dtype=np.int64)
-    values = np.concatenate(v) if v else np.zeros(0)
-    keep = rows >= 0
-    return MipModel(
-        cost=cost,
-        lower=lower,
-        upper=upper,
-        row_lower=np.concatenate(lo) if lo else np.zeros(0),
-        row_upper=np.concatenate(hi) if hi else np.zeros(0),
-        rows=rows[keep],
-        cols=cols[keep],
-        values=values[keep],
-        support=sp,
-        member=sg,
-        leads=leads,
-        offsets={"placed": o_placed, "support": o_support, "member": o_member, "runs": o_runs, "leads": o_leads},
+
+def _pins(m: MipModel, problem: ProblemData, v: _Vars) -> None:
+    """Rule 4 (`add_pins`): a pin on a pair without a column makes the model infeasible."""
+    for pin in problem.pins:
+        if pin.school_idx not in v.placed:
+            continue  # another part's pin
+        m.lower[v.placed[pin.school_idx]] = 1.0
+        targets = []
+        if pin.specialist_idx is not None:
+            targets.append(m.support.get((pin.school_idx, pin.specialist_idx)))
+        if pin.group_idx is not None:
+            targets.append(m.member.get((pin.school_idx, pin.group_idx)))
+        for col in targets:
+            if col is None:
+                m.infeasible = True
+            else:
+                m.lower[col] = 1.0
+
+
+def build_mip(
+    problem: ProblemData,
+    elig: Eligibility,
+    schools: list[int] | None = None,
+    groups: list[int] | None = None,
+) -> MipModel:
+    """The model of `allocator/model/` for these schools and groups (default: all), whose
+    pairs `elig` holds (a part's eligibility, see `allocator.solving.components`)."""
+    m = MipModel()
+    v = _columns(
+        m,
+        problem,
+        elig,
+        range(problem.num_schools) if schools is None else schools,
+        range(problem.num_groups) if groups is None else groups,
     )
+    _kept(m, elig, v)
+    _whole_placement(m, problem, v)
+    _capacity(m, problem, v)
+    _groups(m, problem, v)
+    _venue_at_lead(m, v)
+    _development_pairs(m, problem, elig, v)
+    _pins(m, problem, v)
+    return m
 
 
-def read_allocation(problem: ProblemData, mip: MipModel, x: np.ndarray) -> Allocation:
-    """The allocation of a 0/1 solution vector."""
-    on = np.asarray(x) > 0.5
+def read_allocation(problem: ProblemData, mips: Iterable[tuple[MipModel, np.ndarray]]) -> Allocation:
+    """The allocation of 0/1 solution vectors of one or more parts' MIPs."""
     school_specialist: list[int | None] = [None] * problem.num_schools
     school_group: list[int | None] = [None] * problem.num_schools
     group_lead: list[int | None] = [None] * problem.num_groups
-    o = mip.offsets
-    for k in np.flatnonzero(on[o["support"] : o["member"]]).tolist():
-        s, p = mip.support[k]
-        school_specialist[int(s)] = int(p)
-    for k in np.flatnonzero(on[o["member"] : o["runs"]]).tolist():
-        s, g = mip.member[k]
-        school_group[int(s)] = int(g)
-    for k in np.flatnonzero(on[o["leads"] :]).tolist():
-        g, p = mip.leads[k]
-        group_lead[int(g)] = int(p)
+    for mip, x in mips:
+        for (s, p), col in mip.support.items():
+            if x[col] > 0.5:
+                school_specialist[s] = p
+        for (s, g), col in mip.member.items():
+            if x[col] > 0.5:
+                school_group[s] = g
+        for (g, p), col in mip.leads.items():
+            if x[col] > 0.5:
+                group_lead[g] = p
     return Allocation(tuple(school_specialist), tuple(school_group), tuple(group_lead))
 
 
@@ -217,53 +347,44 @@ class HighsResult:
     solve_seconds: float
     allocation: Allocation | None
     version: str
+    mode: str = "parts"  # "parts" (one connected part at a time) or "whole"
+    parts: int = 1
 
 
-def solve_highs(
-    problem: ProblemData,
-    elig: Eligibility | None = None,
-    *,
-    time_limit_s: float = 60.0,
-    threads: int = 0,
-) -> HighsResult:
-    """Solve the MIP with HiGHS to proven optimality (zero gap) or the time limit."""
+@dataclass
+class _PartResult:
+    status: str
+    objective: int | None  # of the rounded solution, exactly (integer coefficients)
+    bound: float | None
+    x: np.ndarray | None
+
+
+def _solve_mip(h, mip: MipModel, time_limit_s: float) -> _PartResult:
+    """Solve one MIP with `h` (a `highspy.Highs`, options set) to proven optimality."""
     import highspy
 
-    t0 = time.perf_counter()
-    elig = elig if elig is not None else compute_eligibility(problem)
-    mip = build_mip(problem, elig)
+    if mip.infeasible:
+        return _PartResult("INFEASIBLE", None, None, None)
     lp = highspy.HighsLp()
     lp.num_col_ = mip.num_cols
     lp.num_row_ = mip.num_rows
-    lp.col_cost_ = mip.cost
-    lp.col_lower_ = mip.lower
-    lp.col_upper_ = mip.upper
-    lp.row_lower_ = mip.row_lower
-    lp.row_upper_ = mip.row_upper
+    lp.col_cost_ = np.asarray(mip.cost)
+    lp.col_lower_ = np.asarray(mip.lower)
+    lp.col_upper_ = np.asarray(mip.upper)
+    lp.row_lower_ = np.asarray(mip.row_lower)
+    lp.row_upper_ = np.asarray(mip.row_upper)
     lp.sense_ = highspy.ObjSense.kMaximize
-    # Column-wise (CSC) matrix.
-    order = np.lexsort((mip.rows, mip.cols))
-    counts = np.bincount(mip.cols, minlength=mip.num_cols)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
     lp.a_matrix_.num_col_ = mip.num_cols
     lp.a_matrix_.num_row_ = mip.num_rows
-    lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
-    lp.a_matrix_.index_ = mip.rows[order].astype(np.int32)
-    lp.a_matrix_.value_ = mip.values[order]
+    lp.a_matrix_.start_ = np.asarray(mip.starts, dtype=np.int32)
+    lp.a_matrix_.index_ = np.asarray(mip.index, dtype=np.int32)
+    lp.a_matrix_.value_ = np.asarray(mip.value)
     lp.integrality_ = [highspy.HighsVarType.kInteger] * mip.num_cols
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", float(time_limit_s))
-    # Integer objective: an absolute gap below 1 is a proof of optimality, as CP-SAT's.
-    h.setOptionValue("mip_rel_gap", 0.0)
-    h.setOptionValue("mip_abs_gap", 0.999)
-    if threads:
-        h.setOptionValue("threads", int(threads))
+    h.clearModel()
+    h.setOptionValue("time_limit", float(max(0.01, time_limit_s)))
     h.passModel(lp)
-    build = time.perf_counter() - t0
-    t1 = time.perf_counter()
     h.run()
-    solve_s = time.perf_counter() - t1
     status = h.getModelStatus()
     info = h.getInfo()
     ms = highspy.HighsModelStatus
@@ -274,22 +395,89 @@ def solve_highs(
         name = "INFEASIBLE"
     else:
         name = "FEASIBLE" if has_solution else "UNKNOWN"
-    allocation = objective = bound = gap = None
-    if has_solution:
-        x = np.array(h.getSolution().col_value)
-        allocation = read_allocation(problem, mip, x)
-        objective = int(round(info.objective_function_value))
-        bound = float(info.mip_dual_bound)
-        gap = 0.0 if name == "OPTIMAL" else max(0.0, (bound - objective) / max(1, abs(objective)))
+    if not has_solution:
+        return _PartResult(name, None, None, None)
+    x = np.round(np.array(h.getSolution().col_value))
+    objective = int(round(float(np.dot(np.asarray(mip.cost), x))))
+    return _PartResult(name, objective, float(info.mip_dual_bound), x)
+
+
+def _overall(statuses: list[str]) -> str:
+    if "INFEASIBLE" in statuses:
+        return "INFEASIBLE"
+    if "UNKNOWN" in statuses:
+        return "UNKNOWN"
+    return "OPTIMAL" if all(s == "OPTIMAL" for s in statuses) else "FEASIBLE"
+
+
+def solve_highs(
+    problem: ProblemData,
+    elig: Eligibility | None = None,
+    *,
+    time_limit_s: float = 60.0,
+    threads: int = 0,
+    by_parts: bool = True,
+) -> HighsResult:
+    """Solve the MIP with HiGHS to proven optimality (zero gap) or the time limit.
+
+    `by_parts`: one MIP per connected part (`allocator.solving.components`), each given
+    the time left, as `allocator` solves; else one MIP of the whole instance.
+    """
+    import highspy
+
+    start = time.perf_counter()
+    elig = elig if elig is not None else compute_eligibility(problem)
+    jobs: list[tuple[Eligibility, list[int] | None, list[int] | None]]
+    if by_parts:
+        parts = components(problem, elig)
+        jobs = [(part.eligibility, part.schools, part.groups) for part in parts]
+        covered = {s for part in parts for s in part.schools}
+        # A pin on a school with no allowed pair is in no part: infeasible, as in `search`.
+        pinned_outside = any(pin.school_idx not in covered for pin in problem.pins)
+    else:
+        jobs = [(elig, None, None)]
+        pinned_outside = False
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    # Integer objective: an absolute gap below 1 is a proof of optimality, as CP-SAT's.
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("mip_abs_gap", 0.999)
+    if threads:
+        h.setOptionValue("threads", int(threads))
     version = f"{h.version()}" if hasattr(h, "version") else highspy.__name__
-    return HighsResult(name, objective, bound, gap, build, solve_s, allocation, version)
+    build_s = time.perf_counter() - start
+    solve_s = 0.0
+    results: list[tuple[MipModel, _PartResult]] = []
+    for part_elig, schools, groups in [] if pinned_outside else jobs:
+        t0 = time.perf_counter()
+        mip = build_mip(problem, part_elig, schools, groups)
+        t1 = time.perf_counter()
+        part = _solve_mip(h, mip, time_limit_s - (t1 - start))
+        solve_s += time.perf_counter() - t1
+        build_s += t1 - t0
+        results.append((mip, part))
+        if part.status in ("INFEASIBLE", "UNKNOWN"):
+            break
+    mode, num_parts = ("parts" if by_parts else "whole"), len(jobs)
+    status = "INFEASIBLE" if pinned_outside else _overall([part.status for _, part in results])
+    if status in ("INFEASIBLE", "UNKNOWN"):
+        return HighsResult(status, None, None, None, build_s, solve_s, None, version, mode, num_parts)
+    objective = sum(part.objective or 0 for _, part in results)
+    bound = float(sum(part.bound or 0.0 for _, part in results))
+    gap = 0.0 if status == "OPTIMAL" else max(0.0, (bound - objective) / max(1, abs(objective)))
+    allocation = read_allocation(problem, ((mip, part.x) for mip, part in results if part.x is not None))
+    return HighsResult(status, objective, bound, gap, build_s, solve_s, allocation, version, mode, num_parts)
 
 
 def main(argv: list[str] | None = None) -> int:
+    started = time.perf_counter()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scenario", type=Path)
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--whole", action="store_true", help="one MIP of the whole instance (default: by part)")
+    parser.add_argument("--locations", default=None, help="as allocate's --locations (default: the scenario's)")
+    parser.add_argument("--summary", type=Path, default=None, help="allocator's summary.json, to compare objectives")
     parser.add_argument("--json", type=Path, default=None, help="write the result here")
     args = parser.parse_args(argv)
 
@@ -297,14 +485,16 @@ def main(argv: list[str] | None = None) -> int:
     from allocator.inputs.load import load
 
     t0 = time.perf_counter()
-    problem = load(args.scenario).problem
+    problem = load(args.scenario, locations=args.locations).problem
     load_s = time.perf_counter() - t0
-    result = solve_highs(problem, time_limit_s=args.time_limit, threads=args.threads)
+    result = solve_highs(problem, time_limit_s=args.time_limit, threads=args.threads, by_parts=not args.whole)
     out: dict[str, object] = {
         "status": result.status,
         "objective": result.objective,
         "bound": result.bound,
         "gap": result.gap,
+        "mode": result.mode,
+        "parts": result.parts,
         "load_seconds": load_s,
         "build_seconds": result.build_seconds,
         "solve_seconds": result.solve_seconds,
@@ -319,11 +509,21 @@ def main(argv: list[str] | None = None) -> int:
             "school_group": list(result.allocation.school_group),
             "group_lead": list(result.allocation.group_lead),
         }
+    if args.summary is not None:
+        theirs = json.loads(args.summary.read_text(encoding="utf-8"))
+        out["allocator_status"], out["allocator_objective"] = theirs.get("status"), theirs.get("objective")
+        out["agrees"] = out["allocator_objective"] == result.objective
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    # From main's start (the interpreter's start-up and imports before it are not included;
+    # the benchmark measures the whole child process).
+    out["wall_seconds"] = time.perf_counter() - started
+    out["cpu_seconds"] = usage.ru_utime + usage.ru_stime
     text = json.dumps(out)
     if args.json is not None:
         args.json.write_text(text, encoding="utf-8")
     else:
-        sys.stdout.write(text + "\n")
+        summary = {k: out[k] for k in out if k != "allocation"}
+        sys.stdout.write(json.dumps(summary) + "\n")
     return 0
 
 
