@@ -20,7 +20,7 @@ generated kind (hub, a 100-school hub, region, national) with its tight variant,
 4. the greedy baseline (`benchmarks.greedy`, what a hub lead does by hand) runs and is
    checked the same way;
 5. the same model as a MIP (`benchmarks/highs_model.py`) is solved by HiGHS in a
-   child process, when `highspy` is installed;
+   child process, one connected part at a time (its default), when `highspy` is installed;
 6. on the instances named by `--determinism` (default demo and region), the CLI runs
    with and without `--deterministic`, alternately, to show what repeatability costs.
 
@@ -485,7 +485,8 @@ def render(rows: list[Row], meta: dict[str, object]) -> str:
         f"commit {v['commit']}.",
         "",
         "allocator (end to end through the CLI with `--no-recommendations`, in a child "
-        "process) against HiGHS on the same model. *CLI s*: wall time from start-up to tables "
+        "process) against HiGHS on the same model (`benchmarks/highs_model.py`, one connected "
+        "part at a time, as allocator solves). *CLI s*: wall time from start-up to tables "
         "written (*CPU s*: the child's user and system time, all threads; steadier than wall "
         "time on a shared machine); *solve s*: CP-SAT's search as summary.json reports it; "
         "*ratio*: allocator's CLI wall time over HiGHS's (child process: start-up, load, "

@@ -173,3 +173,23 @@ def test_highs_model_earns_keep_as_allocator_does(by_parts):
     assert highs.status == "OPTIMAL" and highs.objective == 3830
     report = check_allocation(p2, highs.allocation)
     assert report.ok and report.terms["keep"] == 900 and report.objective == 3830
+
+
+@pytest.mark.skipif(not HAS_HIGHS, reason="highspy is not installed")
+@pytest.mark.parametrize("by_parts", [True, False], ids=["by-part", "whole"])
+def test_highs_model_finds_a_pin_on_a_forbidden_pair_infeasible_as_allocator_does(by_parts):
+    # 100001's only specialist is forbidden to it, so its pin has no pair: no part holds
+    # the school (by part) and the whole model has no variable for the pin.
+    solve_highs = _bench_module("highs_model").solve_highs
+    from allocator.solving.search import search
+    from tests.builders import problem, school, specialist
+
+    p = problem(
+        [school("100001", km=1), school("100002", km=2)],
+        [specialist("S1", km=0)],
+        pins=[("100001", "S1")],
+        forbids=[("100001", "S1")],
+    )
+    highs = solve_highs(p, time_limit_s=30, by_parts=by_parts)
+    assert highs.status == search(p).status.value == "INFEASIBLE"
+    assert highs.allocation is None
