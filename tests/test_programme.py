@@ -53,6 +53,21 @@ def test_a_pair_is_not_charged():
     assert solved(p).objective == 1993
 
 
+def test_an_odd_number_of_schools_leaves_one_lone_department_or_a_third_school():
+    # Three development schools 1, 2 and 3 km north; S1 and S2 at 0 km, capacity 2.
+    # All three placed: a pair and a lone department, 3000 - 1 - 2 - 3 - 400 = 2594,
+    # beating two placed as a pair, 2000 - 1 - 2 = 1997. (The LP relaxation could take
+    # half pairs; the exact formulation must still charge the lone department.)
+    three = [school("100001", km=1), school("100002", km=2), school("100003", km=3)]
+    r = solved(problem(three, [specialist("S1"), specialist("S2")], weights=LONE))
+    assert r.objective == 2594
+    # S1 of capacity 3 takes all three: no lone department, 3000 - 6 = 2994; the
+    # capacity-2 S2 takes nobody.
+    r3 = solved(problem(three, [specialist("S1", capacity=3), specialist("S2")], weights=LONE))
+    assert r3.objective == 2994
+    assert r3.allocation.school_specialist == (0, 0, 0)
+
+
 def test_capacity_one_is_never_lone():
     # S1's development capacity is 1: one school is all they take, 1000 - 3 = 997.
     p = problem([school("100001", km=3)], [specialist("S1", capacity=1)], weights=LONE)
