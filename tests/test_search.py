@@ -6,11 +6,16 @@ weights are 1000 per school placed and 1 per km, nothing else.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from allocator.check import check_allocation
+from allocator.problem.data import SolverSettings
 from allocator.problem.eligibility import compute_eligibility
+from allocator.solving import search as search_module
 from allocator.solving.components import components
 from allocator.solving.search import search
 from allocator.solving.solution import SearchResult, SolveStatus
-from tests.builders import problem, school, specialist
+from tests.builders import PLAIN, problem, school, specialist
 
 
 def test_objective_of_two_placed_schools() -> None:
@@ -51,6 +56,24 @@ def test_parts_are_searched_separately_and_merged() -> None:
     merged, whole = search(p), search(p, decompose=False)
     assert merged.objective == whole.objective == 1960
     assert merged.allocation == whole.allocation
+
+
+def test_parts_side_by_side_give_what_one_after_another_gives(monkeypatch) -> None:
+    """Four hubs, four parts, each a pair and a lone school: searched two at a time
+    (settings with more than one worker) or one after another (one worker), the merged
+    allocation and objective are the same, 4 × (3000 − 1 − 2 − 3 − 400) = 10376."""
+    monkeypatch.setattr(search_module, "PART_THREADS", 2)
+    hubs = ["North", "South", "East", "West"]
+    schools = [school(f"10{h}{k}", km=k, hub=hub) for h, hub in enumerate(hubs) for k in (1, 2, 3)]
+    specialists = [specialist(f"S{h}{n}", hub=hub) for h, hub in enumerate(hubs) for n in (1, 2)]
+    p = problem(schools, specialists, weights=replace(PLAIN, lone_department=400))
+    assert len(components(p, compute_eligibility(p))) == 4
+    side_by_side = search(p, SolverSettings(time_limit_s=30, workers=2))
+    one_by_one = search(p, SolverSettings(time_limit_s=30, workers=1))
+    assert side_by_side.status == one_by_one.status == SolveStatus.OPTIMAL
+    assert side_by_side.objective == one_by_one.objective == 10376
+    assert side_by_side.allocation is not None
+    assert check_allocation(p, side_by_side.allocation).objective == 10376
 
 
 def test_only_parts_with_covers_those_parts_alone() -> None:

@@ -16,6 +16,7 @@ when it does not, a single thread continues from the quick search's best.
 from __future__ import annotations
 
 import atexit
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -116,6 +117,9 @@ class _CpSat:
 # at exit aborts it ("terminate called without an active exception"), which can happen
 # when a stop ends the run while a recommendation's search runs in another thread.
 _RUNNING: dict[threading.Thread, cp_model.CpSolver] = {}
+# In a thread searching parts side by side (`_search_parts_side_by_side`): the event the
+# calling thread sets on Ctrl-C or SIGTERM, which only it receives.
+_PARTS_THREAD = threading.local()
 
 
 @atexit.register
@@ -148,7 +152,8 @@ def _run_cp_sat(
             outcome["error"] = exc
 
     began = time.perf_counter()
-    if stop_requested():  # a stop arrived while the model was built: search no more
+    stop: threading.Event | None = getattr(_PARTS_THREAD, "stop", None)
+    if stop_requested() or (stop is not None and stop.is_set()):  # a stop arrived while the model was built
         return _CpSat(SolveStatus.UNKNOWN, solver, True, 0.0)
     worker = threading.Thread(target=run, name="cp-sat", daemon=True)
     interrupted = False
@@ -157,7 +162,9 @@ def _run_cp_sat(
     try:
         with released():  # only here may Ctrl-C raise: the search stops, the best is kept
             while worker.is_alive():
-                worker.join(progress_every_s)
+                worker.join(progress_every_s if stop is None else min(progress_every_s, 0.05))
+                if stop is not None and stop.is_set():
+                    raise KeyboardInterrupt  # the calling thread was stopped
                 if report is not None and worker.is_alive():
                     report()
     except KeyboardInterrupt:
@@ -233,6 +240,8 @@ def search(
     plan = _plan(problem, eligibility, require_placed, decompose, only_parts_with, parts)
     if plan.required - plan.covered:  # a school that must be placed has no allowed pair at all
         return run.result(SolveStatus.INFEASIBLE)
+    if settings.workers > 1 and len(plan.parts) > 1 and PART_THREADS > 1 and closest_to is None:
+        return _search_parts_side_by_side(problem, settings, plan, run, hint, require_placed, on_progress)
     return _search_parts(problem, settings, plan, run, hint, require_placed, on_progress, progress_every_s, closest_to)
 
 
@@ -284,6 +293,107 @@ def _search_parts(
         run.keep(n, part, outcome)
     if on_progress is not None:
         on_progress(run.tracker.progress())
+    return run.final(len(plan.parts))
+
+
+def _search_parts_side_by_side(
+    problem: ProblemData,
+    settings: SolverSettings,
+    plan: _Plan,
+    run: _Run,
+    hint: Allocation | None,
+    require_placed: tuple[int, ...],
+    on_progress: Callable[[Progress], None] | None,
+) -> SearchResult:
+    """Search the plan's parts in `PART_THREADS` threads, largest first, and merge their
+    allocations as `_search_parts` does. CP-SAT releases the interpreter while it
+    searches, so one thread's search runs while the other builds its next model.
+    Ctrl-C or SIGTERM (raised in this thread only) stops every search under way; each
+    keeps its best allocation, and parts not started are skipped."""
+    run.tracker = _Tracker(run.start, [_upper_bound(problem, part) for part in plan.parts])
+    total_size = sum(part.size for part in plan.parts) or 1
+    outcomes: dict[int, _PartOutcome] = {}
+    errors: list[BaseException] = []
+    queue, lock, stop = iter(list(enumerate(plan.parts))), threading.Lock(), threading.Event()
+
+    def work() -> None:
+        _PARTS_THREAD.stop = stop
+        while not stop.is_set():
+            with lock:
+                item = next(queue, None)
+            if item is None:
+                return
+            n, part = item
+            try:
+                limit = _part_limit(settings, part, total_size, run.start)
+                one = _Tracker(run.start, [run.tracker.bounds[n]])
+                outcome = _solve_part(
+                    problem, part, replace(settings, time_limit_s=limit), hint, require_placed, one, None, 1.0
+                )
+                with lock:
+                    run.tracker.solutions += one.solutions + one.watcher.solutions
+                    outcomes[n] = outcome
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
+                errors.append(exc)
+                stop.set()
+
+    threads = [threading.Thread(target=work, name=f"parts-{n}", daemon=True) for n in range(PART_THREADS)]
+    for thread in threads:
+        thread.start()
+    run.interrupted = _wait_for_parts(threads, stop, run, outcomes, on_progress)
+    if errors:
+        raise errors[0]
+    return _merge_parts(run, plan, outcomes)
+
+
+def _wait_for_parts(
+    threads: list[threading.Thread],
+    stop: threading.Event,
+    run: _Run,
+    outcomes: dict[int, _PartOutcome],
+    on_progress: Callable[[Progress], None] | None,
+) -> bool:
+    """Wait for the part threads, reporting progress; True when a stop ended them."""
+    try:
+        with released():
+            for thread in threads:
+                while thread.is_alive():
+                    thread.join(0.5)
+                    if on_progress is not None:
+                        on_progress(_side_by_side_progress(run, dict(outcomes)))
+    except KeyboardInterrupt:
+        stop.set()
+        for thread in threads:
+            thread.join()
+        return True
+    return False
+
+
+def _side_by_side_progress(run: _Run, outcomes: dict[int, _PartOutcome]) -> Progress:
+    """Finished parts' objectives; their bounds plus the trivial bounds of the others."""
+    objective = sum(outcome.objective for outcome in outcomes.values()) if outcomes else None
+    bound = sum(outcomes[n].bound if n in outcomes else b for n, b in enumerate(run.tracker.bounds))
+    return Progress(time.perf_counter() - run.start, run.tracker.solutions, objective, bound)
+
+
+def _merge_parts(run: _Run, plan: _Plan, outcomes: dict[int, _PartOutcome]) -> SearchResult:
+    """The parts' outcomes in order, as `_search_parts` takes them one by one."""
+    for n, part in enumerate(plan.parts):
+        needed = bool(plan.required & set(part.schools))
+        outcome = outcomes.get(n)
+        if outcome is None:
+            if needed:
+                return run.result(SolveStatus.UNKNOWN, interrupted=True)
+            run.skip(n, part)
+            continue
+        if outcome.status == SolveStatus.INFEASIBLE:
+            return run.result(SolveStatus.INFEASIBLE)
+        if not outcome.status.has_allocation or outcome.allocation is None:
+            if not (run.interrupted and not needed):
+                return run.result(outcome.status, interrupted=run.interrupted)
+            run.skip(n, part)
+            continue
+        run.keep(n, part, outcome)
     return run.final(len(plan.parts))
 
 
@@ -501,16 +611,11 @@ def _solve_part(
     #    the optimum in a fraction of the portfolio's time (presolve and probing dominate
     #    the portfolio on small parts), and a single thread is repeatable.
     model = build()
-    pairs = bool(model.vars.lone)
-    quick_limit = min(QUICK_PAIRS_LIMIT_S if pairs else QUICK_LIMIT_S, QUICK_SHARE * settings.time_limit_s)
-    if hint is not None:
-        model.add_hint(hint)
-    first = run(model, _quick(settings, quick_limit, pairs=pairs))
-    first_allocation = model.read(first.solver.value) if first.status.has_allocation else None
+    first, first_allocation, spent = _quick_search(model, run, settings, hint)
     if first.status in (SolveStatus.OPTIMAL, SolveStatus.INFEASIBLE) or first.interrupted:
         return _outcome(first, first_allocation)
     # 2. CP-SAT's parallel portfolio for the rest of the time, from the quick search's best.
-    remaining = settings.time_limit_s - (quick_limit if settings.deterministic else first.seconds)
+    remaining = settings.time_limit_s - spent
     rest = replace(settings, time_limit_s=max(0.01, remaining))
     portfolio = build()
     start_from = first_allocation if first_allocation is not None else hint
@@ -542,6 +647,39 @@ def _solve_part(
     return _outcome(second, single.read(second.solver.value))
 
 
+def _quick_search(
+    model: AllocationModel,
+    run: Callable[[AllocationModel, dict[str, object]], _CpSat],
+    settings: SolverSettings,
+    hint: Allocation | None,
+) -> tuple[_CpSat, Allocation | None, float]:
+    """The quick single-thread searches of one part, each from the best found so far:
+    their last search, its allocation, and the time they took (in deterministic mode the
+    time they were allowed, so that what follows is repeatable).
+
+    A part that prices lone departments gets two: without presolve, then with it, for
+    the rare part that only the presolved search proves in time (BENCHMARKS.md).
+    """
+    pairs = bool(model.vars.lone)
+    # With one worker the portfolio would be one more single thread: these get it all.
+    share = 1.0 if settings.workers <= 1 else QUICK_SHARE
+    total = min(QUICK_PAIRS_LIMIT_S if pairs else QUICK_LIMIT_S, share * settings.time_limit_s)
+    limits = [PAIRS_FIRST_SHARE * total, (1 - PAIRS_FIRST_SHARE) * total] if pairs else [total]
+    start, allocation, found, spent = hint, None, None, 0.0
+    for n, limit in enumerate(limits):
+        if start is not None:
+            model.model.clear_hints()
+            model.add_hint(start)
+        found = run(model, _quick(settings, limit, pairs=pairs, presolve=n > 0))
+        spent += limit if settings.deterministic else found.seconds
+        if found.status.has_allocation:
+            allocation = start = model.read(found.solver.value)
+        if found.status in (SolveStatus.OPTIMAL, SolveStatus.INFEASIBLE) or found.interrupted:
+            break
+    assert found is not None
+    return found, allocation, spent
+
+
 def _closest(
     problem: ProblemData,
     part: Component,
@@ -568,15 +706,20 @@ def _closest(
 # The pass that picks, among optima, the one closest to a given allocation stops after
 # this long with the closest found so far (still an optimum: its objective is fixed).
 CLOSEST_LIMIT_S = 1.0
+# Parts searched side by side when the settings allow more than one worker (what-if
+# re-solves, which run one worker each, search theirs one after another).
+PART_THREADS = min(2, os.cpu_count() or 1)
 QUICK_LIMIT_S = 5.0  # at most this long for the quick single-thread search of a part
 QUICK_SHARE = 0.25  # and at most this share of the part's time limit
-# A part pricing lone departments: the presolved single thread proves it where the
-# portfolio stalls, so it gets longer before the portfolio takes over.
+# A part pricing lone departments: a single thread proves it where the portfolio
+# stalls, so it gets longer before the portfolio takes over.
 QUICK_PAIRS_LIMIT_S = 15.0
+PAIRS_FIRST_SHARE = 0.7  # of which the search without presolve gets this share
 
 
-def _quick(settings: SolverSettings, limit: float, pairs: bool = False) -> dict[str, object]:
-    """Single thread, no presolve: fast on these assignment models, and repeatable.
+def _quick(settings: SolverSettings, limit: float, pairs: bool = False, presolve: bool = False) -> dict[str, object]:
+    """Single thread, no presolve unless asked: fast on these assignment models, and
+    repeatable.
 
     A part that prices lone departments (`pairs`) also gets linearization level 2: the
     lone-department constraints then enter the LP relaxation, whose bound sees that an
@@ -584,7 +727,7 @@ def _quick(settings: SolverSettings, limit: float, pairs: bool = False) -> dict[
     every part of the national benchmark in 1.7 s in all (BENCHMARKS.md).
     """
     params = _single_thread(replace(settings, time_limit_s=limit))
-    params["cp_model_presolve"] = False
+    params["cp_model_presolve"] = presolve
     if pairs:
         params["linearization_level"] = 2
     if not settings.deterministic:
