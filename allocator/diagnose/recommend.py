@@ -40,10 +40,18 @@ from allocator.problem.data import ProblemData, SolverSettings, Stage
 from allocator.problem.eligibility import Eligibility
 from allocator.solving.components import Component, components
 from allocator.solving.search import search
-from allocator.solving.solution import Allocation
+from allocator.solving.solution import Allocation, SolveStatus
 
 NO_BOUND = math.inf
+MIN_SOLVE_S = 0.05  # a re-solve with less time than this left in the budget is not started
+
+
+class _OutOfTime(Exception):
+    """The budget ended a school's analysis: it is reported as not analysed."""
+
+
 KIND_ORDER = ("pin", "capacity", "max_schools", "min_schools", "travel", "cross_hub", "cohort")
+SCHOOL_KINDS = ("travel", "cross_hub")  # edits that change the pairs of their school alone
 
 
 def _lone_weight(problem: ProblemData) -> int:
@@ -111,9 +119,13 @@ def recommend(
     settings = settings or replace(
         problem.solver, time_limit_s=min(10.0, problem.solver.time_limit_s), deterministic=False
     )
+    # Schools are analysed two at a time, one CP-SAT thread each: a portfolio of eight
+    # workers on two cores proved less than one thread does (BENCHMARKS.md).
+    settings = replace(settings, workers=1)
     engine = _Engine(problem, elig, allocation, objective, settings)
     order = sorted(unplaced, key=lambda s: (-problem.schools[s].priority, s))
     deadline = None if budget_s is None else started + budget_s
+    engine.deadline = deadline
     done = _analyse(engine, order, deadline, threads if threads is not None else min(2, os.cpu_count() or 1))
     return [done.get(s) or Recommendation(s, "", "not_analysed") for s in unplaced]
 
@@ -136,6 +148,8 @@ def _analyse(engine: _Engine, order: list[int], deadline: float | None, threads:
                 return
             try:
                 done[s] = engine.recommend_one(s)
+            except _OutOfTime:
+                return
             except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
                 errors.append(exc)
                 stop.set()
@@ -204,13 +218,31 @@ class _Parts:
         return sorted(region_schools), sorted(region_groups)
 
 
-def _restricted(elig: Eligibility, num_schools: int, schools: list[int], groups: list[int]) -> Component:
-    """The part of these schools and groups, with their pairs under `elig`."""
+def _restricted(
+    elig: Eligibility,
+    num_schools: int,
+    schools: list[int],
+    groups: list[int],
+    only: tuple[int, set[int], set[int]] | None = None,
+) -> Component:
+    """The part of these schools and groups, with their pairs under `elig`; `only`
+    (school, specialists, groups): that school's pairs with these alone."""
     keep = np.zeros(num_schools, dtype=bool)
     keep[schools] = True
     empty = np.zeros(0, dtype=np.int64)
-    sp_rows = np.flatnonzero(keep[elig.specialist_pairs[:, 0]]) if len(elig.specialist_pairs) else empty
-    sg_rows = np.flatnonzero(keep[elig.group_pairs[:, 0]]) if len(elig.group_pairs) else empty
+    sp_keep = keep[elig.specialist_pairs[:, 0]] if len(elig.specialist_pairs) else np.zeros(0, dtype=bool)
+    sg_keep = keep[elig.group_pairs[:, 0]] if len(elig.group_pairs) else np.zeros(0, dtype=bool)
+    if only is not None:
+        s, specialists, allowed_groups = only
+        for pairs, mask, allowed in (
+            (elig.specialist_pairs, sp_keep, specialists),
+            (elig.group_pairs, sg_keep, allowed_groups),
+        ):
+            if len(pairs):
+                mine = pairs[:, 0] == s
+                mask &= ~mine | np.isin(pairs[:, 1], sorted(allowed))
+    sp_rows = np.flatnonzero(sp_keep) if len(sp_keep) else empty
+    sg_rows = np.flatnonzero(sg_keep) if len(sg_keep) else empty
     sub = replace(
         elig,
         specialist_pairs=elig.specialist_pairs[sp_rows].reshape(-1, 2),
@@ -219,6 +251,56 @@ def _restricted(elig: Eligibility, num_schools: int, schools: list[int], groups:
         group_pair_value=elig.group_pair_value[sg_rows],
     )
     return Component(schools, groups, sub)
+
+
+@dataclass
+class _Through:
+    """An edit that changes school s's pairs alone, re-solved one placement at a time.
+
+    Such an edit can join parts only through s, so with s's placement fixed to the parts
+    one placement touches (`options`: one part, or for an embedding school its
+    specialist's and its group's) the rest of the allocation cannot gain: every other
+    part keeps its base optimum, whose value is its schools' shares. The edited
+    scenario's optimum is therefore the base objective or, placing s, the best option's
+    re-solve, each over one or two hubs' parts rather than all of them joined.
+    """
+
+    options: list[tuple[frozenset[int], Component, int]]  # parts, their model with s, base value
+    found: list[tuple[int, Allocation] | None]  # each option's re-solve placing s
+
+    def best(self) -> int | None:
+        values = [
+            (found[0] - before, -n)
+            for n, ((_, _, before), found) in enumerate(zip(self.options, self.found, strict=True))
+            if found is not None
+        ]
+        return -max(values)[1] if values else None
+
+    def plain(self, engine: _Engine) -> Effect:
+        n = self.best()
+        if n is None or self._gain(n) < 0:
+            return Effect(engine.objective, engine.allocation)
+        return self._effect(engine, n, self.found[n])
+
+    def forced(self, engine: _Engine, problem: ProblemData, elig: Eligibility, s: int) -> Effect | None:
+        """The best option's optimum placing s that changes fewest other placements."""
+        n = self.best()
+        if n is None:
+            return None
+        nearest = engine._search(problem, elig, [self.options[n][1]], (s,), True)
+        return self._effect(engine, n, nearest or self.found[n])
+
+    def _gain(self, n: int) -> int:
+        found = self.found[n]
+        assert found is not None
+        return found[0] - self.options[n][2]
+
+    def _effect(self, engine: _Engine, n: int, found: tuple[int, Allocation] | None) -> Effect:
+        assert found is not None
+        part = self.options[n][1]
+        return Effect(
+            engine.objective + found[0] - self.options[n][2], engine._merged(found[1], [part], engine.allocation)
+        )
 
 
 @dataclass
@@ -235,6 +317,7 @@ class _Engine:
     cache_others: dict[tuple, tuple[int, Allocation] | None] = field(init=False, default_factory=dict)
     variants: dict[tuple, tuple] = field(init=False, default_factory=dict)
     stop: threading.Event = field(init=False, default_factory=threading.Event)
+    deadline: float | None = None  # time.perf_counter() at which re-solves stop
     dev_bound: dict[int, int] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -274,6 +357,10 @@ class _Engine:
         optimum with s placed that changes fewest other placements (in s's own part; the
         other parts an edit touches, a cohort's, are re-solved once per edit)."""
         problem, elig, touched, whole = self._variant(changes)
+        if whole is None and touched <= {s} and all(c.kind in SCHOOL_KINDS for c in changes):
+            through = self._through(problem, elig, changes, s)
+            if through is not None:
+                return through.forced(self, problem, elig, s) if forced else through.plain(self)
         parts = self._touched_parts(problem, elig, changes, touched, s, whole)
         if not parts:
             return None
@@ -316,19 +403,30 @@ class _Engine:
             return 0, self.allocation
         if self.stop.is_set() or stop_requested():
             raise KeyboardInterrupt  # stop recommending: the thread's school is left out
+        settings, cut = self.settings, False
+        if self.deadline is not None:  # no re-solve outlives the budget
+            left = self.deadline - time.perf_counter()
+            if left < MIN_SOLVE_S:
+                raise _OutOfTime
+            cut = left < settings.time_limit_s
+            settings = replace(settings, time_limit_s=min(settings.time_limit_s, left))
         result = search(
             problem,
-            self.settings,
+            settings,
             eligibility=elig,
-            hint=self.allocation,
+            # The base allocation leaves the required school out, and a hint it breaks
+            # slowed proofs down (0.5 s without against 1.1 s with, on a national part).
+            hint=None if required else self.allocation,
             parts=parts,
             require_placed=required,
             closest_to=self.allocation if nearest else None,
         )
         if result.interrupted:
             raise KeyboardInterrupt
-        if not result.status.has_allocation or result.objective is None or result.allocation is None:
-            return None
+        if result.status != SolveStatus.OPTIMAL or result.objective is None or result.allocation is None:
+            if cut and result.status != SolveStatus.INFEASIBLE:
+                raise _OutOfTime  # the budget ended it: the school is not analysed
+            return None  # not proven in its time: no verified figure, so the edit is not offered
         return result.objective, result.allocation
 
     def _variant(
@@ -342,6 +440,38 @@ class _Engine:
             problem, elig, touched = apply_changes(self.problem, self.elig, changes)
             self.variants[key] = (problem, elig, touched, components(problem, elig))
         return self.variants[key]
+
+    def _through(self, problem: ProblemData, elig: Eligibility, changes: tuple[Change, ...], s: int) -> _Through | None:
+        """The edit's re-solves one placement of s at a time (see `_Through`); None when
+        s could join a group that no base part holds (its leads' parts would join)."""
+        sp, sg = elig.specialist_pairs, elig.group_pairs
+        spec_of = {p: self.parts.of_specialist.get(p, -1) for p in sp[sp[:, 0] == s, 1].tolist()}
+        group_of = {g: self.parts.of_group.get(g) for g in sg[sg[:, 0] == s, 1].tolist()}
+        if None in group_of.values():
+            return None
+        stage = Stage(self.problem.schools[s].stage)
+        spec_parts, group_parts = set(spec_of.values()), {n for n in group_of.values() if n is not None}
+        if stage is Stage.DEVELOPMENT:
+            sets = {frozenset({n}) for n in spec_parts | group_parts}
+        elif stage is Stage.EMBEDDING:
+            sets = {frozenset({a, b}) for a in spec_parts for b in group_parts}
+        else:
+            sets = {frozenset({n}) for n in group_parts}
+        edit = tuple(sorted(c.key for c in changes))
+        options, found = [], []
+        for parts in sorted(sets, key=sorted):
+            schools = sorted({s}.union(*(self.parts.parts[n].schools for n in parts if n >= 0)))
+            groups = sorted(set().union(*(self.parts.parts[n].groups for n in parts if n >= 0)))
+            allowed_p = {p for p, n in spec_of.items() if n in parts}
+            allowed_g = {g for g, n in group_of.items() if n in parts}
+            part = _restricted(elig, problem.num_schools, schools, groups, (s, allowed_p, allowed_g))
+            before = sum(self.shares[x] for x in schools)
+            key = ("through", parts, *edit)
+            if key not in self.cache_others:
+                self.cache_others[key] = self._search(problem, elig, [part], (s,), False)
+            options.append((parts, part, before))
+            found.append(self.cache_others[key])
+        return _Through(options, found)
 
     def effect(self, changes: tuple[Change, ...], s: int) -> Effect | None:
         """The plain re-solve of an edit (shared by every school it could place)."""
@@ -397,9 +527,10 @@ class _Engine:
 
     def placed(self, allocation: Allocation, s: int) -> bool:
         stage = Stage(self.problem.schools[s].stage)
-        return (not stage.needs_specialist or allocation.school_specialist[s] is not None) and (
-            not stage.needs_group or allocation.school_group[s] is not None
-        )
+        p, g = allocation.school_specialist[s], allocation.school_group[s]
+        if stage is Stage.DEVELOPMENT:  # a specialist or a development group
+            return p is not None or g is not None
+        return (not stage.needs_specialist or p is not None) and (not stage.needs_group or g is not None)
 
     # ------------------------------------------------------------------ one school
 
