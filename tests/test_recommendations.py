@@ -265,6 +265,35 @@ def test_travel_and_cross_hub_in_memory_and_in_the_copy(tmp_path):
     assert "max_travel_km" not in pd.read_csv(yml.parent / "schools.csv").columns
 
 
+def test_a_cross_hub_edit_is_re_solved_through_the_school_it_joins_parts_by():
+    # Hub H: S1 (capacity 1) holds 100001 (1 km): 999; 100002 (2 km) is unplaced. Hub K:
+    # S2 at 10 km holds 100003 (11 km) alone: 1000 - 1 - 400 (lone department) = 599.
+    # Base 999 + 599 = 1598. Allowing 100002 cross-hub joins the hubs' parts through it
+    # alone; with S2 (8 km) the lone department becomes a pair: 999 + 999 + 992 = 2990,
+    # better than one more place for S1 (999 + 998 + 599 = 2596).
+    p = problem(
+        [school("100001", km=1), school("100002", km=2), school("100003", km=11, hub="K")],
+        [specialist("S1", capacity=1), specialist("S2", km=10, hub="K")],
+        weights=replace(problem([school("1")]).weights, lone_department=400),
+    )
+    base = search(p)
+    assert base.objective == 1598
+    elig = compute_eligibility(p)
+    [rec] = recommend(p, elig, base.allocation, base.objective, [1])
+    assert rec.kind == "cross_hub" and rec.objective == 2990 and rec.placed
+    assert rec.displaced == () and rec.moved == 0
+    variant, variant_elig, _ = apply_changes(p, elig, rec.changes)
+    assert search(variant, eligibility=variant_elig, decompose=False).objective == 2990
+
+
+def test_a_spent_budget_leaves_schools_not_analysed():
+    # No time at all: nothing is re-solved, and every school says so.
+    p = problem([school("100001", km=1), school("100002", km=2)], [specialist("S1", capacity=1)])
+    base = search(p)
+    recs = recommend(p, compute_eligibility(p), base.allocation, base.objective, [1], budget_s=0.0)
+    assert [r.kind for r in recs] == ["not_analysed"]
+
+
 def test_displaced_lists_exactly_the_schools_that_lose_their_place():
     # S1 (capacity 1) holds 100001 (1 km): 999; S3 (capacity 1, 60 km south) holds
     # 100003 (0 km): 1000. 100002 has priority 3 (worth 1000 + 3 x 200 = 1600) but lies
