@@ -36,10 +36,13 @@ class AllocationModel:
                 self.model.add(self.vars.placed[s] == 1)
 
     def fix_objective(self, value: int) -> None:
-        """Drop the objective and require it to equal `value` (for the canonical pass)."""
+        """Drop the objective and require it to reach `value`, the proven optimum, so to
+        equal it (for the canonical pass and the closest optimum). Written `>=`: the same
+        allocations, and the closest-optimum pass finds fewer changes in its time (demo
+        recommendations: 1 move instead of 3 within the 1 s limit)."""
         expression = objective.objective_expression(self.eligibility, self.vars)
         self.model.clear_objective()
-        self.model.add(expression == value)
+        self.model.add(expression >= value)
 
     def minimise_changes(self, base: Allocation, ignore: tuple[int, ...] = ()) -> None:
         """Replace the objective: change as few schools' placements from `base` as possible
