@@ -287,6 +287,11 @@ class _Through:
         n = self.best()
         if n is None:
             return None
+        found = self.found[n]
+        if found is not None and engine._others_unchanged(
+            engine._merged(found[1], [self.options[n][1]], engine.allocation), s
+        ):
+            return self._effect(engine, n, found)  # it changes nobody else: none changes fewer
         nearest = engine._search(problem, elig, [self.options[n][1]], (s,), True)
         return self._effect(engine, n, nearest or self.found[n])
 

@@ -689,18 +689,29 @@ def _closest(
     require_placed: tuple[int, ...],
 ) -> _PartOutcome:
     """The part's optimum that changes fewest placements from `closest_to` (same objective)."""
+    assert found.allocation is not None
+    if not _changed(part, found.allocation, closest_to, require_placed):
+        return found  # it changes nobody else: none changes fewer
     model = AllocationModel(problem, part.eligibility, part.schools, part.groups)
     model.require_placed(require_placed)
     optimum = int(round(found.objective))
     model.fix_objective(optimum)
     model.minimise_changes(closest_to, require_placed)
-    assert found.allocation is not None
     model.add_hint(found.allocation)
     params = _quick(settings, min(CLOSEST_LIMIT_S, settings.time_limit_s), pairs=bool(model.vars.lone))
     nearest = _run_cp_sat(model.model, params, _Watcher(), None, 1.0)
     if not nearest.status.has_allocation:
         return found  # out of time: the optimum found first is still an optimum
     return replace(found, allocation=model.read(nearest.solver.value), interrupted=nearest.interrupted)
+
+
+def _changed(part: Component, found: Allocation, base: Allocation, ignore: tuple[int, ...]) -> bool:
+    """Whether `found` places any of the part's schools (but `ignore`) otherwise than `base`."""
+    return any(
+        (found.school_specialist[s], found.school_group[s]) != (base.school_specialist[s], base.school_group[s])
+        for s in part.schools
+        if s not in ignore
+    )
 
 
 # The pass that picks, among optima, the one closest to a given allocation stops after
