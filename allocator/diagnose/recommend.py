@@ -555,6 +555,8 @@ class _Engine:
         if school.stage != Stage.DEVELOPMENT:
             return NO_BOUND
         if change.kind == "capacity" and change.field == "capacity":
+            if self.problem.specialists[change.target].capacity == 0:
+                return NO_BOUND  # their pairs exist only after the edit: no base pair bounds them
             return self.objective + self.dev_bound.get(change.target, 0)
         if change.kind in ("travel", "cross_hub"):  # at most s's own place, at no travel cost
             return (
