@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -22,6 +23,7 @@ from allocator.diagnose.edits import (
 )
 from allocator.problem.data import ProblemData, Stage
 from allocator.problem.eligibility import Eligibility, Reason, pair_rules
+from allocator.solving.solution import Allocation
 
 # A school's own travel limit is raised to reach one of the nearest few specialists or
 # venues beyond it: farther ones join whole regions into one re-solve, and a hub lead
@@ -47,11 +49,64 @@ class Singles:
 
 
 @dataclass(frozen=True)
+class Chains:
+    """Where each school may go and who holds each place now: one more place for a
+    specialist (or seat in a group) that a school cannot reach itself can still place it,
+    when the schools along a chain move on (s takes x's place at p, x moves to p2, whose
+    new place the edit made)."""
+
+    specialists_of: dict[int, list[int]]  # school -> the specialists it may have
+    groups_of: dict[int, list[int]]  # school -> the groups it may join
+    supported: dict[int, list[int]]  # specialist -> the schools they support now
+    members: dict[int, list[int]]  # group -> its schools now
+
+    @classmethod
+    def of(cls, problem: ProblemData, elig: Eligibility, allocation: Allocation) -> Chains:
+        specialists_of: dict[int, list[int]] = {}
+        groups_of: dict[int, list[int]] = {}
+        for pairs, out in ((elig.specialist_pairs, specialists_of), (elig.group_pairs, groups_of)):
+            for x, target in pairs.tolist():
+                out.setdefault(x, []).append(target)
+        supported: dict[int, list[int]] = {}
+        members: dict[int, list[int]] = {}
+        for x, (p, g) in enumerate(zip(allocation.school_specialist, allocation.school_group, strict=True)):
+            if p is not None:
+                supported.setdefault(p, []).append(x)
+            if g is not None:
+                members.setdefault(g, []).append(x)
+        return cls(specialists_of, groups_of, supported, members)
+
+    def reach(
+        self,
+        first: list[int],
+        holders: dict[int, list[int]],
+        options: dict[int, list[int]],
+        full: Callable[[int], bool],
+        same: Callable[[int], bool],
+    ) -> list[int]:
+        """The full places a chain from `first` passes: each held by schools (those
+        `same` accepts) that could move to the next."""
+        seen: set[int] = set()
+        frontier = [t for t in first if full(t)]
+        while frontier:
+            t = frontier.pop()
+            if t in seen:
+                continue
+            seen.add(t)
+            for x in holders.get(t, []):
+                if same(x):
+                    frontier.extend(u for u in options.get(x, []) if u not in seen and full(u))
+        return sorted(seen)
+
+
+@dataclass(frozen=True)
 class Loads:
-    """Development and embedding load of each specialist, size of each group."""
+    """Development and embedding load of each specialist, size of each group; `chains`
+    (from the allocation) adds the places a chain of moves could free."""
 
     support: dict[tuple[int, str], int]
     group_size: list[int]
+    chains: Chains | None = None
 
 
 def single_changes(problem: ProblemData, elig: Eligibility, files: Files, loads: Loads, s: int) -> Singles:
@@ -62,10 +117,8 @@ def single_changes(problem: ProblemData, elig: Eligibility, files: Files, loads:
     cohorts: set[int] = set()
     if stage.needs_specialist:
         reasons, km = elig.specialist_reason[s], elig.specialist_km[s]
-        for p in np.flatnonzero(reasons == Reason.ALLOWED).tolist():
-            sp = problem.specialists[p]
-            if loads.support.get((p, stage.value), 0) >= sp.capacity_for(stage):
-                out.specialist_side.append(capacity_change(problem, files, p, stage))
+        for p in _full_within_reach(problem, loads, np.flatnonzero(reasons == Reason.ALLOWED).tolist(), stage):
+            out.specialist_side.append(capacity_change(problem, files, p, stage))
         for p in np.flatnonzero(reasons == Reason.NO_CAPACITY).tolist():
             out.specialist_side.append(capacity_change(problem, files, p, stage))
         for p in np.flatnonzero(reasons == Reason.TOO_FAR).tolist():
@@ -100,11 +153,12 @@ def _group_side(
 ) -> None:
     reasons, km = elig.group_reason[s], elig.group_km[s]
     joiners = np.bincount(elig.group_pairs[:, 1], minlength=problem.num_groups) if len(elig.group_pairs) else None
-    for g in np.flatnonzero(reasons == Reason.ALLOWED).tolist():
+    allowed = np.flatnonzero(reasons == Reason.ALLOWED).tolist()
+    for g in _full_groups_within_reach(problem, loads, allowed):
+        out.group_side.append(max_schools_change(problem, files, g))
+    for g in allowed:
         group, size = problem.work_groups[g], loads.group_size[g]
-        if size >= group.max_schools:
-            out.group_side.append(max_schools_change(problem, files, g))
-        elif size == 0 and joiners is not None and 0 < joiners[g] < group.min_schools and elig.group_leads[g]:
+        if size == 0 and joiners is not None and 0 < joiners[g] < group.min_schools and elig.group_leads[g]:
             out.group_side.append(min_schools_change(problem, files, g, int(joiners[g])))
     for g in np.flatnonzero(reasons == Reason.TOO_FAR).tolist():
         if not math.isfinite(float(km[g])):
@@ -114,6 +168,34 @@ def _group_side(
         )
     if np.any(reasons == Reason.HUB) and out.cross_hub is None:
         out.cross_hub = cross_hub_change(problem, files, s)
+
+
+def _full_within_reach(problem: ProblemData, loads: Loads, allowed: list[int], stage: Stage) -> list[int]:
+    """The full specialists (for `stage`) among `allowed`, and with `loads.chains` those a
+    chain of same-stage schools moving on from them reaches."""
+
+    def full(p: int) -> bool:
+        return loads.support.get((p, stage.value), 0) >= problem.specialists[p].capacity_for(stage)
+
+    chains = loads.chains
+    if chains is None:
+        return [p for p in allowed if full(p)]
+    return chains.reach(
+        allowed, chains.supported, chains.specialists_of, full, lambda x: problem.schools[x].stage == stage
+    )
+
+
+def _full_groups_within_reach(problem: ProblemData, loads: Loads, allowed: list[int]) -> list[int]:
+    """The full groups among `allowed`, and with `loads.chains` those a chain of members
+    moving on from them reaches."""
+
+    def full(g: int) -> bool:
+        return loads.group_size[g] >= problem.work_groups[g].max_schools
+
+    chains = loads.chains
+    if chains is None:
+        return [g for g in allowed if full(g)]
+    return chains.reach(allowed, chains.members, chains.groups_of, full, lambda x: True)
 
 
 def two_change_candidates(

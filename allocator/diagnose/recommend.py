@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from allocator.diagnose.candidates import Loads, Singles, single_changes, two_change_candidates
+from allocator.diagnose.candidates import Chains, Loads, Singles, single_changes, two_change_candidates
 from allocator.diagnose.edits import Change, Files, apply_changes, named, pin_change
 from allocator.diagnose.shares import school_shares
 from allocator.interrupts import stop_requested
@@ -545,7 +545,7 @@ class _Engine:
             if p is not None:
                 key = (p, self.problem.schools[s].stage)
                 support[key] = support.get(key, 0) + 1
-        return Loads(support, list(self.group_size))
+        return Loads(support, list(self.group_size), Chains.of(self.problem, self.elig, self.allocation))
 
     def bound(self, change: Change, s: int) -> float:
         """An upper bound on the objective after `change` (inf where none is cheap)."""
