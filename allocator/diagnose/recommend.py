@@ -218,6 +218,23 @@ class _Parts:
         return sorted(region_schools), sorted(region_groups)
 
 
+def _own_pairs(elig: Eligibility, s: int, specialists: set[int], groups: set[int]) -> tuple:
+    """School s's allowed pairs with these specialists and groups, with their values (and
+    its trips to chosen leads): all a model of parts holding s takes from s's settings."""
+    out: list[tuple] = []
+    for pairs, values, targets in (
+        (elig.specialist_pairs, elig.specialist_pair_value, specialists),
+        (elig.group_pairs, elig.group_pair_value, groups),
+        (elig.venue_triples, elig.venue_triple_value, groups),
+    ):
+        if not len(pairs):
+            out.append(())
+            continue
+        rows = (pairs[:, 0] == s) & np.isin(pairs[:, 1], sorted(targets))
+        out.append(tuple(zip(map(tuple, pairs[rows].tolist()), values[rows].tolist(), strict=True)))
+    return tuple(out)
+
+
 def _restricted(
     elig: Eligibility,
     num_schools: int,
@@ -462,7 +479,6 @@ class _Engine:
             sets = {frozenset({a, b}) for a in spec_parts for b in group_parts}
         else:
             sets = {frozenset({n}) for n in group_parts}
-        edit = tuple(sorted(c.key for c in changes))
         options, found = [], []
         for parts in sorted(sets, key=sorted):
             schools = sorted({s}.union(*(self.parts.parts[n].schools for n in parts if n >= 0)))
@@ -471,7 +487,9 @@ class _Engine:
             allowed_g = {g for g, n in group_of.items() if n in parts}
             part = _restricted(elig, problem.num_schools, schools, groups, (s, allowed_p, allowed_g))
             before = sum(self.shares[x] for x in schools)
-            key = ("through", parts, *edit)
+            # Keyed by s's own pairs there, not by the edit: the pin, travel and cross-hub
+            # edits that give s the same pairs in these parts share one re-solve.
+            key = ("through", parts, _own_pairs(elig, s, allowed_p, allowed_g))
             if key not in self.cache_others:
                 self.cache_others[key] = self._search(problem, elig, [part], (s,), False)
             options.append((parts, part, before))
