@@ -374,7 +374,7 @@ def _single_changes(p, s):
     if stage.needs_specialist:
         out += [capacity_change(p, files, i, stage) for i in range(p.num_specialists)]
         out += [pin_change(p, files, s, i, None) for i in range(p.num_specialists)]
-    else:
+    if not stage.needs_specialist or stage == Stage.DEVELOPMENT:  # a development group too
         out += [pin_change(p, files, s, None, g) for g in range(p.num_groups)]
     elig = compute_eligibility(p)
     for g, wg in enumerate(p.work_groups):

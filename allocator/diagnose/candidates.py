@@ -23,6 +23,7 @@ from allocator.diagnose.edits import (
 )
 from allocator.problem.data import ProblemData, Stage
 from allocator.problem.eligibility import Eligibility, Reason, pair_rules
+from allocator.problem.rules import may_be_chosen_lead
 from allocator.solving.solution import Allocation
 
 # A school's own travel limit is raised to reach one of the nearest few specialists or
@@ -64,7 +65,13 @@ class Chains:
     def of(cls, problem: ProblemData, elig: Eligibility, allocation: Allocation) -> Chains:
         specialists_of: dict[int, list[int]] = {}
         groups_of: dict[int, list[int]] = {}
-        for pairs, out in ((elig.specialist_pairs, specialists_of), (elig.group_pairs, groups_of)):
+        # A specialist of no places (capacity 0) is a place one more would open too.
+        no_places = np.argwhere(elig.specialist_reason == Reason.NO_CAPACITY)
+        for pairs, out in (
+            (elig.specialist_pairs, specialists_of),
+            (no_places, specialists_of),
+            (elig.group_pairs, groups_of),
+        ):
             for x, target in pairs.tolist():
                 out.setdefault(x, []).append(target)
         supported: dict[int, list[int]] = {}
@@ -117,9 +124,14 @@ def single_changes(problem: ProblemData, elig: Eligibility, files: Files, loads:
     cohorts: set[int] = set()
     if stage.needs_specialist:
         reasons, km = elig.specialist_reason[s], elig.specialist_km[s]
-        for p in _full_within_reach(problem, loads, np.flatnonzero(reasons == Reason.ALLOWED).tolist(), stage):
-            out.specialist_side.append(capacity_change(problem, files, p, stage))
-        for p in np.flatnonzero(reasons == Reason.NO_CAPACITY).tolist():
+        allowed = np.flatnonzero(reasons == Reason.ALLOWED).tolist()
+        places = _full_within_reach(problem, loads, allowed, stage)
+        if stage is Stage.EMBEDDING and _joins_a_group_not_running(elig, loads, s):
+            # A group reaching its minimum may need more embedding schools with one
+            # specialist than they have places for, though they have some left.
+            places = sorted(set(places) | set(allowed))
+        no_places = np.flatnonzero(reasons == Reason.NO_CAPACITY).tolist()
+        for p in sorted(set(places) | set(no_places)):
             out.specialist_side.append(capacity_change(problem, files, p, stage))
         for p in np.flatnonzero(reasons == Reason.TOO_FAR).tolist():
             own = problem.specialists[p].max_travel_km
@@ -168,6 +180,34 @@ def _group_side(
         )
     if np.any(reasons == Reason.HUB) and out.cross_hub is None:
         out.cross_hub = cross_hub_change(problem, files, s)
+
+
+def cohorts_within_reach(problem: ProblemData, elig: Eligibility, schools: list[int], groups: list[int]) -> set[int]:
+    """The unavailable cohorts that could change the optimum of the part holding these
+    schools and groups: one of their specialists, once available, could support one of
+    the schools or lead one of the groups (a chain of moves may then free a place for
+    any school of the part). A cohort with no such specialist leaves the part as it is."""
+    cohorts: set[int] = set()
+    if schools:
+        rows = elig.specialist_reason[schools]
+        for p in np.flatnonzero((rows == Reason.UNAVAILABLE).any(axis=0)).tolist():
+            cohorts.add(problem.specialists[p].cohort)
+    for g in groups:
+        group = problem.work_groups[g]
+        if group.lead_idx is not None:
+            could = [group.lead_idx]
+        else:
+            could = [
+                p for p, sp in enumerate(problem.specialists) if may_be_chosen_lead(replace(sp, available=True), group)
+            ]
+        cohorts.update(problem.specialists[p].cohort for p in could if not problem.specialists[p].available)
+    return cohorts
+
+
+def _joins_a_group_not_running(elig: Eligibility, loads: Loads, s: int) -> bool:
+    """Whether school s may join a group that does not run in the allocation."""
+    rows = elig.group_pairs[elig.group_pairs[:, 0] == s, 1].tolist() if len(elig.group_pairs) else []
+    return any(loads.group_size[g] == 0 for g in rows)
 
 
 def _full_within_reach(problem: ProblemData, loads: Loads, allowed: list[int], stage: Stage) -> list[int]:

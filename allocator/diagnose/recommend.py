@@ -32,14 +32,21 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from allocator.diagnose.candidates import Chains, Loads, Singles, single_changes, two_change_candidates
-from allocator.diagnose.edits import Change, Files, apply_changes, named, pin_change
+from allocator.diagnose.candidates import (
+    Chains,
+    Loads,
+    Singles,
+    cohorts_within_reach,
+    single_changes,
+    two_change_candidates,
+)
+from allocator.diagnose.edits import Change, Files, apply_changes, cohort_change, named, pin_change
 from allocator.diagnose.shares import school_shares
 from allocator.interrupts import stop_requested
 from allocator.problem.data import ProblemData, SolverSettings, Stage
 from allocator.problem.eligibility import Eligibility
 from allocator.solving.components import Component, components
-from allocator.solving.search import search
+from allocator.solving.search import closest_optimum, search
 from allocator.solving.solution import Allocation, SolveStatus
 
 NO_BOUND = math.inf
@@ -309,8 +316,8 @@ class _Through:
             engine._merged(found[1], [self.options[n][1]], engine.allocation), s
         ):
             return self._effect(engine, n, found)  # it changes nobody else: none changes fewer
-        nearest = engine._search(problem, elig, [self.options[n][1]], (s,), True)
-        return self._effect(engine, n, nearest or self.found[n])
+        assert found is not None
+        return self._effect(engine, n, engine._closest(problem, self.options[n][1], found, s))
 
     def _gain(self, n: int) -> int:
         found = self.found[n]
@@ -340,6 +347,7 @@ class _Engine:
     variants: dict[tuple, tuple] = field(init=False, default_factory=dict)
     stop: threading.Event = field(init=False, default_factory=threading.Event)
     deadline: float | None = None  # time.perf_counter() at which re-solves stop
+    part_cohorts: dict[int, set[int]] = field(init=False, default_factory=dict)
     dev_bound: dict[int, int] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -450,6 +458,20 @@ class _Engine:
                 raise _OutOfTime  # the budget ended it: the school is not analysed
             return None  # not proven in its time: no verified figure, so the edit is not offered
         return result.objective, result.allocation
+
+    def _closest(
+        self, problem: ProblemData, part: Component, found: tuple[int, Allocation], s: int
+    ) -> tuple[int, Allocation]:
+        """`found` (the part's optimum with s placed) or, of the same objective, the one
+        changing fewest other placements: the closest-optimum pass alone, no re-solve."""
+        if self.stop.is_set() or stop_requested():
+            raise KeyboardInterrupt
+        allocation, interrupted = closest_optimum(
+            problem, self.settings, part, found[1], found[0], self.allocation, (s,)
+        )
+        if interrupted:
+            raise KeyboardInterrupt
+        return found[0], allocation
 
     def _variant(
         self, changes: tuple[Change, ...]
@@ -585,6 +607,10 @@ class _Engine:
     def recommend_one(self, s: int) -> Recommendation:
         """The best edit placing school `s` (see the module docstring)."""
         singles = single_changes(self.problem, self.elig, self.files, self._loads, s)
+        listed = {c.target for c in singles.specialist_side if c.kind == "cohort"}
+        singles.specialist_side += [
+            cohort_change(self.problem, self.files, c) for c in sorted(self._cohorts(s) - listed)
+        ]
         options: list[_Option] = []
         confirmed = -math.inf
         candidates = sorted(
@@ -636,6 +662,22 @@ class _Engine:
             chosen = self._smallest_travel(chosen, family_of[id(chosen)], s)
         return chosen
 
+    def _cohorts(self, s: int) -> set[int]:
+        """The unavailable cohorts that could change the optimum of s's part (chains and
+        leads included), once per part; for a school in no part, of s and its groups."""
+        n = self.parts.of_school.get(s)
+        if n is None:
+            groups = (
+                self.elig.group_pairs[self.elig.group_pairs[:, 0] == s, 1].tolist()
+                if len(self.elig.group_pairs)
+                else []
+            )
+            return cohorts_within_reach(self.problem, self.elig, [s], groups)
+        if n not in self.part_cohorts:
+            part = self.parts.parts[n]
+            self.part_cohorts[n] = cohorts_within_reach(self.problem, self.elig, part.schools, part.groups)
+        return self.part_cohorts[n]
+
     def _rank_first(self, change: Change) -> tuple[int, int]:
         """Among equal bounds: a lone department's specialist first (pairs), then by kind."""
         lone = (
@@ -653,13 +695,8 @@ class _Engine:
             return None
         stage = Stage(self.problem.schools[s].stage)
         p, g = forced.allocation.school_specialist[s], forced.allocation.school_group[s]
-        change = pin_change(
-            self.problem,
-            self.files,
-            s,
-            p if stage.needs_specialist else None,
-            g if not stage.needs_specialist else None,
-        )
+        specialist = p if stage.needs_specialist else None  # a development school: or its group
+        change = pin_change(self.problem, self.files, s, specialist, g if specialist is None else None)
         return _Option((change,), forced, forced)
 
     def _forced(self, option: _Option, s: int) -> Effect | None:

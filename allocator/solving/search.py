@@ -705,6 +705,26 @@ def _closest(
     return replace(found, allocation=model.read(nearest.solver.value), interrupted=nearest.interrupted)
 
 
+def closest_optimum(
+    problem: ProblemData,
+    settings: SolverSettings,
+    part: Component,
+    optimum: Allocation,
+    objective: int,
+    base: Allocation,
+    require_placed: tuple[int, ...] = (),
+) -> tuple[Allocation, bool]:
+    """Among the part's allocations of `objective` (its proven optimum, `optimum` one of
+    them, with `require_placed` placed), the one that changes fewest placements from
+    `base`, found within `CLOSEST_LIMIT_S` (else the closest so far); and whether a stop
+    cut it short. For a what-if whose optimum is already known: the pass alone."""
+    found = _PartOutcome(SolveStatus.OPTIMAL, optimum, float(objective), float(objective), False)
+    with held():
+        outcome = _closest(problem, part, settings, found, base, require_placed)
+    assert outcome.allocation is not None
+    return outcome.allocation, outcome.interrupted
+
+
 def _changed(part: Component, found: Allocation, base: Allocation, ignore: tuple[int, ...]) -> bool:
     """Whether `found` places any of the part's schools (but `ignore`) otherwise than `base`."""
     return any(
