@@ -72,6 +72,9 @@ class Effect:
 
     objective: int
     allocation: Allocation
+    # A forced optimum whose closest-optimum pass has not run yet (`_Engine._nearest`):
+    # the edited problem, the part holding the school, and the optimum's value there.
+    pending: tuple[ProblemData, Component, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -306,18 +309,16 @@ class _Through:
             return Effect(engine.objective, engine.allocation)
         return self._effect(engine, n, self.found[n])
 
-    def forced(self, engine: _Engine, problem: ProblemData, elig: Eligibility, s: int) -> Effect | None:
-        """The best option's optimum placing s that changes fewest other placements."""
+    def forced(self, engine: _Engine, problem: ProblemData, elig: Eligibility, s: int, nearest: bool) -> Effect | None:
+        """The best option's optimum placing s that changes fewest other placements (with
+        `nearest`; else that pass is left pending)."""
         n = self.best()
         if n is None:
             return None
         found = self.found[n]
-        if found is not None and engine._others_unchanged(
-            engine._merged(found[1], [self.options[n][1]], engine.allocation), s
-        ):
-            return self._effect(engine, n, found)  # it changes nobody else: none changes fewer
         assert found is not None
-        return self._effect(engine, n, engine._closest(problem, self.options[n][1], found, s))
+        effect = replace(self._effect(engine, n, found), pending=(problem, self.options[n][1], found[0]))
+        return engine._nearest(effect, s) if nearest else effect
 
     def _gain(self, n: int) -> int:
         found = self.found[n]
@@ -382,22 +383,23 @@ class _Engine:
 
     # ------------------------------------------------------------------ re-solves
 
-    def _solve(self, changes: tuple[Change, ...], s: int, forced: bool) -> Effect | None:
+    def _solve(self, changes: tuple[Change, ...], s: int, forced: bool, nearest: bool = True) -> Effect | None:
         """The edited scenario re-solved over the parts the edit touches; `forced`: its
         optimum with s placed that changes fewest other placements (in s's own part; the
-        other parts an edit touches, a cohort's, are re-solved once per edit)."""
+        other parts an edit touches, a cohort's, are re-solved once per edit), or without
+        `nearest` any optimum placing s, the pass that picks the nearest left pending."""
         problem, elig, touched, whole = self._variant(changes)
         if whole is None and touched <= {s} and all(c.kind in SCHOOL_KINDS for c in changes):
             through = self._through(problem, elig, changes, s)
             if through is not None:
-                return through.forced(self, problem, elig, s) if forced else through.plain(self)
+                return through.forced(self, problem, elig, s, nearest) if forced else through.plain(self)
         parts = self._touched_parts(problem, elig, changes, touched, s, whole)
         if not parts:
             return None
         if forced and len(parts) > 1:
             mine = [part for part in parts if s in part.schools]
             others = [part for part in parts if s not in part.schools]
-            own = self._search(problem, elig, mine, (s,), True)
+            own = self._search(problem, elig, mine, (s,), nearest)
             if own is None:
                 return None
             edit = tuple(sorted(c.key for c in changes))
@@ -417,14 +419,18 @@ class _Engine:
             value = sum(v for v, _ in rest)  # type: ignore[misc]
             found: list[tuple[int, Allocation] | None] = [own, (value, allocation)]
         else:
-            found = [self._search(problem, elig, parts, (s,) if forced else (), forced)]
+            found = [self._search(problem, elig, parts, (s,) if forced else (), forced and nearest)]
         if any(f is None for f in found):
             return None
         allocation = self.allocation
         for (_, part_allocation), searched in zip(found, (parts,) if len(found) == 1 else (mine, others), strict=True):  # type: ignore[misc]
             allocation = self._merged(part_allocation, searched, allocation)
         before = sum(self.shares[x] for part in parts for x in part.schools)
-        return Effect(self.objective + sum(value for value, _ in found) - before, allocation)  # type: ignore[misc]
+        effect = Effect(self.objective + sum(value for value, _ in found) - before, allocation)  # type: ignore[misc]
+        own_part = (parts if len(found) == 1 else mine)[0]
+        if forced and not nearest and len(parts if len(found) == 1 else mine) == 1:
+            effect = replace(effect, pending=(problem, own_part, found[0][0]))  # type: ignore[index]
+        return effect
 
     def _search(
         self, problem: ProblemData, elig: Eligibility, parts: list[Component], required: tuple[int, ...], nearest: bool
@@ -458,6 +464,17 @@ class _Engine:
                 raise _OutOfTime  # the budget ended it: the school is not analysed
             return None  # not proven in its time: no verified figure, so the edit is not offered
         return result.objective, result.allocation
+
+    def _nearest(self, effect: Effect, s: int) -> Effect:
+        """`effect` after its pending closest-optimum pass (none needed when it changes
+        nobody but s)."""
+        if effect.pending is None:
+            return effect
+        if self._others_unchanged(effect.allocation, s):
+            return replace(effect, pending=None)
+        problem, part, value = effect.pending
+        _, allocation = self._closest(problem, part, (value, effect.allocation), s)
+        return Effect(effect.objective, self._merged(allocation, [part], effect.allocation))
 
     def _closest(
         self, problem: ProblemData, part: Component, found: tuple[int, Allocation], s: int
@@ -707,7 +724,7 @@ class _Engine:
             if self.placed(plain, s) and self._others_unchanged(plain, s):
                 option.forced = option.effect
             else:
-                option.forced = self._solve(option.changes, s, forced=True)
+                option.forced = self._solve(option.changes, s, forced=True, nearest=False)
         return option.forced
 
     def _others_unchanged(self, after: Allocation, s: int) -> bool:
@@ -732,6 +749,7 @@ class _Engine:
                 forced = self._forced(option, s)
                 if forced is None or forced.objective != value:
                     continue
+                forced = option.forced = self._nearest(forced, s)
                 key = (len(self._side_effects(forced.allocation, s)[0]), *self._static_key(option))
                 if best is None or key < best[0]:
                     best = (key, option)
@@ -791,8 +809,8 @@ class _Engine:
     def _recommendation(self, s: int, chosen: _Option | None) -> Recommendation:
         if chosen is None:
             return Recommendation(s, "", "none")
-        forced = chosen.forced
-        assert forced is not None
+        assert chosen.forced is not None
+        forced = chosen.forced = self._nearest(chosen.forced, s)
         displaced, moved = self._side_effects(forced.allocation, s)
         delta = forced.objective - self.objective
         what = " and ".join(c.text for c in chosen.changes)

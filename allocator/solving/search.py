@@ -736,7 +736,7 @@ def _changed(part: Component, found: Allocation, base: Allocation, ignore: tuple
 
 # The pass that picks, among optima, the one closest to a given allocation stops after
 # this long with the closest found so far (still an optimum: its objective is fixed).
-CLOSEST_LIMIT_S = 1.0
+CLOSEST_LIMIT_S = 0.3
 # Parts searched side by side when the settings allow more than one worker (what-if
 # re-solves, which run one worker each, search theirs one after another).
 PART_THREADS = min(2, os.cpu_count() or 1)
