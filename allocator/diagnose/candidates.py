@@ -146,7 +146,7 @@ def single_changes(problem: ProblemData, elig: Eligibility, files: Files, loads:
         }
         if np.any(reasons == Reason.HUB):
             out.cross_hub = cross_hub_change(problem, files, s)
-    if stage.needs_group:
+    if stage.needs_group or stage is Stage.DEVELOPMENT:  # a development group may take it
         _group_side(problem, elig, files, loads, s, out, travel)
     out.specialist_side += [cohort_change(problem, files, c) for c in sorted(cohorts)]
     nearest = sorted(travel.items())[:TRAVEL_TARGETS]
