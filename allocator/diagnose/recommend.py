@@ -28,7 +28,10 @@ import math
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
+from typing import Any
 
 import numpy as np
 
@@ -349,6 +352,8 @@ class _Engine:
     stop: threading.Event = field(init=False, default_factory=threading.Event)
     deadline: float | None = None  # time.perf_counter() at which re-solves stop
     part_cohorts: dict[int, set[int]] = field(init=False, default_factory=dict)
+    lock: threading.Lock = field(init=False, default_factory=threading.Lock)
+    underway: dict[tuple, threading.Event] = field(init=False, default_factory=dict)
     dev_bound: dict[int, int] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -406,11 +411,9 @@ class _Engine:
             rest: list[tuple[int, Allocation] | None] = []
             for part in others:  # each part's optimum, once per edit
                 key = (min(part.schools), *edit)
-                if key not in self.cache_others:
-                    # Not the nearest optimum (a pass per part would cost seconds per cohort):
-                    # the re-solve from the allocation as a hint, whose moves may overstate `moved`.
-                    self.cache_others[key] = self._search(problem, elig, [part], (), False)
-                rest.append(self.cache_others[key])
+                # Not the nearest optimum (a pass per part would cost seconds per cohort):
+                # the re-solve from the allocation as a hint, whose moves may overstate `moved`.
+                rest.append(self._once(self.cache_others, key, partial(self._search, problem, elig, [part], (), False)))
             if any(r is None for r in rest):
                 return None
             allocation = self.allocation
@@ -529,18 +532,38 @@ class _Engine:
             # Keyed by s's own pairs there, not by the edit: the pin, travel and cross-hub
             # edits that give s the same pairs in these parts share one re-solve.
             key = ("through", parts, _own_pairs(elig, s, allowed_p, allowed_g))
-            if key not in self.cache_others:
-                self.cache_others[key] = self._search(problem, elig, [part], (s,), False)
             options.append((parts, part, before))
-            found.append(self.cache_others[key])
+            found.append(self._once(self.cache_others, key, partial(self._search, problem, elig, [part], (s,), False)))
         return _Through(options, found)
 
     def effect(self, changes: tuple[Change, ...], s: int) -> Effect | None:
         """The plain re-solve of an edit (shared by every school it could place)."""
         key = tuple(sorted(c.key for c in changes))
-        if key not in self.cache:
-            self.cache[key] = self._solve(changes, s, forced=False)
-        return self.cache[key]
+        return self._once(self.cache, key, lambda: self._solve(changes, s, forced=False))
+
+    def _once(self, cache: dict, key: tuple, compute: Callable[[], Any]) -> Any:
+        """`cache[key]`, computed by one thread only: a thread needing a re-solve that the
+        other is computing (a cohort's, some 30 parts) waits for it instead of repeating it."""
+        with self.lock:
+            if key in cache:
+                return cache[key]
+            underway = self.underway.get(key)
+            if underway is None:
+                self.underway[key] = threading.Event()
+        if underway is not None:
+            while not underway.wait(0.1):
+                if self.stop.is_set() or stop_requested():
+                    raise KeyboardInterrupt
+            with self.lock:
+                if key in cache:
+                    return cache[key]
+            return compute()  # the other thread ran out of time or was stopped
+        try:
+            value = cache[key] = compute()
+            return value
+        finally:
+            with self.lock:
+                self.underway.pop(key).set()
 
     def _touched_parts(
         self,
