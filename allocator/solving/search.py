@@ -262,9 +262,8 @@ def _search_parts(
     for n, part in enumerate(plan.parts):
         needed = bool(plan.required & set(part.schools))
         if run.interrupted:
-            if needed:
-                return run.result(SolveStatus.UNKNOWN, interrupted=True)
-            run.skip(n, part)
+            if (ended := run.take(n, part, None, needed)) is not None:
+                return ended
             continue
         limit = _part_limit(settings, part, total_size, run.start)
         # Held: a stop while a model is built or a solution read is remembered, and the
@@ -283,14 +282,8 @@ def _search_parts(
             if closest_to is not None and outcome.status == SolveStatus.OPTIMAL and not outcome.interrupted:
                 outcome = _closest(problem, part, settings, outcome, closest_to, require_placed)
         run.interrupted = outcome.interrupted
-        if outcome.status == SolveStatus.INFEASIBLE:
-            return run.result(SolveStatus.INFEASIBLE, solutions=run.tracker.solutions)
-        if not outcome.status.has_allocation or outcome.allocation is None:
-            if not (run.interrupted and not needed):
-                return run.result(outcome.status, interrupted=run.interrupted, solutions=run.tracker.solutions)
-            run.skip(n, part)  # stopped before this part's first solution: placing nobody in it is valid
-            continue
-        run.keep(n, part, outcome)
+        if (ended := run.take(n, part, outcome, needed)) is not None:
+            return ended
     if on_progress is not None:
         on_progress(run.tracker.progress())
     return run.final(len(plan.parts))
@@ -379,21 +372,8 @@ def _side_by_side_progress(run: _Run, outcomes: dict[int, _PartOutcome]) -> Prog
 def _merge_parts(run: _Run, plan: _Plan, outcomes: dict[int, _PartOutcome]) -> SearchResult:
     """The parts' outcomes in order, as `_search_parts` takes them one by one."""
     for n, part in enumerate(plan.parts):
-        needed = bool(plan.required & set(part.schools))
-        outcome = outcomes.get(n)
-        if outcome is None:
-            if needed:
-                return run.result(SolveStatus.UNKNOWN, interrupted=True)
-            run.skip(n, part)
-            continue
-        if outcome.status == SolveStatus.INFEASIBLE:
-            return run.result(SolveStatus.INFEASIBLE)
-        if not outcome.status.has_allocation or outcome.allocation is None:
-            if not (run.interrupted and not needed):
-                return run.result(outcome.status, interrupted=run.interrupted)
-            run.skip(n, part)
-            continue
-        run.keep(n, part, outcome)
+        if (ended := run.take(n, part, outcomes.get(n), bool(plan.required & set(part.schools)))) is not None:
+            return ended
     return run.final(len(plan.parts))
 
 
@@ -477,6 +457,25 @@ class _Run:
             num_solutions=solutions,
             unsolved_schools=tuple(sorted(self.unsolved)),
         )
+
+    def take(self, n: int, part: Component, outcome: _PartOutcome | None, needed: bool) -> SearchResult | None:
+        """A part's outcome (None: never searched, after a stop) into the run; the
+        result when it ends the search: a part with required schools not searched or not
+        solved, or an infeasible part."""
+        if outcome is None:
+            if needed:
+                return self.result(SolveStatus.UNKNOWN, interrupted=True)
+            self.skip(n, part)
+            return None
+        if outcome.status == SolveStatus.INFEASIBLE:
+            return self.result(SolveStatus.INFEASIBLE, solutions=self.tracker.solutions)
+        if not outcome.status.has_allocation or outcome.allocation is None:
+            if not (self.interrupted and not needed):
+                return self.result(outcome.status, interrupted=self.interrupted, solutions=self.tracker.solutions)
+            self.skip(n, part)  # stopped before this part's first solution: placing nobody in it is valid
+            return None
+        self.keep(n, part, outcome)
+        return None
 
     def skip(self, n: int, part: Component) -> None:
         """A part never searched (Ctrl-C): nobody placed in it, its trivial bound."""
