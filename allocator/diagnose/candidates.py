@@ -196,9 +196,11 @@ def cohorts_within_reach(problem: ProblemData, elig: Eligibility, schools: list[
         group = problem.work_groups[g]
         if group.lead_idx is not None:
             could = [group.lead_idx]
-        else:
+        else:  # the unavailable specialists who would be chosen-lead candidates if available
             could = [
-                p for p, sp in enumerate(problem.specialists) if may_be_chosen_lead(replace(sp, available=True), group)
+                p
+                for p, sp in enumerate(problem.specialists)
+                if not sp.available and may_be_chosen_lead(replace(sp, available=True), group)
             ]
         cohorts.update(problem.specialists[p].cohort for p in could if not problem.specialists[p].available)
     return cohorts
@@ -206,8 +208,7 @@ def cohorts_within_reach(problem: ProblemData, elig: Eligibility, schools: list[
 
 def _joins_a_group_not_running(elig: Eligibility, loads: Loads, s: int) -> bool:
     """Whether school s may join a group that does not run in the allocation."""
-    rows = elig.group_pairs[elig.group_pairs[:, 0] == s, 1].tolist() if len(elig.group_pairs) else []
-    return any(loads.group_size[g] == 0 for g in rows)
+    return any(loads.group_size[g] == 0 for g in np.flatnonzero(elig.group_reason[s] == Reason.ALLOWED).tolist())
 
 
 def _full_within_reach(problem: ProblemData, loads: Loads, allowed: list[int], stage: Stage) -> list[int]:

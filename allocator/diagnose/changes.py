@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from allocator.problem.data import PreviousPlacement, ProblemData
+from allocator.problem.data import PreviousPlacement, ProblemData, Stage
 from allocator.problem.eligibility import Eligibility, Reason
 from allocator.solving.solution import Allocation
 
@@ -138,11 +138,8 @@ class _Context:
 
 
 def _placed(problem: ProblemData, allocation: Allocation, s: int) -> bool:
-    stage = problem.schools[s].stage
-    has_p = allocation.school_specialist[s] is not None
-    has_g = allocation.school_group[s] is not None
-    # A development school has a specialist or a development group (issue 11).
-    return {"development": has_p or has_g, "embedding": has_p and has_g, "sustaining": has_g}[stage]
+    has = (allocation.school_specialist[s] is not None, allocation.school_group[s] is not None)
+    return Stage(problem.schools[s].stage).placed_with(*has)
 
 
 def _specialist_gone(ctx: _Context, s: int, row: PreviousPlacement) -> str | None:

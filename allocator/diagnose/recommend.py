@@ -430,9 +430,9 @@ class _Engine:
             allocation = self._merged(part_allocation, searched, allocation)
         before = sum(self.shares[x] for part in parts for x in part.schools)
         effect = Effect(self.objective + sum(value for value, _ in found) - before, allocation)  # type: ignore[misc]
-        own_part = (parts if len(found) == 1 else mine)[0]
-        if forced and not nearest and len(parts if len(found) == 1 else mine) == 1:
-            effect = replace(effect, pending=(problem, own_part, found[0][0]))  # type: ignore[index]
+        with_s = parts if len(found) == 1 else mine  # the parts searched with s required
+        if forced and not nearest and len(with_s) == 1:
+            effect = replace(effect, pending=(problem, with_s[0], found[0][0]))  # type: ignore[index]
         return effect
 
     def _search(
@@ -475,23 +475,15 @@ class _Engine:
             return effect
         if self._others_unchanged(effect.allocation, s):
             return replace(effect, pending=None)
-        problem, part, value = effect.pending
-        _, allocation = self._closest(problem, part, (value, effect.allocation), s)
-        return Effect(effect.objective, self._merged(allocation, [part], effect.allocation))
-
-    def _closest(
-        self, problem: ProblemData, part: Component, found: tuple[int, Allocation], s: int
-    ) -> tuple[int, Allocation]:
-        """`found` (the part's optimum with s placed) or, of the same objective, the one
-        changing fewest other placements: the closest-optimum pass alone, no re-solve."""
         if self.stop.is_set() or stop_requested():
             raise KeyboardInterrupt
+        problem, part, value = effect.pending  # the closest-optimum pass alone, no re-solve
         allocation, interrupted = closest_optimum(
-            problem, self.settings, part, found[1], found[0], self.allocation, (s,)
+            problem, self.settings, part, effect.allocation, value, self.allocation, (s,)
         )
         if interrupted:
             raise KeyboardInterrupt
-        return found[0], allocation
+        return Effect(effect.objective, self._merged(allocation, [part], effect.allocation))
 
     def _variant(
         self, changes: tuple[Change, ...]
@@ -611,11 +603,8 @@ class _Engine:
         )
 
     def placed(self, allocation: Allocation, s: int) -> bool:
-        stage = Stage(self.problem.schools[s].stage)
-        p, g = allocation.school_specialist[s], allocation.school_group[s]
-        if stage is Stage.DEVELOPMENT:  # a specialist or a development group
-            return p is not None or g is not None
-        return (not stage.needs_specialist or p is not None) and (not stage.needs_group or g is not None)
+        has = (allocation.school_specialist[s] is not None, allocation.school_group[s] is not None)
+        return Stage(self.problem.schools[s].stage).placed_with(*has)
 
     # ------------------------------------------------------------------ one school
 

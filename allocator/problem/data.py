@@ -32,6 +32,13 @@ class Stage(enum.StrEnum):
         """A school of this stage is placed only in a work group."""
         return self is not Stage.DEVELOPMENT
 
+    def placed_with(self, specialist: bool, group: bool) -> bool:
+        """Whether a school of this stage, with or without a specialist and a group, is
+        placed: development one of the two, embedding both, sustaining a group."""
+        if self is Stage.DEVELOPMENT:
+            return specialist != group
+        return (specialist or not self.needs_specialist) and (group or not self.needs_group)
+
     @property
     def capacity_field(self) -> str:
         """The specialist column that limits how many schools of this stage they support."""

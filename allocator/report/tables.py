@@ -48,12 +48,8 @@ def check_output_dir(path: Path) -> FolderState:
 
 
 def is_placed(problem: ProblemData, allocation: Allocation, s: int) -> bool:
-    stage = Stage(problem.schools[s].stage)
-    has_sp = allocation.school_specialist[s] is not None
-    has_g = allocation.school_group[s] is not None
-    if stage is Stage.DEVELOPMENT:  # one specialist or one development group
-        return has_sp != has_g
-    return (has_sp or not stage.needs_specialist) and (has_g or not stage.needs_group)
+    has = (allocation.school_specialist[s] is not None, allocation.school_group[s] is not None)
+    return Stage(problem.schools[s].stage).placed_with(*has)
 
 
 ADVOCATE_FIELDS = ("name", "email", "role")  # never the TRN: it is not exported
