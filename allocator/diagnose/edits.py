@@ -218,21 +218,27 @@ def school_row(problem: ProblemData, s: int, km: float, cross: bool) -> Eligibil
 def with_school_row(elig: Eligibility, s: int, row: Eligibility) -> Eligibility:
     """`elig` with school `s`'s pairs replaced by `row`'s (a one-school eligibility).
 
-    Only the pairs and their values change (what the search reads); the reason and km
+    Only the pairs, their values and the school's trips to the possible leads of groups
+    meeting at their chosen lead change (what the search reads); the reason and km
     arrays stay the base's, to avoid copying them for every candidate.
     """
     keep_sp = elig.specialist_pairs[:, 0] != s
     keep_sg = elig.group_pairs[:, 0] != s
+    keep_vt = elig.venue_triples[:, 0] != s
     new_sp = row.specialist_pairs.copy()
     new_sp[:, 0] = s
     new_sg = row.group_pairs.copy()
     new_sg[:, 0] = s
+    new_vt = row.venue_triples.copy()
+    new_vt[:, 0] = s
     return replace(
         elig,
         specialist_pairs=np.concatenate([elig.specialist_pairs[keep_sp], new_sp]).reshape(-1, 2),
         specialist_pair_value=np.concatenate([elig.specialist_pair_value[keep_sp], row.specialist_pair_value]),
         group_pairs=np.concatenate([elig.group_pairs[keep_sg], new_sg]).reshape(-1, 2),
         group_pair_value=np.concatenate([elig.group_pair_value[keep_sg], row.group_pair_value]),
+        venue_triples=np.concatenate([elig.venue_triples[keep_vt], new_vt]).reshape(-1, 3),
+        venue_triple_value=np.concatenate([elig.venue_triple_value[keep_vt], row.venue_triple_value]),
     )
 
 

@@ -438,6 +438,8 @@ class _Engine:
     def _search(
         self, problem: ProblemData, elig: Eligibility, parts: list[Component], required: tuple[int, ...], nearest: bool
     ) -> tuple[int, Allocation] | None:
+        if any(not any(x in part.schools for part in parts) for x in required):
+            return None  # a school no part holds has no pair: it cannot be placed
         if not parts:
             return 0, self.allocation
         if self.stop.is_set() or stop_requested():
