@@ -200,9 +200,12 @@ def school_settings(problem: ProblemData, s: int, overrides: dict[str, Any] | No
     return km, cross
 
 
-def school_row(problem: ProblemData, s: int, km: float, cross: bool) -> Eligibility:
+def school_row(
+    problem: ProblemData, s: int, km: float, cross: bool, leads_of: Eligibility | None = None
+) -> Eligibility:
     """School `s`'s pairs under its own travel limit and cross-hub setting: the eligibility
-    of a one-school problem whose rules are the school's (same specialists and groups)."""
+    of a one-school problem whose rules are the school's (same specialists and groups, so
+    `leads_of`, an eligibility of this problem, gives the possible leads)."""
     forbids = tuple(replace(f, school_idx=0) for f in problem.forbids if f.school_idx == s)
     one = replace(
         problem,
@@ -212,7 +215,7 @@ def school_row(problem: ProblemData, s: int, km: float, cross: bool) -> Eligibil
         forbids=forbids,
         previous=None,
     )
-    return compute_eligibility(one)
+    return compute_eligibility(one, leads_of)
 
 
 def with_school_row(elig: Eligibility, s: int, row: Eligibility) -> Eligibility:
@@ -264,7 +267,7 @@ def _school_rows_again(problem: ProblemData, elig: Eligibility, schools: set[int
     for s in sorted(schools):
         school = problem.schools[s]
         if any(getattr(school, name, None) is not None for name in SCHOOL_SETTINGS):
-            elig = with_school_row(elig, s, school_row(problem, s, *school_settings(problem, s)))
+            elig = with_school_row(elig, s, school_row(problem, s, *school_settings(problem, s), elig))
     return elig
 
 
@@ -312,7 +315,7 @@ def _apply_one(
             problem = replace(problem, schools=tuple(schools))
         overrides = settings.setdefault(target, {})
         overrides[change.field] = change.value
-        row = school_row(problem, target, *school_settings(problem, target, overrides))
+        row = school_row(problem, target, *school_settings(problem, target, overrides), elig)
         touched.add(target)
         return problem, with_school_row(elig, target, row)
     if kind == "cohort":

@@ -401,39 +401,49 @@ class _Engine:
         parts = self._touched_parts(problem, elig, changes, touched, s, whole)
         if not parts:
             return None
-        if forced and len(parts) > 1:
-            mine = [part for part in parts if s in part.schools]
-            others = [part for part in parts if s not in part.schools]
-            own = self._search(problem, elig, mine, (s,), nearest)
-            if own is None:
-                return None
-            edit = tuple(sorted(c.key for c in changes))
-            rest: list[tuple[int, Allocation] | None] = []
-            for part in others:  # each part's optimum, once per edit
-                key = (min(part.schools), *edit)
-                # Not the nearest optimum (a pass per part would cost seconds per cohort):
-                # the re-solve from the allocation as a hint, whose moves may overstate `moved`.
-                rest.append(self._once(self.cache_others, key, partial(self._search, problem, elig, [part], (), False)))
-            if any(r is None for r in rest):
-                return None
-            allocation = self.allocation
-            for part, (_, found_allocation) in zip(others, rest, strict=True):  # type: ignore[misc]
-                allocation = self._merged(found_allocation, [part], allocation)
-            value = sum(v for v, _ in rest)  # type: ignore[misc]
-            found: list[tuple[int, Allocation] | None] = [own, (value, allocation)]
+        searched: tuple[list[Component], ...]
+        if len(parts) > 1:  # a cohort's: s's part, and every other part's optimum once per edit
+            mine = [part for part in parts if forced and s in part.schools]
+            others = [part for part in parts if not (forced and s in part.schools)]
+            own = self._search(problem, elig, mine, (s,) if forced else (), nearest)
+            rest = self._part_optima(problem, elig, others, changes) if own is not None else None
+            found: list[tuple[int, Allocation] | None] = [own, rest]
+            searched = (mine, others)
         else:
             found = [self._search(problem, elig, parts, (s,) if forced else (), forced and nearest)]
+            searched = (parts,)
         if any(f is None for f in found):
             return None
         allocation = self.allocation
-        for (_, part_allocation), searched in zip(found, (parts,) if len(found) == 1 else (mine, others), strict=True):  # type: ignore[misc]
-            allocation = self._merged(part_allocation, searched, allocation)
+        for (_, part_allocation), these in zip(found, searched, strict=True):  # type: ignore[misc]
+            allocation = self._merged(part_allocation, these, allocation)
         before = sum(self.shares[x] for part in parts for x in part.schools)
         effect = Effect(self.objective + sum(value for value, _ in found) - before, allocation)  # type: ignore[misc]
-        with_s = parts if len(found) == 1 else mine  # the parts searched with s required
+        with_s = searched[0]  # the parts searched with s required
         if forced and not nearest and len(with_s) == 1:
             effect = replace(effect, pending=(problem, with_s[0], found[0][0]))  # type: ignore[index]
         return effect
+
+    def _part_optima(
+        self, problem: ProblemData, elig: Eligibility, parts: list[Component], changes: tuple[Change, ...]
+    ) -> tuple[int, Allocation] | None:
+        """The edited parts' optima, each searched once per edit and shared (the plain
+        re-solve of a cohort and every school's forced one read the same parts); their
+        summed value and the allocation with them merged in."""
+        edit = tuple(sorted(c.key for c in changes))
+        keys = [(min(part.schools), *edit) for part in parts]
+        with self.lock:  # parts the other thread is searching are read last (it shares the work)
+            later = {key for key in keys if key in self.underway}
+        allocation, value = self.allocation, 0
+        for part, key in sorted(zip(parts, keys, strict=True), key=lambda item: item[1] in later):
+            # Not the nearest optimum (a pass per part would cost seconds per cohort): the
+            # re-solve from the allocation as a hint, whose moves may overstate `moved`.
+            found = self._once(self.cache_others, key, partial(self._search, problem, elig, [part], (), False))
+            if found is None:
+                return None
+            value += found[0]
+            allocation = self._merged(found[1], [part], allocation)
+        return value, allocation
 
     def _search(
         self, problem: ProblemData, elig: Eligibility, parts: list[Component], required: tuple[int, ...], nearest: bool

@@ -319,15 +319,20 @@ def first_reason(masks: dict[Reason, np.ndarray], shape: tuple[int, int]) -> np.
     return reason
 
 
-def compute_eligibility(problem: ProblemData) -> Eligibility:
-    """Decide every pair of `problem` (see `Reason`) and price the allowed ones."""
+def compute_eligibility(problem: ProblemData, leads_of: Eligibility | None = None) -> Eligibility:
+    """Decide every pair of `problem` (see `Reason`) and price the allowed ones.
+
+    `leads_of`: an eligibility of the same specialists and groups, whose possible leads
+    and their travel values are taken instead of decided again (what-if rows of one
+    school re-decide only its pairs).
+    """
     rules = pair_rules(problem)
     num_s, num_p, num_g = problem.num_schools, problem.num_specialists, problem.num_groups
     reason_sp = first_reason(rules.specialist, (num_s, num_p))
     reason_sg = first_reason(rules.group, (num_s, num_g))
     priced = _price(problem, reason_sp, reason_sg, rules.specialist_km, rules.group_km, rules.focus_cost)
     weights = problem.weights
-    group_leads = lead_candidates(problem)
+    group_leads = lead_candidates(problem) if leads_of is None else leads_of.group_leads
     triples, triple_value = venue_triples(problem, priced["group_pairs"], group_leads, rules.school_limit_km)
     school_value = np.array(
         [weights.place + weights.priority * s.priority for s in problem.schools], dtype=np.int64
@@ -342,7 +347,7 @@ def compute_eligibility(problem: ProblemData) -> Eligibility:
         keep_value=int(weights.keep),
         venue_triples=triples,
         venue_triple_value=triple_value,
-        lead_value=lead_values(problem, group_leads),
+        lead_value=lead_values(problem, group_leads) if leads_of is None else leads_of.lead_value,
         lone_department=int(weights.lone_department),
         whole_pairs=problem.rules.whole_pairs,
         school_limit_km=rules.school_limit_km,
