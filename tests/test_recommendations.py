@@ -312,6 +312,34 @@ def test_a_spent_budget_leaves_schools_not_analysed():
     assert [r.kind for r in recs] == ["not_analysed"]
 
 
+def test_a_school_whose_first_turn_ends_is_analysed_in_its_second(monkeypatch):
+    # With no time in a first turn every school is put back before its first re-solve,
+    # and analysed whole in its second: the same recommendations as in one turn.
+    import allocator.diagnose.recommend as rec_module
+
+    p = problem(
+        [school("100001", km=1), school("100002", km=2), school("100003", km=90)],
+        [specialist("S1", capacity=1), specialist("S2", km=5, capacity=0)],
+    )
+    base = search(p)
+    elig = compute_eligibility(p)
+    unplaced = [1, 2]
+    whole = recommend(p, elig, base.allocation, base.objective, unplaced, threads=1)
+    monkeypatch.setattr(rec_module, "SLICE_S", 0.0)
+    turns = []
+    original = rec_module._Engine.recommend_one
+
+    def counted(engine, s):
+        turns.append(s)
+        return original(engine, s)
+
+    monkeypatch.setattr(rec_module._Engine, "recommend_one", counted)
+    sliced = recommend(p, elig, base.allocation, base.objective, unplaced, threads=1)
+    assert turns == [1, 2, 1, 2]
+    assert [(r.kind, r.objective, r.text) for r in sliced] == [(r.kind, r.objective, r.text) for r in whole]
+    assert all(r.kind not in ("not_analysed", "none") for r in sliced)
+
+
 def test_displaced_lists_exactly_the_schools_that_lose_their_place():
     # S1 (capacity 1) holds 100001 (1 km): 999; S3 (capacity 1, 60 km south) holds
     # 100003 (0 km): 1000. 100002 has priority 3 (worth 1000 + 3 x 200 = 1600) but lies

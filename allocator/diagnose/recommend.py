@@ -56,8 +56,16 @@ NO_BOUND = math.inf
 MIN_SOLVE_S = 0.05  # a re-solve with less time than this left in the budget is not started
 
 
+SLICE_S = 1.5  # a school's first turn: re-solves started within this many seconds of its start
+
+
 class _OutOfTime(Exception):
     """The budget ended a school's analysis: it is reported as not analysed."""
+
+
+class _Later(Exception):
+    """A school's first turn ended: it waits behind the schools not started yet, and its
+    finished re-solves stay cached for its second turn."""
 
 
 KIND_ORDER = ("pin", "capacity", "max_schools", "min_schools", "travel", "cross_hub", "cohort")
@@ -150,17 +158,24 @@ def _analyse(engine: _Engine, order: list[int], deadline: float | None, threads:
     starting, and the schools not finished are left out."""
     done: dict[int, Recommendation] = {}
     errors: list[BaseException] = []
-    pending = iter(order)
+    # Each school first gets a turn of SLICE_S, so that a few slow ones (a cohort's
+    # re-solve over thirty parts, say) do not keep the rest from being analysed at all;
+    # those not finished go again, without a limit, once every school has had its turn.
+    pending = [(s, SLICE_S) for s in order]
     lock, stop = threading.Lock(), engine.stop
 
     def work() -> None:
         while not stop.is_set():
             with lock:
-                s = next(pending, None)
+                s, turn = pending.pop(0) if pending else (None, None)
             if s is None or (deadline is not None and time.perf_counter() > deadline) or stop_requested():
                 return
+            engine.turn.ends = None if turn is None else time.perf_counter() + turn
             try:
                 done[s] = engine.recommend_one(s)
+            except _Later:
+                with lock:
+                    pending.append((s, None))
             except _OutOfTime:
                 return
             except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
@@ -355,6 +370,7 @@ class _Engine:
     lock: threading.Lock = field(init=False, default_factory=threading.Lock)
     underway: dict[tuple, threading.Event] = field(init=False, default_factory=dict)
     dev_bound: dict[int, int] = field(init=False)
+    turn: threading.local = field(init=False, default_factory=threading.local)  # .ends: this thread's school's turn
 
     def __post_init__(self) -> None:
         self.files = Files.of(self.problem)
@@ -454,6 +470,8 @@ class _Engine:
             return 0, self.allocation
         if self.stop.is_set() or stop_requested():
             raise KeyboardInterrupt  # stop recommending: the thread's school is left out
+        if getattr(self.turn, "ends", None) is not None and time.perf_counter() > self.turn.ends:
+            raise _Later
         settings, cut = self.settings, False
         if self.deadline is not None:  # no re-solve outlives the budget
             left = self.deadline - time.perf_counter()
