@@ -340,6 +340,33 @@ def test_a_school_whose_first_turn_ends_is_analysed_in_its_second(monkeypatch):
     assert all(r.kind not in ("not_analysed", "none") for r in sliced)
 
 
+def test_a_forced_re_solve_starts_from_the_base_with_the_school_where_there_is_room():
+    # 100002's own limit (1 km) leaves it unplaced; S1 (capacity 1) holds 100001. With
+    # the limit lifted it could go to S1 (full), S2 (room, 5 km) or S3 (room, 9 km): the
+    # hint is the base with 100002 at S2, the nearest with room. With S2 holding 100003
+    # (capacity 1) and S3 of no places there is no hint.
+    from allocator.diagnose.recommend import _Engine
+
+    def hint(specialists, extra=()):
+        schools = [school("100001", km=1), school("100002", km=2, max_travel_km=1.0), *extra]
+        p = problem(schools, specialists)
+        base = search(p)
+        assert base.allocation.school_specialist[1] is None
+        lifted = replace(p, schools=(p.schools[0], replace(p.schools[1], max_travel_km=None), *p.schools[2:]))
+        engine = _Engine(p, compute_eligibility(p), base.allocation, base.objective, p.solver)
+        return base.allocation, engine._inserted(lifted, compute_eligibility(lifted), 1)
+
+    base, inserted = hint([specialist("S1", capacity=1), specialist("S2", km=7), specialist("S3", km=11)])
+    assert inserted is not None
+    assert inserted.school_specialist == (base.school_specialist[0], 1)
+    assert inserted.school_group == base.school_group and inserted.group_lead == base.group_lead
+    _, inserted = hint(
+        [specialist("S1", capacity=1), specialist("S2", km=7, capacity=1), specialist("S3", km=11, capacity=0)],
+        [school("100003", km=7)],
+    )
+    assert inserted is None
+
+
 def test_displaced_lists_exactly_the_schools_that_lose_their_place():
     # S1 (capacity 1) holds 100001 (1 km): 999; S3 (capacity 1, 60 km south) holds
     # 100003 (0 km): 1000. 100002 has priority 3 (worth 1000 + 3 x 200 = 1600) but lies
