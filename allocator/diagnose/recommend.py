@@ -161,7 +161,7 @@ def _analyse(engine: _Engine, order: list[int], deadline: float | None, threads:
     # Each school first gets a turn of SLICE_S, so that a few slow ones (a cohort's
     # re-solve over thirty parts, say) do not keep the rest from being analysed at all;
     # those not finished go again, without a limit, once every school has had its turn.
-    pending = [(s, SLICE_S) for s in order]
+    pending: list[tuple[int, float | None]] = [(s, SLICE_S) for s in order]
     lock, stop = threading.Lock(), engine.stop
 
     def work() -> None:
