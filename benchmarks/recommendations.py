@@ -16,6 +16,14 @@ variant, in one run so that the ratios compare like with like on a shared machin
    `objective_after` and the school must be placed.
 
 Prints a Markdown table for BENCHMARKS.md.
+
+    python benchmarks/recommendations.py --all-schools 2,3 [--repeat R] [--dir DIR]
+
+instead times what the issue's target asks for, every unplaced school analysed: in this
+process, the national instance loaded and solved once, then `recommend` for all its
+unplaced schools with no budget, with each number of threads in turn (interleaved over R
+rounds, so a busy moment hits all alike): wall and CPU seconds, and how many were
+analysed (all, unless a re-solve is not proven in its time).
 """
 
 from __future__ import annotations
@@ -113,11 +121,47 @@ def measure(name: str, yml: Path, work: Path, explain: float | None, verify: int
     }
 
 
+def all_schools(yml: Path, threads: list[int], repeat: int) -> None:
+    """Recommendations for every unplaced school of `yml`, no budget, by thread count."""
+    from allocator.diagnose.recommend import recommend
+    from allocator.inputs.load import load
+    from allocator.problem.data import Stage
+    from allocator.problem.eligibility import compute_eligibility
+    from allocator.solving.search import search
+
+    problem = load(yml).problem
+    elig = compute_eligibility(problem)
+    started = time.perf_counter()
+    base = search(problem, eligibility=elig)
+    print(f"base solve (in process): {time.perf_counter() - started:.1f} s, {base.status.name}")
+    allocation = base.allocation
+    assert allocation is not None and base.objective is not None
+    unplaced = [
+        s
+        for s, school in enumerate(problem.schools)
+        if not Stage(school.stage).placed_with(
+            allocation.school_specialist[s] is not None, allocation.school_group[s] is not None
+        )
+    ]
+    print(f"cores: {os.cpu_count()}, unplaced: {len(unplaced)}")
+    print("| round | threads | wall s | CPU s | analysed |")
+    print("|---:|---:|---:|---:|---:|")
+    for round_ in range(1, repeat + 1):
+        for n in threads:
+            wall, cpu = time.perf_counter(), time.process_time()
+            recs = recommend(problem, elig, allocation, int(base.objective), unplaced, threads=n)
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            analysed = sum(r.kind != "not_analysed" for r in recs)
+            print(f"| {round_} | {n} | {wall:.1f} | {cpu:.1f} | {analysed} / {len(unplaced)} |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dir", type=Path, default=None, help="where to generate the instances (default: a temp dir)")
     parser.add_argument("--explain-seconds", type=float, default=None, help="default: allocate's (20 s)")
     parser.add_argument("--verify", type=int, default=3, help="rows per instance re-solved from files")
+    parser.add_argument("--all-schools", default=None, help="thread counts, e.g. 2,3: time every school instead")
+    parser.add_argument("--repeat", type=int, default=2, help="rounds of --all-schools")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = args.dir or Path(tmp)
@@ -127,6 +171,9 @@ def main() -> None:
             if not (folder / "scenario.yml").exists():
                 flags = ["--tight"] if tight else []
                 _allocate("generate", "national", *flags, "--seed", "1", str(folder))
+            if args.all_schools:
+                all_schools(folder / "scenario.yml", [int(n) for n in args.all_schools.split(",")], args.repeat)
+                return
             results.append(measure(name, folder / "scenario.yml", work, args.explain_seconds, args.verify))
     print(f"cores: {os.cpu_count()}, load average: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print()
