@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import os
+import statistics
 import threading
 import time
 from collections.abc import Callable
@@ -57,6 +58,7 @@ MIN_SOLVE_S = 0.05  # a re-solve with less time than this left in the budget is 
 
 
 SLICE_S = 1.5  # a school's first turn: re-solves started within this many seconds of its start
+SLICE_MEDIANS = 3  # ... or within this many times the median time of the schools finished
 
 
 class _OutOfTime(Exception):
@@ -160,24 +162,34 @@ def _analyse(engine: _Engine, order: list[int], deadline: float | None, threads:
     starting, and the schools not finished are left out."""
     done: dict[int, Recommendation] = {}
     errors: list[BaseException] = []
-    # Each school first gets a turn of SLICE_S, so that a few slow ones (a cohort's
-    # re-solve over thirty parts, say) do not keep the rest from being analysed at all;
-    # those not finished go again, without a limit, once every school has had its turn.
-    pending: list[tuple[int, float | None]] = [(s, SLICE_S) for s in order]
+    # Each school first gets a turn, so that a few slow ones (a cohort's re-solve over
+    # thirty parts, say) do not keep the rest from being analysed: SLICE_S, or
+    # SLICE_MEDIANS times the median time of the schools finished so far where schools
+    # are slow alike (a tight region's), so that turns do not spread the budget over
+    # every school and finish none. Those not finished go again, without a limit, once
+    # every school has had its turn; their finished re-solves are cached meanwhile.
+    pending: list[tuple[int, bool]] = [(s, True) for s in order]
+    took: dict[int, float] = {}  # per school, the seconds of its turns so far
+    finished: list[float] = []
     lock, stop = threading.Lock(), engine.stop
 
     def work() -> None:
         while not stop.is_set():
             with lock:
-                s, turn = pending.pop(0) if pending else (None, None)
+                s, first = pending.pop(0) if pending else (None, False)
+                turn = max(SLICE_S, SLICE_MEDIANS * statistics.median(finished)) if finished else SLICE_S
             if s is None or (deadline is not None and time.perf_counter() > deadline) or stop_requested():
                 return
-            engine.turn.ends = None if turn is None else time.perf_counter() + turn
+            started = time.perf_counter()
+            engine.turn.ends = started + turn if first else None
             try:
                 done[s] = engine.recommend_one(s)
+                with lock:
+                    finished.append(took.get(s, 0.0) + time.perf_counter() - started)
             except _Later:
                 with lock:
-                    pending.append((s, None))
+                    took[s] = time.perf_counter() - started
+                    pending.append((s, False))
             except _OutOfTime:
                 return
             except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
@@ -365,6 +377,8 @@ class _Engine:
     parts: _Parts = field(init=False)
     cache: dict[tuple, Effect | None] = field(init=False, default_factory=dict)
     cache_others: dict[tuple, tuple[int, Allocation] | None] = field(init=False, default_factory=dict)
+    cache_forced: dict[tuple, Effect | None] = field(init=False, default_factory=dict)  # per school and edit
+    nearest: dict[int, tuple[Effect, Effect]] = field(init=False, default_factory=dict)  # by id of the pending
     variants: dict[tuple, tuple] = field(init=False, default_factory=dict)
     stop: threading.Event = field(init=False, default_factory=threading.Event)
     deadline: float | None = None  # time.perf_counter() at which re-solves stop
@@ -543,6 +557,9 @@ class _Engine:
             return effect
         if self._others_unchanged(effect.allocation, s):
             return replace(effect, pending=None)
+        known = self.nearest.get(id(effect))  # the pass made in the school's earlier turn
+        if known is not None and known[0] is effect:
+            return known[1]
         if self.stop.is_set() or stop_requested():
             raise KeyboardInterrupt
         problem, part, value = effect.pending  # the closest-optimum pass alone, no re-solve
@@ -551,7 +568,10 @@ class _Engine:
         )
         if interrupted:
             raise KeyboardInterrupt
-        return Effect(effect.objective, self._merged(allocation, [part], effect.allocation))
+        nearest = Effect(effect.objective, self._merged(allocation, [part], effect.allocation))
+        with self.lock:
+            self.nearest[id(effect)] = (effect, nearest)
+        return nearest
 
     def _variant(
         self, changes: tuple[Change, ...]
@@ -789,7 +809,7 @@ class _Engine:
 
     def _pin_option(self, s: int) -> _Option | None:
         """Forcing `s` in with no rule changed: a pin to where that optimum places it."""
-        forced = self._solve((), s, forced=True)
+        forced = self._once(self.cache_forced, ("pin", s), lambda: self._solve((), s, forced=True))
         if forced is None:
             return None
         stage = Stage(self.problem.schools[s].stage)
@@ -806,7 +826,10 @@ class _Engine:
             if self.placed(plain, s) and self._others_unchanged(plain, s):
                 option.forced = option.effect
             else:
-                option.forced = self._solve(option.changes, s, forced=True, nearest=False)
+                key = (s, *sorted(c.key for c in option.changes))  # kept for the school's next turn
+                option.forced = self._once(
+                    self.cache_forced, key, lambda: self._solve(option.changes, s, forced=True, nearest=False)
+                )
         return option.forced
 
     def _others_unchanged(self, after: Allocation, s: int) -> bool:
