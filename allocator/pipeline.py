@@ -241,8 +241,14 @@ def _add_explanations(
                 f"Looking for the change that would place each of the {len(unplaced)} unplaced "
                 f"schools (up to {explain_seconds:g} s; --no-recommendations skips this)"
             )
+        # A --deterministic run limits the re-solves and closest passes by CP-SAT's
+        # deterministic time too: with wall time a busy machine cuts a closest pass
+        # sooner, and the same run would say "3 other schools would move" one time and
+        # "1" the next. (Which schools are analysed still depends on --explain-seconds.)
         settings = replace(
-            what_if_settings(outcome), deterministic=False, time_limit_s=min(5.0, max(0.5, explain_seconds / 4))
+            what_if_settings(outcome),
+            deterministic=outcome.result.deterministic,
+            time_limit_s=min(5.0, max(0.5, explain_seconds / 4)),
         )
         recs = recommend(problem, elig, allocation, result.objective, unplaced, settings, budget_s=explain_seconds)
         for rec in recs:
