@@ -283,6 +283,65 @@ def test_travel_to_a_group_meeting_at_its_chosen_lead():
     assert search(variant, decompose=False).objective == 915
 
 
+def test_one_more_place_where_places_are_left_when_pairs_are_whole():
+    # Whole pairs: a specialist's development load may not be 1. 100001 and 100002
+    # (45 km) are a pair with S2 (40 km): 2000 - 5 - 5 = 1990. 100003 (121 km) reaches
+    # only S3 (60 km), which has two places left but would be a lone department. One more
+    # place for S3 (2 -> 3) takes all three there: 3000 - 15 - 15 - 61 = 2909 (+919),
+    # better than pinning it (a pair with S3 leaves the other school alone: 1924).
+    p = problem(
+        [school("100001", km=45), school("100002", km=45), school("100003", km=121)],
+        [specialist("S2", km=40, capacity=2), specialist("S3", km=60, capacity=2)],
+        whole_pairs=True,
+    )
+    base = search(p)
+    assert base.objective == 1990
+    elig = compute_eligibility(p)
+    [rec] = recommend(p, elig, base.allocation, base.objective, [2])
+    assert rec.kind == "capacity" and rec.objective == 2909 and rec.placed
+    assert rec.changes[0].target == 1 and rec.moved == 2 and rec.displaced == ()
+    variant, _, _ = apply_changes(p, elig, rec.changes)
+    assert search(variant, decompose=False).objective == 2909
+
+
+def test_an_embedding_school_joining_two_parts_is_re_solved_one_side_in_each(monkeypatch):
+    # Hub H: S1 (0 km) supports 100001 and leads G1 (-20 km): 1000 - 20 - 20 (S1's
+    # trip to G1) = 960. Hub K: 100002 in G2 (10 km), led by L2 (30 km): 1000 - 20 =
+    # 980. Base 1940; 100003 (embedding, hub K, 5 km) has no specialist. Allowed across
+    # hubs it takes S1 (5 km) and G2 (5 km): +990, to 2930 (L2 one more place: 25 + 5 km,
+    # +970). S1's part and G2's are joined only through it, so each is re-solved with
+    # it placed by one side there: S1's part with it supported, G2's with it a member.
+    import allocator.diagnose.recommend as rec_module
+
+    p = problem(
+        [
+            school("100001", stage="embedding", km=0),
+            school("100002", stage="sustaining", km=10, hub="K"),
+            school("100003", stage="embedding", km=5, hub="K"),
+        ],
+        [specialist("S1", km=0), specialist("L2", km=30, hub="K", capacity=0, embedding_capacity=0)],
+        [group("G1", km=-20), group("G2", km=10, hub="K", min_schools=1)],
+    )
+    base = search(p)
+    assert base.objective == 1940
+    sides = []
+    original = rec_module._Engine._half
+
+    def half(engine, problem_, elig_, s, n, side, targets):
+        sides.append(side)
+        return original(engine, problem_, elig_, s, n, side, targets)
+
+    monkeypatch.setattr(rec_module._Engine, "_half", half)
+    elig = compute_eligibility(p)
+    [rec] = recommend(p, elig, base.allocation, base.objective, [2])
+    assert rec.kind == "cross_hub" and rec.objective == 2930 and rec.placed and rec.moved == 0
+    assert sorted(set(sides)) == ["group", "specialist"]
+    variant, _, _ = apply_changes(p, elig, rec.changes)
+    after = search(variant, decompose=False)
+    assert after.objective == 2930
+    assert (after.allocation.school_specialist[2], after.allocation.school_group[2]) == (0, 1)
+
+
 def test_a_cross_hub_edit_is_re_solved_through_the_school_it_joins_parts_by():
     # Hub H: S1 (capacity 1) holds 100001 (1 km): 999; 100002 (2 km) is unplaced. Hub K:
     # S2 at 10 km holds 100003 (11 km) alone: 1000 - 1 - 400 (lone department) = 599.

@@ -130,6 +130,10 @@ def single_changes(problem: ProblemData, elig: Eligibility, files: Files, loads:
             # A group reaching its minimum may need more embedding schools with one
             # specialist than they have places for, though they have some left.
             places = sorted(set(places) | set(allowed))
+        if stage is Stage.DEVELOPMENT and (elig.whole_pairs or elig.lone_department):
+            # Pairs may need one more place where some are left: a school that would be a
+            # lone department (or is not allowed to be one) joins a pair moved there.
+            places = sorted(set(places) | set(allowed))
         no_places = np.flatnonzero(reasons == Reason.NO_CAPACITY).tolist()
         for p in sorted(set(places) | set(no_places)):
             out.specialist_side.append(capacity_change(problem, files, p, stage))

@@ -613,8 +613,63 @@ class _Engine:
             # edits that give s the same pairs in these parts share one re-solve.
             key = ("through", parts, _own_pairs(elig, s, allowed_p, allowed_g))
             options.append((parts, part, before))
+            if stage is Stage.EMBEDDING and len(parts) == 2 and not any(t[0] == s for t in elig.keep_targets):
+                found.append(self._split(problem, elig, s, parts, spec_of, group_of))
+                continue
             found.append(self._once(self.cache_others, key, partial(self._search, problem, elig, [part], (s,), False)))
         return _Through(options, found)
+
+    def _split(
+        self,
+        problem: ProblemData,
+        elig: Eligibility,
+        s: int,
+        parts: frozenset[int],
+        spec_of: dict[int, int],
+        group_of: dict[int, int | None],
+    ) -> tuple[int, Allocation] | None:
+        """An embedding school placed with a specialist of base part x and a group of base
+        part y (x, y the two `parts`, either way round): s alone joins them, so the best of
+        the joined parts is the best of x with s placed by its specialist side plus the
+        best of y with s placed by its group side (s's own value counted once). Two models
+        of one part each, shared by every option of s with the same side, instead of one
+        of both parts per option. With s wholly in x the option is x's own (`_through`)."""
+        best: tuple[int, Allocation] | None = None
+        for x, y in sorted({tuple(sorted(parts)), tuple(sorted(parts, reverse=True))}):
+            specialists = {p for p, n in spec_of.items() if n == x}
+            groups = {g for g, n in group_of.items() if n == y}
+            if not specialists or not groups:
+                continue
+            spec_half = self._half(problem, elig, s, x, "specialist", specialists)
+            group_half = self._half(problem, elig, s, y, "group", groups)
+            if spec_half is None or group_half is None:
+                continue
+            (spec_part, (spec_value, spec_allocation)), (group_part, (group_value, group_allocation)) = (
+                spec_half,
+                group_half,
+            )
+            value = spec_value + group_value - int(elig.school_value[s])
+            if best is not None and value <= best[0]:
+                continue
+            allocation = self._merged(
+                group_allocation, [group_part], self._merged(spec_allocation, [spec_part], self.allocation)
+            )
+            school_specialist = list(allocation.school_specialist)
+            school_specialist[s] = spec_allocation.school_specialist[s]  # the group half set s's other side
+            best = value, Allocation(tuple(school_specialist), allocation.school_group, allocation.group_lead)
+        return best
+
+    def _half(
+        self, problem: ProblemData, elig: Eligibility, s: int, n: int, side: str, targets: set[int]
+    ) -> tuple[Component, tuple[int, Allocation]] | None:
+        """Base part n (none when n < 0) with s placed there by one side alone, re-solved."""
+        schools = sorted({s}.union(self.parts.parts[n].schools if n >= 0 else ()))
+        groups = sorted(self.parts.parts[n].groups) if n >= 0 else []
+        own = (targets, set()) if side == "specialist" else (set(), targets)
+        half = replace(_restricted(elig, problem.num_schools, schools, groups, (s, *own)), halves=((s, side),))
+        key = ("half", n, side, _own_pairs(elig, s, *own))
+        found = self._once(self.cache_others, key, partial(self._search, problem, elig, [half], (s,), False))
+        return None if found is None else (half, found)
 
     def effect(self, changes: tuple[Change, ...], s: int) -> Effect | None:
         """The plain re-solve of an edit (shared by every school it could place)."""

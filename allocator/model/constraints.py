@@ -41,6 +41,12 @@ def add_whole_placement(model: cp_model.CpModel, problem: ProblemData, v: Variab
     """
     for s in v.placed:
         stage = Stage(problem.schools[s].stage)
+        side = v.halves.get(s)
+        if side is not None:  # placed here by this side alone (its other is in another part)
+            pairs = v.school2support[s] if side == "specialist" else v.school2member[s]
+            variables = v.support if side == "specialist" else v.member
+            model.add(sum(variables[s, t] for t in pairs) == v.placed[s])
+            continue
         if stage is Stage.DEVELOPMENT:
             # One specialist or one development group, never both (eligibility offers a
             # development school development groups only).

@@ -20,11 +20,15 @@ class AllocationModel:
         eligibility: Eligibility,
         schools: list[int] | None = None,
         groups: list[int] | None = None,
+        halves: tuple[tuple[int, str], ...] = (),
     ):
+        """`halves`: schools placed in this model by one side of their stage alone
+        (`allocator.solving.components.Component.halves`)."""
         self.problem = problem
         self.eligibility = eligibility
         self.model = cp_model.CpModel()
         self.vars = Variables.create(self.model, problem, eligibility, schools, groups)
+        self.vars.halves = dict(halves)
         add_kept(self.model, eligibility, self.vars)
         constraints.add_all(self.model, problem, eligibility, self.vars)
         objective.set_objective(self.model, eligibility, self.vars)

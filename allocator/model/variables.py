@@ -45,6 +45,7 @@ class Variables:
     group2member: dict[int, list[int]] = field(default_factory=dict)
     specialist2leads: dict[int, list[int]] = field(default_factory=dict)
     group2leads: dict[int, list[int]] = field(default_factory=dict)
+    halves: dict[int, str] = field(default_factory=dict)  # school -> the one side placing it here
 
     @classmethod
     def create(
@@ -125,8 +126,8 @@ def add_kept(model: cp_model.CpModel, eligibility: Eligibility, v: Variables) ->
     if eligibility.keep_value == 0:
         return
     for s, p, g in eligibility.keep_targets:
-        if s not in v.placed:
-            continue  # another part's school
+        if s not in v.placed or s in v.halves:
+            continue  # another part's school, or one placed here by one side alone
         pairs = []
         if p is not None:
             pairs.append(v.support.get((s, p)))

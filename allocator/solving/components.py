@@ -20,6 +20,10 @@ class Component:
     schools: list[int]
     groups: list[int]
     eligibility: Eligibility  # only this component's pairs and leads
+    # Schools placed here by one side of their stage alone, (school, "specialist" or
+    # "group"): an embedding school whose other side is searched in another part (what-if
+    # re-solves split at the one school that joins two parts; see `allocator.diagnose`).
+    halves: tuple[tuple[int, str], ...] = ()
 
     @property
     def size(self) -> int:

@@ -595,7 +595,7 @@ def _solve_part(
     portfolio, then (deterministic mode) a repeatable single-thread pass."""
 
     def build() -> AllocationModel:
-        built = AllocationModel(problem, part.eligibility, part.schools, part.groups)
+        built = AllocationModel(problem, part.eligibility, part.schools, part.groups, part.halves)
         built.require_placed(require_placed)
         return built
 
@@ -691,7 +691,7 @@ def _closest(
     assert found.allocation is not None
     if not _changed(part, found.allocation, closest_to, require_placed):
         return found  # it changes nobody else: none changes fewer
-    model = AllocationModel(problem, part.eligibility, part.schools, part.groups)
+    model = AllocationModel(problem, part.eligibility, part.schools, part.groups, part.halves)
     model.require_placed(require_placed)
     optimum = int(round(found.objective))
     model.fix_objective(optimum)
