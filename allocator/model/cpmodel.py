@@ -73,25 +73,24 @@ class AllocationModel:
         self.model.minimize(sum(changed))
 
     def add_hint(self, allocation: Allocation) -> None:
-        """Warm start from an allocation (unknown pairs are ignored)."""
+        """Warm start from an allocation (unknown pairs are ignored). Written into the
+        proto at once, as `CpModel.add_hint` writes it one variable at a time."""
         v = self.vars
+        hints: list[tuple[cp_model.IntVar, bool]] = []
         for s in v.placed:
             sp, grp = allocation.school_specialist[s], allocation.school_group[s]
-            placed = sp is not None or grp is not None
-            self.model.add_hint(v.placed[s], placed)
-            for p in v.school2support[s]:
-                self.model.add_hint(v.support[s, p], p == sp)
-            for g in v.school2member[s]:
-                self.model.add_hint(v.member[s, g], g == grp)
-        for g in v.runs:
-            lead = allocation.group_lead[g]
-            self.model.add_hint(v.runs[g], lead is not None)
-        for (g, p), var in v.leads.items():
-            self.model.add_hint(var, allocation.group_lead[g] == p)
+            hints.append((v.placed[s], sp is not None or grp is not None))
+            hints += [(v.support[s, p], p == sp) for p in v.school2support[s]]
+            hints += [(v.member[s, g], g == grp) for g in v.school2member[s]]
+        hints += [(v.runs[g], allocation.group_lead[g] is not None) for g in v.runs]
+        hints += [(var, allocation.group_lead[g] == p) for (g, p), var in v.leads.items()]
         for school, was_with, was_in in self.eligibility.keep_targets:
             if school in v.kept_both:  # the others are pair variables, hinted above
                 held = allocation.school_specialist[school] == was_with and allocation.school_group[school] == was_in
-                self.model.add_hint(v.kept[school], held)
+                hints.append((v.kept[school], held))
+        proto = self.model.proto.solution_hint
+        proto.vars.extend([var.index for var, _ in hints])
+        proto.values.extend([int(value) for _, value in hints])
 
     def read(self, value) -> Allocation:  # value: a callable var -> int (solver or callback)
         """The allocation of the current solution; `value` is `solver.value` or a callback's."""
