@@ -8,6 +8,7 @@ Every integer coefficient of the objective is computed here, once.
 from __future__ import annotations
 
 import enum
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -104,6 +105,66 @@ class Eligibility:
     school_limit_km: np.ndarray = field(default_factory=lambda: np.zeros(0))  # each school's own or the rule's
 
 
+@dataclass(frozen=True)
+class _Columns:
+    """What the pair rules read of each specialist and each group: the same for every
+    school, so the one-school rows of what-if re-solves (thousands at national scale)
+    reuse them instead of reading 1,200 specialists each time."""
+
+    spec_hub: list[str]
+    spec_phase: np.ndarray
+    available: np.ndarray
+    capacity: np.ndarray  # (len(Stage), num_specialists)
+    own_km: np.ndarray  # each specialist's own max_travel_km, inf when blank
+    spec_trust: list[str]
+    spec_school_urn: list[str]
+    spec_xy: np.ndarray
+    group_hub: list[str]
+    group_phase: np.ndarray
+    group_stage: np.ndarray
+    group_cross: np.ndarray
+    venue_xy: np.ndarray
+
+
+# The columns of the last few problems' specialists and groups, by the tuples' id (the
+# tuples are held, so an id is not reused while its entry lives).
+_COLUMNS: dict[tuple[int, int], tuple[tuple, tuple, _Columns]] = {}
+_COLUMNS_LOCK = threading.Lock()
+
+
+def _columns(problem: ProblemData) -> _Columns:
+    specialists, groups = problem.specialists, problem.work_groups
+    ids = (id(specialists), id(groups))
+    hit = _COLUMNS.get(ids)
+    if hit is not None and hit[0] is specialists and hit[1] is groups:
+        return hit[2]
+    num_p, num_g = len(specialists), len(groups)
+    columns = _Columns(
+        spec_hub=[key(p.hub) for p in specialists],
+        spec_phase=np.array([p.phase for p in specialists], dtype=object).reshape(num_p),
+        available=np.array([p.available for p in specialists], dtype=bool).reshape(num_p),
+        capacity=np.array([[p.capacity_for(stage) for p in specialists] for stage in Stage], dtype=np.int64).reshape(
+            len(Stage), num_p
+        ),
+        own_km=np.array(
+            [np.inf if p.max_travel_km is None else p.max_travel_km for p in specialists], dtype=float
+        ).reshape(num_p),
+        spec_trust=[key(p.trust) for p in specialists],
+        spec_school_urn=[p.school_urn or "" for p in specialists],
+        spec_xy=coordinates([p.location for p in specialists]),
+        group_hub=[key(g.hub) for g in groups],
+        group_phase=np.array([g.phase for g in groups], dtype=object).reshape(num_g),
+        group_stage=np.array([g.stage for g in groups], dtype=object).reshape(num_g),
+        group_cross=np.array([g.cross_hub for g in groups], dtype=bool).reshape(num_g),
+        venue_xy=coordinates([g.venue for g in groups]),
+    )
+    with _COLUMNS_LOCK:  # recommendations decide rows in several threads
+        while len(_COLUMNS) >= 4:
+            _COLUMNS.pop(next(iter(_COLUMNS)))
+        _COLUMNS[ids] = (specialists, groups, columns)
+    return columns
+
+
 def _codes(values: list[str]) -> np.ndarray:
     lookup: dict[str, int] = {}
     return np.array([lookup.setdefault(v, len(lookup)) for v in values], dtype=np.int64)
@@ -150,9 +211,10 @@ def pair_rules(problem: ProblemData, measure_all: bool = False) -> PairRules:
     phase, in one hub unless cross-hub placement is allowed; nationally about 1/40 of
     them), unless `measure_all` (the conflict finder relaxes the hub rule).
     """
-    schools, specialists, groups = problem.schools, problem.specialists, problem.work_groups
+    schools, specialists = problem.schools, problem.specialists
     num_s, num_p = len(schools), len(specialists)
-    hubs = _codes([key(x.hub) for x in schools] + [key(x.hub) for x in specialists] + [key(x.hub) for x in groups])
+    columns = _columns(problem)
+    hubs = _codes([key(x.hub) for x in schools] + columns.spec_hub + columns.group_hub)
     school_hub, spec_hub, group_hub = hubs[:num_s], hubs[num_s : num_s + num_p], hubs[num_s + num_p :]
     stage = np.array([s.stage for s in schools], dtype=object).reshape(num_s)
     school_phase = np.array([s.phase for s in schools], dtype=object).reshape(num_s)
@@ -191,28 +253,24 @@ def _specialist_masks(
     or their own; a school's own limit replaces the rule's for its pairs)."""
     schools, specialists, rules = problem.schools, problem.specialists, problem.rules
     num_s, num_p = len(schools), len(specialists)
-    spec_phase = np.array([p.phase for p in specialists], dtype=object).reshape(num_p)
-    available = np.array([p.available for p in specialists], dtype=bool).reshape(num_p)
-    capacity = np.array([[p.capacity_for(stage) for p in specialists] for stage in Stage], dtype=np.int64).reshape(
-        len(Stage), num_p
-    )
+    columns = _columns(problem)
+    spec_phase, available, capacity = columns.spec_phase, columns.available, columns.capacity
     stage_row = np.array([list(Stage).index(Stage(s)) for s in stage.tolist()], dtype=np.int64).reshape(num_s)
     limit = np.array(
         [specialist_limit_km(rules.max_travel_km, p.max_travel_km) for p in specialists], dtype=float
     ).reshape(num_p)
-    trust_keys = [key(x.trust) for x in schools] + [key(x.trust) for x in specialists]
+    trust_keys = [key(x.trust) for x in schools] + columns.spec_trust
     trusts = _codes(trust_keys)
     trusts[[k == "" for k in trust_keys]] = -1
     # URNs as codes: a school's own index; a specialist's school's index, or -1.
     urn_index = {s.urn: i for i, s in enumerate(schools)}
     school_urn = np.arange(num_s, dtype=np.int64)
-    spec_urn = np.array([urn_index.get(p.school_urn or "", -1) for p in specialists], dtype=np.int64).reshape(num_p)
+    spec_urn = np.array([urn_index.get(u, -1) for u in columns.spec_school_urn], dtype=np.int64).reshape(num_p)
     phase_ok = _pairwise(specialist_phase_fits, school_phase.tolist(), spec_phase.tolist())
     hub_ok = hubs_fit(school_hub[:, None], spec_hub[None, :], settings.allow_cross_hub[:, None])
     measure = np.ones((num_s, num_p), dtype=bool) if measure_all else phase_ok & needs_specialist[:, None] & hub_ok
-    own = np.array([np.inf if p.max_travel_km is None else p.max_travel_km for p in specialists], dtype=float)
-    pair_limit = np.minimum(settings.limit_km[:, None], own.reshape(num_p)[None, :])
-    km = great_circle_km_where(school_xy, coordinates([p.location for p in specialists]), measure)
+    pair_limit = np.minimum(settings.limit_km[:, None], columns.own_km[None, :])
+    km = great_circle_km_where(school_xy, columns.spec_xy, measure)
     forbidden = np.zeros((num_s, num_p), dtype=bool)
     for f in problem.forbids:
         if f.specialist_idx is not None:
@@ -250,14 +308,13 @@ def _group_masks(
     """
     schools, groups = problem.schools, problem.work_groups
     num_s, num_g = len(schools), len(groups)
-    group_phase = np.array([g.phase for g in groups], dtype=object).reshape(num_g)
-    group_stage = np.array([g.stage for g in groups], dtype=object).reshape(num_g)
-    cross = np.array([g.cross_hub for g in groups], dtype=bool).reshape(num_g)
+    columns = _columns(problem)
+    group_phase, group_stage, cross = columns.group_phase, columns.group_stage, columns.group_cross
     phase_ok = _pairwise(group_phase_fits, school_phase.tolist(), group_phase.tolist())
     stage_ok = _pairwise(group_stage_fits, stage.tolist(), group_stage.tolist())
     hub_ok = group_hubs_fit(school_hub[:, None], group_hub[None, :], settings.allow_cross_hub[:, None], cross[None, :])
     measure = np.ones((num_s, num_g), dtype=bool) if measure_all else phase_ok & stage_ok & hub_ok
-    km = great_circle_km_where(school_xy, coordinates([g.venue for g in groups]), measure)
+    km = great_circle_km_where(school_xy, columns.venue_xy, measure)
     at_lead = [g for g, group in enumerate(groups) if meets_at_chosen_lead(group)]
     if at_lead:
         leads = lead_candidates(problem)
