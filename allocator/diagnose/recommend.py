@@ -136,9 +136,9 @@ def recommend(
         Stop starting new schools after this many seconds; schools not reached (lowest
         priority last) are reported as not analysed.
     threads
-        Schools analysed at once (default: one more than the machine's cores, at most
-        8: model building holds the interpreter while CP-SAT's searches do not, so on two
-        cores three threads analysed national's 52 schools in 22 s against 24-27 s).
+        Schools analysed at once (default: 2, or 1 on a one-core machine: model building
+        holds the interpreter, so three threads on two cores were slower on a 100-school
+        hub, 6.6 s against 6.1 s, and no faster at national scale, BENCHMARKS.md).
     """
     started = time.perf_counter()
     settings = settings or replace(
@@ -151,7 +151,7 @@ def recommend(
     order = sorted(unplaced, key=lambda s: (-problem.schools[s].priority, s))
     deadline = None if budget_s is None else started + budget_s
     engine.deadline = deadline
-    done = _analyse(engine, order, deadline, threads if threads is not None else min(8, (os.cpu_count() or 1) + 1))
+    done = _analyse(engine, order, deadline, threads if threads is not None else min(2, os.cpu_count() or 1))
     return [done.get(s) or Recommendation(s, "", "not_analysed") for s in unplaced]
 
 
