@@ -342,6 +342,22 @@ def test_an_embedding_school_joining_two_parts_is_re_solved_one_side_in_each(mon
     assert (after.allocation.school_specialist[2], after.allocation.school_group[2]) == (0, 1)
 
 
+def test_a_tie_says_a_re_run_may_leave_the_school_out():
+    # S1 (capacity 1) holds 100001 (1 km); 100002 and 100003 (both 2 km) are unplaced.
+    # One more place for S1 places either: 999 + 998 = 1997 both ways. The edit's re-solve
+    # places one of them, so the other's recommendation says a re-run may leave it out.
+    p = problem(
+        [school("100001", km=1), school("100002", km=2), school("100003", km=2)],
+        [specialist("S1", capacity=1)],
+    )
+    base = search(p)
+    assert base.objective == 999
+    recs = recommend(p, compute_eligibility(p), base.allocation, base.objective, [1, 2])
+    assert [(r.kind, r.objective, r.placed) for r in recs] == [("capacity", 1997, True)] * 2
+    warned = [r for r in recs if "a re-run may too: also pin it to S1" in r.text]
+    assert len(warned) == 1
+
+
 def test_a_cross_hub_edit_is_re_solved_through_the_school_it_joins_parts_by():
     # Hub H: S1 (capacity 1) holds 100001 (1 km): 999; 100002 (2 km) is unplaced. Hub K:
     # S2 at 10 km holds 100003 (11 km) alone: 1000 - 1 - 400 (lone department) = 599.
