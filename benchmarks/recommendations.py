@@ -85,8 +85,10 @@ def _verify(yml: Path, rows: list[dict[str, str]], work: Path, limit: int) -> tu
             r["urn"].lstrip("'") == row["urn"] and r["status"] == "placed"
             for r in csv.DictReader((out / "allocations.csv").open(encoding="utf-8"))
         )
-        if objective == int(row["objective_after"]) and placed:
-            agreed += 1
+        if objective == int(row["objective_after"]) and (placed or row.get("tie") == "yes"):
+            agreed += 1  # a tie: the row says a re-run may leave the school out
+            if not placed:
+                notes.append(f"{row['urn']} ({row['kind']}): a tie, as the row says: {objective}, school left out")
         else:
             notes.append(f"{row['urn']} ({row['kind']}): re-solved {objective}, row says {row['objective_after']}")
     return checked, agreed, notes

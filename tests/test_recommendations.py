@@ -355,7 +355,11 @@ def test_a_tie_says_a_re_run_may_leave_the_school_out():
     recs = recommend(p, compute_eligibility(p), base.allocation, base.objective, [1, 2])
     assert [(r.kind, r.objective, r.placed) for r in recs] == [("capacity", 1997, True)] * 2
     warned = [r for r in recs if "a re-run may too: also pin it to S1" in r.text]
-    assert len(warned) == 1
+    assert len(warned) == 1 and warned[0].tie and [r.tie for r in recs].count(True) == 1
+    from allocator.report.recommendations import recommendation_table
+
+    table = recommendation_table(p, recs)
+    assert sorted(table["tie"]) == ["no", "yes"] and list(table["placed_after"]) == ["yes", "yes"]
 
 
 def test_a_cross_hub_edit_is_re_solved_through_the_school_it_joins_parts_by():

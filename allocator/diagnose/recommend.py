@@ -107,6 +107,7 @@ class Recommendation:
     placed: bool = False
     displaced: tuple[int, ...] = ()  # schools placed before, not after
     moved: int = 0  # other schools placed before and after, with another specialist or group
+    tie: bool = False  # the edited scenario also has an optimum without the school
 
 
 @dataclass
@@ -984,7 +985,8 @@ class _Engine:
             effect += f"; {names} would lose {'its' if len(displaced) == 1 else 'their'} place"
         if moved:
             effect += f"; {moved} other school{'s' if moved != 1 else ''} would move"
-        if chosen.changes[0].kind != "pin" and not self.placed(chosen.effect.allocation, s):
+        tie = chosen.changes[0].kind != "pin" and not self.placed(chosen.effect.allocation, s)
+        if tie:
             # The edit's re-solve found an optimum without s: a re-run may choose it too.
             p, g = forced.allocation.school_specialist[s], forced.allocation.school_group[s]
             specialist = p if Stage(self.problem.schools[s].stage).needs_specialist else None
@@ -992,4 +994,6 @@ class _Engine:
             effect += f"; an allocation as good leaves it out, so a re-run may too: also {pin.text} to be sure"
         kind = chosen.changes[0].kind if len(chosen.changes) == 1 else "two_changes"
         text = f"{what[0].upper()}{what[1:]}: places it, {effect}"
-        return Recommendation(s, text, kind, forced.objective, delta, chosen.changes, True, tuple(displaced), moved)
+        return Recommendation(
+            s, text, kind, forced.objective, delta, chosen.changes, True, tuple(displaced), moved, tie
+        )

@@ -23,6 +23,7 @@ COLUMNS = (
     *(f"{c}_2" for c in CELL_COLUMNS),
     "kind",
     "objective_change",
+    "tie",
 )
 NOT_ANALYSED = "Not analysed: recommendations stopped (their time, --explain-seconds, ran out, or Ctrl-C)."
 NO_CHANGE = "No change of the listed kinds, alone or two together, places it."
@@ -84,6 +85,7 @@ def _row(problem: ProblemData, rec: Recommendation) -> dict[str, object]:
     row["placed_after"] = "yes" if rec.placed else "no"
     row["displaced"] = "; ".join(f"{problem.schools[x].urn} {problem.schools[x].name}" for x in rec.displaced)
     row["moved"] = rec.moved
+    row["tie"] = "yes" if rec.tie else "no"
     return row
 
 
