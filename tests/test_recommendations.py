@@ -344,22 +344,29 @@ def test_an_embedding_school_joining_two_parts_is_re_solved_one_side_in_each(mon
 
 def test_a_tie_says_a_re_run_may_leave_the_school_out():
     # S1 (capacity 1) holds 100001 (1 km); 100002 and 100003 (both 2 km) are unplaced.
-    # One more place for S1 places either: 999 + 998 = 1997 both ways. The edit's re-solve
-    # places one of them, so the other's recommendation says a re-run may leave it out.
-    p = problem(
-        [school("100001", km=1), school("100002", km=2), school("100003", km=2)],
-        [specialist("S1", capacity=1)],
-    )
-    base = search(p)
-    assert base.objective == 999
-    recs = recommend(p, compute_eligibility(p), base.allocation, base.objective, [1, 2])
-    assert [(r.kind, r.objective, r.placed) for r in recs] == [("capacity", 1997, True)] * 2
-    warned = [r for r in recs if "a re-run may too: also pin it to S1" in r.text]
-    assert len(warned) == 1 and warned[0].tie and [r.tie for r in recs].count(True) == 1
+    # One more place for S1 places either: 999 + 998 = 1997 both ways, so for each an
+    # optimum leaves it out, and each recommendation says a re-run may (a tie). With
+    # 100003 3 km away instead, one more place goes to 100002 alone (999 + 998 = 1997
+    # against 999 + 997): no tie for it.
     from allocator.report.recommendations import recommendation_table
 
-    table = recommendation_table(p, recs)
-    assert sorted(table["tie"]) == ["no", "yes"] and list(table["placed_after"]) == ["yes", "yes"]
+    def recs(third_km):
+        p = problem(
+            [school("100001", km=1), school("100002", km=2), school("100003", km=third_km)],
+            [specialist("S1", capacity=1)],
+        )
+        base = search(p)
+        assert base.objective == 999
+        return p, recommend(p, compute_eligibility(p), base.allocation, base.objective, [1, 2])
+
+    p, tied = recs(2)
+    assert [(r.kind, r.objective, r.placed, r.tie) for r in tied] == [("capacity", 1997, True, True)] * 2
+    assert all("a re-run may too: also pin it to S1" in r.text for r in tied)
+    table = recommendation_table(p, tied)
+    assert list(table["tie"]) == ["yes", "yes"] and list(table["placed_after"]) == ["yes", "yes"]
+    _, clear = recs(3)
+    assert (clear[0].kind, clear[0].objective, clear[0].tie) == ("capacity", 1997, False)
+    assert "re-run" not in clear[0].text
 
 
 def test_a_cross_hub_edit_is_re_solved_through_the_school_it_joins_parts_by():

@@ -967,6 +967,31 @@ class _Engine:
                 moved += 1
         return displaced, moved
 
+    def _tie(self, option: _Option, s: int) -> bool:
+        """Whether the edited scenario also has an optimum without s (a re-run may choose
+        it): its re-solve left s out, or the part holding s, re-solved with s unable to be
+        placed, reaches the same value. An edit of s's own cells changes nothing for the
+        others, so there it is a tie exactly when the edit gains nothing."""
+        if not self.placed(option.effect.allocation, s):
+            return True
+        if all(c.kind in SCHOOL_KINDS for c in option.changes):
+            return option.effect.objective == self.objective
+        problem, elig, touched, whole = self._variant(option.changes)
+        parts = self._touched_parts(problem, elig, option.changes, touched, s, whole)
+        mine = [part for part in parts if s in part.schools]
+        if len(mine) != 1:
+            return False
+        part = mine[0]
+        without = _restricted(elig, problem.num_schools, part.schools, part.groups, (s, set(), set()))
+        found = self._search(problem, elig, [without], (), False)
+        if found is None:
+            return False
+        if len(parts) == 1:  # the plain re-solve was of this part alone
+            before = sum(self.shares[x] for x in part.schools)
+            return self.objective - before + found[0] == option.effect.objective
+        plain = self.cache_others.get((min(part.schools), *sorted(c.key for c in option.changes)))
+        return plain is not None and found[0] == plain[0]
+
     def _recommendation(self, s: int, chosen: _Option | None) -> Recommendation:
         if chosen is None:
             return Recommendation(s, "", "none")
@@ -985,7 +1010,7 @@ class _Engine:
             effect += f"; {names} would lose {'its' if len(displaced) == 1 else 'their'} place"
         if moved:
             effect += f"; {moved} other school{'s' if moved != 1 else ''} would move"
-        tie = chosen.changes[0].kind != "pin" and not self.placed(chosen.effect.allocation, s)
+        tie = chosen.changes[0].kind != "pin" and self._tie(chosen, s)
         if tie:
             # The edit's re-solve found an optimum without s: a re-run may choose it too.
             p, g = forced.allocation.school_specialist[s], forced.allocation.school_group[s]
