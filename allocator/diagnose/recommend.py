@@ -145,8 +145,8 @@ def recommend(
     settings = settings or replace(
         problem.solver, time_limit_s=min(10.0, problem.solver.time_limit_s), deterministic=False
     )
-    # Schools are analysed several at a time, one CP-SAT thread each: a portfolio of
-    # eight workers on two cores proved less than one thread does (BENCHMARKS.md).
+    # Schools are analysed two at a time, one CP-SAT thread each: a portfolio of eight
+    # workers on two cores proved less than one thread does (BENCHMARKS.md).
     settings = replace(settings, workers=1)
     engine = _Engine(problem, elig, allocation, objective, settings)
     order = sorted(unplaced, key=lambda s: (-problem.schools[s].priority, s))
@@ -158,8 +158,8 @@ def recommend(
 
 def _analyse(engine: _Engine, order: list[int], deadline: float | None, threads: int) -> dict[int, Recommendation]:
     """Recommendations for the schools in `order`, by `threads` threads sharing the
-    engine's re-solves (CP-SAT searches release the interpreter, so the threads use
-    every core). A school is started only before `deadline`; Ctrl-C or SIGTERM stops the
+    engine's re-solves (CP-SAT searches release the interpreter, so two threads use two
+    cores). A school is started only before `deadline`; Ctrl-C or SIGTERM stops the
     starting, and the schools not finished are left out."""
     done: dict[int, Recommendation] = {}
     errors: list[BaseException] = []
@@ -496,18 +496,17 @@ class _Engine:
                 raise _OutOfTime
             cut = left < settings.time_limit_s
             settings = replace(settings, time_limit_s=min(settings.time_limit_s, left))
+        # The base allocation leaves a required school out, and a hint it breaks slowed
+        # proofs down (0.5 s without against 1.1 s with, on a national part); the base with
+        # the school put where there is room is a whole solution, often the optimum.
+        hint = self.allocation
+        if required:
+            hint = self._inserted(problem, elig, required[0]) if len(required) == 1 else None
         result = search(
             problem,
             settings,
             eligibility=elig,
-            # The base allocation leaves a required school out, and a hint it breaks slowed
-            # proofs down (0.5 s without against 1.1 s with, on a national part); the base
-            # with the school put where there is room is a whole solution, often optimal.
-            hint=self._inserted(problem, elig, required[0])
-            if len(required) == 1
-            else None
-            if required
-            else self.allocation,
+            hint=hint,
             parts=parts,
             require_placed=required,
             closest_to=self.allocation if nearest else None,
