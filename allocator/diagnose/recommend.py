@@ -499,7 +499,7 @@ class _Engine:
         # The base allocation leaves a required school out, and a hint it breaks slowed
         # proofs down (0.5 s without against 1.1 s with, on a national part); the base with
         # the school put where there is room is a whole solution, often the optimum.
-        hint = self.allocation
+        hint: Allocation | None = self.allocation
         if required:
             hint = self._inserted(problem, elig, required[0]) if len(required) == 1 else None
         result = search(
