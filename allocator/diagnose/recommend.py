@@ -74,6 +74,16 @@ KIND_ORDER = ("pin", "capacity", "max_schools", "min_schools", "travel", "cross_
 SCHOOL_KINDS = ("travel", "cross_hub")  # edits that change the pairs of their school alone
 
 
+def _edit_key(changes: tuple[Change, ...]) -> tuple:
+    """An edit's cache key: its changes' keys, in any order."""
+    return tuple(sorted(c.key for c in changes))
+
+
+def _part_key(part: Component, changes: tuple[Change, ...]) -> tuple:
+    """The cache key of one part's optimum under an edit (`_Engine._part_optima`)."""
+    return (min(part.schools), *_edit_key(changes))
+
+
 def _lone_weight(problem: ProblemData) -> int:
     """The `lone_department` weight where the data model has it (the programme issue's)."""
     return int(getattr(problem.weights, "lone_department", 0) or 0)
@@ -463,8 +473,7 @@ class _Engine:
         """The edited parts' optima, each searched once per edit and shared (the plain
         re-solve of a cohort and every school's forced one read the same parts); their
         summed value and the allocation with them merged in."""
-        edit = tuple(sorted(c.key for c in changes))
-        keys = [(min(part.schools), *edit) for part in parts]
+        keys = [_part_key(part, changes) for part in parts]
         with self.lock:  # parts the other thread is searching are read last (it shares the work)
             later = {key for key in keys if key in self.underway}
         allocation, value = self.allocation, 0
@@ -579,7 +588,7 @@ class _Engine:
         """The edited problem; a cohort's (every pair decided again, and its parts) is kept."""
         if not any(c.kind == "cohort" for c in changes):
             return (*apply_changes(self.problem, self.elig, changes), None)
-        key = tuple(sorted(c.key for c in changes))
+        key = _edit_key(changes)
         if key not in self.variants:
             problem, elig, touched = apply_changes(self.problem, self.elig, changes)
             self.variants[key] = (problem, elig, touched, components(problem, elig))
@@ -673,7 +682,7 @@ class _Engine:
 
     def effect(self, changes: tuple[Change, ...], s: int) -> Effect | None:
         """The plain re-solve of an edit (shared by every school it could place)."""
-        key = tuple(sorted(c.key for c in changes))
+        key = _edit_key(changes)
         return self._once(self.cache, key, lambda: self._solve(changes, s, forced=False))
 
     def _once(self, cache: dict, key: tuple, compute: Callable[[], Any]) -> Any:
@@ -881,7 +890,7 @@ class _Engine:
             if self.placed(plain, s) and self._others_unchanged(plain, s):
                 option.forced = option.effect
             else:
-                key = (s, *sorted(c.key for c in option.changes))  # kept for the school's next turn
+                key = (s, *_edit_key(option.changes))  # kept for the school's next turn
                 option.forced = self._once(
                     self.cache_forced, key, lambda: self._solve(option.changes, s, forced=True, nearest=False)
                 )
@@ -988,7 +997,7 @@ class _Engine:
         if len(parts) == 1:  # the plain re-solve was of this part alone
             before = sum(self.shares[x] for x in part.schools)
             return self.objective - before + found[0] == option.effect.objective
-        plain = self.cache_others.get((min(part.schools), *sorted(c.key for c in option.changes)))
+        plain = self.cache_others.get(_part_key(part, option.changes))
         return plain is not None and found[0] == plain[0]
 
     def _recommendation(self, s: int, chosen: _Option | None) -> Recommendation:
