@@ -747,6 +747,14 @@ QUICK_PAIRS_LIMIT_S = 15.0
 PAIRS_FIRST_SHARE = 0.7  # of which the search without presolve gets this share
 
 
+# The single-thread search's settings without presolve (see `_quick`).
+_LEAN: dict[str, object] = {
+    "cp_model_probing_level": 0,
+    "use_sat_inprocessing": False,
+    "add_lp_constraints_lazily": False,
+}
+
+
 def _quick(settings: SolverSettings, limit: float, pairs: bool = False, presolve: bool = False) -> dict[str, object]:
     """Single thread, no presolve unless asked: fast on these assignment models, and
     repeatable.
@@ -755,9 +763,17 @@ def _quick(settings: SolverSettings, limit: float, pairs: bool = False, presolve
     lone-department constraints then enter the LP relaxation, whose bound sees that an
     odd number of development schools needs a lone department; with it one thread proved
     every part of the national benchmark in 1.7 s in all (BENCHMARKS.md).
+
+    Without presolve, probing, SAT inprocessing and lazily added LP constraints are off
+    too: each costs more than it saves on these models. Replaying the 271 searches of
+    the national benchmark's recommendations, they took 6.4 s instead of 11.3 s, 245 of
+    them faster, with the same optima; the base solves of national and national-tight
+    1.9 s → 0.7 s and 0.6 s → 0.2 s (BENCHMARKS.md, "CP-SAT parameters").
     """
     params = _single_thread(replace(settings, time_limit_s=limit))
     params["cp_model_presolve"] = presolve
+    if not presolve:
+        params.update(_LEAN)
     if pairs:
         params["linearization_level"] = 2
     if not settings.deterministic:
