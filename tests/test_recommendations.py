@@ -639,3 +639,56 @@ def test_reasons_name_full_specialists_and_their_schools():
     outcome = run(p, recommendations=False)
     reason = outcome.tables["allocations"].set_index("urn").at["100002", "reason"]
     assert "S1 Specialist S1 is full: School 100001 (100001)" in reason
+
+
+def _engine(p):
+    from allocator.diagnose.recommend import _Engine
+
+    base = search(p)
+    return _Engine(p, compute_eligibility(p), base.allocation, int(base.objective), p.solver)
+
+
+def test_one_more_place_is_bounded_by_the_value_of_the_school_it_could_add_with_lone_departments_priced():
+    # S1 (capacity 2) and four development schools at 1-4 km, lone_department 400. The
+    # optimum holds 100001 and 100002: 999 + 998 = 1997. One more place for S1: an
+    # optimum using it holds three schools, and less any one of them is an allocation of
+    # the scenario as it was, so the place adds at most the third largest value, 997
+    # (100003's): bound 1997 + 997 = 2994, which the re-solve reaches exactly
+    # (999 + 998 + 997).
+    from allocator.diagnose.edits import Files, capacity_change
+    from allocator.problem.data import Stage
+
+    p = problem(
+        [school(f"10000{n}", km=n) for n in range(1, 5)],
+        [specialist("S1", capacity=2)],
+        weights=replace(problem([school("1")]).weights, lone_department=400),
+    )
+    engine = _engine(p)
+    assert engine.objective == 1997
+    change = capacity_change(p, Files.of(p), 0, Stage.DEVELOPMENT)
+    assert engine.bound(change, 2) == 2994
+    assert engine.effect((change,), 2).objective == 2994
+
+
+def test_a_development_group_keeps_a_travel_edit_from_being_bounded_by_the_school_alone():
+    # Rules: 40 km. Development group G (min 3) at 50 km, led by S1 (no places) there;
+    # 100002 and 100003 at 50 km can join only G, which two cannot run: nobody is
+    # placed, objective 0. S3 (cohort 2, not available, 2 places) at -10 km.
+    # For 100001 (0 km): making cohort 2 available places it and 100004 (-12 km) with
+    # S3: 990 + 998 = 1988. Its own travel limit of 50 km lets it complete G: 950 +
+    # 1000 + 1000 = 2950, three schools. Taking 100001 out of that optimum leaves G
+    # below its minimum, so "at most its own place" (1000) is no bound here; had it
+    # been one, the cohort's 1988 would have ruled the travel edit out unsolved.
+    p = problem(
+        [school("100001", km=0), school("100002", km=50), school("100003", km=50), school("100004", km=-12)],
+        [specialist("S1", km=50, capacity=0), specialist("S3", km=-10, cohort=2, available=False)],
+        [group("G", km=50, stage="development", min_schools=3)],
+        max_travel_km=40,
+        available_cohorts=(1,),
+    )
+    engine = _engine(p)
+    assert engine.objective == 0
+    [rec] = recommend(p, engine.elig, engine.allocation, engine.objective, [0])
+    assert rec.kind == "travel" and rec.objective == 2950 and rec.placed
+    variant, variant_elig, _ = apply_changes(p, engine.elig, rec.changes)
+    assert search(variant, eligibility=compute_eligibility(variant), decompose=False).objective == 2950

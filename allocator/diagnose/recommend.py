@@ -397,6 +397,7 @@ class _Engine:
     lock: threading.Lock = field(init=False, default_factory=threading.Lock)
     underway: dict[tuple, threading.Event] = field(init=False, default_factory=dict)
     dev_bound: dict[int, int] = field(init=False)
+    own_bound_holds: bool = field(init=False)
     turn: threading.local = field(init=False, default_factory=threading.local)  # .ends: this thread's school's turn
 
     def __post_init__(self) -> None:
@@ -404,6 +405,12 @@ class _Engine:
         self.shares = [share.total for share in school_shares(self.problem, self.elig, self.allocation)]
         self.parts = _Parts(self.problem, self.elig)
         self.dev_bound = self._development_bounds()
+        # `bound` of a development school's own edit takes it out of an optimum after
+        # the edit: that breaks nothing unless it leaves a development group below its
+        # minimum, or (whole pairs) leaves a lone department.
+        self.own_bound_holds = not self.elig.whole_pairs and not any(
+            g.stage == Stage.DEVELOPMENT for g in self.problem.work_groups
+        )
         self.dev_load = [0] * self.problem.num_specialists
         self.group_size = [0] * self.problem.num_groups
         for s, p in enumerate(self.allocation.school_specialist):
@@ -415,18 +422,38 @@ class _Engine:
         self._loads = self.loads()
 
     def _development_bounds(self) -> dict[int, int]:
-        """Per specialist, the most one more development place can add: the best value of
-        one of their development pairs (valid while development placement is a
-        transportation problem: no pair weights such as `lone_department`)."""
-        if _lone_weight(self.problem):
-            return {}
+        """Per specialist with development places, the most one more place can add.
+
+        An optimum after the edit that uses the new place holds capacity + 1
+        development schools there; less any one of them it is an allocation of the
+        scenario as it was (a development school placed with a specialist is in no
+        group, so nothing else breaks), worth that school's value less. So the place
+        adds at most the smallest value among those schools, and that is at most the
+        (capacity + 1)-th largest value of the specialist's development pairs (school
+        value, pair value, and `keep` where it is the school's previous specialist;
+        never below 0: the edit only adds allocations). With lone departments priced
+        this still holds: the load goes from capacity + 1 to capacity, and a specialist
+        of one place has no lone department before the edit and none at a load of 2
+        after. A specialist with pins: the largest value (a pinned school may not be
+        the one taken out).
+        """
         elig, out = self.elig, dict[int, int]()
         dev = np.array([s.stage == Stage.DEVELOPMENT for s in self.problem.schools], dtype=bool)
         pairs = elig.specialist_pairs
         rows = np.flatnonzero(dev[pairs[:, 0]]) if len(pairs) else np.zeros(0, np.int64)
-        values = elig.school_value[pairs[rows, 0]] + elig.specialist_pair_value[rows] + elig.keep_value
-        for p, value in zip(pairs[rows, 1].tolist(), values.tolist(), strict=True):
-            out[p] = max(out.get(p, value), value)
+        values = elig.school_value[pairs[rows, 0]] + elig.specialist_pair_value[rows]
+        kept = {(s, p) for s, p, _ in elig.keep_targets if p is not None}  # re-runs: + keep there
+        by_specialist: dict[int, list[int]] = {}
+        for s, p, value in zip(pairs[rows, 0].tolist(), pairs[rows, 1].tolist(), values.tolist(), strict=True):
+            by_specialist.setdefault(p, []).append(value + (elig.keep_value if (s, p) in kept else 0))
+        pinned = {pin.specialist_idx for pin in self.problem.pins if pin.specialist_idx is not None}
+        for p, found in by_specialist.items():
+            capacity = self.problem.specialists[p].capacity
+            if capacity == 0:
+                continue  # their pairs exist only after the edit (`bound`)
+            found.sort(reverse=True)
+            rank = 0 if p in pinned else capacity  # 0-based: the (capacity + 1)-th largest
+            out[p] = max(0, found[rank]) if rank < len(found) else 0
         return out
 
     # ------------------------------------------------------------------ re-solves
@@ -772,19 +799,17 @@ class _Engine:
 
     def bound(self, change: Change, s: int) -> float:
         """An upper bound on the objective after `change` (inf where none is cheap)."""
-        if not self.dev_bound and _lone_weight(self.problem):
-            return NO_BOUND
-        school = self.problem.schools[s]
-        if school.stage != Stage.DEVELOPMENT:
-            return NO_BOUND
         if change.kind == "capacity" and change.field == "capacity":
             if self.problem.specialists[change.target].capacity == 0:
                 return NO_BOUND  # their pairs exist only after the edit: no base pair bounds them
             return self.objective + self.dev_bound.get(change.target, 0)
-        if change.kind in ("travel", "cross_hub"):  # at most s's own place, at no travel cost
-            return (
-                self.objective + int(self.elig.school_value[s]) + self.problem.weights.continuity + self.elig.keep_value
-            )
+        if change.kind in ("travel", "cross_hub") and self.own_bound_holds:
+            # An optimum after the edit, less s, is an allocation of the scenario as it
+            # was: s adds at most its own place at no travel cost, and with lone
+            # departments priced, the one its leaving would leave.
+            if self.problem.schools[s].stage == Stage.DEVELOPMENT:
+                gain = int(self.elig.school_value[s]) + self.problem.weights.continuity + self.elig.keep_value
+                return self.objective + gain + _lone_weight(self.problem)
         return NO_BOUND
 
     def recommend_one(self, s: int) -> Recommendation:
