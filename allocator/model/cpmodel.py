@@ -44,9 +44,8 @@ class AllocationModel:
         equal it (for the canonical pass and the closest optimum). Written `>=`: the same
         allocations, and the closest-optimum pass finds fewer changes in its time (demo
         recommendations: 1 move instead of 3 within the 1 s limit)."""
-        expression = objective.objective_expression(self.eligibility, self.vars)
         self.model.clear_objective()
-        self.model.add(expression >= value)
+        objective.require_at_least(self.model, self.eligibility, self.vars, value)
 
     def minimise_changes(self, base: Allocation, ignore: tuple[int, ...] = ()) -> None:
         """Replace the objective: change as few schools' placements from `base` as possible

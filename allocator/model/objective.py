@@ -1,96 +1,128 @@
-"""One function per objective term of SPEC; all coefficients come from eligibility."""
+"""One function per objective term of SPEC; all coefficients come from eligibility.
+
+Each gives its variables' proto indices and their coefficients as two arrays: the
+placement, support and membership terms (nearly every variable) straight from the
+eligibility's arrays, as `Variables` makes those families in one run each.
+"""
 
 from __future__ import annotations
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from allocator.model.variables import Variables
 from allocator.problem.eligibility import Eligibility
 
+Terms = tuple[np.ndarray, np.ndarray]  # proto indices, coefficients (int64)
 
-def placement_terms(eligibility: Eligibility, v: Variables) -> list[tuple[cp_model.IntVar, int]]:
+
+def _run(first: int, coefficients: np.ndarray) -> Terms:
+    """A family made in one run from `first`, one variable per coefficient."""
+    coefficients = np.asarray(coefficients, dtype=np.int64)
+    return np.arange(first, first + len(coefficients), dtype=np.int64), coefficients
+
+
+def _each(terms: list[tuple[cp_model.IntVar, int]]) -> Terms:
+    return np.array([var.index for var, _ in terms], dtype=np.int64), np.array(
+        [coef for _, coef in terms], dtype=np.int64
+    )
+
+
+def placement_terms(eligibility: Eligibility, v: Variables) -> Terms:
     """place + priority * school.priority for each placed school."""
-    values = eligibility.school_value
-    return [(var, int(values[s])) for s, var in v.placed.items()]
+    schools = np.fromiter(v.placed, dtype=np.int64, count=len(v.placed))
+    return _run(v.placed_first, eligibility.school_value[schools])
 
 
-def support_terms(eligibility: Eligibility, v: Variables) -> list[tuple[cp_model.IntVar, int]]:
+def support_terms(eligibility: Eligibility, v: Variables) -> Terms:
     """−round(travel_per_km · km) per school–specialist pair, + continuity where kept."""
-    return [
-        (v.support[s, p], int(value))
-        for (s, p), value in zip(
-            eligibility.specialist_pairs.tolist(), eligibility.specialist_pair_value.tolist(), strict=True
-        )
-    ]
+    assert len(v.support) == len(eligibility.specialist_pairs)  # made from these pairs, in order
+    return _run(v.support_first, eligibility.specialist_pair_value)
 
 
-def membership_terms(eligibility: Eligibility, v: Variables) -> list[tuple[cp_model.IntVar, int]]:
+def membership_terms(eligibility: Eligibility, v: Variables) -> Terms:
     """−(round(travel_per_km · km to venue) + focus_rank[r]) per school–group pair."""
-    return [
-        (v.member[s, g], int(value))
-        for (s, g), value in zip(eligibility.group_pairs.tolist(), eligibility.group_pair_value.tolist(), strict=True)
-    ]
+    assert len(v.member) == len(eligibility.group_pairs)
+    return _run(v.member_first, eligibility.group_pair_value)
 
 
-def venue_member_terms(eligibility: Eligibility, v: Variables) -> list[tuple[cp_model.IntVar, int]]:
+def venue_member_terms(eligibility: Eligibility, v: Variables) -> Terms:
     """−round(travel_per_km · km to the lead) per member of a group meeting at its chosen lead."""
     triples = eligibility.venue_triples.tolist()
     values = eligibility.venue_triple_value.tolist()
-    return [
-        (v.venue_member[s, g, p], int(value))
-        for (s, g, p), value in zip(triples, values, strict=True)
-        if (s, g, p) in v.venue_member
-    ]
+    return _each(
+        [
+            (v.venue_member[s, g, p], int(value))
+            for (s, g, p), value in zip(triples, values, strict=True)
+            if (s, g, p) in v.venue_member
+        ]
+    )
 
 
-def lead_terms(eligibility: Eligibility, v: Variables) -> list[tuple[cp_model.IntVar, int]]:
+def lead_terms(eligibility: Eligibility, v: Variables) -> Terms:
     """−round(travel_per_km · km) from each running group's lead to its venue (once per group)."""
     out = []
     for g in v.runs:
         for p, value in zip(eligibility.group_leads[g], eligibility.lead_value[g], strict=True):
             out.append((v.leads[g, p], int(value)))
-    return out
+    return _each(out)
 
 
-def lone_terms(eligibility: Eligibility, v: Variables) -> list[tuple[cp_model.IntVar, int]]:
+def lone_terms(eligibility: Eligibility, v: Variables) -> Terms:
     """−lone_department per specialist with a development load of exactly 1 (capacity >= 2)."""
-    return [(var, -eligibility.lone_department) for var in v.lone.values()]
+    return _each([(var, -eligibility.lone_department) for var in v.lone.values()])
 
 
-def keep_terms(eligibility: Eligibility, v: Variables) -> list[tuple[cp_model.IntVar, int]]:
+def keep_terms(eligibility: Eligibility, v: Variables) -> Terms:
     """+keep per school placed exactly as in the previous run (re-runs; see `add_kept`)."""
-    return [(var, eligibility.keep_value) for var in v.kept.values()]
+    return _each([(var, eligibility.keep_value) for var in v.kept.values()])
 
 
-def objective_terms(eligibility: Eligibility, v: Variables) -> dict[int, tuple[cp_model.IntVar, int]]:
-    """Every term of the SPEC objective, by variable index (a variable in two terms, a
-    kept pair's, has their coefficients summed); zero coefficients left out."""
-    terms = placement_terms(eligibility, v) + support_terms(eligibility, v) + membership_terms(eligibility, v)
-    terms += venue_member_terms(eligibility, v) + lead_terms(eligibility, v) + lone_terms(eligibility, v)
-    terms += keep_terms(eligibility, v)
-    merged: dict[int, tuple[cp_model.IntVar, int]] = {}
-    for var, coef in terms:
-        if coef:
-            merged[var.index] = (var, merged[var.index][1] + coef if var.index in merged else coef)
-    return merged
-
-
-def objective_expression(eligibility: Eligibility, v: Variables) -> cp_model.LinearExprT:
-    """The SPEC objective as one linear expression (to be maximised)."""
-    terms = list(objective_terms(eligibility, v).values())
-    if not terms:
-        return 0
-    variables, coefficients = zip(*terms, strict=True)
-    return cp_model.LinearExpr.weighted_sum(list(variables), list(coefficients))
+def objective_terms(eligibility: Eligibility, v: Variables) -> Terms:
+    """Every term of the SPEC objective: proto indices and coefficients, zero
+    coefficients left out, a variable in two terms (a kept pair's) once with their sum,
+    in the order of first appearance."""
+    parts = [
+        term(eligibility, v)
+        for term in (
+            placement_terms,
+            support_terms,
+            membership_terms,
+            venue_member_terms,
+            lead_terms,
+            lone_terms,
+            keep_terms,
+        )
+    ]
+    indices = np.concatenate([index for index, _ in parts])
+    coefficients = np.concatenate([coef for _, coef in parts])
+    nonzero = coefficients != 0
+    indices, coefficients = indices[nonzero], coefficients[nonzero]
+    unique, first, inverse = np.unique(indices, return_index=True, return_inverse=True)
+    if len(unique) == len(indices):
+        return indices, coefficients  # no variable twice: as they came
+    sums = np.zeros(len(unique), dtype=np.int64)
+    np.add.at(sums, inverse, coefficients)
+    order = np.argsort(first, kind="stable")
+    return unique[order], sums[order]
 
 
 def set_objective(model: cp_model.CpModel, eligibility: Eligibility, v: Variables) -> None:
     """Maximise the SPEC objective, written into the model's proto at once: what
     `CpModel.maximize` writes (negated coefficients, scaling factor -1), without its
-    per-term Python loop (a fifth of building a national part's model)."""
-    terms = objective_terms(eligibility, v)
+    per-term Python loop."""
+    indices, coefficients = objective_terms(eligibility, v)
     model.clear_objective()
     objective = model.proto.objective
-    objective.vars.extend(list(terms))
-    objective.coeffs.extend([-coef for _, coef in terms.values()])
+    objective.vars.extend(indices.tolist())
+    objective.coeffs.extend((-coefficients).tolist())
     objective.scaling_factor = -1.0
+
+
+def require_at_least(model: cp_model.CpModel, eligibility: Eligibility, v: Variables, value: int) -> None:
+    """The SPEC objective >= `value`, as one linear constraint written into the proto."""
+    indices, coefficients = objective_terms(eligibility, v)
+    linear = model.proto.constraints.add().linear
+    linear.vars.extend(indices.tolist())
+    linear.coeffs.extend(coefficients.tolist())
+    linear.domain.extend([value, cp_model.INT_MAX])

@@ -46,6 +46,12 @@ class Variables:
     specialist2leads: dict[int, list[int]] = field(default_factory=dict)
     group2leads: dict[int, list[int]] = field(default_factory=dict)
     halves: dict[int, str] = field(default_factory=dict)  # school -> the one side placing it here
+    # Proto indices of the first `placed`, `support` and `member` variable: each family
+    # is made in one run, in the order of its dict, so the objective can be written
+    # from arrays (`allocator.model.objective`) instead of one variable at a time.
+    placed_first: int = 0
+    support_first: int = 0
+    member_first: int = 0
 
     @classmethod
     def create(
@@ -92,14 +98,17 @@ class Variables:
         """Variables for exactly these (school, specialist) and (school, group) pairs and
         these possible leads (the conflict finder adds pairs eligibility rejects)."""
         v, new = cls(), _bool_maker(model)
+        v.placed_first = len(model.proto.variables)
         for s in range(problem.num_schools) if schools is None else schools:
             v.placed[s] = new(f"placed[{s}]")
             v.school2support[s] = []
             v.school2member[s] = []
+        v.support_first = len(model.proto.variables)
         for s, p in specialist_pairs:
             v.support[s, p] = new(f"support[{s},{p}]")
             v.school2support[s].append(p)
             v.specialist2support.setdefault(p, []).append(s)
+        v.member_first = len(model.proto.variables)
         for s, g in group_pairs:
             v.member[s, g] = new(f"member[{s},{g}]")
             v.school2member[s].append(g)
