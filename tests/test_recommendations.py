@@ -692,3 +692,23 @@ def test_a_development_group_keeps_a_travel_edit_from_being_bounded_by_the_schoo
     assert rec.kind == "travel" and rec.objective == 2950 and rec.placed
     variant, variant_elig, _ = apply_changes(p, engine.elig, rec.changes)
     assert search(variant, eligibility=compute_eligibility(variant), decompose=False).objective == 2950
+
+
+def test_one_more_seat_is_bounded_by_the_value_of_the_member_it_could_add():
+    # Work group G (max 2) at 0 km, led by S1 there; sustaining schools at 1-3 km. The
+    # optimum seats 100001 and 100002: 999 + 998 = 1997. One more seat: an optimum using
+    # it has three members, and less any one of them is an allocation of the scenario as
+    # it was, so the seat adds at most the third largest value, 997 (100003's): bound
+    # 1997 + 997 = 2994, which the re-solve reaches exactly.
+    from allocator.diagnose.edits import Files, max_schools_change
+
+    p = problem(
+        [school(f"10000{n}", stage="sustaining", km=n) for n in range(1, 4)],
+        [specialist("S1")],
+        [group("G", max_schools=2)],
+    )
+    engine = _engine(p)
+    assert engine.objective == 1997
+    change = max_schools_change(p, Files.of(p), 0)
+    assert engine.bound(change, 2) == 2994
+    assert engine.effect((change,), 2).objective == 2994

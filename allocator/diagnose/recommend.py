@@ -80,8 +80,24 @@ def _edit_key(changes: tuple[Change, ...]) -> tuple:
 
 
 def _part_key(part: Component, changes: tuple[Change, ...]) -> tuple:
-    """The cache key of one part's optimum under an edit (`_Engine._part_optima`)."""
-    return (min(part.schools), *_edit_key(changes))
+    """The cache key of one part's optimum under an edit (`_Engine._part_optima`): the
+    part itself and the changes that reach it. A school's own edit (travel, cross-hub)
+    changes that school's pairs alone, so a part without the school has the same
+    optimum with or without it: a cohort paired with one school's travel edit shares
+    the cohort's other thirty-odd parts instead of searching them again."""
+    relevant = tuple(c for c in changes if c.kind not in SCHOOL_KINDS or c.target in part.schools)
+    return (tuple(part.schools), tuple(part.groups), part.halves, *_edit_key(relevant))
+
+
+def _one_more(values: list[int], limit: int, pinned: bool) -> int:
+    """The most one more place (or seat) beyond `limit` can add, given the values of the
+    schools that could take one: the (limit + 1)-th largest, as an optimum using it,
+    less its least valuable school there, is an allocation without it; the largest
+    where a pin may keep that school in; never below 0 (the edit only adds
+    allocations)."""
+    values = sorted(values, reverse=True)
+    rank = 0 if pinned else limit
+    return max(0, values[rank]) if rank < len(values) else 0
 
 
 def _lone_weight(problem: ProblemData) -> int:
@@ -397,6 +413,7 @@ class _Engine:
     lock: threading.Lock = field(init=False, default_factory=threading.Lock)
     underway: dict[tuple, threading.Event] = field(init=False, default_factory=dict)
     dev_bound: dict[int, int] = field(init=False)
+    seat_bound: dict[int, int] = field(init=False)
     own_bound_holds: bool = field(init=False)
     turn: threading.local = field(init=False, default_factory=threading.local)  # .ends: this thread's school's turn
 
@@ -405,6 +422,7 @@ class _Engine:
         self.shares = [share.total for share in school_shares(self.problem, self.elig, self.allocation)]
         self.parts = _Parts(self.problem, self.elig)
         self.dev_bound = self._development_bounds()
+        self.seat_bound = self._seat_bounds()
         # `bound` of a development school's own edit takes it out of an optimum after
         # the edit: that breaks nothing unless it leaves a development group below its
         # minimum, or (whole pairs) leaves a lone department.
@@ -449,12 +467,38 @@ class _Engine:
         pinned = {pin.specialist_idx for pin in self.problem.pins if pin.specialist_idx is not None}
         for p, found in by_specialist.items():
             capacity = self.problem.specialists[p].capacity
-            if capacity == 0:
-                continue  # their pairs exist only after the edit (`bound`)
-            found.sort(reverse=True)
-            rank = 0 if p in pinned else capacity  # 0-based: the (capacity + 1)-th largest
-            out[p] = max(0, found[rank]) if rank < len(found) else 0
+            if capacity > 0:  # else their pairs exist only after the edit (`bound`)
+                out[p] = _one_more(found, capacity, p in pinned)
         return out
+
+    def _seat_bounds(self) -> dict[int, int]:
+        """Per group, the most one more seat can add (`max_schools` + 1), as for one more
+        place: an optimum using the seat, less one of its members, is an allocation of
+        the scenario as it was (the group keeps `max_schools` >= `min_schools` members;
+        an embedding member leaves its specialist too, which no rule minds: lone
+        departments count development schools). A member is worth at most its school
+        value, its pair value with the group, for an embedding school its best
+        specialist pair's value, and `keep` in a re-run (a meeting-at-the-lead trip
+        only costs)."""
+        elig, problem = self.elig, self.problem
+        best_specialist = np.full(problem.num_schools, np.iinfo(np.int64).min // 4, dtype=np.int64)
+        if len(elig.specialist_pairs):
+            np.maximum.at(best_specialist, elig.specialist_pairs[:, 0], elig.specialist_pair_value)
+        embedding = np.array([school.stage == Stage.EMBEDDING for school in problem.schools], dtype=bool)
+        kept = np.zeros(problem.num_schools, dtype=np.int64)
+        for x, _, _ in elig.keep_targets:
+            kept[x] = elig.keep_value
+        pairs = elig.group_pairs
+        if not len(pairs):
+            return {}
+        members = pairs[:, 0]
+        values = elig.school_value[members] + elig.group_pair_value + kept[members]
+        values = values + np.where(embedding[members], best_specialist[members], 0)
+        by_group: dict[int, list[int]] = {}
+        for g, value in zip(pairs[:, 1].tolist(), values.tolist(), strict=True):
+            by_group.setdefault(g, []).append(value)
+        pinned = {pin.group_idx for pin in problem.pins if pin.group_idx is not None}
+        return {g: _one_more(found, problem.work_groups[g].max_schools, g in pinned) for g, found in by_group.items()}
 
     # ------------------------------------------------------------------ re-solves
 
@@ -612,12 +656,21 @@ class _Engine:
     def _variant(
         self, changes: tuple[Change, ...]
     ) -> tuple[ProblemData, Eligibility, set[int], list[Component] | None]:
-        """The edited problem; a cohort's (every pair decided again, and its parts) is kept."""
-        if not any(c.kind == "cohort" for c in changes):
+        """The edited problem; a cohort's (every pair decided again, and its parts) is
+        kept, and with other changes made on top of the cohort's alone (cohorts are
+        applied first: the same problem)."""
+        cohorts = tuple(c for c in changes if c.kind == "cohort")
+        if not cohorts:
             return (*apply_changes(self.problem, self.elig, changes), None)
         key = _edit_key(changes)
         if key not in self.variants:
-            problem, elig, touched = apply_changes(self.problem, self.elig, changes)
+            rest = tuple(c for c in changes if c.kind != "cohort")
+            if rest:
+                problem, elig, touched, _ = self._variant(cohorts)
+                problem, elig, more = apply_changes(problem, elig, rest)
+                touched = touched | more
+            else:
+                problem, elig, touched = apply_changes(self.problem, self.elig, changes)
             self.variants[key] = (problem, elig, touched, components(problem, elig))
         return self.variants[key]
 
@@ -803,6 +856,10 @@ class _Engine:
             if self.problem.specialists[change.target].capacity == 0:
                 return NO_BOUND  # their pairs exist only after the edit: no base pair bounds them
             return self.objective + self.dev_bound.get(change.target, 0)
+        if change.kind == "max_schools" and self.problem.work_groups[change.target].max_schools >= max(
+            1, self.problem.work_groups[change.target].min_schools
+        ):
+            return self.objective + self.seat_bound.get(change.target, 0)
         if change.kind in ("travel", "cross_hub") and self.own_bound_holds:
             # An optimum after the edit, less s, is an allocation of the scenario as it
             # was: s adds at most its own place at no travel cost, and with lone
