@@ -712,3 +712,26 @@ def test_one_more_seat_is_bounded_by_the_value_of_the_member_it_could_add():
     change = max_schools_change(p, Files.of(p), 0)
     assert engine.bound(change, 2) == 2994
     assert engine.effect((change,), 2).objective == 2994
+
+
+@settings(max_examples=EXAMPLES * 5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_problems(max_schools=5, max_specialists=4, max_groups=3))
+def test_an_edit_decides_the_same_pairs_as_deciding_every_pair_again(p):
+    # A cohort made available re-decides only its specialists' pairs and the possible
+    # leads, one more place for a specialist with none only theirs: the same pairs,
+    # values, leads and trips as deciding the edited scenario from scratch.
+    from allocator.diagnose.edits import Files, capacity_change, cohort_change
+    from allocator.problem.data import Stage
+
+    elig, files = compute_eligibility(p), Files.of(p)
+    changes = [cohort_change(p, files, c) for c in sorted({x.cohort for x in p.specialists if not x.available})]
+    changes += [
+        capacity_change(p, files, n, Stage.DEVELOPMENT) for n, x in enumerate(p.specialists) if x.capacity == 0
+    ]
+    for change in changes:
+        variant, edited, _ = apply_changes(p, elig, (change,))
+        scratch = compute_eligibility(variant)
+        for name in ("specialist_pairs", "specialist_pair_value", "group_pairs", "venue_triples", "venue_triple_value"):
+            assert getattr(edited, name).tolist() == getattr(scratch, name).tolist(), (change.text, name)
+        for name in ("group_leads", "lead_value", "keep_targets"):
+            assert getattr(edited, name) == getattr(scratch, name), (change.text, name)
