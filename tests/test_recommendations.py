@@ -725,9 +725,7 @@ def test_an_edit_decides_the_same_pairs_as_deciding_every_pair_again(p):
 
     elig, files = compute_eligibility(p), Files.of(p)
     changes = [cohort_change(p, files, c) for c in sorted({x.cohort for x in p.specialists if not x.available})]
-    changes += [
-        capacity_change(p, files, n, Stage.DEVELOPMENT) for n, x in enumerate(p.specialists) if x.capacity == 0
-    ]
+    changes += [capacity_change(p, files, n, Stage.DEVELOPMENT) for n, x in enumerate(p.specialists) if x.capacity == 0]
     for change in changes:
         variant, edited, _ = apply_changes(p, elig, (change,))
         scratch = compute_eligibility(variant)

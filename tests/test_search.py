@@ -92,3 +92,51 @@ def test_gap() -> None:
     assert SearchResult(SolveStatus.FEASIBLE, None, 0, 0.5, 0.0).gap == 0.5  # divided by 1, not 0
     assert SearchResult(SolveStatus.OPTIMAL, None, 100, 110.0, 0.0).gap == 0.0
     assert SearchResult(SolveStatus.UNKNOWN, None, None, None, 0.0).gap is None
+
+
+def test_component_labels_are_each_components_smallest_node():
+    # Nodes 0-7; edges 5-3, 3-6 and 1-7 join {3, 5, 6} and {1, 7}; 0, 2, 4 stand alone.
+    # Each node's label is its component's smallest node: 0 1 2 3 4 3 3 1.
+    import numpy as np
+
+    from allocator.solving.components import _labels
+
+    edges = np.array([[5, 3], [3, 6], [1, 7]], dtype=np.int64)
+    assert _labels(8, edges).tolist() == [0, 1, 2, 3, 4, 3, 3, 1]
+
+
+def test_component_labels_match_a_search_of_the_graph():
+    # Random graphs: the labels against a breadth-first search from each node in turn.
+    import numpy as np
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from allocator.solving.components import _labels
+
+    @given(
+        st.integers(1, 30).flatmap(
+            lambda n: st.tuples(
+                st.just(n), st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=40)
+            )
+        )
+    )
+    def check(case):
+        n, pairs = case
+        neighbours: dict[int, set[int]] = {x: set() for x in range(n)}
+        for a, b in pairs:
+            neighbours[a].add(b)
+            neighbours[b].add(a)
+        expected = [-1] * n
+        for start in range(n):
+            if expected[start] >= 0:
+                continue
+            seen, todo = {start}, [start]
+            while todo:
+                for y in neighbours[todo.pop()] - seen:
+                    seen.add(y)
+                    todo.append(y)
+            for x in seen:
+                expected[x] = min(seen)
+        assert _labels(n, np.array(pairs, dtype=np.int64).reshape(-1, 2)).tolist() == expected
+
+    check()

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from allocator.interrupts import held, released, stop_requested
@@ -514,20 +515,24 @@ class _Run:
 def _upper_bound(problem: ProblemData, part: Component) -> float:
     """A trivial bound on a part's objective: every school placed at its best pair values."""
     elig = part.eligibility
-    best = {s: int(elig.school_value[s]) for s in part.schools}
+    schools = np.asarray(part.schools, dtype=np.int64)
+    best = elig.school_value[schools].astype(np.int64)
+    position = np.full(problem.num_schools, -1, dtype=np.int64)
+    position[schools] = np.arange(len(schools))
     for values, pairs in (
         (elig.specialist_pair_value, elig.specialist_pairs),
         (elig.group_pair_value, elig.group_pairs),
     ):
-        top: dict[int, int] = {}
-        for (s, _), value in zip(pairs.tolist(), values.tolist(), strict=True):
-            top[s] = max(top.get(s, value), value)
-        for s, value in top.items():
-            best[s] += max(0, value)
+        if not len(pairs):
+            continue
+        top = np.full(len(schools), np.iinfo(np.int64).min, dtype=np.int64)
+        at = position[pairs[:, 0]]
+        np.maximum.at(top, at[at >= 0], values[at >= 0])
+        best += np.where(top > 0, top, 0)
     for s, _, _ in elig.keep_targets:  # re-runs: a school placed as before earns `keep`
-        if s in best:
-            best[s] += elig.keep_value
-    return float(sum(max(0, v) for v in best.values()))
+        if position[s] >= 0:
+            best[position[s]] += elig.keep_value
+    return float(np.maximum(best, 0).sum())
 
 
 class _Tracker:
