@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from allocator.model import constraints, objective
@@ -73,37 +74,52 @@ class AllocationModel:
 
     def add_hint(self, allocation: Allocation) -> None:
         """Warm start from an allocation (unknown pairs are ignored). Written into the
-        proto at once, as `CpModel.add_hint` writes it one variable at a time."""
+        proto at once, as `CpModel.add_hint` writes it one variable at a time; the
+        placed, support and member variables (nearly all) from arrays."""
         v = self.vars
-        hints: list[tuple[cp_model.IntVar, bool]] = []
-        for s in v.placed:
-            sp, grp = allocation.school_specialist[s], allocation.school_group[s]
-            hints.append((v.placed[s], sp is not None or grp is not None))
-            hints += [(v.support[s, p], p == sp) for p in v.school2support[s]]
-            hints += [(v.member[s, g], g == grp) for g in v.school2member[s]]
-        hints += [(v.runs[g], allocation.group_lead[g] is not None) for g in v.runs]
-        hints += [(var, allocation.group_lead[g] == p) for (g, p), var in v.leads.items()]
+        specialist, group = _codes(allocation.school_specialist), _codes(allocation.school_group)
+        schools = np.fromiter(v.placed, dtype=np.int64, count=len(v.placed))
+        indices = [np.arange(v.placed_first, v.placed_first + len(schools), dtype=np.int64)]
+        values = [(specialist[schools] >= 0) | (group[schools] >= 0)]
+        for first, pairs, held_by in (
+            (v.support_first, v.support_pairs, specialist),
+            (v.member_first, v.member_pairs, group),
+        ):
+            assert pairs is not None  # made by `Variables.create`
+            indices.append(np.arange(first, first + len(pairs), dtype=np.int64))
+            values.append(held_by[pairs[:, 0]] == pairs[:, 1] if len(pairs) else np.zeros(0, dtype=bool))
+        rest: list[tuple[cp_model.IntVar, bool]] = [(v.runs[g], allocation.group_lead[g] is not None) for g in v.runs]
+        rest += [(var, allocation.group_lead[g] == p) for (g, p), var in v.leads.items()]
         for school, was_with, was_in in self.eligibility.keep_targets:
             if school in v.kept_both:  # the others are pair variables, hinted above
                 held = allocation.school_specialist[school] == was_with and allocation.school_group[school] == was_in
-                hints.append((v.kept[school], held))
-        proto = self.model.proto.solution_hint
-        proto.vars.extend([var.index for var, _ in hints])
-        proto.values.extend([int(value) for _, value in hints])
+                rest.append((v.kept[school], held))
+        hint = self.model.proto.solution_hint
+        hint.vars.extend(np.concatenate(indices).tolist() + [var.index for var, _ in rest])
+        hint.values.extend(np.concatenate(values).astype(np.int64).tolist() + [int(value) for _, value in rest])
 
-    def read(self, value) -> Allocation:  # value: a callable var -> int (solver or callback)
-        """The allocation of the current solution; `value` is `solver.value` or a callback's."""
+    def read(self, solver: cp_model.CpSolver) -> Allocation:
+        """The allocation of the solver's solution (support, member and lead variables
+        set to 1)."""
         v = self.vars
+        solution = np.asarray(solver.response_proto.solution, dtype=np.int64)
         school_specialist: list[int | None] = [None] * self.problem.num_schools
         school_group: list[int | None] = [None] * self.problem.num_schools
         group_lead: list[int | None] = [None] * self.problem.num_groups
-        for (s, p), var in v.support.items():
-            if value(var):
-                school_specialist[s] = p
-        for (s, g), var in v.member.items():
-            if value(var):
-                school_group[s] = g
+        for first, pairs, out in (
+            (v.support_first, v.support_pairs, school_specialist),
+            (v.member_first, v.member_pairs, school_group),
+        ):
+            assert pairs is not None  # made by `Variables.create`
+            chosen = pairs[np.flatnonzero(solution[first : first + len(pairs)])]
+            for s, t in chosen.tolist():
+                out[s] = t
         for (g, p), var in v.leads.items():
-            if value(var):
+            if solution[var.index]:
                 group_lead[g] = p
         return Allocation(tuple(school_specialist), tuple(school_group), tuple(group_lead))
+
+
+def _codes(choices: tuple[int | None, ...]) -> np.ndarray:
+    """Each school's specialist or group index, -1 for none."""
+    return np.array([-1 if c is None else c for c in choices], dtype=np.int64)

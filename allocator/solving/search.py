@@ -629,7 +629,7 @@ def _solve_part(
     if not main.status.has_allocation and main.status != SolveStatus.INFEASIBLE:
         return _outcome(first, first_allocation, interrupted=main.interrupted)
     if not settings.deterministic or main.interrupted or main.status == SolveStatus.INFEASIBLE:
-        return _outcome(main, portfolio.read(main.solver.value) if main.status.has_allocation else None)
+        return _outcome(main, portfolio.read(main.solver) if main.status.has_allocation else None)
     # 3. Deterministic mode: the portfolio is not repeatable. With the optimum proven, a
     #    single thread finds the canonical allocation of exactly that objective; without
     #    it, a single thread continues from the quick search's (repeatable) best.
@@ -639,16 +639,16 @@ def _solve_part(
         canonical.fix_objective(optimum)
         second = _run_cp_sat(canonical.model, _single_thread(settings), _Watcher(), None, progress_every_s)
         if second.status.has_allocation:
-            allocation = canonical.read(second.solver.value)
+            allocation = canonical.read(second.solver)
             return _PartOutcome(SolveStatus.OPTIMAL, allocation, float(optimum), float(optimum), second.interrupted)
-        return _outcome(main, portfolio.read(main.solver.value))
+        return _outcome(main, portfolio.read(main.solver))
     single = build()
     if first_allocation is not None:
         single.add_hint(first_allocation)
     second = run(single, _single_thread(rest))
     if not second.status.has_allocation:
         return _outcome(first, first_allocation, interrupted=second.interrupted)
-    return _outcome(second, single.read(second.solver.value))
+    return _outcome(second, single.read(second.solver))
 
 
 def _quick_search(
@@ -677,7 +677,7 @@ def _quick_search(
         found = run(model, _quick(settings, limit, pairs=pairs, presolve=n > 0))
         spent += limit if settings.deterministic else found.seconds
         if found.status.has_allocation:
-            allocation = start = model.read(found.solver.value)
+            allocation = start = model.read(found.solver)
         if found.status in (SolveStatus.OPTIMAL, SolveStatus.INFEASIBLE) or found.interrupted:
             break
     assert found is not None
@@ -706,7 +706,7 @@ def _closest(
     nearest = _run_cp_sat(model.model, params, _Watcher(), None, 1.0)
     if not nearest.status.has_allocation:
         return found  # out of time: the optimum found first is still an optimum
-    return replace(found, allocation=model.read(nearest.solver.value), interrupted=nearest.interrupted)
+    return replace(found, allocation=model.read(nearest.solver), interrupted=nearest.interrupted)
 
 
 def closest_optimum(
