@@ -82,10 +82,11 @@ def _edit_key(changes: tuple[Change, ...]) -> tuple:
 def _part_key(part: Component, changes: tuple[Change, ...]) -> tuple:
     """The cache key of one part's optimum under an edit (`_Engine._part_optima`): the
     part itself and the changes that reach it. A school's own edit (travel, cross-hub)
-    changes that school's pairs alone, so a part without the school has the same
-    optimum with or without it: a cohort paired with one school's travel edit shares
-    the cohort's other thirty-odd parts instead of searching them again."""
-    relevant = tuple(c for c in changes if c.kind not in SCHOOL_KINDS or c.target in part.schools)
+    changes that school's pairs alone, and a pin binds that school alone, so a part
+    without the school has the same optimum with or without it: a cohort paired with
+    one school's travel edit or pin shares the cohort's other thirty-odd parts instead
+    of searching them again."""
+    relevant = tuple(c for c in changes if c.kind not in (*SCHOOL_KINDS, "pin") or c.target in part.schools)
     return (tuple(part.schools), tuple(part.groups), part.halves, *_edit_key(relevant))
 
 
