@@ -33,6 +33,28 @@ def _switched(
         constraint.only_enforce_if(literals)
 
 
+def _add_linear(model: cp_model.CpModel, terms: list[tuple[cp_model.IntVar, int]], lo: int, hi: int) -> None:
+    """sum(coef · var) within [lo, hi], written into the proto as `CpModel.add` writes it
+    (the variables in index order; a lone negated variable turned round), without
+    building the expression in Python: the placement and capacity rows are most of a
+    model's constraints (the same proto, checked on every part of the national
+    benchmarks)."""
+    if len(terms) == 1 and terms[0][1] == -1:  # -x in [lo, hi]: written x in [-hi, -lo]
+        terms, lo, hi = [(terms[0][0], 1)], -hi, -lo
+    indexed = sorted((var.index, coef) for var, coef in terms)
+    linear = model.proto.constraints.add().linear
+    linear.vars.extend([index for index, _ in indexed])
+    linear.coeffs.extend([coef for _, coef in indexed])
+    linear.domain.extend([lo, hi])
+
+
+def _add_sum(
+    model: cp_model.CpModel, plus: list[cp_model.IntVar], minus: cp_model.IntVar | None, lo: int, hi: int
+) -> None:
+    """sum(plus) - minus within [lo, hi] (`_add_linear`)."""
+    _add_linear(model, [(var, 1) for var in plus] + ([(minus, -1)] if minus is not None else []), lo, hi)
+
+
 def add_whole_placement(model: cp_model.CpModel, problem: ProblemData, v: Variables) -> None:
     """Rule 1: a school gets exactly what its stage needs, or nothing.
 
@@ -45,19 +67,19 @@ def add_whole_placement(model: cp_model.CpModel, problem: ProblemData, v: Variab
         if side is not None:  # placed here by this side alone (its other is in another part)
             pairs = v.school2support[s] if side == "specialist" else v.school2member[s]
             variables = v.support if side == "specialist" else v.member
-            model.add(sum(variables[s, t] for t in pairs) == v.placed[s])
+            _add_sum(model, [variables[s, t] for t in pairs], v.placed[s], 0, 0)
             continue
         if stage is Stage.DEVELOPMENT:
             # One specialist or one development group, never both (eligibility offers a
             # development school development groups only).
             supports = [v.support[s, p] for p in v.school2support[s]]
             members = [v.member[s, g] for g in v.school2member[s]]
-            model.add(sum(supports) + sum(members) == v.placed[s])
+            _add_sum(model, supports + members, v.placed[s], 0, 0)
             continue
         if stage.needs_specialist:
-            model.add(sum(v.support[s, p] for p in v.school2support[s]) == v.placed[s])
+            _add_sum(model, [v.support[s, p] for p in v.school2support[s]], v.placed[s], 0, 0)
         if stage.needs_group:
-            model.add(sum(v.member[s, g] for g in v.school2member[s]) == v.placed[s])
+            _add_sum(model, [v.member[s, g] for g in v.school2member[s]], v.placed[s], 0, 0)
 
 
 def add_specialist_capacity(
@@ -69,7 +91,11 @@ def add_specialist_capacity(
         for stage in SUPPORTED_STAGES:
             capacity = specialist.capacity_for(stage)
             supported = [v.support[s, p] for s in schools if problem.schools[s].stage == stage]
-            if len(supported) > capacity:
+            if len(supported) <= capacity:
+                continue
+            if switch is None:
+                _add_sum(model, supported, None, cp_model.INT_MIN, capacity)
+            else:
                 _switched(model.add(sum(supported) <= capacity), switch, ("capacity", p, stage.value))
 
 
@@ -189,13 +215,13 @@ def add_development_pairs(
         supported = [v.support[s, p] for s in schools if problem.schools[s].stage == Stage.DEVELOPMENT]
         if not supported:
             continue
-        load = sum(supported)
+        load = [(var, 1) for var in supported]
         # The conflict finder switches rule 2 off, so there the number of possible
         # schools alone bounds the load.
         n = len(supported) if switch is not None else min(len(supported), specialist.capacity)
         lone = model.new_bool_var(f"lone[{p}]")
         if n < 2:
-            model.add(lone == load)  # at most one school could be placed with them
+            _add_linear(model, [(lone, 1), *((var, -1) for var in supported)], 0, 0)  # lone == load: one school at most
         else:
             # load = lone + 2·pair + more, with `more` (a third school on) only in a pair.
             pair = model.new_bool_var(f"pair[{p}]")
@@ -204,9 +230,9 @@ def add_development_pairs(
             if n > 2:
                 more = model.new_int_var(0, n - 2, f"more[{p}]")
                 model.add(more <= (n - 2) * pair)
-                model.add(load == lone + 2 * pair + more)
+                _add_linear(model, [*load, (lone, -1), (pair, -2), (more, -1)], 0, 0)
             else:
-                model.add(load == lone + 2 * pair)
+                _add_linear(model, [*load, (lone, -1), (pair, -2)], 0, 0)
         v.lone[p] = lone
         if whole_pairs:
             _switched(model.add(lone == 0), switch, ("whole_pairs",))
