@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ortools.sat.python import cp_model
+from recommendations import national_instances, unplaced_schools  # this folder's (run as a script)
 
 
 @dataclass
@@ -43,7 +43,6 @@ def record(yml: Path, recommendations: bool) -> tuple[list[Recorded], list[Recor
     import allocator.solving.search as search_module
     from allocator.diagnose.recommend import recommend
     from allocator.inputs.load import load
-    from allocator.problem.data import Stage
     from allocator.problem.eligibility import compute_eligibility
 
     recorded: list[Recorded] = []
@@ -65,13 +64,7 @@ def record(yml: Path, recommendations: bool) -> tuple[list[Recorded], list[Recor
         if recommendations:
             allocation = base.allocation
             assert allocation is not None and base.objective is not None
-            unplaced = [
-                s
-                for s, school in enumerate(problem.schools)
-                if not Stage(school.stage).placed_with(
-                    allocation.school_specialist[s] is not None, allocation.school_group[s] is not None
-                )
-            ]
+            unplaced = unplaced_schools(problem, allocation)
             recommend(problem, elig, allocation, int(base.objective), unplaced, threads=1)
     finally:
         search_module._run_cp_sat = original
@@ -117,16 +110,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = args.dir or Path(tmp)
         sets = []
-        for name, tight in (("national", False), ("national-tight", True)):
-            folder = work / name
-            if not (folder / "scenario.yml").exists():
-                flags = ["--tight"] if tight else []
-                subprocess.run(
-                    [sys.executable, "-m", "allocator.cli", "generate", "national", *flags, "--seed", "1", str(folder)],
-                    check=True,
-                    capture_output=True,
-                )
-            base, recommendations = record(folder / "scenario.yml", recommendations=not tight)
+        for name, yml in national_instances(work):
+            base, recommendations = record(yml, recommendations=name == "national")
             sets.append((f"{name}: base solve", base))
             if recommendations:
                 sets.append((f"{name}: recommendations, every unplaced school", recommendations))

@@ -40,6 +40,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 FILE_KINDS = ("capacity", "max_schools", "min_schools", "cohort", "pin")
 
@@ -123,11 +124,37 @@ def measure(name: str, yml: Path, work: Path, explain: float | None, verify: int
     }
 
 
+def national_instances(work: Path) -> list[tuple[str, Path]]:
+    """The national benchmark and its tight variant (`allocate generate national [--tight]
+    --seed 1`), generated into `work` where missing: (name, scenario.yml)."""
+    out = []
+    for name, tight in (("national", False), ("national-tight", True)):
+        folder = work / name
+        if not (folder / "scenario.yml").exists():
+            done = _allocate("generate", "national", *(["--tight"] if tight else []), "--seed", "1", str(folder))[2]
+            if done.returncode != 0:
+                raise SystemExit(f"allocate generate failed: {done.stderr}")
+        out.append((name, folder / "scenario.yml"))
+    return out
+
+
+def unplaced_schools(problem: Any, allocation: Any) -> list[int]:
+    """The schools `allocation` leaves unplaced (or placed by one side only)."""
+    from allocator.problem.data import Stage
+
+    return [
+        s
+        for s, school in enumerate(problem.schools)
+        if not Stage(school.stage).placed_with(
+            allocation.school_specialist[s] is not None, allocation.school_group[s] is not None
+        )
+    ]
+
+
 def all_schools(yml: Path, threads: list[int], repeat: int) -> None:
     """Recommendations for every unplaced school of `yml`, no budget, by thread count."""
     from allocator.diagnose.recommend import recommend
     from allocator.inputs.load import load
-    from allocator.problem.data import Stage
     from allocator.problem.eligibility import compute_eligibility
     from allocator.solving.search import search
 
@@ -138,13 +165,7 @@ def all_schools(yml: Path, threads: list[int], repeat: int) -> None:
     print(f"base solve (in process): {time.perf_counter() - started:.1f} s, {base.status.name}")
     allocation = base.allocation
     assert allocation is not None and base.objective is not None
-    unplaced = [
-        s
-        for s, school in enumerate(problem.schools)
-        if not Stage(school.stage).placed_with(
-            allocation.school_specialist[s] is not None, allocation.school_group[s] is not None
-        )
-    ]
+    unplaced = unplaced_schools(problem, allocation)
     print(f"cores: {os.cpu_count()}, unplaced: {len(unplaced)}")
     print("| round | threads | wall s | CPU s | analysed |")
     print("|---:|---:|---:|---:|---:|")
@@ -168,15 +189,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = args.dir or Path(tmp)
         results = []
-        for name, tight in (("national", False), ("national-tight", True)):
-            folder = work / name
-            if not (folder / "scenario.yml").exists():
-                flags = ["--tight"] if tight else []
-                _allocate("generate", "national", *flags, "--seed", "1", str(folder))
+        for name, yml in national_instances(work):
             if args.all_schools:
-                all_schools(folder / "scenario.yml", [int(n) for n in args.all_schools.split(",")], args.repeat)
+                all_schools(yml, [int(n) for n in args.all_schools.split(",")], args.repeat)
                 return
-            results.append(measure(name, folder / "scenario.yml", work, args.explain_seconds, args.verify))
+            results.append(measure(name, yml, work, args.explain_seconds, args.verify))
     print(f"cores: {os.cpu_count()}, load average: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print()
     header = "| instance | unplaced | analysed | not analysed | by kind | explain s | CLI s (CPU s) "
