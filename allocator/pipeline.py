@@ -6,9 +6,11 @@ command line call it and get an `allocator.outcome.Outcome` back.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import pandas as pd
 
@@ -95,11 +97,11 @@ def run(
 
     _timed(outcome, "explain", explain)
     with held():
-        _finish(outcome, locations_level, cut_short)
+        _finish(outcome, locations_level, cut_short, explain_seconds)
     return outcome
 
 
-def _finish(outcome: Outcome, locations_level: str, cut_short: bool) -> None:
+def _finish(outcome: Outcome, locations_level: str, cut_short: bool, explain_seconds: float) -> None:
     """summary.json, then what follows from the allocation without changing it: the
     changes since a previous run and the meetings' hosts and dates."""
     problem = outcome.problem
@@ -110,11 +112,33 @@ def _finish(outcome: Outcome, locations_level: str, cut_short: bool) -> None:
     outcome.summary_json["seconds"] = {k: round(v, 3) for k, v in outcome.timings.items()}
     if cut_short:  # stopped after the search: explanations were skipped or cut short
         outcome.summary_json["interrupted"] = True
+    if "recommendations" in outcome.tables:
+        outcome.summary_json["recommendations"] = _coverage(outcome.tables["recommendations"], explain_seconds)
     if problem.previous is not None:  # re-runs: what changed since the previous run, and why
         add_changes(outcome)
     from allocator.report.calendar import add_schedule  # hosts and dates: after, never changing, the allocation
 
     add_schedule(outcome)
+
+
+def _coverage(table: pd.DataFrame, budget: float) -> dict[str, Any]:
+    """How many unplaced schools got a recommendation within `--explain-seconds` (no
+    time in it: summary.json keeps its timings under `seconds`, so that deterministic
+    runs write the same file; `all_at_this_rate_s` gives the estimate)."""
+    unplaced = len(table)
+    analysed = int((table["kind"] != "not_analysed").sum()) if unplaced else 0
+    return {"unplaced": unplaced, "analysed": analysed, "not_analysed": unplaced - analysed, "budget_seconds": budget}
+
+
+def all_at_this_rate_s(coverage: dict[str, Any], seconds: float) -> int | None:
+    """Where some unplaced schools were not analysed: about how long all would take at
+    the rate of those analysed in the explain stage's `seconds` (highest priority first,
+    two at a time), rounded up to the next 10 s; a floor more than a forecast, as the
+    schools analysed first are the quickest. None when all or none were analysed."""
+    analysed, unplaced = coverage["analysed"], coverage["unplaced"]
+    if not analysed or analysed >= unplaced:
+        return None
+    return int(math.ceil(seconds / analysed * unplaced / 10.0) * 10)
 
 
 _NOT_ANALYSED = "Not analysed: recommendations stopped (their time, --explain-seconds, ran out, or Ctrl-C)."

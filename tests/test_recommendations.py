@@ -733,3 +733,30 @@ def test_an_edit_decides_the_same_pairs_as_deciding_every_pair_again(p):
             assert getattr(edited, name).tolist() == getattr(scratch, name).tolist(), (change.text, name)
         for name in ("group_leads", "lead_value", "keep_targets"):
             assert getattr(edited, name) == getattr(scratch, name), (change.text, name)
+
+
+def test_coverage_estimates_the_budget_that_would_reach_every_school():
+    # 4 of 10 unplaced schools analysed in a 2.0 s explain stage: 0.5 s a school, so all
+    # 10 would take about 5 s, rounded up to the next 10 s: 10. All analysed: no estimate.
+    from allocator.pipeline import _coverage, all_at_this_rate_s
+
+    coverage = _coverage(pd.DataFrame({"kind": ["travel"] * 4 + ["not_analysed"] * 6}), 2.0)
+    assert coverage == {"unplaced": 10, "analysed": 4, "not_analysed": 6, "budget_seconds": 2.0}
+    assert all_at_this_rate_s(coverage, 2.0) == 10
+    assert all_at_this_rate_s(_coverage(pd.DataFrame({"kind": ["pin"] * 3}), 20.0), 1.0) is None
+
+
+def test_a_run_that_analyses_nobody_says_so_and_asks_for_more_time():
+    # No time at all: both unplaced schools say "Not analysed"; summary.json counts them
+    # and the console asks for a larger --explain-seconds (no rate to estimate from).
+    from allocator.cli.console import summary_lines
+
+    p = problem(
+        [school("100001", km=1), school("100002", km=2), school("100003", km=3)], [specialist("S1", capacity=1)]
+    )
+    outcome = run(p, explain_seconds=0.0)
+    coverage = outcome.summary_json["recommendations"]
+    assert (coverage["unplaced"], coverage["analysed"], coverage["not_analysed"]) == (2, 0, 2)
+    [line] = [x for x in summary_lines(outcome) if x.startswith("Recommendations:")]
+    assert line.startswith("Recommendations: 0 of 2 unplaced schools analysed in ")
+    assert line.endswith('2 say "Not analysed" (run again with a larger --explain-seconds)')

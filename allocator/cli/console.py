@@ -10,7 +10,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
@@ -159,6 +159,7 @@ def summary_lines(outcome: Outcome) -> list[str]:
     terms = s.get("objective_terms") or {}
     if terms:
         lines.append("Objective by term: " + ", ".join(f"{k} {v:+,}" for k, v in terms.items()))
+    lines += _coverage_lines(s.get("recommendations"), float((s.get("seconds") or {}).get("explain", 0.0)))
     unplaced = allocations[allocations["status"] == "unplaced"]
     for _, row in unplaced.head(10).iterrows():
         lines.append(f"  unplaced {row['urn']} {row['name']} ({row['stage']}): {row['reason']}")
@@ -167,6 +168,28 @@ def summary_lines(outcome: Outcome) -> list[str]:
     if len(unplaced) > 10:
         lines.append(f"  ... and {len(unplaced) - 10} more unplaced (see allocations.csv)")
     return lines
+
+
+def _coverage_lines(coverage: dict[str, Any] | None, seconds: float) -> list[str]:
+    """Where `--explain-seconds` ran out before every unplaced school was analysed: how
+    many were (in the explain stage's `seconds`), and a budget that would reach more."""
+    from allocator.pipeline import all_at_this_rate_s
+
+    if not coverage or not coverage["not_analysed"]:
+        return []
+    line = (
+        f"Recommendations: {coverage['analysed']:,} of {coverage['unplaced']:,} unplaced schools analysed in "
+        f'{seconds:.1f} s; {coverage["not_analysed"]:,} say "Not analysed"'
+    )
+    estimate = all_at_this_rate_s(coverage, seconds)
+    if estimate:
+        line += (
+            f" (at this rate all would take about {estimate:,} s, and the later, lower-priority ones may be "
+            f"slower: run again with --explain-seconds {estimate} or more)"
+        )
+    else:
+        line += " (run again with a larger --explain-seconds)"
+    return [line]
 
 
 def _change_lines(solved: Outcome, shown: int = 10) -> list[str]:
