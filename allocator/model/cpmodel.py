@@ -82,10 +82,9 @@ class AllocationModel:
         indices = [np.arange(v.placed_first, v.placed_first + len(schools), dtype=np.int64)]
         values = [(specialist[schools] >= 0) | (group[schools] >= 0)]
         for first, pairs, held_by in (
-            (v.support_first, v.support_pairs, specialist),
-            (v.member_first, v.member_pairs, group),
-        ):
-            assert pairs is not None  # made by `Variables.create`
+            (v.support_first, self.eligibility.specialist_pairs, specialist),
+            (v.member_first, self.eligibility.group_pairs, group),
+        ):  # the families `Variables.create` made from these pairs, in their order
             indices.append(np.arange(first, first + len(pairs), dtype=np.int64))
             values.append(held_by[pairs[:, 0]] == pairs[:, 1] if len(pairs) else np.zeros(0, dtype=bool))
         rest: list[tuple[cp_model.IntVar, bool]] = [(v.runs[g], allocation.group_lead[g] is not None) for g in v.runs]
@@ -107,10 +106,9 @@ class AllocationModel:
         school_group: list[int | None] = [None] * self.problem.num_schools
         group_lead: list[int | None] = [None] * self.problem.num_groups
         for first, pairs, out in (
-            (v.support_first, v.support_pairs, school_specialist),
-            (v.member_first, v.member_pairs, school_group),
+            (v.support_first, self.eligibility.specialist_pairs, school_specialist),
+            (v.member_first, self.eligibility.group_pairs, school_group),
         ):
-            assert pairs is not None  # made by `Variables.create`
             chosen = pairs[np.flatnonzero(solution[first : first + len(pairs)])]
             for s, t in chosen.tolist():
                 out[s] = t

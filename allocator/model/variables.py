@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
 from ortools.sat.python import cp_model
 
 from allocator.problem.data import ProblemData
@@ -53,10 +52,6 @@ class Variables:
     placed_first: int = 0
     support_first: int = 0
     member_first: int = 0
-    # The pairs those families were made from, as (n, 2) arrays (`create` only: the
-    # hint and the reading of a solution use them).
-    support_pairs: np.ndarray | None = None
-    member_pairs: np.ndarray | None = None
 
     @classmethod
     def create(
@@ -79,7 +74,6 @@ class Variables:
             groups,
         )
         v.add_venue_members(model, eligibility.venue_triples.tolist())
-        v.support_pairs, v.member_pairs = eligibility.specialist_pairs, eligibility.group_pairs
         return v
 
     def add_venue_members(self, model: cp_model.CpModel, triples: Iterable[Sequence[int]]) -> None:

@@ -773,7 +773,8 @@ def _quick(settings: SolverSettings, limit: float, pairs: bool = False, presolve
     too: each costs more than it saves on these models. Replaying the 271 searches of
     the national benchmark's recommendations, they took 6.4 s instead of 11.3 s, 245 of
     them faster, with the same optima; the base solves of national and national-tight
-    1.9 s → 0.7 s and 0.6 s → 0.2 s (BENCHMARKS.md, "CP-SAT parameters").
+    1.9 s → 0.7 s and 0.6 s → 0.2 s (BENCHMARKS.md, "Recommendations as edits", third
+    session of 2026-11-27; `benchmarks/cpsat_params.py` replays them).
     """
     params = _single_thread(replace(settings, time_limit_s=limit))
     params["cp_model_presolve"] = presolve
