@@ -702,8 +702,23 @@ def _closest(
     model.fix_objective(optimum)
     model.minimise_changes(closest_to, require_placed)
     model.add_hint(found.allocation)
-    params = _quick(settings, min(CLOSEST_LIMIT_S, settings.time_limit_s), pairs=bool(model.vars.lone))
+    limit = min(CLOSEST_LIMIT_S, settings.time_limit_s)
+    # First without the LP, briefly: most passes end at one or two changes, which the
+    # search alone proves in milliseconds where the LP takes tens; the rest go on with
+    # the LP from the closest found so far (BENCHMARKS.md, "Fourth session").
+    first = min(CLOSEST_FIRST_S, limit)
+    params = _quick(settings, first, pairs=bool(model.vars.lone)) | {"linearization_level": 0}
     nearest = _run_cp_sat(model.model, params, _Watcher(), None, 1.0)
+    if nearest.status not in (SolveStatus.OPTIMAL, SolveStatus.INFEASIBLE) and not nearest.interrupted:
+        if nearest.status.has_allocation:
+            model.model.proto.clear_solution_hint()
+            solution = list(nearest.solver.response_proto.solution)
+            model.model.proto.solution_hint.vars.extend(range(len(solution)))
+            model.model.proto.solution_hint.values.extend(solution)
+        params = _quick(settings, limit - first, pairs=bool(model.vars.lone))
+        again = _run_cp_sat(model.model, params, _Watcher(), None, 1.0)
+        if again.status.has_allocation or not nearest.status.has_allocation:
+            nearest = again
     if not nearest.status.has_allocation:
         return found  # out of time: the optimum found first is still an optimum
     return replace(found, allocation=model.read(nearest.solver), interrupted=nearest.interrupted)
@@ -741,6 +756,7 @@ def _changed(part: Component, found: Allocation, base: Allocation, ignore: tuple
 # The pass that picks, among optima, the one closest to a given allocation stops after
 # this long with the closest found so far (still an optimum: its objective is fixed).
 CLOSEST_LIMIT_S = 0.3
+CLOSEST_FIRST_S = 0.02  # of which the first try, without the LP (`_closest`)
 # Parts searched side by side when the settings allow more than one worker (what-if
 # re-solves, which run one worker each, search theirs one after another).
 PART_THREADS = min(2, os.cpu_count() or 1)
