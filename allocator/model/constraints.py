@@ -33,26 +33,24 @@ def _switched(
         constraint.only_enforce_if(literals)
 
 
-def _add_linear(model: cp_model.CpModel, terms: list[tuple[cp_model.IntVar, int]], lo: int, hi: int) -> None:
-    """sum(coef · var) within [lo, hi], written into the proto as `CpModel.add` writes it
-    (the variables in index order; a lone negated variable turned round), without
-    building the expression in Python: the placement and capacity rows are most of a
-    model's constraints (the same proto, checked on every part of the national
-    benchmarks)."""
+def _add_linear(model: cp_model.CpModel, terms: list[tuple[int, int]], lo: int, hi: int) -> None:
+    """sum(coef · variable) within [lo, hi], the variables by proto index, written into
+    the proto as `CpModel.add` writes it (the variables in index order; a lone negated
+    variable turned round), without building the expression in Python: the placement
+    and capacity rows are most of a model's constraints (the same proto, checked on
+    every part of the national benchmarks)."""
     if len(terms) == 1 and terms[0][1] == -1:  # -x in [lo, hi]: written x in [-hi, -lo]
         terms, lo, hi = [(terms[0][0], 1)], -hi, -lo
-    indexed = sorted((var.index, coef) for var, coef in terms)
+    indexed = sorted(terms)
     linear = model.proto.constraints.add().linear
     linear.vars.extend([index for index, _ in indexed])
     linear.coeffs.extend([coef for _, coef in indexed])
     linear.domain.extend([lo, hi])
 
 
-def _add_sum(
-    model: cp_model.CpModel, plus: list[cp_model.IntVar], minus: cp_model.IntVar | None, lo: int, hi: int
-) -> None:
-    """sum(plus) - minus within [lo, hi] (`_add_linear`)."""
-    _add_linear(model, [(var, 1) for var in plus] + ([(minus, -1)] if minus is not None else []), lo, hi)
+def _add_sum(model: cp_model.CpModel, plus: list[int], minus: int | None, lo: int, hi: int) -> None:
+    """sum(plus) - minus within [lo, hi], by proto indices (`_add_linear`)."""
+    _add_linear(model, [(index, 1) for index in plus] + ([(minus, -1)] if minus is not None else []), lo, hi)
 
 
 def add_whole_placement(model: cp_model.CpModel, problem: ProblemData, v: Variables) -> None:
@@ -96,7 +94,8 @@ def add_specialist_capacity(
             if switch is None:
                 _add_sum(model, supported, None, cp_model.INT_MIN, capacity)
             else:
-                _switched(model.add(sum(supported) <= capacity), switch, ("capacity", p, stage.value))
+                at_most = sum(v.var(index) for index in supported) <= capacity
+                _switched(model.add(at_most), switch, ("capacity", p, stage.value))
 
 
 def add_group_size_and_lead(
@@ -105,7 +104,7 @@ def add_group_size_and_lead(
     """Rule 3: a group with any school runs, with min..max schools and exactly one lead."""
     for g in v.runs:
         group = problem.work_groups[g]
-        members = [v.member[s, g] for s in v.group2member.get(g, [])]
+        members = [v.var(v.member[s, g]) for s in v.group2member.get(g, [])]
         size = sum(members)
         runs = v.runs[g]
         if not members:
@@ -141,14 +140,14 @@ def add_pins(model: cp_model.CpModel, problem: ProblemData, v: Variables, switch
         if pin.school_idx not in v.placed:
             continue  # another component's pin
         key = ("pin", pin.index)
-        _switched(model.add(v.placed[pin.school_idx] == 1), switch, key)
+        _switched(model.add(v.var(v.placed[pin.school_idx]) == 1), switch, key)
         targets = []
         if pin.specialist_idx is not None:
             targets.append(v.support.get((pin.school_idx, pin.specialist_idx)))
         if pin.group_idx is not None:
             targets.append(v.member.get((pin.school_idx, pin.group_idx)))
-        for var in targets:
-            _switched(model.add(var == 1) if var is not None else model.add_bool_or([]), switch, key)
+        for index in targets:
+            _switched(model.add(v.var(index) == 1) if index is not None else model.add_bool_or([]), switch, key)
 
 
 def add_pair_bans(
@@ -164,7 +163,7 @@ def add_pair_bans(
     `bans` maps ``("support", s, p)`` / ``("member", s, g)`` to the rules that reject it.
     """
     for (kind, s, other), keys in bans.items():
-        var = v.support[s, other] if kind == "support" else v.member[s, other]
+        var = v.var(v.support[s, other] if kind == "support" else v.member[s, other])
         for key in keys:
             _switched(model.add(var == 0), switch, key)
 
@@ -172,13 +171,13 @@ def add_pair_bans(
 def add_venue_at_lead(model: cp_model.CpModel, v: Variables) -> None:
     """A group meeting at its chosen lead: each member meets at exactly the lead chosen,
     and only at a lead within its travel limit (`venue_member` exists only for those)."""
-    for (s, g), var in v.member.items():
+    for (s, g), index in v.member.items():
         leads = v.member2venue.get((s, g))
         if leads is None:
             if g in v.at_lead_groups:
-                model.add(var == 0)  # no possible lead within the school's limit
+                model.add(v.var(index) == 0)  # no possible lead within the school's limit
             continue
-        model.add(sum(v.venue_member[s, g, p] for p in leads) == var)
+        model.add(sum(v.venue_member[s, g, p] for p in leads) == v.var(index))
         for p in leads:
             model.add_implication(v.venue_member[s, g, p], v.leads[g, p])
 
@@ -215,13 +214,14 @@ def add_development_pairs(
         supported = [v.support[s, p] for s in schools if problem.schools[s].stage == Stage.DEVELOPMENT]
         if not supported:
             continue
-        load = [(var, 1) for var in supported]
+        load = [(index, 1) for index in supported]
         # The conflict finder switches rule 2 off, so there the number of possible
         # schools alone bounds the load.
         n = len(supported) if switch is not None else min(len(supported), specialist.capacity)
         lone = model.new_bool_var(f"lone[{p}]")
         if n < 2:
-            _add_linear(model, [(lone, 1), *((var, -1) for var in supported)], 0, 0)  # lone == load: one school at most
+            # lone == load: one school at most
+            _add_linear(model, [(lone.index, 1), *((index, -1) for index in supported)], 0, 0)
         else:
             # load = lone + 2·pair + more, with `more` (a third school on) only in a pair.
             pair = model.new_bool_var(f"pair[{p}]")
@@ -230,9 +230,9 @@ def add_development_pairs(
             if n > 2:
                 more = model.new_int_var(0, n - 2, f"more[{p}]")
                 model.add(more <= (n - 2) * pair)
-                _add_linear(model, [*load, (lone, -1), (pair, -2), (more, -1)], 0, 0)
+                _add_linear(model, [*load, (lone.index, -1), (pair.index, -2), (more.index, -1)], 0, 0)
             else:
-                _add_linear(model, [*load, (lone, -1), (pair, -2)], 0, 0)
+                _add_linear(model, [*load, (lone.index, -1), (pair.index, -2)], 0, 0)
         v.lone[p] = lone
         if whole_pairs:
             _switched(model.add(lone == 0), switch, ("whole_pairs",))

@@ -38,7 +38,7 @@ class AllocationModel:
         """Every one of these schools must be placed (what-if explanations)."""
         for s in school_indices:
             if s in self.vars.placed:
-                self.model.add(self.vars.placed[s] == 1)
+                self.model.add(self.vars.var(self.vars.placed[s]) == 1)
 
     def fix_objective(self, value: int) -> None:
         """Drop the objective and require it to reach `value`, the proven optimum, so to
@@ -58,17 +58,17 @@ class AllocationModel:
                 continue
             was = (base.school_specialist[s], base.school_group[s])
             if was == (None, None):
-                changed.append(v.placed[s])  # newly placed
+                changed.append(v.var(v.placed[s]))  # newly placed
                 continue
             held = [v.support.get((s, was[0])) if was[0] is not None else None]
             held.append(v.member.get((s, was[1])) if was[1] is not None else None)
-            if any(var is None for var, where in zip(held, was, strict=True) if where is not None):
+            if any(index is None for index, where in zip(held, was, strict=True) if where is not None):
                 changed.append(1)  # type: ignore[arg-type]  # its old pair is gone: always changed
                 continue
             same = self.model.new_bool_var(f"same[{s}]")
-            for var in held:
-                if var is not None:
-                    self.model.add_implication(same, var)
+            for index in held:
+                if index is not None:
+                    self.model.add_implication(same, v.var(index))
             changed.append(1 - same)  # type: ignore[arg-type]
         self.model.minimize(sum(changed))
 
@@ -87,14 +87,14 @@ class AllocationModel:
         ):  # the families `Variables.create` made from these pairs, in their order
             indices.append(np.arange(first, first + len(pairs), dtype=np.int64))
             values.append(held_by[pairs[:, 0]] == pairs[:, 1] if len(pairs) else np.zeros(0, dtype=bool))
-        rest: list[tuple[cp_model.IntVar, bool]] = [(v.runs[g], allocation.group_lead[g] is not None) for g in v.runs]
-        rest += [(var, allocation.group_lead[g] == p) for (g, p), var in v.leads.items()]
+        rest: list[tuple[int, bool]] = [(v.runs[g].index, allocation.group_lead[g] is not None) for g in v.runs]
+        rest += [(var.index, allocation.group_lead[g] == p) for (g, p), var in v.leads.items()]
         for school, was_with, was_in in self.eligibility.keep_targets:
             if school in v.kept_both:  # the others are pair variables, hinted above
                 held = allocation.school_specialist[school] == was_with and allocation.school_group[school] == was_in
                 rest.append((v.kept[school], held))
         hint = self.model.proto.solution_hint
-        hint.vars.extend(np.concatenate(indices).tolist() + [var.index for var, _ in rest])
+        hint.vars.extend(np.concatenate(indices).tolist() + [index for index, _ in rest])
         hint.values.extend(np.concatenate(values).astype(np.int64).tolist() + [int(value) for _, value in rest])
 
     def read(self, solver: cp_model.CpSolver) -> Allocation:

@@ -75,7 +75,8 @@ def lone_terms(eligibility: Eligibility, v: Variables) -> Terms:
 
 def keep_terms(eligibility: Eligibility, v: Variables) -> Terms:
     """+keep per school placed exactly as in the previous run (re-runs; see `add_kept`)."""
-    return _each([(var, eligibility.keep_value) for var in v.kept.values()])
+    indices = np.fromiter(v.kept.values(), dtype=np.int64, count=len(v.kept))
+    return indices, np.full(len(indices), eligibility.keep_value, dtype=np.int64)
 
 
 def objective_terms(eligibility: Eligibility, v: Variables) -> Terms:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from ortools.sat.python import cp_model
+import numpy as np
+from ortools.sat.python import cp_model, cp_model_helper
 
 from allocator.problem.data import ProblemData
 from allocator.problem.eligibility import Eligibility
@@ -19,20 +20,23 @@ class Variables:
     placed[s]            school s is placed completely
     support[s, p]        specialist p supports school s
     member[s, g]         school s joins work group g
+      (these three families, nearly every variable, as proto indices: `var` wraps one
+      where an expression needs it)
     runs[g]              work group g runs
     leads[g, p]          specialist p leads work group g
     venue_member[s, g, p] school s joins group g, which meets at its chosen lead p
     lone[p]              specialist p's development load is exactly 1 (capacity >= 2)
     """
 
-    placed: dict[int, cp_model.IntVar] = field(default_factory=dict)
-    support: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
-    member: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+    placed: dict[int, int] = field(default_factory=dict)
+    support: dict[tuple[int, int], int] = field(default_factory=dict)
+    member: dict[tuple[int, int], int] = field(default_factory=dict)
     runs: dict[int, cp_model.IntVar] = field(default_factory=dict)
     leads: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     # kept[s]: school s is placed exactly as in the previous run (re-runs, `add_kept`);
-    # for embedding schools a new variable (both pairs held), else the pair's own.
-    kept: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    # for embedding schools a new variable (both pairs held), else the pair's own. A
+    # proto index.
+    kept: dict[int, int] = field(default_factory=dict)
     kept_both: set[int] = field(default_factory=set)
     venue_member: dict[tuple[int, int, int], cp_model.IntVar] = field(default_factory=dict)
     lone: dict[int, cp_model.IntVar] = field(default_factory=dict)
@@ -52,6 +56,11 @@ class Variables:
     placed_first: int = 0
     support_first: int = 0
     member_first: int = 0
+    proto: cp_model_helper.CpModelProto | None = None
+
+    def var(self, index: int) -> cp_model.IntVar:
+        """The variable of a proto index, for an expression."""
+        return cp_model.IntVar(self.proto, index)
 
     @classmethod
     def create(
@@ -67,8 +76,8 @@ class Variables:
         v = cls.from_pairs(
             model,
             problem,
-            eligibility.specialist_pairs.tolist(),
-            eligibility.group_pairs.tolist(),
+            _tuples(eligibility.specialist_pairs),
+            _tuples(eligibility.group_pairs),
             eligibility.group_leads,
             schools,
             groups,
@@ -89,28 +98,33 @@ class Variables:
         cls,
         model: cp_model.CpModel,
         problem: ProblemData,
-        specialist_pairs: Iterable[Sequence[int]],
-        group_pairs: Iterable[Sequence[int]],
+        specialist_pairs: Iterable[tuple[int, int]],
+        group_pairs: Iterable[tuple[int, int]],
         group_leads: Sequence[Sequence[int]],
         schools: list[int] | None = None,
         groups: list[int] | None = None,
     ) -> Variables:
         """Variables for exactly these (school, specialist) and (school, group) pairs and
         these possible leads (the conflict finder adds pairs eligibility rejects)."""
-        v, new = cls(), _bool_maker(model)
-        v.placed_first = len(model.proto.variables)
-        for s in range(problem.num_schools) if schools is None else schools:
-            v.placed[s] = new(f"placed[{s}]")
+        v, new = cls(proto=model.proto), _bool_maker(model)
+        schools = list(range(problem.num_schools)) if schools is None else list(schools)
+        sp, sg = list(specialist_pairs), list(group_pairs)
+        # The three families in one run each, straight into the proto (a seventh of the
+        # time of one `new_bool_var` each: most of a re-solve's model building).
+        v.placed_first = first = len(model.proto.variables)
+        model.proto.variables.extend([_BOOL] * (len(schools) + len(sp) + len(sg)))
+        v.support_first = first + len(schools)
+        v.member_first = v.support_first + len(sp)
+        v.placed = dict(zip(schools, range(first, v.support_first), strict=True))
+        v.support = dict(zip(sp, range(v.support_first, v.member_first), strict=True))
+        v.member = dict(zip(sg, range(v.member_first, v.member_first + len(sg)), strict=True))
+        for s in schools:
             v.school2support[s] = []
             v.school2member[s] = []
-        v.support_first = len(model.proto.variables)
-        for s, p in specialist_pairs:
-            v.support[s, p] = new(f"support[{s},{p}]")
+        for s, p in sp:
             v.school2support[s].append(p)
             v.specialist2support.setdefault(p, []).append(s)
-        v.member_first = len(model.proto.variables)
-        for s, g in group_pairs:
-            v.member[s, g] = new(f"member[{s},{g}]")
+        for s, g in sg:
             v.school2member[s].append(g)
             v.group2member.setdefault(g, []).append(s)
         for g in range(problem.num_groups) if groups is None else groups:
@@ -124,9 +138,17 @@ class Variables:
         return v
 
 
+def _tuples(pairs: np.ndarray) -> list[tuple[int, int]]:
+    """An eligibility's (k, 2) pairs as tuples (the dict keys), made column by column."""
+    return list(zip(pairs[:, 0].tolist(), pairs[:, 1].tolist(), strict=True)) if len(pairs) else []
+
+
+_BOOL = cp_model_helper.IntegerVariableProto()
+_BOOL.domain.extend([0, 1])
+
+
 def _bool_maker(model: cp_model.CpModel) -> Callable[[str], cp_model.IntVar]:
-    """`model.new_bool_var`, less its new `Domain` per call: a national re-solve creates
-    some 400,000 variables, and this is a third faster."""
+    """`model.new_bool_var`, less its new `Domain` per call (runs and leads)."""
     proto, zero_one = model.proto, cp_model.Domain(0, 1)
 
     def new(name: str) -> cp_model.IntVar:
@@ -148,19 +170,20 @@ def add_kept(model: cp_model.CpModel, eligibility: Eligibility, v: Variables) ->
     for s, p, g in eligibility.keep_targets:
         if s not in v.placed or s in v.halves:
             continue  # another part's school, or one placed here by one side alone
-        pairs = []
+        found = []
         if p is not None:
-            pairs.append(v.support.get((s, p)))
+            found.append(v.support.get((s, p)))
         if g is not None:
-            pairs.append(v.member.get((s, g)))
-        if not pairs or any(var is None for var in pairs):
+            found.append(v.member.get((s, g)))
+        pairs = [index for index in found if index is not None]
+        if not pairs or len(pairs) < len(found):
             continue
         if len(pairs) == 1:
-            v.kept[s] = pairs[0]  # type: ignore[assignment]
+            v.kept[s] = pairs[0]
             continue
         both = model.new_bool_var(f"kept[{s}]")
-        for var in pairs:
-            model.add_implication(both, var)  # type: ignore[arg-type]
-        model.add_bool_or([both, *(var.Not() for var in pairs)])  # type: ignore[union-attr]
-        v.kept[s] = both
+        for index in pairs:
+            model.add_implication(both, v.var(index))
+        model.add_bool_or([both, *(v.var(index).Not() for index in pairs)])
+        v.kept[s] = both.index
         v.kept_both.add(s)
