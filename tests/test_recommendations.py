@@ -400,7 +400,9 @@ def test_a_spent_budget_leaves_schools_not_analysed():
 
 def test_a_school_whose_first_turn_ends_is_analysed_in_its_second(monkeypatch):
     # With no time in a first turn every school is put back before its first re-solve,
-    # and analysed whole in its second: the same recommendations as in one turn.
+    # and analysed whole in its second: the same recommendations as in one turn. Turns
+    # are taken only where the budget might not reach every school: here each school
+    # is expected to take an hour.
     import allocator.diagnose.recommend as rec_module
 
     p = problem(
@@ -412,6 +414,7 @@ def test_a_school_whose_first_turn_ends_is_analysed_in_its_second(monkeypatch):
     unplaced = [1, 2]
     whole = recommend(p, elig, base.allocation, base.objective, unplaced, threads=1)
     monkeypatch.setattr(rec_module, "SLICE_S", 0.0)
+    monkeypatch.setattr(rec_module, "EXPECTED_S", 3600.0)
     turns = []
     original = rec_module._Engine.recommend_one
 
@@ -420,10 +423,35 @@ def test_a_school_whose_first_turn_ends_is_analysed_in_its_second(monkeypatch):
         return original(engine, s)
 
     monkeypatch.setattr(rec_module._Engine, "recommend_one", counted)
-    sliced = recommend(p, elig, base.allocation, base.objective, unplaced, threads=1)
+    sliced = recommend(p, elig, base.allocation, base.objective, unplaced, threads=1, budget_s=600.0)
     assert turns == [1, 2, 1, 2]
     assert [(r.kind, r.objective, r.text) for r in sliced] == [(r.kind, r.objective, r.text) for r in whole]
     assert all(r.kind not in ("not_analysed", "none") for r in sliced)
+
+
+def test_a_school_takes_no_turns_where_the_budget_reaches_every_school(monkeypatch):
+    # The same two schools with a first turn of no time: expected at EXPECTED_S (0.25 s)
+    # each, with a margin of 2, they need about 1 s of a 600 s budget, so each is
+    # analysed in one go (turns would put both back once: [1, 2, 1, 2]).
+    import allocator.diagnose.recommend as rec_module
+
+    p = problem(
+        [school("100001", km=1), school("100002", km=2), school("100003", km=90)],
+        [specialist("S1", capacity=1), specialist("S2", km=5, capacity=0)],
+    )
+    base = search(p)
+    monkeypatch.setattr(rec_module, "SLICE_S", 0.0)
+    turns = []
+    original = rec_module._Engine.recommend_one
+
+    def counted(engine, s):
+        turns.append(s)
+        return original(engine, s)
+
+    monkeypatch.setattr(rec_module._Engine, "recommend_one", counted)
+    recs = recommend(p, compute_eligibility(p), base.allocation, base.objective, [1, 2], threads=1, budget_s=600.0)
+    assert turns == [1, 2]
+    assert all(r.kind not in ("not_analysed", "none") for r in recs)
 
 
 def test_a_forced_re_solve_starts_from_the_base_with_the_school_where_there_is_room():

@@ -59,6 +59,11 @@ MIN_SOLVE_S = 0.05  # a re-solve with less time than this left in the budget is 
 
 SLICE_S = 1.5  # a school's first turn: re-solves started within this many seconds of its start
 SLICE_MEDIANS = 3  # ... or within this many times the median time of the schools finished
+# Turns are taken only when the schools left might not all finish in the budget: at
+# this many seconds a school (about the median of the national benchmarks' schools, on
+# one core) until three have finished, then at their median, with this margin.
+EXPECTED_S = 0.25
+TURN_MARGIN = 2.0
 
 
 class _OutOfTime(Exception):
@@ -190,12 +195,15 @@ def _analyse(engine: _Engine, order: list[int], deadline: float | None, threads:
     starting, and the schools not finished are left out."""
     done: dict[int, Recommendation] = {}
     errors: list[BaseException] = []
-    # Each school first gets a turn, so that a few slow ones (a cohort's re-solve over
-    # thirty parts, say) do not keep the rest from being analysed: SLICE_S, or
-    # SLICE_MEDIANS times the median time of the schools finished so far where schools
-    # are slow alike (a tight region's), so that turns do not spread the budget over
-    # every school and finish none. Those not finished go again, without a limit, once
-    # every school has had its turn; their finished re-solves are cached meanwhile.
+    # Where the budget might not reach every school, each first gets a turn, so that a
+    # few slow ones (a cohort's re-solve over thirty parts, say) do not keep the rest
+    # from being analysed: SLICE_S, or SLICE_MEDIANS times the median time of the
+    # schools finished so far where schools are slow alike (a tight region's), so that
+    # turns do not spread the budget over every school and finish none. Those not
+    # finished go again, without a limit, once every school has had its turn; their
+    # finished re-solves are cached meanwhile. Where the budget reaches every school,
+    # turns would only put the slow ones last, where one thread finishes them while the
+    # other has nothing left to do.
     pending: list[tuple[int, bool]] = [(s, True) for s in order]
     took: dict[int, float] = {}  # per school, the seconds of its turns so far
     finished: list[float] = []
@@ -206,10 +214,11 @@ def _analyse(engine: _Engine, order: list[int], deadline: float | None, threads:
             with lock:
                 s, first = pending.pop(0) if pending else (None, False)
                 turn = max(SLICE_S, SLICE_MEDIANS * statistics.median(finished)) if finished else SLICE_S
+                short = _short_of_time(deadline, len(pending) + 1, finished, threads)
             if s is None or (deadline is not None and time.perf_counter() > deadline) or stop_requested():
                 return
             started = time.perf_counter()
-            engine.turn.ends = started + turn if first else None
+            engine.turn.ends = started + turn if first and short else None
             try:
                 done[s] = engine.recommend_one(s)
                 with lock:
@@ -239,6 +248,14 @@ def _analyse(engine: _Engine, order: list[int], deadline: float | None, threads:
     if errors and not isinstance(errors[0], KeyboardInterrupt):
         raise errors[0]
     return dict(done)
+
+
+def _short_of_time(deadline: float | None, left: int, finished: list[float], threads: int) -> bool:
+    """Whether the schools `left` might not all be analysed before `deadline`."""
+    if deadline is None:
+        return False
+    each = statistics.median(finished) if len(finished) >= 3 else EXPECTED_S
+    return time.perf_counter() + TURN_MARGIN * each * left / max(1, threads) > deadline
 
 
 class _Parts:
