@@ -274,7 +274,10 @@ def _add_explanations(
             deterministic=outcome.result.deterministic,
             time_limit_s=min(5.0, max(0.5, explain_seconds / 4)),
         )
-        recs = recommend(problem, elig, allocation, result.objective, unplaced, settings, budget_s=explain_seconds)
+        totals = [share.total for share in shares]
+        recs = recommend(
+            problem, elig, allocation, result.objective, unplaced, settings, budget_s=explain_seconds, shares=totals
+        )
         for rec in recs:
             texts[rec.school_idx] = recommendation_text(problem, rec)
         outcome.tables["recommendations"] = recommendation_table(problem, recs)

@@ -30,7 +30,7 @@ import statistics
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import InitVar, dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -158,6 +158,7 @@ def recommend(
     settings: SolverSettings | None = None,
     budget_s: float | None = None,
     threads: int | None = None,
+    shares: list[int] | None = None,
 ) -> list[Recommendation]:
     """The best edit for each unplaced school, verified by re-solving.
 
@@ -172,6 +173,9 @@ def recommend(
         Schools analysed at once (default: 2, or 1 on a one-core machine: model building
         holds the interpreter, so three threads on two cores were slower on a 100-school
         hub, 6.6 s against 6.1 s, and no faster at national scale, BENCHMARKS.md).
+    shares
+        Each school's objective share in `allocation` (`school_shares`), where the
+        caller has them already.
     """
     started = time.perf_counter()
     settings = settings or replace(
@@ -180,7 +184,7 @@ def recommend(
     # Schools are analysed two at a time, one CP-SAT thread each: a portfolio of eight
     # workers on two cores proved less than one thread does (BENCHMARKS.md).
     settings = replace(settings, workers=1)
-    engine = _Engine(problem, elig, allocation, objective, settings)
+    engine = _Engine(problem, elig, allocation, objective, settings, shares)
     order = sorted(unplaced, key=lambda s: (-problem.schools[s].priority, s))
     deadline = None if budget_s is None else started + budget_s
     engine.deadline = deadline
@@ -417,6 +421,7 @@ class _Engine:
     allocation: Allocation
     objective: int
     settings: SolverSettings
+    known_shares: InitVar[list[int] | None] = None  # each school's objective share, if known
     files: Files = field(init=False)
     shares: list[int] = field(init=False)
     parts: _Parts = field(init=False)
@@ -435,9 +440,9 @@ class _Engine:
     own_bound_holds: bool = field(init=False)
     turn: threading.local = field(init=False, default_factory=threading.local)  # .ends: this thread's school's turn
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, known_shares: list[int] | None) -> None:
         self.files = Files.of(self.problem)
-        self.shares = [share.total for share in school_shares(self.problem, self.elig, self.allocation)]
+        self.shares = known_shares or [share.total for share in school_shares(self.problem, self.elig, self.allocation)]
         self.parts = _Parts(self.problem, self.elig)
         self.dev_bound = self._development_bounds()
         self.seat_bound = self._seat_bounds()
@@ -999,10 +1004,11 @@ class _Engine:
     def _others_unchanged(self, after: Allocation, s: int) -> bool:
         before = self.allocation
         return all(
-            x == s
-            or (before.school_specialist[x], before.school_group[x])
-            == (after.school_specialist[x], after.school_group[x])
-            for x in range(self.problem.num_schools)
+            was[:s] == now[:s] and was[s + 1 :] == now[s + 1 :]
+            for was, now in (
+                (before.school_specialist, after.school_specialist),
+                (before.school_group, after.school_group),
+            )
         )
 
     def _choose(self, options: list[_Option], s: int, per_tie: int = 6) -> _Option | None:
