@@ -140,3 +140,19 @@ def test_component_labels_match_a_search_of_the_graph():
         assert _labels(n, np.array(pairs, dtype=np.int64).reshape(-1, 2)).tolist() == expected
 
     check()
+
+
+def test_a_search_nobody_watches_calls_no_python_while_it_searches(monkeypatch) -> None:
+    """Recommendations' re-solves pass watch=False: CP-SAT gets no solution or bound
+    callback (each would wait for the interpreter), finds the same optimum (capacity
+    1: 1000 − 10 = 990), and reports no solutions counted."""
+    p = problem([school("100001", km=10.0), school("100002", km=20.0)], [specialist("S1", capacity=1)])
+    called: list[str] = []
+    monkeypatch.setattr(search_module._Watcher, "on_solution_callback", lambda self: called.append("solution"))
+    monkeypatch.setattr(search_module._Watcher, "on_bound", lambda self, bound: called.append("bound"))
+    quiet = search(p, watch=False)
+    assert (quiet.status, quiet.objective, quiet.num_solutions) == (SolveStatus.OPTIMAL, 990, 0)
+    assert called == []
+    watched = search(p)
+    assert watched.objective == 990 and watched.allocation == quiet.allocation
+    assert "solution" in called

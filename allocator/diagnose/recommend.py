@@ -613,6 +613,7 @@ class _Engine:
             parts=parts,
             require_placed=required,
             closest_to=self.allocation if nearest else None,
+            watch=False,
         )
         if result.interrupted:
             raise KeyboardInterrupt
