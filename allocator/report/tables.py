@@ -329,8 +329,16 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` with every text cell neutralised (numeric columns untouched)."""
     out = frame.copy()
     for column in out.columns:
-        if not pd.api.types.is_numeric_dtype(out[column]) and not pd.api.types.is_bool_dtype(out[column]):
-            out[column] = out[column].map(neutralise_cell)
+        values = out[column]
+        if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            continue
+        # Only the text cells that start like a formula, found at once (a cell that is
+        # not text is NaN to `.str` and so not matched), go through `neutralise_cell`.
+        suspect = values.astype(object).str.startswith(_FORMULA_START, na=False).to_numpy(dtype=bool)
+        if suspect.any():
+            values = values.astype(object)
+            values[suspect] = [neutralise_cell(value) for value in values[suspect]]
+            out[column] = values
     return out
 
 
