@@ -24,6 +24,7 @@ A school that no single edit places gets the best pair of edits that together wo
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import statistics
@@ -1020,12 +1021,20 @@ class _Engine:
             by_objective.setdefault(option.effect.objective, []).append(option)
         for value in sorted(by_objective, reverse=True):
             tied = sorted(by_objective[value], key=self._static_key)[:per_tie]
+            placing = (option for option in tied if self._places_at(option, s, value))
+            first = next(placing, None)
+            if first is None:
+                continue
+            second = next(placing, None)
+            if second is None:
+                # The only one: its closest-optimum pass, which only ties need to rank
+                # them, waits for the edit finally chosen (a smaller travel limit of the
+                # same value may replace this one, `_smallest_travel`).
+                return first
             best: tuple[tuple, _Option] | None = None
-            for option in tied:
-                forced = self._forced(option, s)
-                if forced is None or forced.objective != value:
-                    continue
-                forced = option.forced = self._nearest(forced, s)
+            for option in itertools.chain((first, second), placing):  # forced only as far as needed
+                assert option.forced is not None
+                forced = option.forced = self._nearest(option.forced, s)
                 key = (len(self._side_effects(forced.allocation, s)[0]), *self._static_key(option))
                 if best is None or key < best[0]:
                     best = (key, option)
@@ -1034,6 +1043,11 @@ class _Engine:
             if best is not None:
                 return best[1]
         return None
+
+    def _places_at(self, option: _Option, s: int, value: int) -> bool:
+        """Whether an optimum of the option's edit, of `value`, places `s`."""
+        forced = self._forced(option, s)
+        return forced is not None and forced.objective == value
 
     def _static_key(self, option: _Option) -> tuple:
         """Ties after the displaced count: completing a pair (when lone departments are
