@@ -454,6 +454,35 @@ def test_a_school_takes_no_turns_where_the_budget_reaches_every_school(monkeypat
     assert all(r.kind not in ("not_analysed", "none") for r in recs)
 
 
+def test_an_analysed_school_leaves_nothing_only_it_would_use_in_the_cache():
+    # 100002 (own limit 1 km, S1 full) and 100003 (90 km) are unplaced. Analysing
+    # 100002 re-solves edits of its own travel limit (with S2's capacity: two changes)
+    # and their forced optima: all school 1's alone, so `forget(1)` drops them, and
+    # 100003's recommendation is the same as in a run of its own.
+    from allocator.diagnose.recommend import SCHOOL_KINDS, _Engine
+
+    p = problem(
+        [school("100001", km=1), school("100002", km=2, max_travel_km=1.0), school("100003", km=90)],
+        [specialist("S1", capacity=1), specialist("S2", km=5, capacity=0)],
+    )
+    base = search(p)
+    elig = compute_eligibility(p)
+    engine = _Engine(p, elig, base.allocation, base.objective, replace(p.solver, workers=1))
+
+    def of_school_1() -> list[tuple]:
+        own = [key for key in engine.cache if any(k[0] in (*SCHOOL_KINDS, "pin") and k[1] == 1 for k in key)]
+        forced = [key for key in engine.cache_forced if key[0] == 1 or key == ("pin", 1)]
+        searches = [key for key in engine.cache_others if key[:2] in (("through", 1), ("half", 1))]
+        return own + forced + searches + [key for key in engine.nearest if key[0] == 1]
+
+    first = engine.recommend_one(1)
+    assert first.kind == "two_changes" and of_school_1()
+    engine.forget(1)
+    assert of_school_1() == []
+    alone = recommend(p, elig, base.allocation, base.objective, [2], threads=1)[0]
+    assert (engine.recommend_one(2).text, engine.recommend_one(2).kind) == (alone.text, alone.kind)
+
+
 def test_a_forced_re_solve_starts_from_the_base_with_the_school_where_there_is_room():
     # 100002's own limit (1 km) leaves it unplaced; S1 (capacity 1) holds 100001. With
     # the limit lifted it could go to S1 (full), S2 (room, 5 km) or S3 (room, 9 km): the
