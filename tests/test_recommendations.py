@@ -398,24 +398,17 @@ def test_a_spent_budget_leaves_schools_not_analysed():
     assert [r.kind for r in recs] == ["not_analysed"]
 
 
-def test_a_school_whose_first_turn_ends_is_analysed_in_its_second(monkeypatch):
-    # With no time in a first turn every school is put back before its first re-solve,
-    # and analysed whole in its second: the same recommendations as in one turn. Turns
-    # are taken only where the budget might not reach every school: here each school
-    # is expected to take an hour.
+def _counting_turns(monkeypatch):
+    """Two unplaced schools (100002: S1 is full; 100003: 90 km), first turns of no time,
+    and the list of the turns taken, school by school."""
     import allocator.diagnose.recommend as rec_module
 
     p = problem(
         [school("100001", km=1), school("100002", km=2), school("100003", km=90)],
         [specialist("S1", capacity=1), specialist("S2", km=5, capacity=0)],
     )
-    base = search(p)
-    elig = compute_eligibility(p)
-    unplaced = [1, 2]
-    whole = recommend(p, elig, base.allocation, base.objective, unplaced, threads=1)
     monkeypatch.setattr(rec_module, "SLICE_S", 0.0)
-    monkeypatch.setattr(rec_module, "EXPECTED_S", 3600.0)
-    turns = []
+    turns: list[int] = []
     original = rec_module._Engine.recommend_one
 
     def counted(engine, s):
@@ -423,7 +416,23 @@ def test_a_school_whose_first_turn_ends_is_analysed_in_its_second(monkeypatch):
         return original(engine, s)
 
     monkeypatch.setattr(rec_module._Engine, "recommend_one", counted)
-    sliced = recommend(p, elig, base.allocation, base.objective, unplaced, threads=1, budget_s=600.0)
+    return p, search(p), turns
+
+
+def test_a_school_whose_first_turn_ends_is_analysed_in_its_second(monkeypatch):
+    # With no time in a first turn every school is put back before its first re-solve,
+    # and analysed whole in its second: the same recommendations as in one turn (no
+    # budget: no turns). Turns are taken only where the budget might not reach every
+    # school: here each school is expected to take an hour.
+    import allocator.diagnose.recommend as rec_module
+
+    p, base, turns = _counting_turns(monkeypatch)
+    elig = compute_eligibility(p)
+    whole = recommend(p, elig, base.allocation, base.objective, [1, 2], threads=1)
+    assert turns == [1, 2]
+    turns.clear()
+    monkeypatch.setattr(rec_module, "EXPECTED_S", 3600.0)
+    sliced = recommend(p, elig, base.allocation, base.objective, [1, 2], threads=1, budget_s=600.0)
     assert turns == [1, 2, 1, 2]
     assert [(r.kind, r.objective, r.text) for r in sliced] == [(r.kind, r.objective, r.text) for r in whole]
     assert all(r.kind not in ("not_analysed", "none") for r in sliced)
@@ -433,22 +442,7 @@ def test_a_school_takes_no_turns_where_the_budget_reaches_every_school(monkeypat
     # The same two schools with a first turn of no time: expected at EXPECTED_S (0.25 s)
     # each, with a margin of 2, they need about 1 s of a 600 s budget, so each is
     # analysed in one go (turns would put both back once: [1, 2, 1, 2]).
-    import allocator.diagnose.recommend as rec_module
-
-    p = problem(
-        [school("100001", km=1), school("100002", km=2), school("100003", km=90)],
-        [specialist("S1", capacity=1), specialist("S2", km=5, capacity=0)],
-    )
-    base = search(p)
-    monkeypatch.setattr(rec_module, "SLICE_S", 0.0)
-    turns = []
-    original = rec_module._Engine.recommend_one
-
-    def counted(engine, s):
-        turns.append(s)
-        return original(engine, s)
-
-    monkeypatch.setattr(rec_module._Engine, "recommend_one", counted)
+    p, base, turns = _counting_turns(monkeypatch)
     recs = recommend(p, compute_eligibility(p), base.allocation, base.objective, [1, 2], threads=1, budget_s=600.0)
     assert turns == [1, 2]
     assert all(r.kind not in ("not_analysed", "none") for r in recs)
