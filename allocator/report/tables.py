@@ -334,11 +334,11 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         # Only the text cells that start like a formula, found at once (a cell that is
         # not text is NaN to `.str` and so not matched), go through `neutralise_cell`.
-        suspect = values.astype(object).str.startswith(_FORMULA_START, na=False).to_numpy(dtype=bool)
+        cells = values.astype(object)
+        suspect = cells.str.startswith(_FORMULA_START, na=False).to_numpy(dtype=bool)
         if suspect.any():
-            values = values.astype(object)
-            values[suspect] = [neutralise_cell(value) for value in values[suspect]]
-            out[column] = values
+            cells[suspect] = [neutralise_cell(value) for value in cells[suspect]]
+            out[column] = cells
     return out
 
 

@@ -268,7 +268,7 @@ def _search_parts(
     closest_to: Allocation | None = None,
 ) -> SearchResult:
     """Search the plan's parts one after another and merge their allocations."""
-    run.tracker = _Tracker(run.start, [_upper_bound(problem, part) for part in plan.parts], run.watch)
+    run.tracker = _Tracker(run.start, [_upper_bound(problem, part) for part in plan.parts], run.tracker.watch)
     total_size = sum(part.size for part in plan.parts) or 1
     for n, part in enumerate(plan.parts):
         needed = bool(plan.required & set(part.schools))
@@ -314,7 +314,7 @@ def _search_parts_side_by_side(
     searches, so one thread's search runs while the other builds its next model.
     Ctrl-C or SIGTERM (raised in this thread only) stops every search under way; each
     keeps its best allocation, and parts not started are skipped."""
-    run.tracker = _Tracker(run.start, [_upper_bound(problem, part) for part in plan.parts])
+    run.tracker = _Tracker(run.start, [_upper_bound(problem, part) for part in plan.parts], run.tracker.watch)
     total_size = sum(part.size for part in plan.parts) or 1
     outcomes: dict[int, _PartOutcome] = {}
     errors: list[BaseException] = []
@@ -330,7 +330,7 @@ def _search_parts_side_by_side(
             n, part = item
             try:
                 limit = _part_limit(settings, part, total_size, run.start)
-                one = _Tracker(run.start, [run.tracker.bounds[n]], run.watch)
+                one = _Tracker(run.start, [run.tracker.bounds[n]], run.tracker.watch)
                 outcome = _solve_part(
                     problem, part, replace(settings, time_limit_s=limit), hint, require_placed, one, None, 1.0
                 )
@@ -437,8 +437,7 @@ class _Run:
     def __init__(self, problem: ProblemData, settings: SolverSettings, start: float, watch: bool = True):
         self.settings = settings
         self.start = start
-        self.watch = watch  # CP-SAT reports solutions and bounds (`search`)
-        self.tracker = _Tracker(start, [], watch)
+        self.tracker = _Tracker(start, [], watch)  # its `watch`: CP-SAT reports solutions and bounds
         self.school_specialist: list[int | None] = [None] * problem.num_schools
         self.school_group: list[int | None] = [None] * problem.num_schools
         self.group_lead: list[int | None] = [None] * problem.num_groups
