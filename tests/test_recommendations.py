@@ -369,6 +369,81 @@ def test_a_tie_says_a_re_run_may_leave_the_school_out():
     assert "re-run" not in clear[0].text
 
 
+def test_one_search_tells_every_unplaced_school_whether_an_edit_can_place_it(monkeypatch):
+    # S1 (capacity 1) holds 100001 (1 km): 999. Unplaced: 100002 and 100003 (2 km) and
+    # 100004 (3 km). One more place for S1: 999 + 998 = 1997, by 100002 or 100003 (a
+    # tie); 100004 would give 999 + 997 = 1996. The plain re-solve places one of the
+    # two; one search preferring the other two places the other (3 x 1997 + 1), and a
+    # second preferring 100004 alone places nobody (2 x 1997 + 0): so no optimum places
+    # 100004, and no school was re-solved forced in.
+    from allocator.diagnose import recommend as rec_module
+    from allocator.diagnose.edits import Files, capacity_change
+    from allocator.diagnose.recommend import _Option
+    from allocator.problem.data import Stage
+
+    p = problem(
+        [school("100001", km=1), school("100002", km=2), school("100003", km=2), school("100004", km=3)],
+        [specialist("S1", capacity=1)],
+    )
+    engine = _engine(p)
+    assert engine.objective == 999
+    searches: list[tuple[tuple[int, ...], int]] = []
+    original = rec_module._Engine._search
+
+    def counted(self, problem, elig, parts, required, nearest, preferred=(), start=None, avoided=()):
+        found = original(self, problem, elig, parts, required, nearest, preferred, start, avoided)
+        searches.append((required, len(preferred)))
+        return found
+
+    monkeypatch.setattr(rec_module._Engine, "_search", counted)
+    change = capacity_change(p, Files.of(p), 0, Stage.DEVELOPMENT)
+    plain = engine.effect((change,), 1)
+    assert plain.objective == 1997
+    answers = {s: engine._at_optimum(_Option((change,), plain), s) for s in (1, 2, 3)}
+    for s in (1, 2):
+        assert answers[s].objective == 1997 and answers[s].allocation.school_specialist[s] == 0
+        assert answers[s].pending is not None  # its closest-optimum pass is still to come
+    assert answers[3] is False
+    assert [n for required, n in searches if n] == [2, 1] and all(not required for required, _ in searches)
+    forced = search(
+        apply_changes(p, engine.elig, (change,))[0], decompose=False, require_placed=(3,)
+    )  # 100004 forced in: less than the edit's optimum
+    assert forced.objective == 1996
+
+
+def test_one_search_tells_whether_an_optimum_of_an_edit_can_leave_a_school_out(monkeypatch):
+    # As in the tie test: S1 (capacity 1) holds 100001 (1 km), 999. One more place: 1997.
+    # With 100002 and 100003 both 2 km away, one search for the optima placing as few of
+    # the school the plain re-solve placed finds one leaving it out (2 x 1997 - 0): a
+    # tie. With 100003 at 3 km, it cannot leave 100002 out (2 x 1997 - 1): no tie. No
+    # re-solve without the school is made.
+    from allocator.diagnose import recommend as rec_module
+    from allocator.diagnose.edits import Files, capacity_change
+    from allocator.diagnose.recommend import _Option
+    from allocator.problem.data import Stage
+
+    searches: list[tuple[int, int]] = []
+    original = rec_module._Engine._search
+
+    def counted(self, problem, elig, parts, required, nearest, preferred=(), start=None, avoided=()):
+        searches.append((len(preferred), len(avoided)))
+        return original(self, problem, elig, parts, required, nearest, preferred, start, avoided)
+
+    monkeypatch.setattr(rec_module._Engine, "_search", counted)
+    for third_km, tie in ((2, True), (3, False)):
+        p = problem(
+            [school("100001", km=1), school("100002", km=2), school("100003", km=third_km)],
+            [specialist("S1", capacity=1)],
+        )
+        engine = _engine(p)
+        change = capacity_change(p, Files.of(p), 0, Stage.DEVELOPMENT)
+        plain = engine.effect((change,), 1)
+        s = next(x for x in (1, 2) if engine.placed(plain.allocation, x))
+        searches.clear()
+        assert plain.objective == 1997 and engine._tie(_Option((change,), plain), s) is tie
+        assert searches == [(0, 1)]
+
+
 def test_a_cross_hub_edit_is_re_solved_through_the_school_it_joins_parts_by():
     # Hub H: S1 (capacity 1) holds 100001 (1 km): 999; 100002 (2 km) is unplaced. Hub K:
     # S2 at 10 km holds 100003 (11 km) alone: 1000 - 1 - 400 (lone department) = 599.

@@ -156,3 +156,25 @@ def test_a_search_nobody_watches_calls_no_python_while_it_searches(monkeypatch) 
     watched = search(p)
     assert watched.objective == 990 and watched.allocation == quiet.allocation
     assert "solution" in called
+
+
+def test_preferred_schools_are_placed_among_the_optima_only() -> None:
+    """`prefer_placed`: the objective becomes the SPEC objective times (number preferred
+    + 1) plus the number of them placed. S1 (capacity 1), both schools 10 km away: either
+    optimum is 990, so preferring 100002 places it, 2 × 990 + 1 = 1981. With 100002 at
+    20 km (980) the optimum keeps 100001 (990) whatever is preferred: 2 × 990 + 0 = 1980."""
+    tied = problem([school("100001", km=10.0), school("100002", km=10.0)], [specialist("S1", capacity=1)])
+    for wanted in (0, 1):
+        result = search(tied, prefer_placed=(wanted,), watch=False)
+        assert result.status == SolveStatus.OPTIMAL and result.objective == 1981
+        assert result.allocation is not None and result.allocation.school_specialist[wanted] == 0
+    apart = problem([school("100001", km=10.0), school("100002", km=20.0)], [specialist("S1", capacity=1)])
+    result = search(apart, prefer_placed=(1,))
+    assert result.objective == 1980
+    assert result.allocation is not None and result.allocation.school_specialist == (0, None)
+    for wanted in (0, 1):  # deterministic mode's canonical pass keeps the preference
+        result = search(tied, replace(tied.solver, deterministic=True), prefer_placed=(wanted,))
+        assert result.objective == 1981 and result.allocation.school_specialist[wanted] == 0
+        # avoiding it: the other school is placed, 2 × 990 − 0
+        result = search(tied, replace(tied.solver, deterministic=True), avoid_placing=(wanted,))
+        assert result.objective == 1980 and result.allocation.school_specialist[1 - wanted] == 0

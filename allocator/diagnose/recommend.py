@@ -33,7 +33,7 @@ import time
 from collections.abc import Callable
 from dataclasses import InitVar, dataclass, field, replace
 from functools import partial
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -55,6 +55,7 @@ from allocator.solving.search import closest_optimum, search
 from allocator.solving.solution import Allocation, SolveStatus
 
 NO_BOUND = math.inf
+PLACEABLE_ROUNDS = 3  # searches for which schools an edit's optima can place (`_at_optimum`)
 MIN_SOLVE_S = 0.05  # a re-solve with less time than this left in the budget is not started
 
 
@@ -148,6 +149,16 @@ class _Option:
     changes: tuple[Change, ...]
     effect: Effect
     forced: Effect | None = None  # the optimum placing s that changes fewest others
+
+
+@dataclass(frozen=True)
+class _Placeable:
+    """Of some of a part's schools under an edit: those an optimum places (or leaves
+    out, `_Engine._rounds`), each with one such optimum; no optimum does for the rest,
+    but `unknown`."""
+
+    witnesses: dict[int, Allocation]
+    unknown: frozenset[int]
 
 
 def recommend(
@@ -430,6 +441,7 @@ class _Engine:
     cache: dict[tuple, Effect | None] = field(init=False, default_factory=dict)
     cache_others: dict[tuple, tuple[int, Allocation] | None] = field(init=False, default_factory=dict)
     cache_forced: dict[tuple, Effect | None] = field(init=False, default_factory=dict)  # per school and edit
+    cache_placeable: dict[tuple, _Placeable | None] = field(init=False, default_factory=dict)  # per edit and part
     nearest: dict[tuple[int, int], tuple[Effect, Effect]] = field(init=False, default_factory=dict)  # school, id
     variants: dict[tuple, tuple] = field(init=False, default_factory=dict)
     stop: threading.Event = field(init=False, default_factory=threading.Event)
@@ -584,7 +596,15 @@ class _Engine:
         return value, allocation
 
     def _search(
-        self, problem: ProblemData, elig: Eligibility, parts: list[Component], required: tuple[int, ...], nearest: bool
+        self,
+        problem: ProblemData,
+        elig: Eligibility,
+        parts: list[Component],
+        required: tuple[int, ...],
+        nearest: bool,
+        preferred: tuple[int, ...] = (),
+        start: Allocation | None = None,
+        avoided: tuple[int, ...] = (),
     ) -> tuple[int, Allocation] | None:
         if any(not any(x in part.schools for part in parts) for x in required):
             return None  # a school no part holds has no pair: it cannot be placed
@@ -604,7 +624,7 @@ class _Engine:
         # The base allocation leaves a required school out, and a hint it breaks slowed
         # proofs down (0.5 s without against 1.1 s with, on a national part); the base with
         # the school put where there is room is a whole solution, often the optimum.
-        hint: Allocation | None = self.allocation
+        hint: Allocation | None = start or self.allocation
         if required:
             hint = self._inserted(problem, elig, required[0]) if len(required) == 1 else None
         result = search(
@@ -616,6 +636,8 @@ class _Engine:
             require_placed=required,
             closest_to=self.allocation if nearest else None,
             watch=False,
+            prefer_placed=preferred,
+            avoid_placing=avoided,
         )
         if result.interrupted:
             raise KeyboardInterrupt
@@ -1013,17 +1035,136 @@ class _Engine:
 
     def _forced(self, option: _Option, s: int) -> Effect | None:
         """The edited scenario's optimum placing `s` that changes fewest others; the plain
-        re-solve's own when it places `s` and changes nobody else (none can change fewer)."""
+        re-solve's own when it places `s` and changes nobody else (none can change fewer).
+        None when no allocation places `s`, or for an edit shared by several schools,
+        when no optimum of the edit does (`_at_optimum`)."""
         if option.forced is None:
             plain = option.effect.allocation
             if self.placed(plain, s) and self._others_unchanged(plain, s):
                 option.forced = option.effect
-            else:
-                key = (s, *_edit_key(option.changes))  # kept for the school's next turn
-                option.forced = self._once(
-                    self.cache_forced, key, lambda: self._solve(option.changes, s, forced=True, nearest=False)
-                )
+                return option.forced
+            known = self._at_optimum(option, s)
+            if known is not None:
+                option.forced = known or None
+                return option.forced
+            key = (s, *_edit_key(option.changes))  # kept for the school's next turn
+            option.forced = self._once(
+                self.cache_forced, key, lambda: self._solve(option.changes, s, forced=True, nearest=False)
+            )
         return option.forced
+
+    def _at_optimum(self, option: _Option, s: int) -> Effect | Literal[False] | None:
+        """For an edit that does not name `s` (a place, a seat, a group run, a cohort):
+        an optimum of it placing `s`, its closest-optimum pass pending; False when no
+        optimum places `s`; None when this cannot tell (then `s` is re-solved forced in).
+
+        The plain re-solve is such an optimum when it places `s`. Otherwise one search of
+        the part holding `s`, among the optima placing as many of its unplaced schools as
+        possible (`search(prefer_placed=...)`), answers for all of them at once: the
+        schools it places are placed by an optimum, and when it places none, no optimum
+        places any. Each school it places is left out of the next round. In a tight
+        region a seat's re-solve leaves out dozens of schools that each asked whether an
+        optimum could place them, one forced re-solve each (BENCHMARKS.md)."""
+        if any(c.kind in (*SCHOOL_KINDS, "pin") for c in option.changes):
+            return None
+        located = self._located(option, s)
+        if located is None:
+            return None
+        problem, elig, part, value = located
+        effect = option.effect
+        if self.placed(effect.allocation, s):
+            return replace(effect, pending=(problem, part, value))
+        key = ("placeable", *_part_key(part, option.changes))
+        found = self._once(
+            self.cache_placeable, key, partial(self._placeable, problem, elig, part, value, effect.allocation)
+        )
+        if found is None or s in found.unknown:
+            return None
+        witness = found.witnesses.get(s)
+        if witness is None:
+            return False
+        return Effect(effect.objective, self._merged(witness, [part], effect.allocation), (problem, part, value))
+
+    def _located(self, option: _Option, s: int) -> tuple[ProblemData, Eligibility, Component, int] | None:
+        """The edited problem, the part of it holding `s` that the plain re-solve searched,
+        and that part's optimum value (None when it was not searched)."""
+        problem, elig, touched, whole = self._variant(option.changes)
+        parts = self._touched_parts(problem, elig, option.changes, touched, s, whole)
+        mine = [part for part in parts if s in part.schools]
+        if len(mine) != 1:
+            return None
+        part = mine[0]
+        if len(parts) == 1:  # the plain re-solve's gain is this part's
+            before = sum(self.shares[x] for x in part.schools)
+            return problem, elig, part, option.effect.objective - self.objective + before
+        known = self.cache_others.get(_part_key(part, option.changes))  # a cohort's part
+        return None if known is None else (problem, elig, part, known[0])
+
+    def _placeable(
+        self, problem: ProblemData, elig: Eligibility, part: Component, value: int, plain: Allocation
+    ) -> _Placeable | None:
+        """Which of the part's unplaced schools an optimum (of `value` there) places (see
+        `_at_optimum`)."""
+        unplaced = [x for x in part.schools if not self.placed(self.allocation, x)]
+        witnesses: dict[int, Allocation] = {x: plain for x in unplaced if self.placed(plain, x)}
+        rest = [x for x in unplaced if x not in witnesses]
+        found = self._rounds(problem, elig, part, value, plain, rest, place=True)
+        return None if found is None else _Placeable(witnesses | found.witnesses, found.unknown)
+
+    def _rounds(
+        self,
+        problem: ProblemData,
+        elig: Eligibility,
+        part: Component,
+        value: int,
+        start: Allocation,
+        schools: list[int],
+        place: bool,
+    ) -> _Placeable | None:
+        """Of `schools`, those that an optimum of the part (of `value`) places (`place`)
+        or leaves out (not `place`), each with one such optimum: each round searches the
+        optima placing as many (as few) of the rest as possible, and a round that finds
+        none settles the rest. `unknown`: those not settled in `PLACEABLE_ROUNDS`
+        rounds. None when a search is not proven or reaches another value."""
+        witnesses: dict[int, Allocation] = {}
+        rest = list(schools)
+        for _ in range(PLACEABLE_ROUNDS):
+            if not rest:
+                break
+            preferred, avoided = (tuple(rest), ()) if place else ((), tuple(rest))
+            found = self._search(problem, elig, [part], (), False, preferred, start, avoided)
+            if found is None:
+                return None
+            placed = [x for x in rest if self.placed(found[1], x)]
+            if found[0] != value * (len(rest) + 1) + (len(placed) if place else -len(placed)):
+                return None  # not this part's optimum after all: tell nothing
+            newly = placed if place else [x for x in rest if x not in placed]
+            if not newly:
+                return _Placeable(witnesses, frozenset())
+            witnesses.update((x, found[1]) for x in newly)
+            rest = [x for x in rest if x not in witnesses]
+        return _Placeable(witnesses, frozenset(rest))
+
+    def _left_out(self, option: _Option, s: int) -> bool | None:
+        """For an edit that does not name `s`, whose plain re-solve places it: whether an
+        optimum leaves `s` out, answered for every school the re-solve newly places by
+        one search (or a few) of the optima placing as few of them as possible, as
+        `_at_optimum` does the other way round (None: not known this way)."""
+        if any(c.kind in (*SCHOOL_KINDS, "pin") for c in option.changes):
+            return None
+        located = self._located(option, s)
+        if located is None:
+            return None
+        problem, elig, part, value = located
+        plain = option.effect.allocation
+        newly = [x for x in part.schools if self.placed(plain, x) and not self.placed(self.allocation, x)]
+        key = ("left out", *_part_key(part, option.changes))
+        found = self._once(
+            self.cache_placeable, key, partial(self._rounds, problem, elig, part, value, plain, newly, False)
+        )
+        if found is None or s in found.unknown or s not in newly:
+            return None
+        return s in found.witnesses
 
     def _others_unchanged(self, after: Allocation, s: int) -> bool:
         before = self.allocation
@@ -1127,6 +1268,9 @@ class _Engine:
             return True
         if all(c.kind in SCHOOL_KINDS for c in option.changes):
             return option.effect.objective == self.objective
+        known = self._left_out(option, s)
+        if known is not None:
+            return known
         problem, elig, touched, whole = self._variant(option.changes)
         parts = self._touched_parts(problem, elig, option.changes, touched, s, whole)
         mine = [part for part in parts if s in part.schools]

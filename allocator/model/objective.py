@@ -7,6 +7,8 @@ eligibility's arrays, as `Variables` makes those families in one run each.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from ortools.sat.python import cp_model
 
@@ -120,10 +122,42 @@ def set_objective(model: cp_model.CpModel, eligibility: Eligibility, v: Variable
     objective.scaling_factor = -1.0
 
 
-def require_at_least(model: cp_model.CpModel, eligibility: Eligibility, v: Variables, value: int) -> None:
-    """The SPEC objective >= `value`, as one linear constraint written into the proto."""
+def prefer_placed(
+    model: cp_model.CpModel,
+    eligibility: Eligibility,
+    v: Variables,
+    schools: Sequence[int],
+    avoided: Sequence[int] = (),
+) -> int:
+    """Maximise the SPEC objective times `weight`, plus the number of `schools` placed,
+    less the number of `avoided` placed; `weight` = len(schools) + len(avoided) + 1,
+    which it returns. Any allocation of a larger SPEC objective scores more than any of
+    a smaller one whatever it places, so the optimum is a SPEC optimum placing as many
+    of `schools`, and as few of `avoided`, as one can."""
     indices, coefficients = objective_terms(eligibility, v)
+    weight = len(schools) + len(avoided) + 1
+    extra = [(v.placed[s], 1) for s in schools if s in v.placed]
+    extra += [(v.placed[s], -1) for s in avoided if s in v.placed]
+    indices = np.concatenate([indices, np.array([i for i, _ in extra], dtype=np.int64)])
+    coefficients = np.concatenate([coefficients * weight, np.array([c for _, c in extra], dtype=np.int64)])
+    unique, inverse = np.unique(indices, return_inverse=True)  # a placed variable in both: once
+    sums = np.zeros(len(unique), dtype=np.int64)
+    np.add.at(sums, inverse, coefficients)
+    model.clear_objective()
+    objective = model.proto.objective
+    objective.vars.extend(unique.tolist())
+    objective.coeffs.extend((-sums).tolist())
+    objective.scaling_factor = -1.0
+    return weight
+
+
+def require_at_least(model: cp_model.CpModel, value: int) -> None:
+    """The objective the model maximises (the SPEC objective, or `prefer_placed`'s) >=
+    `value`, as one linear constraint written into the proto; the objective dropped."""
+    objective = model.proto.objective
+    assert objective.scaling_factor == -1.0 and not objective.offset  # as `set_objective` writes it
     linear = model.proto.constraints.add().linear
-    linear.vars.extend(indices.tolist())
-    linear.coeffs.extend(coefficients.tolist())
+    linear.vars.extend(objective.vars)
+    linear.coeffs.extend(-c for c in objective.coeffs)
     linear.domain.extend([value, cp_model.INT_MAX])
+    model.clear_objective()

@@ -200,6 +200,8 @@ def search(
     parts: list[Component] | None = None,
     closest_to: Allocation | None = None,
     watch: bool = True,
+    prefer_placed: tuple[int, ...] = (),
+    avoid_placing: tuple[int, ...] = (),
 ) -> SearchResult:
     """Find the best allocation of `problem` (SPEC rules and objective).
 
@@ -235,6 +237,13 @@ def search(
         False: CP-SAT reports no solutions or bounds while it searches (`_run_cp_sat`),
         for searches whose progress nobody reads (recommendations' re-solves): the
         result's `num_solutions` is then 0.
+    prefer_placed
+        Among the optima, find one placing as many of these schools as possible (for
+        recommendations: which unplaced schools an optimum can place). The result's
+        objective is then the SPEC objective times `len(prefer_placed) + 1` plus the
+        number of them placed (`AllocationModel.prefer_placed`).
+    avoid_placing
+        The same for as few of these placed as possible: each one placed counts -1.
 
     Returns
     -------
@@ -251,9 +260,19 @@ def search(
     plan = _plan(problem, eligibility, require_placed, decompose, only_parts_with, parts)
     if plan.required - plan.covered:  # a school that must be placed has no allowed pair at all
         return run.result(SolveStatus.INFEASIBLE)
+    wanted = _Wanted(require_placed, prefer_placed, avoid_placing)
     if settings.workers > 1 and len(plan.parts) > 1 and PART_THREADS > 1 and closest_to is None:
-        return _search_parts_side_by_side(problem, settings, plan, run, hint, require_placed, on_progress)
-    return _search_parts(problem, settings, plan, run, hint, require_placed, on_progress, progress_every_s, closest_to)
+        return _search_parts_side_by_side(problem, settings, plan, run, hint, wanted, on_progress)
+    return _search_parts(problem, settings, plan, run, hint, wanted, on_progress, progress_every_s, closest_to)
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    """Schools a search must place, and schools it should place where an optimum can."""
+
+    required: tuple[int, ...] = ()
+    preferred: tuple[int, ...] = ()
+    avoided: tuple[int, ...] = ()
 
 
 def _search_parts(
@@ -262,7 +281,7 @@ def _search_parts(
     plan: _Plan,
     run: _Run,
     hint: Allocation | None,
-    require_placed: tuple[int, ...],
+    wanted: _Wanted,
     on_progress: Callable[[Progress], None] | None,
     progress_every_s: float,
     closest_to: Allocation | None = None,
@@ -285,13 +304,13 @@ def _search_parts(
                 part,
                 replace(settings, time_limit_s=limit),
                 hint,
-                require_placed,
+                wanted,
                 run.tracker,
                 on_progress,
                 progress_every_s,
             )
             if closest_to is not None and outcome.status == SolveStatus.OPTIMAL and not outcome.interrupted:
-                outcome = _closest(problem, part, settings, outcome, closest_to, require_placed)
+                outcome = _closest(problem, part, settings, outcome, closest_to, wanted.required)
         run.interrupted = outcome.interrupted
         if (ended := run.take(n, part, outcome, needed)) is not None:
             return ended
@@ -306,7 +325,7 @@ def _search_parts_side_by_side(
     plan: _Plan,
     run: _Run,
     hint: Allocation | None,
-    require_placed: tuple[int, ...],
+    wanted: _Wanted,
     on_progress: Callable[[Progress], None] | None,
 ) -> SearchResult:
     """Search the plan's parts in `PART_THREADS` threads, largest first, and merge their
@@ -332,7 +351,7 @@ def _search_parts_side_by_side(
                 limit = _part_limit(settings, part, total_size, run.start)
                 one = _Tracker(run.start, [run.tracker.bounds[n]], run.tracker.watch)
                 outcome = _solve_part(
-                    problem, part, replace(settings, time_limit_s=limit), hint, require_placed, one, None, 1.0
+                    problem, part, replace(settings, time_limit_s=limit), hint, wanted, one, None, 1.0
                 )
                 with lock:
                     run.tracker.solutions += one.solutions + one.watcher.solutions
@@ -602,7 +621,7 @@ def _solve_part(
     part: Component,
     settings: SolverSettings,
     hint: Allocation | None,
-    require_placed: tuple[int, ...],
+    wanted: _Wanted,
     tracker: _Tracker,
     on_progress: Callable[[Progress], None] | None,
     progress_every_s: float,
@@ -612,7 +631,9 @@ def _solve_part(
 
     def build() -> AllocationModel:
         built = AllocationModel(problem, part.eligibility, part.schools, part.groups, part.halves)
-        built.require_placed(require_placed)
+        built.require_placed(wanted.required)
+        if wanted.preferred or wanted.avoided:
+            built.prefer_placed(wanted.preferred, wanted.avoided)
         return built
 
     def report() -> None:
