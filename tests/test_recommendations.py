@@ -816,8 +816,32 @@ def test_a_development_group_keeps_a_travel_edit_from_being_bounded_by_the_schoo
     assert engine.objective == 0
     [rec] = recommend(p, engine.elig, engine.allocation, engine.objective, [0])
     assert rec.kind == "travel" and rec.objective == 2950 and rec.placed
+    # The bound that does hold: its own place, 1000, plus G's other two members it could
+    # complete, (3 - 1) x 1000 (the largest school value; no continuity, keep or lone
+    # weight here): 3000 >= 2950.
+    assert engine.bound(rec.changes[0], 0) == 3000
     variant, variant_elig, _ = apply_changes(p, engine.elig, rec.changes)
     assert search(variant, eligibility=compute_eligibility(variant), decompose=False).objective == 2950
+
+
+def test_a_sustaining_school_s_own_edit_is_bounded_by_the_group_it_could_complete():
+    # Work group G (min 2) at 50 km, led by S1 there; 100002 (sustaining, 50 km) alone
+    # cannot run it: nobody is placed, objective 0. 100001 (sustaining, 0 km; rules 40
+    # km) completes it with its own limit raised to 50 km: 950 + 1000 = 1950. Less
+    # 100001, G would fall below its minimum, so the bound adds G's other member: 1000
+    # (its own place) + (2 - 1) x 1000 (the largest school value; no continuity, keep or
+    # lone weight here) = 2000 >= 1950.
+    p = problem(
+        [school("100001", stage="sustaining", km=0), school("100002", stage="sustaining", km=50)],
+        [specialist("S1", km=50)],
+        [group("G", km=50, min_schools=2)],
+        max_travel_km=40,
+    )
+    engine = _engine(p)
+    assert engine.objective == 0
+    [rec] = recommend(p, engine.elig, engine.allocation, engine.objective, [0])
+    assert rec.kind == "travel" and rec.objective == 1950 and rec.placed
+    assert engine.bound(rec.changes[0], 0) == 2000
 
 
 def test_one_more_seat_is_bounded_by_the_value_of_the_member_it_could_add():
@@ -838,6 +862,30 @@ def test_one_more_seat_is_bounded_by_the_value_of_the_member_it_could_add():
     change = max_schools_change(p, Files.of(p), 0)
     assert engine.bound(change, 2) == 2994
     assert engine.effect((change,), 2).objective == 2994
+
+
+@settings(max_examples=EXAMPLES * 3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_problems(max_schools=5, max_specialists=3, max_groups=2, with_pins=True))
+def test_no_edit_s_re_solve_beats_its_bound(p):
+    # Every cheap bound (one more place or seat, a school's own travel or cross-hub
+    # cell) is an upper bound on the edit's re-solved objective, on random scenarios
+    # with groups of minimum 1-3, all three stages and pins.
+    from allocator.diagnose.candidates import single_changes
+
+    base = search(p)
+    if base.allocation is None or base.status.name != "OPTIMAL":
+        return
+    engine = _engine(p)
+    for s in range(p.num_schools):
+        if engine.placed(engine.allocation, s):
+            continue
+        singles = single_changes(p, engine.elig, engine.files, engine.loads(), s)
+        for change in singles.specialist_side + singles.group_side + singles.travel + [singles.cross_hub]:
+            if change is None:
+                continue
+            effect = engine.effect((change,), s)
+            if effect is not None:
+                assert effect.objective <= engine.bound(change, s), change.text
 
 
 @settings(max_examples=EXAMPLES * 5, deadline=None, suppress_health_check=[HealthCheck.too_slow])

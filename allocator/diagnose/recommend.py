@@ -120,8 +120,9 @@ class Effect:
     objective: int
     allocation: Allocation
     # A forced optimum whose closest-optimum pass has not run yet (`_Engine._nearest`):
-    # the edited problem, the part holding the school, and the optimum's value there.
-    pending: tuple[ProblemData, Component, int] | None = None
+    # the edited problem, the part holding the school, the optimum's value there, and
+    # whether the pass is to be brief (a cohort's: its other parts get none).
+    pending: tuple[ProblemData, Component, int, bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -411,7 +412,7 @@ class _Through:
             return None
         found = self.found[n]
         assert found is not None
-        effect = replace(self._effect(engine, n, found), pending=(problem, self.options[n][1], found[0]))
+        effect = replace(self._effect(engine, n, found), pending=(problem, self.options[n][1], found[0], False))
         return engine._nearest(effect, s) if nearest else effect
 
     def _gain(self, n: int) -> int:
@@ -451,7 +452,7 @@ class _Engine:
     underway: dict[tuple, threading.Event] = field(init=False, default_factory=dict)
     dev_bound: dict[int, int] = field(init=False)
     seat_bound: dict[int, int] = field(init=False)
-    own_bound_holds: bool = field(init=False)
+    own_gain: np.ndarray | None = field(init=False)  # per school, the most its own edit can add
     turn: threading.local = field(init=False, default_factory=threading.local)  # .ends: this thread's school's turn
 
     def __post_init__(self, known_shares: list[int] | None) -> None:
@@ -460,12 +461,7 @@ class _Engine:
         self.parts = _Parts(self.problem, self.elig)
         self.dev_bound = self._development_bounds()
         self.seat_bound = self._seat_bounds()
-        # `bound` of a development school's own edit takes it out of an optimum after
-        # the edit: that breaks nothing unless it leaves a development group below its
-        # minimum, or (whole pairs) leaves a lone department.
-        self.own_bound_holds = not self.elig.whole_pairs and not any(
-            g.stage == Stage.DEVELOPMENT for g in self.problem.work_groups
-        )
+        self.own_gain = self._own_gains()
         self.dev_load = [0] * self.problem.num_specialists
         self.group_size = [0] * self.problem.num_groups
         for s, p in enumerate(self.allocation.school_specialist):
@@ -537,6 +533,54 @@ class _Engine:
         pinned = {pin.group_idx for pin in problem.pins if pin.group_idx is not None}
         return {g: _one_more(found, problem.work_groups[g].max_schools, g in pinned) for g, found in by_group.items()}
 
+    def _own_gains(self) -> np.ndarray | None:
+        """Per school s, the most an edit of its own cells (travel, cross-hub) can add.
+
+        Such an edit only gives s more pairs. An optimum after it that places s, less s,
+        is an allocation of the scenario as it was once what s's leaving breaks is
+        mended: a group g it leaves below `min_schools` no longer runs (its other
+        members, at most min_schools - 1, leave too: its lead's and venue's terms only
+        cost, and no rule minds a school leaving a specialist but a lone department);
+        a specialist it leaves with one development school has a lone department (its
+        weight) or, with `whole_pairs`, loses that school too. A school adds at most
+        `c` = its school value + continuity (an embedding school with a previous
+        specialist) + keep (a school of the previous run); a pair's travel and focus only
+        cost.
+        So the edit adds at most c(s), plus (min_schools - 1) x the largest c of the
+        groups s's stage may join, plus for a development school the lone weight or,
+        with whole pairs, the largest c. Where pins hold, mending could break one: None
+        (no bound) unless neither groups nor whole pairs need mending.
+        """
+        problem, elig = self.problem, self.elig
+        stages = np.array([school.stage for school in problem.schools])
+        continued = np.array(  # continuity is paid to an embedding school's previous specialist
+            [x.stage == Stage.EMBEDDING and bool((x.previous_specialist or "").strip()) for x in problem.schools],
+            dtype=bool,
+        )
+        kept = np.zeros(problem.num_schools, dtype=bool)
+        kept[[x for x, _, _ in elig.keep_targets]] = True
+        c = elig.school_value.astype(np.int64) + max(0, problem.weights.continuity) * continued
+        c = c + max(0, elig.keep_value) * kept
+        largest = int(c.max()) if len(c) else 0
+        group_extra = {
+            dev: max(
+                (
+                    (g.min_schools - 1) * largest
+                    for g in problem.work_groups
+                    if g.min_schools >= 2 and (g.stage == Stage.DEVELOPMENT) == dev
+                ),
+                default=0,
+            )
+            for dev in (True, False)
+        }
+        development = stages == Stage.DEVELOPMENT.value
+        extra = np.where(development, group_extra[True], group_extra[False])
+        pairs = largest if elig.whole_pairs else _lone_weight(problem)
+        extra = extra + np.where(development, pairs, 0)
+        if problem.pins and (any(group_extra.values()) or elig.whole_pairs):
+            return None
+        return c + extra
+
     # ------------------------------------------------------------------ re-solves
 
     def _solve(self, changes: tuple[Change, ...], s: int, forced: bool, nearest: bool = True) -> Effect | None:
@@ -572,7 +616,7 @@ class _Engine:
         effect = Effect(self.objective + sum(value for value, _ in found) - before, allocation)  # type: ignore[misc]
         with_s = searched[0]  # the parts searched with s required
         if forced and not nearest and len(with_s) == 1:
-            effect = replace(effect, pending=(problem, with_s[0], found[0][0]))  # type: ignore[index]
+            effect = replace(effect, pending=(problem, with_s[0], found[0][0], len(parts) > 1))  # type: ignore[index]
         return effect
 
     def _part_optima(
@@ -690,9 +734,9 @@ class _Engine:
             return known[1]
         if self.stop.is_set() or stop_requested():
             raise KeyboardInterrupt
-        problem, part, value = effect.pending  # the closest-optimum pass alone, no re-solve
+        problem, part, value, brief = effect.pending  # the closest-optimum pass alone, no re-solve
         allocation, interrupted = closest_optimum(
-            problem, self.settings, part, effect.allocation, value, self.allocation, (s,)
+            problem, self.settings, part, effect.allocation, value, self.allocation, (s,), brief
         )
         if interrupted:
             raise KeyboardInterrupt
@@ -929,13 +973,8 @@ class _Engine:
             1, self.problem.work_groups[change.target].min_schools
         ):
             return self.objective + self.seat_bound.get(change.target, 0)
-        if change.kind in ("travel", "cross_hub") and self.own_bound_holds:
-            # An optimum after the edit, less s, is an allocation of the scenario as it
-            # was: s adds at most its own place at no travel cost, and with lone
-            # departments priced, the one its leaving would leave.
-            if self.problem.schools[s].stage == Stage.DEVELOPMENT:
-                gain = int(self.elig.school_value[s]) + self.problem.weights.continuity + self.elig.keep_value
-                return self.objective + gain + _lone_weight(self.problem)
+        if change.kind in SCHOOL_KINDS and self.own_gain is not None:
+            return self.objective + int(self.own_gain[s])
         return NO_BOUND
 
     def recommend_one(self, s: int) -> Recommendation:
@@ -1070,10 +1109,10 @@ class _Engine:
         located = self._located(option, s)
         if located is None:
             return None
-        problem, elig, part, value = located
+        problem, elig, part, value, joined = located
         effect = option.effect
         if self.placed(effect.allocation, s):
-            return replace(effect, pending=(problem, part, value))
+            return replace(effect, pending=(problem, part, value, joined))
         key = ("placeable", *_part_key(part, option.changes))
         found = self._once(
             self.cache_placeable, key, partial(self._placeable, problem, elig, part, value, effect.allocation)
@@ -1083,11 +1122,13 @@ class _Engine:
         witness = found.witnesses.get(s)
         if witness is None:
             return False
-        return Effect(effect.objective, self._merged(witness, [part], effect.allocation), (problem, part, value))
+        allocation = self._merged(witness, [part], effect.allocation)
+        return Effect(effect.objective, allocation, (problem, part, value, joined))
 
-    def _located(self, option: _Option, s: int) -> tuple[ProblemData, Eligibility, Component, int] | None:
+    def _located(self, option: _Option, s: int) -> tuple[ProblemData, Eligibility, Component, int, bool] | None:
         """The edited problem, the part of it holding `s` that the plain re-solve searched,
-        and that part's optimum value (None when it was not searched)."""
+        that part's optimum value, and whether the re-solve searched other parts too (a
+        cohort's); None when it did not search that part."""
         problem, elig, touched, whole = self._variant(option.changes)
         parts = self._touched_parts(problem, elig, option.changes, touched, s, whole)
         mine = [part for part in parts if s in part.schools]
@@ -1096,9 +1137,9 @@ class _Engine:
         part = mine[0]
         if len(parts) == 1:  # the plain re-solve's gain is this part's
             before = sum(self.shares[x] for x in part.schools)
-            return problem, elig, part, option.effect.objective - self.objective + before
+            return problem, elig, part, option.effect.objective - self.objective + before, False
         known = self.cache_others.get(_part_key(part, option.changes))  # a cohort's part
-        return None if known is None else (problem, elig, part, known[0])
+        return None if known is None else (problem, elig, part, known[0], True)
 
     def _placeable(
         self, problem: ProblemData, elig: Eligibility, part: Component, value: int, plain: Allocation
@@ -1155,7 +1196,7 @@ class _Engine:
         located = self._located(option, s)
         if located is None:
             return None
-        problem, elig, part, value = located
+        problem, elig, part, value, _ = located
         plain = option.effect.allocation
         newly = [x for x in part.schools if self.placed(plain, x) and not self.placed(self.allocation, x)]
         key = ("left out", *_part_key(part, option.changes))

@@ -724,8 +724,10 @@ def _closest(
     found: _PartOutcome,
     closest_to: Allocation,
     require_placed: tuple[int, ...],
+    brief: bool = False,
 ) -> _PartOutcome:
-    """The part's optimum that changes fewest placements from `closest_to` (same objective)."""
+    """The part's optimum that changes fewest placements from `closest_to` (same
+    objective); `brief`: the closest found by the first try alone."""
     assert found.allocation is not None
     if not _changed(part, found.allocation, closest_to, require_placed):
         return found  # it changes nobody else: none changes fewer
@@ -742,7 +744,7 @@ def _closest(
     first = min(CLOSEST_FIRST_S, limit)
     params = _quick(settings, first, pairs=bool(model.vars.lone)) | {"linearization_level": 0}
     nearest = _run_cp_sat(model.model, params, None, None, 1.0)
-    if nearest.status not in (SolveStatus.OPTIMAL, SolveStatus.INFEASIBLE) and not nearest.interrupted:
+    if nearest.status not in (SolveStatus.OPTIMAL, SolveStatus.INFEASIBLE) and not (nearest.interrupted or brief):
         if nearest.status.has_allocation:
             model.model.proto.clear_solution_hint()
             solution = list(nearest.solver.response_proto.solution)
@@ -765,14 +767,16 @@ def closest_optimum(
     objective: int,
     base: Allocation,
     require_placed: tuple[int, ...] = (),
+    brief: bool = False,
 ) -> tuple[Allocation, bool]:
     """Among the part's allocations of `objective` (its proven optimum, `optimum` one of
     them, with `require_placed` placed), the one that changes fewest placements from
-    `base`, found within `CLOSEST_LIMIT_S` (else the closest so far); and whether a stop
-    cut it short. For a what-if whose optimum is already known: the pass alone."""
+    `base`, found within `CLOSEST_LIMIT_S` (`brief`: `CLOSEST_FIRST_S`, the first try
+    alone), else the closest so far; and whether a stop cut it short. For a what-if whose
+    optimum is already known: the pass alone."""
     found = _PartOutcome(SolveStatus.OPTIMAL, optimum, float(objective), float(objective), False)
     with held():
-        outcome = _closest(problem, part, settings, found, base, require_placed)
+        outcome = _closest(problem, part, settings, found, base, require_placed, brief)
     assert outcome.allocation is not None
     return outcome.allocation, outcome.interrupted
 
