@@ -844,6 +844,23 @@ def test_a_sustaining_school_s_own_edit_is_bounded_by_the_group_it_could_complet
     assert engine.bound(rec.changes[0], 0) == 2000
 
 
+def test_a_first_place_is_bounded_by_the_most_a_development_school_adds():
+    # S1 offers no development places; 100001 (1 km) and 100002 (5 km), development,
+    # have nowhere else: objective 0. S1's first place holds one school, less which an
+    # optimum after it is the scenario as it was (one place is never a lone department),
+    # so it adds at most the largest school value, 1000: bound 1000; the re-solve gives
+    # 1000 - 1 = 999.
+    from allocator.diagnose.edits import Files, capacity_change
+    from allocator.problem.data import Stage
+
+    p = problem([school("100001", km=1), school("100002", km=5)], [specialist("S1", capacity=0)])
+    engine = _engine(p)
+    assert engine.objective == 0
+    change = capacity_change(p, Files.of(p), 0, Stage.DEVELOPMENT)
+    assert engine.bound(change, 0) == 1000
+    assert engine.effect((change,), 0).objective == 999
+
+
 def test_one_more_seat_is_bounded_by_the_value_of_the_member_it_could_add():
     # Work group G (max 2) at 0 km, led by S1 there; sustaining schools at 1-3 km. The
     # optimum seats 100001 and 100002: 999 + 998 = 1997. One more seat: an optimum using

@@ -452,6 +452,8 @@ class _Engine:
     underway: dict[tuple, threading.Event] = field(init=False, default_factory=dict)
     dev_bound: dict[int, int] = field(init=False)
     seat_bound: dict[int, int] = field(init=False)
+    most: np.ndarray = field(init=False)  # per school, the most it can add to an allocation
+    most_development: int = field(init=False)  # ... the largest of a development school's
     own_gain: np.ndarray | None = field(init=False)  # per school, the most its own edit can add
     turn: threading.local = field(init=False, default_factory=threading.local)  # .ends: this thread's school's turn
 
@@ -461,6 +463,9 @@ class _Engine:
         self.parts = _Parts(self.problem, self.elig)
         self.dev_bound = self._development_bounds()
         self.seat_bound = self._seat_bounds()
+        self.most = self._most()
+        development = np.array([school.stage == Stage.DEVELOPMENT for school in self.problem.schools], dtype=bool)
+        self.most_development = int(self.most[development].max()) if development.any() else 0
         self.own_gain = self._own_gains()
         self.dev_load = [0] * self.problem.num_specialists
         self.group_size = [0] * self.problem.num_groups
@@ -533,6 +538,20 @@ class _Engine:
         pinned = {pin.group_idx for pin in problem.pins if pin.group_idx is not None}
         return {g: _one_more(found, problem.work_groups[g].max_schools, g in pinned) for g, found in by_group.items()}
 
+    def _most(self) -> np.ndarray:
+        """Per school, the most it can add to any allocation: its school value +
+        continuity (an embedding school with a previous specialist) + keep (a school of
+        the previous run); a pair's travel and focus only cost."""
+        problem, elig = self.problem, self.elig
+        continued = np.array(  # continuity is paid to an embedding school's previous specialist
+            [x.stage == Stage.EMBEDDING and bool((x.previous_specialist or "").strip()) for x in problem.schools],
+            dtype=bool,
+        )
+        kept = np.zeros(problem.num_schools, dtype=bool)
+        kept[[x for x, _, _ in elig.keep_targets]] = True
+        most = elig.school_value.astype(np.int64) + max(0, problem.weights.continuity) * continued
+        return most + max(0, elig.keep_value) * kept
+
     def _own_gains(self) -> np.ndarray | None:
         """Per school s, the most an edit of its own cells (travel, cross-hub) can add.
 
@@ -542,25 +561,14 @@ class _Engine:
         members, at most min_schools - 1, leave too: its lead's and venue's terms only
         cost, and no rule minds a school leaving a specialist but a lone department);
         a specialist it leaves with one development school has a lone department (its
-        weight) or, with `whole_pairs`, loses that school too. A school adds at most
-        `c` = its school value + continuity (an embedding school with a previous
-        specialist) + keep (a school of the previous run); a pair's travel and focus only
-        cost.
-        So the edit adds at most c(s), plus (min_schools - 1) x the largest c of the
-        groups s's stage may join, plus for a development school the lone weight or,
-        with whole pairs, the largest c. Where pins hold, mending could break one: None
-        (no bound) unless neither groups nor whole pairs need mending.
+        weight) or, with `whole_pairs`, loses that school too. So the edit adds at most
+        c(s) (`_most`), plus (min_schools - 1) x the largest c of the groups s's stage
+        may join, plus for a development school the lone weight or, with whole pairs,
+        the largest c. Where pins hold, mending could break one: None (no bound) unless
+        neither groups nor whole pairs need mending.
         """
-        problem, elig = self.problem, self.elig
+        problem, elig, c = self.problem, self.elig, self.most
         stages = np.array([school.stage for school in problem.schools])
-        continued = np.array(  # continuity is paid to an embedding school's previous specialist
-            [x.stage == Stage.EMBEDDING and bool((x.previous_specialist or "").strip()) for x in problem.schools],
-            dtype=bool,
-        )
-        kept = np.zeros(problem.num_schools, dtype=bool)
-        kept[[x for x, _, _ in elig.keep_targets]] = True
-        c = elig.school_value.astype(np.int64) + max(0, problem.weights.continuity) * continued
-        c = c + max(0, elig.keep_value) * kept
         largest = int(c.max()) if len(c) else 0
         group_extra = {
             dev: max(
@@ -967,7 +975,10 @@ class _Engine:
         """An upper bound on the objective after `change` (inf where none is cheap)."""
         if change.kind == "capacity" and change.field == "capacity":
             if self.problem.specialists[change.target].capacity == 0:
-                return NO_BOUND  # their pairs exist only after the edit: no base pair bounds them
+                # Their pairs exist only after the edit, and the one place holds one
+                # school, less which an optimum after it is an allocation as it was (a
+                # specialist of one place has no lone department): at most its value.
+                return self.objective + self.most_development
             return self.objective + self.dev_bound.get(change.target, 0)
         if change.kind == "max_schools" and self.problem.work_groups[change.target].max_schools >= max(
             1, self.problem.work_groups[change.target].min_schools
