@@ -905,6 +905,50 @@ def test_no_edit_s_re_solve_beats_its_bound(p):
                 assert effect.objective <= engine.bound(change, s), change.text
 
 
+@settings(max_examples=EXAMPLES * 3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_problems(max_schools=4, max_specialists=3, max_groups=2))
+def test_whether_an_edit_s_optima_can_place_or_leave_out_a_school_agrees_with_brute_force(p):
+    # For every shared edit (a place, a seat, a group run, a cohort) of every unplaced
+    # school: `_at_optimum` says an optimum places it exactly when, brute force, the
+    # edited scenario's optimum equals its optimum with the school required; `_left_out`
+    # says an optimum leaves it out exactly when forbidding the school every pair keeps
+    # the optimum (the checker's enumeration, `tests/bruteforce.py`).
+    from allocator.diagnose.candidates import single_changes
+    from allocator.diagnose.recommend import _Option
+    from allocator.problem.data import Requirement
+    from tests.bruteforce import brute_force_optimum
+
+    base = search(p)
+    if base.allocation is None or base.status.name != "OPTIMAL":
+        return
+    engine = _engine(p)
+    for s in range(p.num_schools):
+        if engine.placed(engine.allocation, s):
+            continue
+        singles = single_changes(p, engine.elig, engine.files, engine.loads(), s)
+        for change in singles.specialist_side + singles.group_side:
+            effect = engine.effect((change,), s)
+            if effect is None:
+                continue
+            variant = apply_changes(p, engine.elig, (change,))[0]
+            best = brute_force_optimum(variant)
+            assert effect.objective == best
+            forced = search(variant, decompose=False, require_placed=(s,))
+            option = _Option((change,), effect)
+            answer = engine._at_optimum(option, s)
+            if answer is not None:
+                assert (answer is not False) == (forced.objective == best), change.text
+                if answer is not False:
+                    assert answer.objective == best and engine.placed(answer.allocation, s)
+            if engine.placed(effect.allocation, s):
+                nowhere = tuple(Requirement(s, specialist_idx=j) for j in range(p.num_specialists))
+                nowhere += tuple(Requirement(s, group_idx=g) for g in range(p.num_groups))
+                without = brute_force_optimum(replace(variant, forbids=(*variant.forbids, *nowhere)))
+                left = engine._left_out(option, s)
+                if left is not None:
+                    assert left == (without == best), change.text
+
+
 @settings(max_examples=EXAMPLES * 5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tiny_problems(max_schools=5, max_specialists=4, max_groups=3))
 def test_an_edit_decides_the_same_pairs_as_deciding_every_pair_again(p):
