@@ -881,12 +881,9 @@ def test_one_more_seat_is_bounded_by_the_value_of_the_member_it_could_add():
     assert engine.effect((change,), 2).objective == 2994
 
 
-@settings(max_examples=EXAMPLES * 3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(tiny_problems(max_schools=5, max_specialists=3, max_groups=2, with_pins=True))
-def test_no_edit_s_re_solve_beats_its_bound(p):
-    # Every cheap bound (one more place or seat, a school's own travel or cross-hub
-    # cell) is an upper bound on the edit's re-solved objective, on random scenarios
-    # with groups of minimum 1-3, all three stages and pins.
+def _each_unplaced_school(p):
+    """The engine of `p` with, for each school its optimum leaves unplaced, the school and
+    its single edits; nothing when `p` has no proven optimum."""
     from allocator.diagnose.candidates import single_changes
 
     base = search(p)
@@ -894,9 +891,17 @@ def test_no_edit_s_re_solve_beats_its_bound(p):
         return
     engine = _engine(p)
     for s in range(p.num_schools):
-        if engine.placed(engine.allocation, s):
-            continue
-        singles = single_changes(p, engine.elig, engine.files, engine.loads(), s)
+        if not engine.placed(engine.allocation, s):
+            yield engine, s, single_changes(p, engine.elig, engine.files, engine.loads(), s)
+
+
+@settings(max_examples=EXAMPLES * 3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_problems(max_schools=5, max_specialists=3, max_groups=2, with_pins=True))
+def test_no_edit_s_re_solve_beats_its_bound(p):
+    # Every cheap bound (one more place or seat, a school's own travel or cross-hub
+    # cell) is an upper bound on the edit's re-solved objective, on random scenarios
+    # with groups of minimum 1-3, all three stages and pins.
+    for engine, s, singles in _each_unplaced_school(p):
         for change in singles.specialist_side + singles.group_side + singles.travel + [singles.cross_hub]:
             if change is None:
                 continue
@@ -913,19 +918,11 @@ def test_whether_an_edit_s_optima_can_place_or_leave_out_a_school_agrees_with_br
     # edited scenario's optimum equals its optimum with the school required; `_left_out`
     # says an optimum leaves it out exactly when forbidding the school every pair keeps
     # the optimum (the checker's enumeration, `tests/bruteforce.py`).
-    from allocator.diagnose.candidates import single_changes
     from allocator.diagnose.recommend import _Option
     from allocator.problem.data import Requirement
     from tests.bruteforce import brute_force_optimum
 
-    base = search(p)
-    if base.allocation is None or base.status.name != "OPTIMAL":
-        return
-    engine = _engine(p)
-    for s in range(p.num_schools):
-        if engine.placed(engine.allocation, s):
-            continue
-        singles = single_changes(p, engine.elig, engine.files, engine.loads(), s)
+    for engine, s, singles in _each_unplaced_school(p):
         for change in singles.specialist_side + singles.group_side:
             effect = engine.effect((change,), s)
             if effect is None:

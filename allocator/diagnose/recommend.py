@@ -1118,8 +1118,6 @@ class _Engine:
         places any. Each school it places is left out of the next round. In a tight
         region a seat's re-solve leaves out dozens of schools that each asked whether an
         optimum could place them, one forced re-solve each (BENCHMARKS.md)."""
-        if any(c.kind in (*SCHOOL_KINDS, "pin") for c in option.changes):
-            return None
         located = self._located(option, s)
         if located is None:
             return None
@@ -1140,9 +1138,12 @@ class _Engine:
         return Effect(effect.objective, allocation, (problem, part, value, joined))
 
     def _located(self, option: _Option, s: int) -> tuple[ProblemData, Eligibility, Component, int, bool] | None:
-        """The edited problem, the part of it holding `s` that the plain re-solve searched,
-        that part's optimum value, and whether the re-solve searched other parts too (a
-        cohort's); None when it did not search that part."""
+        """For an edit naming no school (one its schools share): the edited problem, the
+        part of it holding `s` that the plain re-solve searched, that part's optimum
+        value, and whether the re-solve searched other parts too (a cohort's); None for
+        an edit of a school's own cells or a pin, or when it did not search that part."""
+        if any(c.kind in (*SCHOOL_KINDS, "pin") for c in option.changes):
+            return None
         problem, elig, touched, whole = self._variant(option.changes)
         parts = self._touched_parts(problem, elig, option.changes, touched, s, whole)
         mine = [part for part in parts if s in part.schools]
@@ -1205,8 +1206,6 @@ class _Engine:
         optimum leaves `s` out, answered for every school the re-solve newly places by
         one search (or a few) of the optima placing as few of them as possible, as
         `_at_optimum` does the other way round (None: not known this way)."""
-        if any(c.kind in (*SCHOOL_KINDS, "pin") for c in option.changes):
-            return None
         located = self._located(option, s)
         if located is None:
             return None

@@ -268,7 +268,8 @@ def search(
 
 @dataclass(frozen=True)
 class _Wanted:
-    """Schools a search must place, and schools it should place where an optimum can."""
+    """Schools a search must place, and schools it should place (or leave out) where an
+    optimum can."""
 
     required: tuple[int, ...] = ()
     preferred: tuple[int, ...] = ()
