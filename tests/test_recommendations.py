@@ -861,6 +861,28 @@ def test_a_first_place_is_bounded_by_the_most_a_development_school_adds():
     assert engine.effect((change,), 0).objective == 999
 
 
+def test_one_more_embedding_place_is_bounded_by_the_most_an_embedding_school_adds():
+    # S1 (one embedding place) and work group G (min 1) at 0 km; embedding schools
+    # 100001 (1 km) and 100002 (2 km): 100001 takes the place and G, 1000 - 1 - 1 = 998.
+    # One more embedding place: an optimum using it, less one of its schools there (which
+    # leaves G too; G's minimum of 1 needs no mending), is the scenario as it was, so
+    # the place adds at most an embedding school's value, 1000: bound 998 + 1000 =
+    # 1998; the re-solve places 100002 too, 998 + (1000 - 2 - 2) = 1994.
+    from allocator.diagnose.edits import Files, capacity_change
+    from allocator.problem.data import Stage
+
+    p = problem(
+        [school("100001", stage="embedding", km=1), school("100002", stage="embedding", km=2)],
+        [specialist("S1", capacity=0, embedding_capacity=1)],
+        [group("G")],
+    )
+    engine = _engine(p)
+    assert engine.objective == 998
+    change = capacity_change(p, Files.of(p), 0, Stage.EMBEDDING)
+    assert engine.bound(change, 1) == 1998
+    assert engine.effect((change,), 1).objective == 1994
+
+
 def test_one_more_seat_is_bounded_by_the_value_of_the_member_it_could_add():
     # Work group G (max 2) at 0 km, led by S1 there; sustaining schools at 1-3 km. The
     # optimum seats 100001 and 100002: 999 + 998 = 1997. One more seat: an optimum using

@@ -458,6 +458,7 @@ class _Engine:
     most: np.ndarray = field(init=False)  # per school, the most it can add to an allocation
     most_development: int = field(init=False)  # ... the largest of a development school's
     own_gain: np.ndarray | None = field(init=False)  # per school, the most its own edit can add
+    embedding_gain: int | None = field(init=False)  # the most one more embedding place can add
     turn: threading.local = field(init=False, default_factory=threading.local)  # .ends: this thread's school's turn
 
     def __post_init__(self, known_shares: list[int] | None) -> None:
@@ -470,6 +471,16 @@ class _Engine:
         development = np.array([school.stage == Stage.DEVELOPMENT for school in self.problem.schools], dtype=bool)
         self.most_development = int(self.most[development].max()) if development.any() else 0
         self.own_gain = self._own_gains()
+        # One more embedding place: an optimum using it, less one of its schools there
+        # (which leaves its group too, mended as `_own_gains` says), is an allocation as
+        # it was, so it adds at most the most an embedding school's leaving can cost;
+        # none where a pin could hold that school or another of its group.
+        embedding = np.array([school.stage == Stage.EMBEDDING for school in self.problem.schools], dtype=bool)
+        self.embedding_gain = (
+            int(self.own_gain[embedding].max())
+            if self.own_gain is not None and not self.problem.pins and embedding.any()
+            else None
+        )
         self.dev_load = [0] * self.problem.num_specialists
         self.group_size = [0] * self.problem.num_groups
         for s, p in enumerate(self.allocation.school_specialist):
@@ -983,6 +994,8 @@ class _Engine:
                 # specialist of one place has no lone department): at most its value.
                 return self.objective + self.most_development
             return self.objective + self.dev_bound.get(change.target, 0)
+        if change.kind == "capacity" and self.embedding_gain is not None:
+            return self.objective + self.embedding_gain
         if change.kind == "max_schools" and self.problem.work_groups[change.target].max_schools >= max(
             1, self.problem.work_groups[change.target].min_schools
         ):
