@@ -1157,17 +1157,25 @@ class _Engine:
         an edit of a school's own cells or a pin, or when it did not search that part."""
         if any(c.kind in (*SCHOOL_KINDS, "pin") for c in option.changes):
             return None
-        problem, elig, touched, whole = self._variant(option.changes)
-        parts = self._touched_parts(problem, elig, option.changes, touched, s, whole)
-        mine = [part for part in parts if s in part.schools]
-        if len(mine) != 1:
+        found = self._part_of(option.changes, s)
+        if found is None:
             return None
-        part = mine[0]
+        problem, elig, parts, part = found
         if len(parts) == 1:  # the plain re-solve's gain is this part's
             before = sum(self.shares[x] for x in part.schools)
             return problem, elig, part, option.effect.objective - self.objective + before, False
         known = self.cache_others.get(_part_key(part, option.changes))  # a cohort's part
         return None if known is None else (problem, elig, part, known[0], True)
+
+    def _part_of(
+        self, changes: tuple[Change, ...], s: int
+    ) -> tuple[ProblemData, Eligibility, list[Component], Component] | None:
+        """The edited problem, the parts its plain re-solve searches, and the one of them
+        holding `s` (None unless exactly one does)."""
+        problem, elig, touched, whole = self._variant(changes)
+        parts = self._touched_parts(problem, elig, changes, touched, s, whole)
+        mine = [part for part in parts if s in part.schools]
+        return (problem, elig, parts, mine[0]) if len(mine) == 1 else None
 
     def _placeable(
         self, problem: ProblemData, elig: Eligibility, part: Component, value: int, plain: Allocation
@@ -1338,12 +1346,10 @@ class _Engine:
         known = self._left_out(option, s)
         if known is not None:
             return known
-        problem, elig, touched, whole = self._variant(option.changes)
-        parts = self._touched_parts(problem, elig, option.changes, touched, s, whole)
-        mine = [part for part in parts if s in part.schools]
-        if len(mine) != 1:
+        located = self._part_of(option.changes, s)
+        if located is None:
             return False
-        part = mine[0]
+        problem, elig, parts, part = located
         without = _restricted(elig, problem.num_schools, part.schools, part.groups, (s, set(), set()))
         found = self._search(problem, elig, [without], (), False)
         if found is None:
