@@ -455,6 +455,7 @@ class _Engine:
     underway: dict[tuple, threading.Event] = field(init=False, default_factory=dict)
     dev_bound: dict[int, int] = field(init=False)
     seat_bound: dict[int, int] = field(init=False)
+    stages: np.ndarray = field(init=False)  # each school's stage
     most: np.ndarray = field(init=False)  # per school, the most it can add to an allocation
     most_development: int = field(init=False)  # ... the largest of a development school's
     own_gain: np.ndarray | None = field(init=False)  # per school, the most its own edit can add
@@ -465,17 +466,18 @@ class _Engine:
         self.files = Files.of(self.problem)
         self.shares = known_shares or [share.total for share in school_shares(self.problem, self.elig, self.allocation)]
         self.parts = _Parts(self.problem, self.elig)
+        self.stages = np.array([school.stage for school in self.problem.schools])
         self.dev_bound = self._development_bounds()
         self.seat_bound = self._seat_bounds()
         self.most = self._most()
-        development = np.array([school.stage == Stage.DEVELOPMENT for school in self.problem.schools], dtype=bool)
+        development = self.stages == Stage.DEVELOPMENT.value
         self.most_development = int(self.most[development].max()) if development.any() else 0
         self.own_gain = self._own_gains()
         # One more embedding place: an optimum using it, less one of its schools there
         # (which leaves its group too, mended as `_own_gains` says), is an allocation as
         # it was, so it adds at most the most an embedding school's leaving can cost;
         # none where a pin could hold that school or another of its group.
-        embedding = np.array([school.stage == Stage.EMBEDDING for school in self.problem.schools], dtype=bool)
+        embedding = self.stages == Stage.EMBEDDING.value
         self.embedding_gain = (
             int(self.own_gain[embedding].max())
             if self.own_gain is not None and not self.problem.pins and embedding.any()
@@ -536,7 +538,7 @@ class _Engine:
         best_specialist = np.full(problem.num_schools, np.iinfo(np.int64).min // 4, dtype=np.int64)
         if len(elig.specialist_pairs):
             np.maximum.at(best_specialist, elig.specialist_pairs[:, 0], elig.specialist_pair_value)
-        embedding = np.array([school.stage == Stage.EMBEDDING for school in problem.schools], dtype=bool)
+        embedding = self.stages == Stage.EMBEDDING.value
         kept = np.zeros(problem.num_schools, dtype=np.int64)
         for x, _, _ in elig.keep_targets:
             kept[x] = elig.keep_value
@@ -582,7 +584,6 @@ class _Engine:
         neither groups nor whole pairs need mending.
         """
         problem, elig, c = self.problem, self.elig, self.most
-        stages = np.array([school.stage for school in problem.schools])
         largest = int(c.max()) if len(c) else 0
         group_extra = {
             dev: max(
@@ -595,7 +596,7 @@ class _Engine:
             )
             for dev in (True, False)
         }
-        development = stages == Stage.DEVELOPMENT.value
+        development = self.stages == Stage.DEVELOPMENT.value
         extra = np.where(development, group_extra[True], group_extra[False])
         pairs = largest if elig.whole_pairs else _lone_weight(problem)
         extra = extra + np.where(development, pairs, 0)
