@@ -20,6 +20,7 @@ from allocator.diagnose.conflicts import conflict_lines, minimal_conflict
 from allocator.diagnose.reasons import infeasible_message, pin_conflicts
 from allocator.diagnose.recommend import recommend
 from allocator.diagnose.shares import best_alternatives, school_shares
+from allocator.inputs.limits import EXPLAIN_SECONDS
 from allocator.interrupts import held, stop_requested
 from allocator.outcome import Outcome
 from allocator.problem.data import ProblemData, SolverSettings
@@ -47,8 +48,9 @@ def run(
     on_progress: Callable[[Progress], None] | None = None,
     locations_level: str = "",
     recommendations: bool = True,
-    explain_seconds: float = 20.0,
+    explain_seconds: float = EXPLAIN_SECONDS,
     on_stage: Callable[[str], None] | None = None,
+    on_explain: Callable[[int, int], None] | None = None,
 ) -> Outcome:
     """The whole job: eligibility, search, independent check, tables and explanations.
 
@@ -61,6 +63,9 @@ def run(
         Time for those what-if solves; schools not reached are marked as not analysed.
     on_stage
         Told, in words, when a long step after the search starts.
+    on_explain
+        Told (schools analysed, unplaced schools to analyse) about five times a second
+        while recommendations are worked out.
 
     Raises
     ------
@@ -93,7 +98,7 @@ def run(
 
     def explain() -> None:
         nonlocal cut_short
-        cut_short = _explain_unless_stopped(outcome, recommendations, explain_seconds, on_stage)
+        cut_short = _explain_unless_stopped(outcome, recommendations, explain_seconds, on_stage, on_explain)
 
     _timed(outcome, "explain", explain)
     with held():
@@ -145,14 +150,18 @@ _NOT_ANALYSED = "Not analysed: recommendations stopped (their time, --explain-se
 
 
 def _explain_unless_stopped(
-    outcome: Outcome, recommendations: bool, explain_seconds: float, on_stage: Callable[[str], None] | None
+    outcome: Outcome,
+    recommendations: bool,
+    explain_seconds: float,
+    on_stage: Callable[[str], None] | None,
+    on_explain: Callable[[int, int], None] | None = None,
 ) -> bool:
     """Explanations, skipped (what-if re-solves) once a stop was asked for and cut short
     by Ctrl-C or SIGTERM while they run; the allocation is written either way.
     True when a stop cut them short."""
     cut_short = False
     try:
-        _add_explanations(outcome, recommendations and not stop_requested(), explain_seconds, on_stage)
+        _add_explanations(outcome, recommendations and not stop_requested(), explain_seconds, on_stage, on_explain)
     except KeyboardInterrupt:
         cut_short = True
     with held():
@@ -237,8 +246,9 @@ def _why_infeasible(problem: ProblemData, elig: Eligibility, details: list[str])
 def _add_explanations(
     outcome: Outcome,
     recommendations: bool,
-    explain_seconds: float = 20.0,
+    explain_seconds: float = EXPLAIN_SECONDS,
     on_stage: Callable[[str], None] | None = None,
+    on_explain: Callable[[int, int], None] | None = None,
 ) -> None:
     """Objective shares, best alternatives and recommendations as allocation columns."""
     problem, elig, result = outcome.problem, outcome.eligibility, outcome.result
@@ -276,7 +286,15 @@ def _add_explanations(
         )
         totals = [share.total for share in shares]
         recs = recommend(
-            problem, elig, allocation, result.objective, unplaced, settings, budget_s=explain_seconds, shares=totals
+            problem,
+            elig,
+            allocation,
+            result.objective,
+            unplaced,
+            settings,
+            budget_s=explain_seconds,
+            shares=totals,
+            on_progress=on_explain,
         )
         for rec in recs:
             texts[rec.school_idx] = recommendation_text(problem, rec)

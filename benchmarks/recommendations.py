@@ -24,6 +24,14 @@ process, the national instance loaded and solved once, then `recommend` for all 
 unplaced schools with no budget, with each number of threads in turn (interleaved over R
 rounds, so a busy moment hits all alike): wall and CPU seconds, and how many were
 analysed (all, unless a re-solve is not proven in its time).
+
+    python benchmarks/recommendations.py --floor [--dir DIR]
+
+instead times the least that any recommendation verified by a CP-SAT re-solve of the
+school's part must take: one search per unplaced school that has a part, of that part
+with the school required to be placed (what a pin's figure needs), from the base
+allocation as a hint, one thread, nothing else (no other edit, no closest-optimum pass,
+no tie check). Model building and searching are timed apart.
 """
 
 from __future__ import annotations
@@ -178,22 +186,69 @@ def all_schools(yml: Path, threads: list[int], repeat: int) -> None:
             print(f"| {round_} | {n} | {wall:.1f} | {cpu:.1f} | {analysed} / {len(unplaced)} |", flush=True)
 
 
+def floor(yml: Path) -> None:
+    """One forced search per unplaced school of its part, one thread (see the docstring)."""
+    from dataclasses import replace
+
+    from allocator.inputs.load import load
+    from allocator.model.cpmodel import AllocationModel
+    from allocator.problem.eligibility import compute_eligibility
+    from allocator.solving.components import components
+    from allocator.solving.search import search
+
+    problem = load(yml).problem
+    elig = compute_eligibility(problem)
+    base = search(problem, eligibility=elig)
+    assert base.allocation is not None
+    unplaced = unplaced_schools(problem, base.allocation)
+    part_of = {s: part for part in components(problem, elig) for s in part.schools}
+    settings = replace(problem.solver, time_limit_s=10.0, workers=1)
+    building = searching = 0.0
+    statuses: Counter[str] = Counter()
+    searched = [s for s in unplaced if s in part_of]
+    for s in searched:
+        part = part_of[s]
+        started = time.perf_counter()
+        AllocationModel(problem, part.eligibility, part.schools, part.groups, part.halves)  # timed alone
+        building += time.perf_counter() - started
+        started = time.perf_counter()
+        found = search(
+            problem, settings, eligibility=elig, hint=base.allocation, parts=[part], require_placed=(s,), watch=False
+        )
+        searching += time.perf_counter() - started
+        statuses[found.status.name] += 1
+    each = searching / max(1, len(searched))
+    print(
+        f"{yml.parent.name}: {len(unplaced)} unplaced, {len(searched)} in a part; one forced search each: "
+        f"{searching:.1f} s on one thread ({1000 * each:.1f} ms each, of which building the model "
+        f"{1000 * building / max(1, len(searched)):.1f} ms), {searching / 2:.1f} s if two cores shared them "
+        f"perfectly; {dict(statuses)}",
+        flush=True,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dir", type=Path, default=None, help="where to generate the instances (default: a temp dir)")
-    parser.add_argument("--explain-seconds", type=float, default=None, help="default: allocate's (20 s)")
+    parser.add_argument("--explain-seconds", type=float, default=None, help="default: allocate's (300 s)")
     parser.add_argument("--verify", type=int, default=3, help="rows per instance re-solved from files")
     parser.add_argument("--all-schools", default=None, help="thread counts, e.g. 2,3: time every school instead")
     parser.add_argument("--repeat", type=int, default=2, help="rounds of --all-schools")
+    parser.add_argument("--floor", action="store_true", help="time one forced search per unplaced school instead")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = args.dir or Path(tmp)
         results = []
         for name, yml in national_instances(work):
+            if args.floor:
+                floor(yml)
+                continue
             if args.all_schools:
                 all_schools(yml, [int(n) for n in args.all_schools.split(",")], args.repeat)
                 return
             results.append(measure(name, yml, work, args.explain_seconds, args.verify))
+    if args.floor:
+        return
     print(f"cores: {os.cpu_count()}, load average: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print()
     header = "| instance | unplaced | analysed | not analysed | by kind | explain s | CLI s (CPU s) "

@@ -142,3 +142,42 @@ def test_cli_quiet_prints_nothing_and_default_prints_the_summary(tmp_path):
     assert "Status OPTIMAL" in loud.output
     assert re.search(r"^total\s+60\s+60\s+0$", loud.output, re.M)
     assert "Wrote allocations.csv" in loud.output
+
+
+def test_recommendations_show_how_many_schools_are_analysed_and_the_line_stays(problem, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    stream = FakeTerminal()
+    console = Console(stream=stream)
+    console.start(problem, SETTINGS)
+    told: list[tuple[int, int]] = []
+
+    def explaining(analysed: int, total: int) -> None:
+        told.append((analysed, total))
+        console.explaining(analysed, total)
+
+    solved = run(problem, SETTINGS, on_progress=console.progress, on_explain=explaining, on_stage=console.note)
+    unplaced = int((solved.tables["allocations"]["status"] == "unplaced").sum())
+    assert unplaced > 0
+    # Told from the start to the end: counts never go back, and the last is all of them.
+    assert told[-1] == (unplaced, unplaced)
+    assert all(a <= b for (a, _), (b, _) in zip(told, told[1:], strict=False))
+    console.done(solved)
+    last = stream.getvalue().rsplit("\r", 1)[1]
+    # The recommendations' line stays on screen: the search's is not redrawn over it.
+    assert last.startswith(f"  Recommendations: {unplaced} of {unplaced} unplaced schools analysed in ")
+    assert last.endswith("\x1b[K\n")
+
+
+def test_recommendations_estimate_the_time_left_from_the_rate_so_far(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(console_module.time, "monotonic", clock)
+    stream = io.StringIO()
+    console = Console(stream=stream, line_every_s=5.0)
+    console.explaining(0, 100)  # the clock starts: no rate yet
+    clock.now += 10
+    console.explaining(20, 100)  # 20 schools in 10 s: the other 80 take about 40 s
+    lines = stream.getvalue().splitlines()
+    assert lines == [
+        "  Recommendations: 0 of 100 unplaced schools analysed in 0 s",
+        "  Recommendations: 20 of 100 unplaced schools analysed in 10 s (about 40 s left)",
+    ]

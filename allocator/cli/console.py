@@ -54,6 +54,8 @@ class Console:
         self.time_limit_s: float | None = None
         self._last_line = 0.0
         self._drawn = False
+        self._explain_started: float | None = None
+        self._search_drawn = True  # the line drawn last is the search's (not the recommendations')
 
     def warn(self, text: str) -> None:
         if not self.quiet:
@@ -87,7 +89,30 @@ class Console:
         """Show how the search is going (called about every 0.5 s while it runs)."""
         if self.quiet:
             return
-        text = progress_text(p, self.time_limit_s)
+        self._line(progress_text(p, self.time_limit_s))
+
+    def explaining(self, analysed: int, total: int) -> None:
+        """Show how far recommendations have got (called about five times a second):
+        schools analysed, and once some are, about how long the rest will take at the
+        rate so far (two at a time; the lower-priority schools come last)."""
+        if self.quiet:
+            return
+        now = time.monotonic()
+        if self._explain_started is None:
+            self._explain_started = now
+        elapsed = now - self._explain_started
+        left = ""
+        if 0 < analysed < total and elapsed >= 1.0:
+            left = f" (about {elapsed / analysed * (total - analysed):,.0f} s left)"
+        self._line(
+            f"  Recommendations: {analysed:,} of {total:,} unplaced schools analysed in {elapsed:,.0f} s{left}",
+            search=False,
+        )
+
+    def _line(self, text: str, search: bool = True) -> None:
+        """A progress line (the search's, or `search` False the recommendations'):
+        redrawn in place on a terminal, else printed every `line_every_s`."""
+        self._search_drawn = search
         if self.tty:
             width = shutil.get_terminal_size((100, 24)).columns - 1
             self.stream.write("\r" + text[:width] + "\x1b[K")
@@ -103,10 +128,10 @@ class Console:
         if self.quiet:
             return
         if self._drawn:
-            # Redraw the last line from the final result, so what stays on screen is
-            # exactly what the summary says.
+            # Redraw the search's last line from the final result, so what stays on
+            # screen is exactly what the summary says.
             result = outcome.result
-            if result.objective is not None:
+            if result.objective is not None and self._search_drawn:
                 from allocator.solving.search import Progress
 
                 final = Progress(result.solve_seconds, result.num_solutions or 1, float(result.objective), result.bound)

@@ -13,7 +13,7 @@ import click
 
 from allocator.cli.options import locations_option, out_dir_option, quiet_option, seed_option, workers_option
 from allocator.inputs.issues import InputError, Issue, printable
-from allocator.inputs.limits import MAX_TIME_LIMIT_S
+from allocator.inputs.limits import EXPLAIN_SECONDS, MAX_TIME_LIMIT_S
 
 EXIT_OK, EXIT_INFEASIBLE, EXIT_INPUT, EXIT_INTERNAL, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
 
@@ -195,7 +195,7 @@ class _Seconds(click.ParamType):
 @click.option(
     "--explain-seconds",
     type=_Seconds(0, MAX_TIME_LIMIT_S, low_open=False),
-    default=20.0,
+    default=EXPLAIN_SECONDS,
     show_default=True,
     help="Time for those what-if re-solves; schools not reached are marked as not analysed.",
 )
@@ -350,6 +350,7 @@ def _solve(problem: Any, settings: Any, console: Any, level: str, no_recommendat
             recommendations=not no_recommendations,
             explain_seconds=explain_s,
             on_stage=console.note,
+            on_explain=console.explaining,
         )
     except CheckerFailure as exc:
         _fail(

@@ -175,6 +175,7 @@ def recommend(
     budget_s: float | None = None,
     threads: int | None = None,
     shares: list[int] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> list[Recommendation]:
     """The best edit for each unplaced school, verified by re-solving.
 
@@ -192,6 +193,9 @@ def recommend(
     shares
         Each school's objective share in `allocation` (`school_shares`), where the
         caller has them already.
+    on_progress
+        Told (schools analysed, schools in all) from the calling thread about five times
+        a second while the schools are analysed, and once at the end.
     """
     started = time.perf_counter()
     settings = settings or replace(
@@ -204,11 +208,18 @@ def recommend(
     order = sorted(unplaced, key=lambda s: (-problem.schools[s].priority, s))
     deadline = None if budget_s is None else started + budget_s
     engine.deadline = deadline
-    done = _analyse(engine, order, deadline, threads if threads is not None else min(2, os.cpu_count() or 1))
+    workers = threads if threads is not None else min(2, os.cpu_count() or 1)
+    done = _analyse(engine, order, deadline, workers, on_progress)
     return [done.get(s) or Recommendation(s, "", "not_analysed") for s in unplaced]
 
 
-def _analyse(engine: _Engine, order: list[int], deadline: float | None, threads: int) -> dict[int, Recommendation]:
+def _analyse(
+    engine: _Engine,
+    order: list[int],
+    deadline: float | None,
+    threads: int,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> dict[int, Recommendation]:
     """Recommendations for the schools in `order`, by `threads` threads sharing the
     engine's re-solves (CP-SAT searches release the interpreter, so two threads use two
     cores). A school is started only before `deadline`; Ctrl-C or SIGTERM stops the
@@ -261,6 +272,10 @@ def _analyse(engine: _Engine, order: list[int], deadline: float | None, threads:
         for worker in workers:
             while worker.is_alive():
                 worker.join(0.2)
+                if on_progress is not None:
+                    on_progress(len(done), len(order))
+        if on_progress is not None:
+            on_progress(len(done), len(order))
     except KeyboardInterrupt:  # Ctrl-C: keep what is done, after the searches under way end
         stop.set()
         for worker in workers:  # (a process must not exit while CP-SAT threads run)

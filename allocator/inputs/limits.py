@@ -30,6 +30,9 @@ LIMITS = Limits()
 MAX_COUNT = 10_000  # capacities, group sizes, lead limits and cohorts: far below CP-SAT's integer range
 MAX_WEIGHT = 1_000_000  # each objective weight
 MAX_TIME_LIMIT_S = 604_800  # one week, for solver.time_limit_s, --time-limit and --explain-seconds
+# The default --explain-seconds: enough for every unplaced school of the national-tight
+# benchmark (1,306 schools in about 112 s on two cores, BENCHMARKS.md) on a slower machine.
+EXPLAIN_SECONDS = 300.0
 MAX_SEED = 2**31 - 1  # CP-SAT's random_seed is a 32-bit integer
 MAX_TRAVEL_KM = 100_000
 
