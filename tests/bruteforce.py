@@ -59,11 +59,12 @@ def brute_force_optimum(problem: ProblemData) -> int | None:
     rules impossible. The objective is the checker's, so in a re-run (a problem with
     `previous`) it includes the `keep` term.
     """
-    return brute_force_best(problem, lambda report: report.objective)
+    return brute_force_best(problem, lambda report, _: report.objective)
 
 
-def brute_force_best(problem: ProblemData, score: Callable[[CheckReport], int]) -> int | None:
-    """The best `score` of the checker's report over all valid allocations (None: none)."""
+def brute_force_best(problem: ProblemData, score: Callable[[CheckReport, Allocation], int]) -> int | None:
+    """The best `score` of the checker's report and the allocation over all valid
+    allocations (None: none)."""
     options = [school_options(problem, i) for i in range(problem.num_schools)]
     leads = [
         [j for j in range(problem.num_specialists) if not lead_problems(problem, g, j)]
@@ -103,8 +104,8 @@ def brute_force_best(problem: ProblemData, score: Callable[[CheckReport], int]) 
             allocation = Allocation(school_specialist, school_group, tuple(group_lead))
             report = check_allocation(problem, allocation)
             # Leads travel (and a group meeting at its lead moves with it): try them all.
-            if report.ok and (best is None or score(report) > best):
-                best = score(report)
+            if report.ok and (best is None or score(report, allocation) > best):
+                best = score(report, allocation)
 
     def search(chosen: list[Option]) -> None:
         if len(chosen) == problem.num_schools:

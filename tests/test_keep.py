@@ -181,7 +181,7 @@ def test_a_withdrawal_moves_no_school_that_need_not_move(problem_, which, a_scho
     assert result.objective == brute_force_optimum(p)
     dominant = rerun(replace(after, weights=replace(after.weights, keep=10_000)), previous)
     result, report = solved(dominant)
-    assert report.terms["keep"] == brute_force_best(dominant, lambda r: r.terms["keep"])
+    assert report.terms["keep"] == brute_force_best(dominant, lambda r, _: r.terms["keep"])
 
 
 # ------------------------------------------------------------------ locks

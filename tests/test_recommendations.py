@@ -968,6 +968,95 @@ def test_whether_an_edit_s_optima_can_place_or_leave_out_a_school_agrees_with_br
                     assert left == (without == best), change.text
 
 
+def test_the_optimum_closest_to_the_base_displaces_the_one_school_in_the_way():
+    # Six schools x1..x6 of priority 1 hold the six places of A1..A6 (one each, all at
+    # km 0, so travel costs nothing); s, of priority 0, may only have A1. Base: the six
+    # placed, 6 x (1000 + 10) = 6060, s out. With s placed, one x must go: 5 x 1010 +
+    # 1000 = 6050 however it is done, but only displacing A1's school changes one other
+    # school; any other optimum moves that school too, or more. Both the search with
+    # the closest optimum at once and the closest pass from a far optimum (every x moved
+    # round by one, x6 out) find that one change.
+    from allocator.problem.data import Weights
+    from allocator.solving.components import Component
+    from allocator.solving.search import closest_optimum
+    from allocator.solving.solution import Allocation
+
+    xs = [school(f"10000{n}", priority=1) for n in range(1, 7)]
+    s = school("100099", priority=0)
+    specialists = [specialist(f"A{n}", capacity=1) for n in range(1, 7)]
+    weights = Weights(place=1000, priority=10, travel_per_km=0, focus_rank=(0, 0, 0, 0), continuity=0)
+    p = problem([*xs, s], specialists, weights=weights, forbids=[("100099", f"A{n}") for n in range(2, 7)])
+    base = search(p, decompose=False)
+    assert base.objective == 6060
+    holder = base.allocation.school_specialist.index(0)  # A1's school in the base
+
+    def changed(allocation):
+        return [x for x in range(6) if allocation.school_specialist[x] != base.allocation.school_specialist[x]]
+
+    at_once = search(p, decompose=False, require_placed=(6,), closest_to=base.allocation)
+    assert at_once.objective == 6050 and at_once.allocation.school_specialist[6] == 0
+    assert changed(at_once.allocation) == [holder] and at_once.allocation.school_specialist[holder] is None
+    far = [base.allocation.school_specialist[(x + 1) % 6] for x in range(6)]  # each x takes the next one's place
+    far[far.index(0)] = None  # ... and the one that would take A1 is out instead
+    far_allocation = Allocation((*far, 0), (None,) * 7, ())
+    assert len(changed(far_allocation)) == 6
+    whole = Component(list(range(7)), [], compute_eligibility(p))
+    nearest, _ = closest_optimum(p, p.solver, whole, far_allocation, 6050, base.allocation, (6,))
+    assert changed(nearest) == [holder] and nearest.school_specialist[6] == 0
+
+
+@settings(max_examples=EXAMPLES * 2, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_problems(max_schools=5, max_specialists=3, max_groups=2))
+def test_the_optimum_closest_to_the_base_agrees_with_brute_force(p):
+    # For each school the base optimum leaves out: the search that requires it with the
+    # closest optimum at once (`search(closest_to=...)`), and the closest pass from an
+    # optimum found first (`closest_optimum`), reach the best objective with it placed
+    # and, among those optima, the fewest schools placed otherwise than in the base
+    # (elsewhere, newly, or no longer): brute force, the best of
+    # objective x (n + 1) - changes over allocations placing it, n + 1 above any count.
+    # Travel, focus and priority weigh nothing, so that optima tie and only the changes
+    # tell them apart.
+    from allocator.problem.data import Stage
+    from allocator.solving.components import Component
+    from allocator.solving.search import closest_optimum
+    from tests.bruteforce import brute_force_best
+
+    p = replace(p, weights=replace(p.weights, travel_per_km=0, focus_rank=(0, 0, 0), priority=0))
+    base = search(p, decompose=False).allocation
+    assert base is not None
+    weight = p.num_schools + 1
+
+    def placed(allocation, x):
+        has = (allocation.school_specialist[x] is not None, allocation.school_group[x] is not None)
+        return Stage(p.schools[x].stage).placed_with(*has)
+
+    def changes(allocation, s):
+        now = zip(allocation.school_specialist, allocation.school_group, strict=True)
+        was = zip(base.school_specialist, base.school_group, strict=True)
+        return sum(1 for x, (a, b) in enumerate(zip(now, was, strict=True)) if x != s and a != b)
+
+    elig = compute_eligibility(p)
+    whole = Component(list(range(p.num_schools)), list(range(p.num_groups)), elig)
+    nowhere = -(10**12)  # the score of an allocation leaving the school out
+    for s in (x for x in range(p.num_schools) if not placed(base, x)):
+
+        def score(report, allocation, s=s):
+            return report.objective * weight - changes(allocation, s) if placed(allocation, s) else nowhere
+
+        best = brute_force_best(p, score)
+        at_once = search(p, decompose=False, require_placed=(s,), closest_to=base)
+        if best is None or best == nowhere:
+            assert at_once.allocation is None
+            continue
+        objective, fewest = -(-best // weight), -(-best // weight) * weight - best
+        assert at_once.objective == objective and placed(at_once.allocation, s)
+        assert changes(at_once.allocation, s) == fewest
+        first = search(p, decompose=False, require_placed=(s,))
+        assert first.objective == objective
+        nearest, _ = closest_optimum(p, p.solver, whole, first.allocation, objective, base, (s,))
+        assert changes(nearest, s) == fewest and placed(nearest, s)
+
+
 @settings(max_examples=EXAMPLES * 5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tiny_problems(max_schools=5, max_specialists=4, max_groups=3))
 def test_an_edit_decides_the_same_pairs_as_deciding_every_pair_again(p):

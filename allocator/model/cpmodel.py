@@ -51,14 +51,38 @@ class AllocationModel:
         """Drop the objective (the SPEC objective, or `prefer_placed`'s) and require it to
         reach `value`, the proven optimum, so to equal it (for the canonical pass and the
         closest optimum). Written `>=`: the same allocations, and the closest-optimum pass
-        finds fewer changes in its time (demo recommendations: 1 move instead of 3 within
+        found fewer changes in its time (demo recommendations: 1 move instead of 3 within
         the 1 s limit)."""
         objective.require_at_least(self.model, value)
 
-    def minimise_changes(self, base: Allocation, ignore: tuple[int, ...] = ()) -> None:
-        """Replace the objective: change as few schools' placements from `base` as possible
-        (a school placed elsewhere, newly placed or unplaced counts once; `ignore` not at
-        all). Call after `fix_objective`, to pick the optimum closest to `base`."""
+    def closest_optimum(
+        self, value: int | None, base: Allocation, ignore: tuple[int, ...] = ()
+    ) -> tuple[list[int], list[int]]:
+        """Among the optima, prefer the one changing fewest schools' placements from
+        `base` (a school placed elsewhere, newly placed or unplaced counts once; `ignore`
+        not at all); `value`: the proven optimum, which the SPEC objective must reach.
+        Returns the SPEC objective's terms (proto indices, coefficients).
+
+        The objective maximised is the SPEC objective times (n + 1) less the changes, n
+        the schools that could change: any allocation of a larger SPEC objective scores
+        more, so its optimum is an optimum of the SPEC objective with the fewest changes.
+        Given `value`, the SPEC objective stays in it as well as in the constraint: one
+        search then proves the fewest changes where minimising the changes alone, under
+        the constraint, stalled (on national-tight's first 150 pin recommendations, 219
+        changes in all, each proven, in 4.2 s, against 565 in 5.0 s by time-limited
+        passes minimising the changes alone); without it, one search finds the optimum
+        and its closest allocation together (4.1 s against 8.7 s for a search and then a
+        pass; BENCHMARKS.md, "Sixth session")."""
+        spec = objective.maximised(self.model)
+        if value is not None:
+            objective.require_at_least(self.model, value)
+        count = self._minimise_changes(base, ignore)
+        objective.weigh_above(self.model, spec, count + 1)
+        return spec
+
+    def _minimise_changes(self, base: Allocation, ignore: tuple[int, ...]) -> int:
+        """Make the objective the number of schools whose placement differs from `base`
+        (see `closest_optimum`), minimised; return how many schools could count."""
         v, changed = self.vars, []
         for s in v.placed:
             if s in ignore:
@@ -78,6 +102,7 @@ class AllocationModel:
                     self.model.add_implication(same, v.var(index))
             changed.append(1 - same)  # type: ignore[arg-type]
         self.model.minimize(sum(changed))
+        return len(changed)
 
     def add_hint(self, allocation: Allocation) -> None:
         """Warm start from an allocation (unknown pairs are ignored). Written into the

@@ -151,6 +151,33 @@ def prefer_placed(
     return weight
 
 
+def maximised(model: cp_model.CpModel) -> tuple[list[int], list[int]]:
+    """The objective the model maximises, as written by `set_objective` or
+    `prefer_placed`: its variables' proto indices and their coefficients."""
+    objective = model.proto.objective
+    assert objective.scaling_factor == -1.0 and not objective.offset  # as `set_objective` writes it
+    return list(objective.vars), [-c for c in objective.coeffs]
+
+
+def weigh_above(model: cp_model.CpModel, first: tuple[list[int], list[int]], weight: int) -> None:
+    """Make the objective `first` (variables, coefficients, maximised) times `weight`,
+    less the model's present objective (minimised), whose value must stay below
+    `weight`: any allocation of a larger `first` then scores more, whatever the other."""
+    now = model.proto.objective
+    assert now.scaling_factor in (0.0, 1.0)  # as `CpModel.minimize` writes it
+    indices = np.array(first[0] + list(now.vars), dtype=np.int64)
+    coefficients = np.array([-weight * c for c in first[1]] + list(now.coeffs), dtype=np.int64)
+    offset = now.offset
+    unique, inverse = np.unique(indices, return_inverse=True)  # a placed variable in both: once
+    sums = np.zeros(len(unique), dtype=np.int64)
+    np.add.at(sums, inverse, coefficients)
+    model.clear_objective()
+    objective = model.proto.objective
+    objective.vars.extend(unique.tolist())
+    objective.coeffs.extend(sums.tolist())
+    objective.offset = offset
+
+
 def require_at_least(model: cp_model.CpModel, value: int) -> None:
     """The objective the model maximises (the SPEC objective, or `prefer_placed`'s) >=
     `value`, as one linear constraint written into the proto; the objective dropped."""

@@ -300,7 +300,10 @@ def _search_parts(
         # Held: a stop while a model is built or a solution read is remembered, and the
         # next wait for CP-SAT acts on it, so a found allocation is never dropped.
         with held():
-            outcome = _solve_part(
+            found = None
+            if closest_to is not None and not (wanted.preferred or wanted.avoided):
+                found = _closest_at_once(problem, part, replace(settings, time_limit_s=limit), hint, wanted, closest_to)
+            outcome = found or _solve_part(
                 problem,
                 part,
                 replace(settings, time_limit_s=limit),
@@ -310,7 +313,12 @@ def _search_parts(
                 on_progress,
                 progress_every_s,
             )
-            if closest_to is not None and outcome.status == SolveStatus.OPTIMAL and not outcome.interrupted:
+            if (
+                found is None
+                and closest_to is not None
+                and outcome.status == SolveStatus.OPTIMAL
+                and not outcome.interrupted
+            ):
                 outcome = _closest(problem, part, settings, outcome, closest_to, wanted.required)
         run.interrupted = outcome.interrupted
         if (ended := run.take(n, part, outcome, needed)) is not None:
@@ -718,6 +726,33 @@ def _quick_search(
     return found, allocation, spent
 
 
+def _closest_at_once(
+    problem: ProblemData,
+    part: Component,
+    settings: SolverSettings,
+    hint: Allocation | None,
+    wanted: _Wanted,
+    closest_to: Allocation,
+) -> _PartOutcome | None:
+    """The part's optimum and, among its optima, the one closest to `closest_to`, by one
+    search (`AllocationModel.closest_optimum` without a value); None when that search
+    proves nothing within `CLOSEST_AT_ONCE_S` (then a search and a closest pass do)."""
+    model = AllocationModel(problem, part.eligibility, part.schools, part.groups, part.halves)
+    model.require_placed(wanted.required)
+    indices, coefficients = model.closest_optimum(None, closest_to, wanted.required)
+    if hint is not None:
+        model.add_hint(hint)
+    limit = min(CLOSEST_AT_ONCE_S, settings.time_limit_s)
+    found = _run_cp_sat(model.model, _quick(settings, limit, pairs=bool(model.vars.lone)), None, None, 1.0)
+    if found.status == SolveStatus.INFEASIBLE:
+        return _PartOutcome(SolveStatus.INFEASIBLE, None, 0.0, 0.0, found.interrupted)
+    if found.status != SolveStatus.OPTIMAL or found.interrupted:
+        return None
+    solution = found.solver.response_proto.solution
+    value = float(sum(c * solution[i] for i, c in zip(indices, coefficients, strict=True)))
+    return _PartOutcome(SolveStatus.OPTIMAL, model.read(found.solver), value, value, False)
+
+
 def _closest(
     problem: ProblemData,
     part: Component,
@@ -728,47 +763,19 @@ def _closest(
     brief: bool = False,
 ) -> _PartOutcome:
     """The part's optimum that changes fewest placements from `closest_to` (same
-    objective); `brief`: the closest found by the first try alone."""
+    objective), found within `CLOSEST_LIMIT_S` (`brief`: `CLOSEST_FIRST_S`)."""
     assert found.allocation is not None
     if not _changed(part, found.allocation, closest_to, require_placed):
         return found  # it changes nobody else: none changes fewer
     model = AllocationModel(problem, part.eligibility, part.schools, part.groups, part.halves)
     model.require_placed(require_placed)
-    optimum = int(round(found.objective))
-    model.fix_objective(optimum)
-    model.minimise_changes(closest_to, require_placed)
+    model.closest_optimum(int(round(found.objective)), closest_to, require_placed)
     model.add_hint(found.allocation)
-    limit = min(CLOSEST_LIMIT_S, settings.time_limit_s)
-    # First without the LP, briefly: most passes end at one or two changes, which the
-    # search alone proves in milliseconds where the LP takes tens; the rest go on with
-    # the LP from the closest found so far (BENCHMARKS.md, "Fourth session"), a chunk at
-    # a time for as long as each chunk finds fewer changes: a pass that finds none in
-    # its first chunk rarely finds any later (on a 483-school region, such passes took
-    # their whole 0.3 s while the passes that gained did so within 0.05 s).
-    first = min(CLOSEST_FIRST_S, limit)
-    params = _quick(settings, first, pairs=bool(model.vars.lone)) | {"linearization_level": 0}
-    nearest = _run_cp_sat(model.model, params, None, None, 1.0)
-    spent = first
-    while (
-        nearest.status not in (SolveStatus.OPTIMAL, SolveStatus.INFEASIBLE)
-        and not (nearest.interrupted or brief)
-        and spent < limit
-    ):
-        if nearest.status.has_allocation:
-            model.model.proto.clear_solution_hint()
-            solution = list(nearest.solver.response_proto.solution)
-            model.model.proto.solution_hint.vars.extend(range(len(solution)))
-            model.model.proto.solution_hint.values.extend(solution)
-        chunk = min(CLOSEST_CHUNK_S, limit - spent)
-        again = _run_cp_sat(model.model, _quick(settings, chunk, pairs=bool(model.vars.lone)), None, None, 1.0)
-        spent += chunk
-        gained = again.status.has_allocation and (
-            not nearest.status.has_allocation or again.solver.objective_value < nearest.solver.objective_value
-        )
-        if again.status.has_allocation or not nearest.status.has_allocation:
-            nearest = again
-        if not gained:
-            break
+    # One search, from the optimum found: every allocation it finds is an optimum (the
+    # objective is held at its value), so one cut short is still one, with the fewest
+    # changes found so far.
+    limit = min(CLOSEST_FIRST_S if brief else CLOSEST_LIMIT_S, settings.time_limit_s)
+    nearest = _run_cp_sat(model.model, _quick(settings, limit, pairs=bool(model.vars.lone)), None, None, 1.0)
     if not nearest.status.has_allocation:
         return found  # out of time: the optimum found first is still an optimum
     return replace(found, allocation=model.read(nearest.solver), interrupted=nearest.interrupted)
@@ -786,8 +793,8 @@ def closest_optimum(
 ) -> tuple[Allocation, bool]:
     """Among the part's allocations of `objective` (its proven optimum, `optimum` one of
     them, with `require_placed` placed), the one that changes fewest placements from
-    `base`, found within `CLOSEST_LIMIT_S` (`brief`: `CLOSEST_FIRST_S`, the first try
-    alone), else the closest so far; and whether a stop cut it short. For a what-if whose
+    `base`, found within `CLOSEST_LIMIT_S` (`brief`: `CLOSEST_FIRST_S`), else the
+    closest so far; and whether a stop cut it short. For a what-if whose
     optimum is already known: the pass alone."""
     found = _PartOutcome(SolveStatus.OPTIMAL, optimum, float(objective), float(objective), False)
     with held():
@@ -808,8 +815,10 @@ def _changed(part: Component, found: Allocation, base: Allocation, ignore: tuple
 # The pass that picks, among optima, the one closest to a given allocation stops after
 # this long with the closest found so far (still an optimum: its objective is fixed).
 CLOSEST_LIMIT_S = 0.3
-CLOSEST_FIRST_S = 0.02  # of which the first try, without the LP (`_closest`)
-CLOSEST_CHUNK_S = 0.1  # then chunks with the LP, while each finds fewer changes
+CLOSEST_FIRST_S = 0.02  # a brief pass's (a cohort's re-solve: one per school, over a part each)
+# A search for the optimum and the closest of its optima at once (`_closest_at_once`)
+# that proves nothing in this long gives way to a search and then a closest pass.
+CLOSEST_AT_ONCE_S = 1.0
 # Parts searched side by side when the settings allow more than one worker (what-if
 # re-solves, which run one worker each, search theirs one after another).
 PART_THREADS = min(2, os.cpu_count() or 1)
