@@ -234,3 +234,15 @@ def test_readme_snippet_runs(monkeypatch, capsys):
     exec(compile(textwrap.dedent(README_SNIPPET), "README", "exec"), {"__name__": "readme"})
     out = capsys.readouterr().out
     assert "OPTIMAL" in out and "Supply and demand" in out
+
+
+def test_explain_seconds_bounds_the_recommendations_as_the_command_line_does(scenario):
+    # With no time for them, every unplaced school says "Not analysed" (the budget is
+    # spent before the first school starts); with the default, every one is analysed.
+    none = scenario.solve(time_limit_s=20, explain_seconds=0.0)
+    table = none.tables["recommendations"]
+    assert len(table) > 0 and set(table["kind"]) == {"not_analysed"}
+    assert none.summary_json["recommendations"]["budget_seconds"] == 0.0
+    full = scenario.solve(time_limit_s=20)
+    assert "not_analysed" not in set(full.tables["recommendations"]["kind"])
+    assert full.summary_json["recommendations"]["budget_seconds"] == 300.0

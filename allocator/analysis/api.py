@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from allocator.inputs.issues import Issue
+from allocator.inputs.limits import EXPLAIN_SECONDS
 from allocator.inputs.rows import REQUIRED_COLUMNS
 from allocator.outcome import TERMS, Outcome, key_figures
 from allocator.problem import variants
@@ -46,6 +47,7 @@ def allocate(
     on_progress: Callable[[Progress], None] | None = None,
     recommendations: bool = True,
     previous: Outcome | str | Path | None = None,
+    explain_seconds: float | None = None,
 ) -> Outcome:
     """Solve a scenario and verify the allocation with the independent checker.
 
@@ -66,6 +68,9 @@ def allocate(
     previous
         An earlier `Outcome`, output folder or allocations table: a re-run that keeps
         places where possible (weight ``keep``), holds locked rows and lists changes.
+    explain_seconds
+        Time for the recommendations' re-solves, as ``allocate --explain-seconds``
+        (default 300 s); unplaced schools not reached say "Not analysed".
 
     Returns
     -------
@@ -93,6 +98,7 @@ def allocate(
         on_progress=on_progress,
         locations_level=scenario.locations_level,
         recommendations=recommendations,
+        explain_seconds=EXPLAIN_SECONDS if explain_seconds is None else explain_seconds,
     )
     outcome.scenario = scenario
     if outcome.summary_json and scenario.changes:
