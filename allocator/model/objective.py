@@ -140,14 +140,7 @@ def prefer_placed(
     extra += [(v.placed[s], -1) for s in avoided if s in v.placed]
     indices = np.concatenate([indices, np.array([i for i, _ in extra], dtype=np.int64)])
     coefficients = np.concatenate([coefficients * weight, np.array([c for _, c in extra], dtype=np.int64)])
-    unique, inverse = np.unique(indices, return_inverse=True)  # a placed variable in both: once
-    sums = np.zeros(len(unique), dtype=np.int64)
-    np.add.at(sums, inverse, coefficients)
-    model.clear_objective()
-    objective = model.proto.objective
-    objective.vars.extend(unique.tolist())
-    objective.coeffs.extend((-sums).tolist())
-    objective.scaling_factor = -1.0
+    _write(model, indices, coefficients, maximise=True)
     return weight
 
 
@@ -167,15 +160,27 @@ def weigh_above(model: cp_model.CpModel, first: tuple[list[int], list[int]], wei
     assert now.scaling_factor in (0.0, 1.0)  # as `CpModel.minimize` writes it
     indices = np.array(first[0] + list(now.vars), dtype=np.int64)
     coefficients = np.array([-weight * c for c in first[1]] + list(now.coeffs), dtype=np.int64)
-    offset = now.offset
-    unique, inverse = np.unique(indices, return_inverse=True)  # a placed variable in both: once
+    _write(model, indices, coefficients, maximise=False, offset=now.offset)
+
+
+def _write(
+    model: cp_model.CpModel, indices: np.ndarray, coefficients: np.ndarray, *, maximise: bool, offset: float = 0.0
+) -> None:
+    """Write the objective into the proto at once, a variable listed twice (a placed
+    variable in both sums) once with its coefficients summed: maximised as
+    `CpModel.maximize` writes it (negated coefficients, scaling factor -1), else
+    minimised, with `offset`."""
+    unique, inverse = np.unique(indices, return_inverse=True)
     sums = np.zeros(len(unique), dtype=np.int64)
     np.add.at(sums, inverse, coefficients)
     model.clear_objective()
     objective = model.proto.objective
     objective.vars.extend(unique.tolist())
-    objective.coeffs.extend(sums.tolist())
-    objective.offset = offset
+    objective.coeffs.extend((-sums if maximise else sums).tolist())
+    if maximise:
+        objective.scaling_factor = -1.0
+    else:
+        objective.offset = offset
 
 
 def require_at_least(model: cp_model.CpModel, value: int) -> None:
