@@ -49,10 +49,10 @@ class AllocationModel:
 
     def fix_objective(self, value: int) -> None:
         """Drop the objective (the SPEC objective, or `prefer_placed`'s) and require it to
-        reach `value`, the proven optimum, so to equal it (for the canonical pass and the
-        closest optimum). Written `>=`: the same allocations, and the closest-optimum pass
-        found fewer changes in its time (demo recommendations: 1 move instead of 3 within
-        the 1 s limit)."""
+        reach `value`, the proven optimum, so to equal it (for the canonical pass of
+        deterministic mode). Written `>=`: the same allocations, and a pass after it
+        finds what it looks for sooner (demo recommendations' closest-optimum passes: 1
+        move instead of 3 within the 1 s limit)."""
         objective.require_at_least(self.model, value)
 
     def closest_optimum(

@@ -744,9 +744,11 @@ def _closest_at_once(
         model.add_hint(hint)
     limit = min(CLOSEST_AT_ONCE_S, settings.time_limit_s)
     found = _run_cp_sat(model.model, _quick(settings, limit, pairs=bool(model.vars.lone)), None, None, 1.0)
+    if found.interrupted:  # a stop: the part is left unsolved, as a search cut short leaves it
+        return _PartOutcome(SolveStatus.UNKNOWN, None, 0.0, 0.0, True)
     if found.status == SolveStatus.INFEASIBLE:
-        return _PartOutcome(SolveStatus.INFEASIBLE, None, 0.0, 0.0, found.interrupted)
-    if found.status != SolveStatus.OPTIMAL or found.interrupted:
+        return _PartOutcome(SolveStatus.INFEASIBLE, None, 0.0, 0.0, False)
+    if found.status != SolveStatus.OPTIMAL:
         return None
     solution = found.solver.response_proto.solution
     value = float(sum(c * solution[i] for i, c in zip(indices, coefficients, strict=True)))
