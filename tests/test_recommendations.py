@@ -774,6 +774,50 @@ def _engine(p):
     return _Engine(p, compute_eligibility(p), base.allocation, int(base.objective), p.solver)
 
 
+def test_a_cohort_that_cannot_place_the_school_in_its_own_part_is_not_searched_elsewhere():
+    # Rules: 25 km. Hub H: S1 (0 km, one place) holds 100002 (1 km, priority 1) over
+    # 100001 (0 km, priority 0); S3 (30 km, one place) holds 100003 (24 km). Cohort 2 (not
+    # available) has S2 (20 km) in H, forbidden to 100001 and 100002, and S4 in hub K,
+    # which only 100004 (K, 500 km) can reach. Making cohort 2 available moves 100003 to
+    # S2 (4 km instead of 6) and places 100004, but 100001 stays out: it reaches only S1,
+    # whose school cannot move. That is told by H's part alone, so K's part is never
+    # searched for 100001, whose best edit is one more place for S1: 1000 - 0 km, to
+    # (1010 - 1) + (1000 - 6) + 1000 = 3003.
+    from allocator.problem.data import Weights
+
+    weights = Weights(place=1000, priority=10, travel_per_km=1, focus_rank=(0, 0, 0, 0), continuity=0)
+    p = problem(
+        [
+            school("100001", km=0, priority=0),
+            school("100002", km=1, priority=1),
+            school("100003", km=24),
+            school("100004", km=500, hub="K"),
+        ],
+        [
+            specialist("S1", km=0, capacity=1),
+            specialist("S2", km=20, capacity=1, cohort=2, available=False),
+            specialist("S3", km=30, capacity=1),
+            specialist("S4", km=500, capacity=1, cohort=2, available=False, hub="K"),
+        ],
+        weights=weights,
+        forbids=[("100001", "S2"), ("100002", "S2")],
+        max_travel_km=25,
+        available_cohorts=(1,),
+    )
+    engine = _engine(p)
+    assert engine.objective == 1009 + 994
+    rec = engine.recommend_one(0)
+    assert rec.kind == "capacity" and rec.objective == 3003 and rec.placed
+    # Parts searched under an edit are keyed by their schools first (`_part_key`).
+    searched = {school for key in engine.cache_others if isinstance(key[0], tuple) for school in key[0]}
+    assert 2 in searched and 3 not in searched  # H's part under the cohort, not K's
+    # The cohort itself: 100003 moves (2 km less) and 100004 is placed, 100001 is not.
+    from allocator.diagnose.edits import Files, cohort_change
+
+    cohort = engine.effect((cohort_change(p, Files.of(p), 2),), 0)
+    assert cohort.objective == 2003 + 2 + 1000 and not engine.placed(cohort.allocation, 0)
+
+
 def test_one_more_place_is_bounded_by_the_value_of_the_school_it_could_add_with_lone_departments_priced():
     # S1 (capacity 2) and four development schools at 1-4 km, lone_department 400. The
     # optimum holds 100001 and 100002: 999 + 998 = 1997. One more place for S1: an

@@ -1036,6 +1036,8 @@ class _Engine:
         for bound, _, changes in candidates:
             if bound < confirmed:
                 break  # sorted by bound: nothing left can beat what is confirmed
+            if self._cohort_leaves_out(changes, s):
+                continue
             effect = self.effect(changes, s)
             if effect is None:
                 continue
@@ -1182,6 +1184,28 @@ class _Engine:
             return problem, elig, part, option.effect.objective - self.objective + before, False
         known = self.cache_others.get(_part_key(part, option.changes))  # a cohort's part
         return None if known is None else (problem, elig, part, known[0], True)
+
+    def _cohort_leaves_out(self, changes: tuple[Change, ...], s: int) -> bool:
+        """For a cohort made available (re-solved over every part its specialists reach):
+        whether no optimum places `s`, told by the part holding `s` alone, before the
+        others are searched. That part's optimum and which of its unplaced schools an
+        optimum can place (`_placeable`) are the ones the cohort's re-solve and
+        `_at_optimum` would read, so nothing is searched twice; the other parts only add
+        to the objective, and a cohort that places `s` in no optimum is never chosen."""
+        if len(changes) != 1 or changes[0].kind != "cohort":
+            return False
+        found = self._part_of(changes, s)
+        if found is None or len(found[2]) == 1:
+            return False  # the cohort's re-solve is of that part alone
+        problem, elig, _, part = found
+        key = _part_key(part, changes)
+        optimum = self._once(self.cache_others, key, partial(self._search, problem, elig, [part], (), False))
+        if optimum is None or self.placed(optimum[1], s):
+            return False
+        placeable = self._once(
+            self.cache_placeable, ("placeable", *key), partial(self._placeable, problem, elig, part, *optimum)
+        )
+        return placeable is not None and s not in placeable.unknown and s not in placeable.witnesses
 
     def _part_of(
         self, changes: tuple[Change, ...], s: int
