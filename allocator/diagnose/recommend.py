@@ -1070,6 +1070,8 @@ class _Engine:
             if with_travel:
                 members.sort(key=lambda pair: max(float(c.value) for c in pair if c.kind == "travel"))
             for edits in members[-1:] if with_travel else members:
+                if self._cohort_leaves_out(edits, s):
+                    continue
                 effect = self.effect(edits, s)
                 if effect is not None:
                     options.append(_Option(edits, effect))
@@ -1186,13 +1188,14 @@ class _Engine:
         return None if known is None else (problem, elig, part, known[0], True)
 
     def _cohort_leaves_out(self, changes: tuple[Change, ...], s: int) -> bool:
-        """For a cohort made available (re-solved over every part its specialists reach):
-        whether no optimum places `s`, told by the part holding `s` alone, before the
-        others are searched. That part's optimum and which of its unplaced schools an
-        optimum can place (`_placeable`) are the ones the cohort's re-solve and
-        `_at_optimum` would read, so nothing is searched twice; the other parts only add
-        to the objective, and a cohort that places `s` in no optimum is never chosen."""
-        if len(changes) != 1 or changes[0].kind != "cohort":
+        """For an edit making a cohort available (re-solved over every part its
+        specialists reach), alone or with another: whether no optimum places `s`, told by
+        the part holding `s` alone, before the others are searched. That part's optimum
+        and which of its unplaced schools an optimum can place (`_placeable`) are the
+        ones the edit's re-solve and `_at_optimum` would read, so nothing is searched
+        twice; the other parts only add to the objective, and an edit that places `s` in
+        no optimum is never chosen."""
+        if not any(c.kind == "cohort" for c in changes):
             return False
         found = self._part_of(changes, s)
         if found is None or len(found[2]) == 1:
